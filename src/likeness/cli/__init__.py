@@ -1,0 +1,98 @@
+"""The ``likeness`` command line. Thin: parse, call the library, present.
+
+Every command lives in its own module with a ``register(app)`` function. Exit codes
+are decided here, once, from the error hierarchy:
+
+====  ==========================================================
+0     done; for ``check``: the set is usable
+1     ``check``: the set is not enough for a headshot (see advice)
+2     usage: unknown option, Look, framing or backend
+3     a photo or input file cannot be used (unreadable, too large)
+4     no usable face / several faces where one is needed
+5     a model or device is missing (the message names the fix)
+70    an internal error (a bug: please report it with the trace)
+====  ==========================================================
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+
+import typer
+
+from .. import __version__
+from ..errors import FaceError, InputError, LikenessError, ModelMissingError, DeviceError, OptionError
+
+EXIT_NOT_USABLE = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_FACE = 4
+EXIT_MODEL = 5
+EXIT_INTERNAL = 70
+
+COMMANDS = ["check", "studio", "generate", "team", "looks", "models", "keys", "eval", "bench", "serve", "forget", "demo"]
+
+app = typer.Typer(
+    name="likeness",
+    help="Professional headshots from your own photos — local, measured, labelled.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"likeness {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    """Likeness: check your photos, make studio headshots, generate, teams, web app."""
+
+
+for _name in COMMANDS:
+    importlib.import_module(f"{__name__}.{_name}").register(app)
+
+
+def exit_code(exc: BaseException) -> int:
+    if isinstance(exc, OptionError):
+        return EXIT_USAGE
+    if isinstance(exc, FaceError):
+        return EXIT_FACE
+    if isinstance(exc, InputError):
+        return EXIT_INPUT
+    if isinstance(exc, (ModelMissingError, DeviceError)):
+        return EXIT_MODEL
+    if isinstance(exc, LikenessError):
+        return EXIT_INPUT
+    return EXIT_INTERNAL
+
+
+def main() -> None:
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    try:
+        app(standalone_mode=False)
+    except LikenessError as exc:
+        from rich.console import Console
+
+        Console(stderr=True).print(f"[bold red]Error:[/] {exc.message}" + (f"\n[yellow]→[/] {exc.hint}" if exc.hint else ""))
+        sys.exit(exit_code(exc))
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except typer.Abort:
+        sys.exit(130)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except Exception as exc:  # click's usage errors and real bugs
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(EXIT_USAGE)
+        raise

@@ -1,0 +1,43 @@
+"""`likeness bench NAME`: speed and memory, each figure beside a floor measured in the same run.
+
+Each benchmark is a module ``likeness.bench.NAME`` with ``run(**options) -> dict``.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from pathlib import Path
+
+import typer
+
+from ..errors import OptionError
+
+BENCHES = {
+    "intake": "seconds per photo (12 MP and 250 px) beside bare decode",
+    "studio": "decode → finished 1600×2000 JPEG, beside decode+resize+encode",
+    "team": "50 people with 1 and 2 workers, and through local Ray",
+    "generate": "seconds per 1024×1024 candidate and peak GPU memory per backend",
+}
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("bench")
+    def bench_cmd(
+        name: str = typer.Argument(..., help="One of: " + ", ".join(BENCHES)),
+        photo: Path = typer.Option(None, "--photo", help="Photo to time (default: a 12 MP test photo made from the bundled sample)."),
+        repeat: int = typer.Option(5, "--repeat", min=1, help="Timed repetitions."),
+        out: Path = typer.Option(None, "--out", "-o", help="Also write the JSON to this file."),
+    ) -> None:
+        """Time a stage on this machine (JSON)."""
+        if name not in BENCHES:
+            raise OptionError(f"Unknown benchmark {name!r}.", hint="Choose one of: " + ", ".join(BENCHES) + ".")
+        mod = importlib.import_module(f"likeness.bench.{name}")
+        kwargs = {"repeat": repeat}
+        if photo is not None:
+            kwargs["photo"] = photo
+        result = mod.run(**kwargs)
+        text = json.dumps(result, indent=2, default=float)
+        if out:
+            out.write_text(text + "\n")
+        typer.echo(text)

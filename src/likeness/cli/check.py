@@ -1,0 +1,13 @@
+"""`likeness check` (not built yet)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("check", hidden=True)
+    def _cmd() -> None:
+        """Not available yet."""
+        typer.echo("`likeness check` is not available in this version yet.", err=True)
+        raise typer.Exit(2)

@@ -1,0 +1,13 @@
+"""`likeness models` (not built yet)."""
+
+from __future__ import annotations
+
+import typer
+
+
+def register(app: typer.Typer) -> None:
+    @app.command("models", hidden=True)
+    def _cmd() -> None:
+        """Not available yet."""
+        typer.echo("`likeness models` is not available in this version yet.", err=True)
+        raise typer.Exit(2)

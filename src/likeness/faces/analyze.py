@@ -1,0 +1,129 @@
+"""Face analysis: detection → 478-point mesh → head pose → identity embedding.
+
+One entry point, :func:`analyze`, used by intake, studio, review and team. Detection
+runs on a ≤1024 px view of the photo (the detector sees 192×192 anyway); the mesh runs
+on a crop around each face; the identity embedding is computed from the full-resolution
+pixels of the face.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import cv2
+import numpy as np
+
+from ..types import Face, Pose
+from . import mediapipe_backend as mpb
+from .identity import embed_face
+
+DETECT_SIDE = 1024
+MESH_SIDE = 320  # the mesh model sees 192×192: more pixels only cost time
+
+
+def analyze(
+    image: np.ndarray,
+    *,
+    embed: bool = True,
+    max_faces: int = 6,
+    min_score: float = 0.5,
+    subject_only: bool = False,
+) -> list[Face]:
+    """All faces in an RGB uint8 image, largest first.
+
+    With ``subject_only`` only the largest face gets a mesh and an embedding (the
+    others keep their box and score), which is what single-person work needs.
+    """
+    h, w = image.shape[:2]
+    s = min(1.0, DETECT_SIDE / max(h, w))
+    small = image if s == 1.0 else cv2.resize(image, (round(w * s), round(h * s)), interpolation=cv2.INTER_AREA)
+    found = mpb.detect(small, min_score=min_score)
+    if not found and s < 1.0 and max(h, w) > 2 * DETECT_SIDE:
+        # A small face in a big photo: look again at the centre at higher resolution.
+        found = _detect_center(image, min_score=min_score)
+        s = 1.0
+    faces = []
+    for box, score, _ in found:
+        bx = tuple(float(v) / s for v in box)
+        faces.append(Face(box=bx, score=score))
+    faces.sort(key=lambda f: f.width * f.height, reverse=True)
+    faces = faces[:max_faces]
+    out = []
+    for i, f in enumerate(faces):
+        if subject_only and i > 0:
+            out.append(f)
+            continue
+        out.append(_describe(image, f, embed=embed))
+    return out
+
+
+def _detect_center(image: np.ndarray, *, min_score: float):
+    h, w = image.shape[:2]
+    cw, ch = w // 2, h // 2
+    x0, y0 = (w - cw) // 2, (h - ch) // 2
+    crop = image[y0 : y0 + ch, x0 : x0 + cw]
+    s = min(1.0, DETECT_SIDE / max(cw, ch))
+    small = cv2.resize(crop, (round(cw * s), round(ch * s)), interpolation=cv2.INTER_AREA)
+    res = []
+    for box, score, kps in mpb.detect(small, min_score=min_score):
+        b = (box[0] / s + x0, box[1] / s + y0, box[2] / s + x0, box[3] / s + y0)
+        res.append(((b[0], b[1], b[2], b[3]), score, kps))
+    return res
+
+
+def _describe(image: np.ndarray, face: Face, *, embed: bool) -> Face:
+    mesh = mesh_for(image, face.box)
+    pose = pose_from_mesh(mesh) if mesh is not None else None
+    lm5 = emb = None
+    if embed:
+        lm5, emb = embed_face(image, face.box, mesh=mesh)
+    return replace(face, mesh=mesh, pose=pose, landmarks5=lm5, embedding=emb)
+
+
+def mesh_for(image: np.ndarray, box: tuple[float, float, float, float]) -> np.ndarray | None:
+    """478×3 mesh of the face in ``box``, in image pixels (z scaled like x)."""
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = box
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    side = 2.0 * max(x1 - x0, y1 - y0)
+    ax0, ay0 = int(round(cx - side / 2)), int(round(cy - side / 2))
+    ax1, ay1 = int(round(cx + side / 2)), int(round(cy + side / 2))
+    # Pad with edge pixels where the square reaches past the photo (head cut by frame).
+    px0, py0 = max(0, -ax0), max(0, -ay0)
+    px1, py1 = max(0, ax1 - w), max(0, ay1 - h)
+    crop = image[max(0, ay0) : min(h, ay1), max(0, ax0) : min(w, ax1)]
+    if crop.size == 0:
+        return None
+    if px0 or py0 or px1 or py1:
+        crop = cv2.copyMakeBorder(crop, py0, py1, px0, px1, cv2.BORDER_REPLICATE)
+    k = MESH_SIDE / crop.shape[0]
+    small = cv2.resize(crop, (MESH_SIDE, MESH_SIDE), interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    m = mpb.mesh(small)
+    if m is None:
+        return None
+    m = m / k
+    m[:, 0] += ax0
+    m[:, 1] += ay0
+    return m
+
+
+def pose_from_mesh(mesh: np.ndarray) -> Pose:
+    """Yaw, pitch, roll in degrees from the 3-D mesh (weak perspective)."""
+    r_eye, l_eye = mesh[33], mesh[263]  # outer eye corners: image-left, image-right
+    v = l_eye - r_eye
+    roll = math.degrees(math.atan2(v[1], v[0]))
+    # Undo roll before reading yaw and pitch.
+    c, s_ = math.cos(-math.radians(roll)), math.sin(-math.radians(roll))
+    rot = np.array([[c, -s_, 0], [s_, c, 0], [0, 0, 1]], np.float32)
+    m = mesh @ rot.T
+    v = m[263] - m[33]
+    yaw = math.degrees(math.atan2(-v[2], v[0]))
+    up = m[152] - m[10]  # forehead → chin
+    pitch = math.degrees(math.atan2(up[2], up[1])) - PITCH_NEUTRAL
+    return Pose(yaw=float(yaw), pitch=float(pitch), roll=float(roll))
+
+
+#: The mesh's forehead→chin line leans back by this much on a level frontal face
+#: (median over the frontal photos of the eval set).
+PITCH_NEUTRAL = 0.0

@@ -1,0 +1,276 @@
+"""Safe image decoding and encoding: the only place that opens user files.
+
+Decoding applies EXIF orientation, converts embedded colour profiles to sRGB and
+normalises every pixel format (grey, palette, CMYK, 16-bit, alpha) to RGB ``uint8``.
+A pixel limit is checked from the header *before* any pixel is decoded, so a
+decompression bomb costs nothing; truncated files and non-images are rejected with a
+message that says what to do.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
+
+from .errors import ImageReadError, ImageTooLargeError, ImageTooSmallError
+from .types import Photo
+
+#: Default pixel limit: 100 MP covers every phone and most DSLRs (a 50 MP phone photo
+#: is 8160×6144) and keeps a bomb from allocating gigabytes.
+MAX_PIXELS = int(os.environ.get("LIKENESS_MAX_PIXELS", 100_000_000))
+#: Larger than any photo a user has: anything bigger than this on one side is a bomb.
+MAX_SIDE = 30_000
+MIN_SIDE = 32
+MAX_FILE_BYTES = 80 * 1024 * 1024
+
+ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated photo is an error, never grey
+# We check the limit ourselves (with a clear message); Pillow's own check stays as a
+# backstop at twice our limit.
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+
+_SUFFIXES = ".jpg .jpeg .png .webp .heic .heif .tif .tiff .bmp".split()
+
+
+@lru_cache(maxsize=1)
+def _register_heif() -> bool:
+    try:
+        import pillow_heif
+    except ImportError:  # optional: HEIC then gets a clear "convert to JPEG" message
+        return False
+    pillow_heif.register_heif_opener()
+    return True
+
+
+@lru_cache(maxsize=1)
+def _srgb_profile() -> ImageCms.ImageCmsProfile:
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
+
+
+def srgb_icc_bytes() -> bytes:
+    """The ICC profile we embed in every output (sRGB)."""
+    return _srgb_profile().tobytes()
+
+
+def is_image_path(path: Path) -> bool:
+    return path.suffix.lower() in _SUFFIXES
+
+
+def load_photo(
+    src: str | os.PathLike | bytes | BinaryIO,
+    *,
+    max_pixels: int = MAX_PIXELS,
+    max_side: int | None = None,
+    name: str | None = None,
+) -> Photo:
+    """Decode a photo safely to RGB ``uint8``.
+
+    ``max_side`` asks for a reduced image whose longer side is at least ``max_side``
+    where possible: JPEGs are then decoded at 1/2, 1/4 or 1/8 scale directly in the
+    DCT (several times faster than a full decode and a resize).
+    """
+    _register_heif()
+    source = name or (str(src) if isinstance(src, (str, os.PathLike)) else "upload")
+    if isinstance(src, (str, os.PathLike)):
+        path = Path(src)
+        if not path.exists():
+            raise ImageReadError(f"{source}: no such file.", hint="Check the path.", file=source)
+        if path.is_dir():
+            raise ImageReadError(f"{source} is a folder, not a photo.", hint="Give the photo files.", file=source)
+        if path.stat().st_size > MAX_FILE_BYTES:
+            raise ImageTooLargeError(
+                f"{source} is {path.stat().st_size / 2**20:.0f} MB, more than the "
+                f"{MAX_FILE_BYTES // 2**20} MB limit.",
+                hint="Export it as a JPEG of normal size and try again.",
+                file=source,
+            )
+        fp: BinaryIO = open(path, "rb")
+    elif isinstance(src, bytes):
+        fp = io.BytesIO(src)
+    else:
+        fp = src
+    try:
+        return _decode(fp, source, max_pixels=max_pixels, max_side=max_side)
+    finally:
+        if isinstance(src, (str, os.PathLike)):
+            fp.close()
+
+
+def _decode(fp: BinaryIO, source: str, *, max_pixels: int, max_side: int | None) -> Photo:
+    head = fp.read(32)
+    fp.seek(0)
+    try:
+        img = Image.open(fp)
+    except UnidentifiedImageError:
+        if head[4:12] in (b"ftypheic", b"ftypheix", b"ftypmif1", b"ftyphevc") and not _register_heif():
+            raise ImageReadError(
+                f"{source} is a HEIC photo and HEIC support is not installed.",
+                hint="Install pillow-heif, or export the photo as JPEG.",
+                file=source,
+            ) from None
+        raise ImageReadError(
+            f"{source} is not a photo we can read (JPEG, PNG, WebP or HEIC).",
+            hint="Export it as a JPEG and try again.",
+            file=source,
+        ) from None
+    except Image.DecompressionBombError:
+        raise _too_large(source, None, max_pixels) from None
+    except OSError as exc:
+        raise ImageReadError(f"{source} could not be read ({exc}).", hint="Export it again as a JPEG.", file=source) from None
+
+    w, h = img.size
+    if w * h > max_pixels or max(w, h) > MAX_SIDE:
+        raise _too_large(source, (w, h), max_pixels)
+    if min(w, h) < MIN_SIDE:
+        raise ImageTooSmallError(
+            f"{source} is only {w}×{h} pixels.",
+            hint="Use a photo of at least 600 pixels on its short side.",
+            file=source,
+            size=[w, h],
+        )
+    fmt = img.format or "unknown"
+    notes: list[str] = []
+    icc = img.info.get("icc_profile")
+    exif_orientation = 1
+    try:
+        exif_orientation = int(img.getexif().get(0x0112, 1) or 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the photo
+        notes.append("EXIF block unreadable; orientation assumed upright")
+
+    if max_side and fmt == "JPEG" and max(w, h) > max_side:
+        # draft() picks the largest DCT scale that keeps the requested size.
+        scale = max_side / max(w, h)
+        img.draft("RGB", (max(1, int(w * scale)), max(1, int(h * scale))))
+    try:
+        img.load()
+    except (OSError, SyntaxError, ValueError) as exc:
+        truncated = "truncated" in str(exc).lower() or "broken" in str(exc).lower()
+        raise ImageReadError(
+            f"{source} is {'truncated' if truncated else 'damaged'} and cannot be read"
+            f"{'' if truncated else f' ({exc})'}.",
+            hint="Copy the photo again from your phone or camera, or export it again.",
+            file=source,
+        ) from None
+    except Image.DecompressionBombError:
+        raise _too_large(source, (w, h), max_pixels) from None
+
+    if getattr(img, "n_frames", 1) > 1:
+        notes.append("multi-frame file: first frame used")
+    img = _to_rgb(img, notes, icc)
+    if exif_orientation != 1:
+        img = _orient(img, exif_orientation)
+        notes.append(f"EXIF orientation {exif_orientation} applied")
+    arr = np.asarray(img, dtype=np.uint8)
+    if arr.ndim != 3 or arr.shape[2] != 3:
+        raise ImageReadError(f"{source} decoded to an unexpected layout {arr.shape}.", file=source)
+    ow, oh = (h, w) if exif_orientation in (5, 6, 7, 8) else (w, h)
+    return Photo(
+        image=np.ascontiguousarray(arr),
+        source=source,
+        format=fmt,
+        original_size=(ow, oh),
+        scale=arr.shape[1] / ow,
+        notes=tuple(notes),
+    )
+
+
+def _too_large(source: str, size: tuple[int, int] | None, max_pixels: int) -> ImageTooLargeError:
+    what = f"{size[0]}×{size[1]} pixels" if size else "too many pixels"
+    return ImageTooLargeError(
+        f"{source} has {what}, more than the {max_pixels / 1e6:.0f} MP limit.",
+        hint="Resize it to under 50 megapixels (a normal phone photo is 12) and try again.",
+        file=source,
+        size=list(size) if size else None,
+    )
+
+
+_TRANSPOSE = {
+    2: [Image.Transpose.FLIP_LEFT_RIGHT],
+    3: [Image.Transpose.ROTATE_180],
+    4: [Image.Transpose.FLIP_TOP_BOTTOM],
+    5: [Image.Transpose.TRANSPOSE],
+    6: [Image.Transpose.ROTATE_270],
+    7: [Image.Transpose.TRANSVERSE],
+    8: [Image.Transpose.ROTATE_90],
+}
+
+
+def _orient(img: Image.Image, orientation: int) -> Image.Image:
+    for op in _TRANSPOSE.get(orientation, []):
+        img = img.transpose(op)
+    return img
+
+
+def _to_rgb(img: Image.Image, notes: list[str], icc: bytes | None) -> Image.Image:
+    """Normalise any Pillow mode to RGB 8-bit, converting the colour profile to sRGB."""
+    mode = img.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        a = np.asarray(img).astype(np.float64)
+        peak = 65535.0 if mode.startswith("I;16") or a.max() > 255 else 255.0
+        a = np.clip(a / peak * 255.0 + 0.5, 0, 255).astype(np.uint8)
+        img = Image.fromarray(a, "L")
+        notes.append(f"{'16-bit' if peak > 255 else mode} grey converted to 8-bit")
+        mode = "L"
+    if mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info):
+        rgba = img.convert("RGBA")
+        if rgba.getextrema()[3][0] < 255:
+            notes.append("transparent areas placed on white")
+        bg = Image.new("RGBA", rgba.size, (255, 255, 255, 255))
+        img = Image.alpha_composite(bg, rgba).convert("RGB")
+        mode = "RGB"
+    if icc and mode in ("RGB", "CMYK", "L"):
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            desc = (ImageCms.getProfileDescription(src) or "").strip()
+            if "srgb" not in desc.lower() or mode != "RGB":
+                img = ImageCms.profileToProfile(img, src, _srgb_profile(), outputMode="RGB")
+                notes.append(f"colour profile '{desc}' converted to sRGB")
+                mode = "RGB"
+        except (OSError, ImageCms.PyCMSError):
+            notes.append("embedded colour profile unreadable; assumed sRGB")
+    if mode == "CMYK":
+        notes.append("CMYK converted to RGB")
+    elif mode == "L":
+        notes.append("grey-scale photo")
+    if img.mode != "RGB":
+        img = img.convert("RGB")
+    return img
+
+
+def save_image(
+    image: np.ndarray,
+    path: str | os.PathLike,
+    *,
+    quality: int = 92,
+    dpi: tuple[int, int] | None = None,
+    xmp: bytes | None = None,
+) -> Path:
+    """Encode RGB ``uint8`` with an sRGB profile and no camera EXIF (nothing private).
+
+    The format follows the suffix (.jpg, .png, .webp). Metadata beyond the colour
+    profile and DPI (IPTC source type, C2PA) is written by ``likeness.deliver``.
+    """
+    path = Path(path)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        raise ValueError(f"expected uint8 H×W×3 RGB, got {image.dtype} {image.shape}")
+    img = Image.fromarray(image, "RGB")
+    suffix = path.suffix.lower()
+    kw: dict = {"icc_profile": srgb_icc_bytes()}
+    if dpi:
+        kw["dpi"] = dpi
+    if xmp is not None:
+        kw["xmp"] = xmp
+    if suffix in (".jpg", ".jpeg"):
+        img.save(path, "JPEG", quality=quality, optimize=False, subsampling=0 if quality >= 90 else 2, **kw)
+    elif suffix == ".png":
+        img.save(path, "PNG", compress_level=6, **kw)
+    elif suffix == ".webp":
+        img.save(path, "WEBP", quality=quality, method=4, **kw)
+    else:
+        raise ValueError(f"unsupported output format {suffix!r}: use .jpg, .png or .webp")
+    return path
