@@ -1,0 +1,1 @@
+"""Photo intake: quality measures, coaching, identity consistency, selection."""
