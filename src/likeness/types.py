@@ -161,3 +161,31 @@ def to_jsonable(obj: Any) -> Any:
     if isinstance(obj, Path):
         return str(obj)
     return obj
+
+
+@dataclass(frozen=True)
+class Headshot:
+    """One delivered image and how it was made."""
+
+    path: Path
+    source: str  # the input photo it was made from
+    look: str
+    frame: str
+    width: int
+    height: int
+    likeness: float | None = None  # 0–100 from the identity distance input → output
+    identity_distance: float | None = None
+    source_type: str = "algorithmicallyEnhanced"  # IPTC DigitalSourceType
+    notes: tuple[str, ...] = ()  # e.g. "chest-up needs more body: used headshot"
+    measures: dict[str, float] = field(default_factory=dict)  # review numbers
+
+
+@dataclass(frozen=True)
+class StudioResult:
+    headshots: tuple[Headshot, ...]
+    sitting: Sitting
+    out_dir: Path
+    report_json: Path | None = None
+    report_html: Path | None = None
+    contact_sheet: Path | None = None
+    skipped: tuple[tuple[str, str], ...] = ()  # (photo, reason) for photos not made
