@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -118,8 +119,8 @@ def _decode(fp: BinaryIO, source: str, *, max_pixels: int, max_side: int | None)
             hint="Export it as a JPEG and try again.",
             file=source,
         ) from None
-    except Image.DecompressionBombError:
-        raise _too_large(source, None, max_pixels) from None
+    except Image.DecompressionBombError as exc:
+        raise _too_large(source, None, max_pixels, detail=str(exc)) from None
     except OSError as exc:
         raise ImageReadError(f"{source} could not be read ({exc}).", hint="Export it again as a JPEG.", file=source) from None
 
@@ -179,8 +180,12 @@ def _decode(fp: BinaryIO, source: str, *, max_pixels: int, max_side: int | None)
     )
 
 
-def _too_large(source: str, size: tuple[int, int] | None, max_pixels: int) -> ImageTooLargeError:
-    what = f"{size[0]}×{size[1]} pixels" if size else "too many pixels"
+def _too_large(source: str, size: tuple[int, int] | None, max_pixels: int, *, detail: str = "") -> ImageTooLargeError:
+    if size:
+        what = f"{size[0]}×{size[1]} pixels"
+    else:  # Pillow's own bomb check fired first; its message carries the pixel count
+        m = re.search(r"\((\d+) pixels\)", detail)
+        what = f"{int(m.group(1)) / 1e6:.0f} megapixels" if m else "too many pixels"
     return ImageTooLargeError(
         f"{source} has {what}, more than the {max_pixels / 1e6:.0f} MP limit.",
         hint="Resize it to under 50 megapixels (a normal phone photo is 12) and try again.",
