@@ -253,7 +253,6 @@ def save_image(
     *,
     quality: int = 92,
     dpi: tuple[int, int] | None = None,
-    xmp: bytes | None = None,
 ) -> Path:
     """Encode RGB ``uint8`` with an sRGB profile and no camera EXIF (nothing private).
 
@@ -268,8 +267,6 @@ def save_image(
     kw: dict = {"icc_profile": srgb_icc_bytes()}
     if dpi:
         kw["dpi"] = dpi
-    if xmp is not None:
-        kw["xmp"] = xmp
     if suffix in (".jpg", ".jpeg"):
         img.save(path, "JPEG", quality=quality, optimize=False, subsampling=0 if quality >= 90 else 2, **kw)
     elif suffix == ".png":
