@@ -1,0 +1,93 @@
+"""`likeness eval team DIR`: a team of one photo per person from DIR/identities plus every
+photo of DIR/photos/single; spreads before and after normalisation, and each person's
+skin tone against their own single studio headshot (no skin normalisation across people).
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+from ..imageio import is_image_path, load_photo
+
+TARGETS = {
+    "eye_line_std": 0.01,
+    "head_ratio_std": 0.02,
+    "backdrop_delta_e_max": 1.0,
+    "white_balance_delta_e_max": 2.0,
+    "skin_delta_e_vs_single_max": 2.0,
+}
+
+
+def _pick(folder: Path) -> Path | None:
+    """The person's largest photo (a team member sends their best one)."""
+    best, area = None, 0
+    for p in sorted(folder.iterdir()):
+        if is_image_path(p):
+            from PIL import Image
+
+            with Image.open(p) as im:
+                a = im.size[0] * im.size[1]
+            if a > area:
+                best, area = p, a
+    return best
+
+
+def build_team(root: Path, dest: Path) -> int:
+    n = 0
+    for d in sorted((root / "identities").iterdir()):
+        p = _pick(d) if d.is_dir() else None
+        if p:
+            (dest / d.name).mkdir(parents=True)
+            os.symlink(p.resolve(), dest / d.name / p.name)
+            n += 1
+    for p in sorted((root / "photos" / "single").iterdir()):
+        if is_image_path(p):
+            (dest / p.stem).mkdir(parents=True)
+            os.symlink(p.resolve(), dest / p.stem / p.name)
+            n += 1
+    return n
+
+
+def run(root: Path, *, progress=None, workers: int | None = None) -> dict:
+    from ..looks import load_look
+    from ..studio import studio
+    from ..team import run_team
+    from ..team.measure import delta_e, measure_image
+
+    with tempfile.TemporaryDirectory(prefix="likeness-eval-team-") as tmp:
+        src, out = Path(tmp) / "team", Path(tmp) / "out"
+        n = build_team(root, src)
+        res = run_team(src, out, look="corporate-grey", workers=workers,
+                       progress=(lambda d, t, _w: progress(d, t)) if progress else None)
+        c = res.consistency
+        # Each person's skin in the team headshot against their own single studio headshot.
+        look = load_look("corporate-grey")
+        skin_de = []
+        for p in res.done:
+            photo = next(ph for ph in (src / p["slug"]).iterdir())
+            single = studio([str(photo)], look=look, frame="headshot", out=Path(tmp) / "single" / p["slug"])
+            if not single.headshots:
+                continue
+            a = measure_image(load_photo(out / "people" / p["slug"] / p["file"]).image)
+            b = measure_image(load_photo(single.headshots[0].path).image)
+            if a.skin_lab and b.skin_lab:
+                skin_de.append(delta_e(a.skin_lab, b.skin_lab))
+    after = dict(c["after"])
+    after["skin_delta_e_vs_single_max"] = float(np.max(skin_de)) if skin_de else None
+    after["skin_delta_e_vs_single_p95"] = float(np.percentile(skin_de, 95)) if skin_de else None
+    passed = {k: (after.get(k) is not None and after[k] <= v) for k, v in TARGETS.items()}
+    return {
+        "n_people": n,
+        "done": c["done"],
+        "retakes": c["retakes"],
+        "before": c["before"],
+        "after": after,
+        "targets": TARGETS,
+        "passed": passed,
+        "breaks_team_look": c["breaks_team_look"],
+        "seconds": round(res.seconds, 1),
+    }

@@ -1,0 +1,10 @@
+"""Team mode: one locked Look for many people, consistent, resumable, scalable."""
+
+from __future__ import annotations
+
+from .run import TeamResult, load_lock, run_team
+from .source import Member, read_source
+
+team = run_team
+
+__all__ = ["Member", "TeamResult", "load_lock", "read_source", "run_team", "team"]

@@ -1,0 +1,97 @@
+"""One person's part of a team run: intake → studio → a result record on disk.
+
+Runs in a worker process (local pool or a Ray task), so it takes and returns plain
+JSON-able dicts. The result file is written last and atomically: its presence with a
+matching input key is what lets an interrupted run resume without redoing this person.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+RESULT = "result.json"
+
+
+def input_key(photos: list[str], lock_sha: str, frame: str) -> str:
+    """Changes when a photo, the locked Look or the framing changes."""
+    h = hashlib.sha256(f"{lock_sha}|{frame}".encode())
+    for p in sorted(photos):
+        st = os.stat(p)
+        h.update(f"|{p}|{st.st_size}|{int(st.st_mtime)}".encode())
+    return h.hexdigest()[:16]
+
+
+def read_result(person_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((person_dir / RESULT).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None  # a half-written or missing result means: do this person again
+
+
+def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=float))
+    os.replace(tmp, path)
+
+
+def person_job(spec: dict[str, Any]) -> dict[str, Any]:
+    """``spec``: name, slug, title, department, photos, out_dir, look (dict), frame, key."""
+    from ..errors import LikenessError
+    from ..looks import Look
+    from ..studio import studio
+    from ..types import to_jsonable
+
+    t0 = time.perf_counter()
+    person_dir = Path(spec["out_dir"])
+    person_dir.mkdir(parents=True, exist_ok=True)
+    base = {k: spec[k] for k in ("name", "slug", "title", "department", "key")}
+    base["photos"] = [os.path.basename(p) for p in spec["photos"]]
+    base["photo_paths"] = list(spec["photos"])  # lets `team add` rebuild the team later
+    try:
+        if not spec["photos"]:
+            raise_no_photos(spec["name"])
+        look = Look.from_dict(spec["look"])
+        res = studio(spec["photos"], look=look, frame=spec["frame"], out=person_dir)
+        sitting = res.sitting
+        coaching = [
+            {"photo": os.path.basename(p.source), "problems": p.problems, "usable": p.usable} for p in sitting.photos
+        ]
+        if not res.headshots:
+            reasons = [r for _, r in res.skipped] or list(sitting.advice) or [sitting.summary]
+            rec = {**base, "status": "retake", "reason": reasons[0], "advice": list(sitting.advice), "coaching": coaching}
+        else:
+            h = res.headshots[0]
+            rec = {
+                **base,
+                "status": "done",
+                "file": os.path.relpath(h.path, person_dir),
+                "source": os.path.basename(h.source),
+                "likeness": h.likeness,
+                "identity_distance": h.identity_distance,
+                "notes": list(h.notes),
+                "measures": to_jsonable(h.measures),
+                "verdict": sitting.verdict.value,
+                "coaching": coaching,
+            }
+    except LikenessError as exc:
+        rec = {**base, "status": "retake", "reason": str(exc), "advice": [exc.hint] if exc.hint else []}
+    except Exception as exc:  # noqa: BLE001 - one person's crash must not stop the team
+        (person_dir / "error.log").write_text(traceback.format_exc())
+        rec = {**base, "status": "failed", "reason": f"{type(exc).__name__}: {exc}", "log": "error.log"}
+    rec["seconds"] = round(time.perf_counter() - t0, 3)
+    write_json_atomic(person_dir / RESULT, rec)
+    return rec
+
+
+def raise_no_photos(name: str) -> None:
+    from ..errors import NotEnoughPhotosError
+
+    raise NotEnoughPhotosError(
+        f"No photos for {name}.", hint="Add 3–10 recent photos of this person to their folder."
+    )

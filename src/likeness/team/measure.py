@@ -1,0 +1,147 @@
+"""Team consistency measures on one image, and the spreads across a team.
+
+Per image: eye-line position and head height as fractions of the frame height, face
+exposure (L* of the cheeks), skin colour (Lab of the cheeks), backdrop colour (Lab of
+the two top corners), and white balance on neutral areas (mean a*, b* of low-chroma
+pixels below the chin: collar, shirt, jacket).
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import asdict, dataclass
+
+import cv2
+import numpy as np
+
+from ..faces import analyze
+from ..types import Face
+
+# Mesh points at the centre of each cheek (image-left, image-right).
+_CHEEKS = (205, 425)
+
+
+@dataclass(frozen=True)
+class LookMeasures:
+    eye_line: float | None = None
+    head_ratio: float | None = None
+    face_exposure: float | None = None  # L*
+    skin_lab: tuple[float, float, float] | None = None
+    backdrop_lab: tuple[float, float, float] | None = None
+    neutral_ab: tuple[float, float] | None = None
+
+    def to_dict(self) -> dict:
+        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+
+
+def _disc_mean(lab: np.ndarray, c: np.ndarray, r: float) -> np.ndarray:
+    h, w = lab.shape[:2]
+    x, y, r = int(c[0]), int(c[1]), max(2, int(r))
+    patch = lab[max(0, y - r) : min(h, y + r), max(0, x - r) : min(w, x + r)]
+    return np.median(patch.reshape(-1, 3), axis=0)
+
+
+def measure_image(image: np.ndarray, face: Face | None = None) -> LookMeasures:
+    h, w = image.shape[:2]
+    if face is None:
+        faces = analyze(image, embed=False, subject_only=True)
+        face = faces[0] if faces else None
+    lab = _lab(image)
+    corner = max(4, int(0.06 * w))
+    top0, top1 = int(0.02 * h), int(0.02 * h) + corner
+    corners = np.concatenate(
+        [lab[top0:top1, :corner].reshape(-1, 3), lab[top0:top1, w - corner :].reshape(-1, 3)]
+    )
+    backdrop = tuple(float(v) for v in np.median(corners, axis=0))
+    if face is None or face.mesh is None:
+        return LookMeasures(backdrop_lab=backdrop)
+    m = face.mesh
+    eyes = face.eye_centers()
+    eye_y = float((eyes[0][1] + eyes[1][1]) / 2)
+    chin = float(m[152, 1])
+    # Crown: the mesh stops at the hairline (point 10); the skull top lies about a
+    # third of the brow-to-chin height above it on an adult head.
+    brow = float(m[9, 1])
+    crown = float(m[10, 1]) - 0.42 * (chin - brow)
+    r = 0.12 * face.inter_eye
+    cheeks = np.array([_disc_mean(lab, m[i, :2], r) for i in _CHEEKS])
+    skin = cheeks.mean(0)
+    # Neutral areas below the chin: clothing with little colour.
+    y0 = int(min(h - 1, chin + 0.25 * (chin - eye_y)))
+    below = lab[y0:, int(0.2 * w) : int(0.8 * w)].reshape(-1, 3)
+    chroma = np.hypot(below[:, 1], below[:, 2])
+    neutral = below[(chroma < 10) & (below[:, 0] > 20) & (below[:, 0] < 90)]
+    nab = tuple(float(v) for v in neutral[:, 1:].mean(0)) if len(neutral) > 0.002 * h * w else None
+    return LookMeasures(
+        eye_line=eye_y / h,
+        head_ratio=(chin - crown) / h,
+        face_exposure=float(skin[0]),
+        skin_lab=tuple(float(v) for v in skin),
+        backdrop_lab=backdrop,
+        neutral_ab=nab,
+    )
+
+
+def delta_e(a, b) -> float:
+    from skimage.color import deltaE_ciede2000
+
+    return float(deltaE_ciede2000(np.array(a, np.float64), np.array(b, np.float64)))
+
+
+def _max_pair(values: list, fn) -> float | None:
+    vals = [v for v in values if v is not None]
+    if len(vals) < 2:
+        return None
+    return max(fn(a, b) for a, b in itertools.combinations(vals, 2))
+
+
+def spreads(measures: list[LookMeasures]) -> dict[str, float | None]:
+    """Team spreads: standard deviations of positions, largest pairwise colour differences."""
+
+    def std(name: str) -> float | None:
+        v = [getattr(m, name) for m in measures if getattr(m, name) is not None]
+        return float(np.std(v)) if len(v) >= 2 else None
+
+    def wb(a, b):  # compare chroma only: the same grey card at L*=60
+        return delta_e((60.0, *a), (60.0, *b))
+
+    return {
+        "eye_line_std": std("eye_line"),
+        "head_ratio_std": std("head_ratio"),
+        "face_exposure_std": std("face_exposure"),
+        "backdrop_delta_e_max": _max_pair([m.backdrop_lab for m in measures], delta_e),
+        "white_balance_delta_e_max": _max_pair([m.neutral_ab for m in measures], wb),
+        "n": len(measures),
+    }
+
+
+#: Beyond these a person "breaks the team look".
+TOLERANCE = {"eye_line": 0.02, "head_ratio": 0.04, "face_exposure": 8.0, "backdrop": 1.0, "white_balance": 3.0}
+
+
+def outliers(names: list[str], measures: list[LookMeasures]) -> dict[str, list[str]]:
+    """Who breaks the team look, and why (one sentence per reason)."""
+    out: dict[str, list[str]] = {}
+
+    def median(name: str):
+        v = [getattr(m, name) for m in measures if getattr(m, name) is not None]
+        return float(np.median(v)) if v else None
+
+    med = {k: median(k) for k in ("eye_line", "head_ratio", "face_exposure")}
+    bd = [m.backdrop_lab for m in measures if m.backdrop_lab]
+    bd_med = tuple(np.median(np.array(bd), axis=0)) if bd else None
+    for name, m in zip(names, measures):
+        why = []
+        for k, label in (("eye_line", "eye line"), ("head_ratio", "head size"), ("face_exposure", "face brightness")):
+            v = getattr(m, k)
+            if v is not None and med[k] is not None and abs(v - med[k]) > TOLERANCE[k]:
+                why.append(f"{label} differs from the team by {abs(v - med[k]):.3g}")
+        if bd_med is not None and m.backdrop_lab and delta_e(m.backdrop_lab, bd_med) > TOLERANCE["backdrop"]:
+            why.append(f"backdrop colour differs by ΔE {delta_e(m.backdrop_lab, bd_med):.1f}")
+        if why:
+            out[name] = why
+    return out

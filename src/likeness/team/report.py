@@ -1,0 +1,138 @@
+"""Team outputs: consistency report (JSON + HTML), team page, contact sheet, zip, CSV."""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import json
+import os
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ..deliver import contact_sheet
+from ..deliver.files import atomic_write
+from ..imageio import load_photo, save_image
+from .measure import LookMeasures, measure_image, outliers, spreads
+from .source import Member
+
+_CSS = """
+body{font:15px/1.5 system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f6f4;color:#222}
+header{padding:32px 40px 8px}h1{font-weight:600;margin:0 0 4px}p.sub{color:#666;margin:0}
+.grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(200px,1fr));gap:24px;padding:24px 40px}
+figure{margin:0;background:#fff;border-radius:10px;overflow:hidden;box-shadow:0 1px 3px #0002}
+figure img{width:100%;aspect-ratio:4/5;object-fit:cover;display:block;background:#ddd}
+figcaption{padding:10px 12px}figcaption b{display:block}figcaption span{color:#666;font-size:13px}
+.retake{padding:0 40px 32px}.retake li{margin:4px 0}.warn{color:#a4442d}
+table{border-collapse:collapse;margin:8px 40px}td,th{padding:4px 12px;border-bottom:1px solid #ddd;text-align:left}
+"""
+
+
+def _e(v: Any) -> str:
+    return html.escape(str(v if v is not None else ""))
+
+
+def write_team_outputs(result, members: list[Member], lock: dict[str, Any]):
+    out = Path(result.out_dir)
+    by_slug = {m.slug: m for m in members}
+    done = [p for p in result.people if p["status"] == "done"]
+    after: list[LookMeasures] = []
+    before: list[LookMeasures] = []
+    thumbs, labels = [], []
+    for p in done:
+        head = out / "people" / p["slug"] / p["file"]
+        img = load_photo(head).image
+        after.append(measure_image(img))
+        src = next((ph for ph in by_slug[p["slug"]].photos if ph.name == p.get("source")), None)
+        before.append(measure_image(load_photo(src, max_side=1600).image) if src else LookMeasures())
+        thumbs.append(img)
+        labels.append(p["name"])
+    names = [p["name"] for p in done]
+    consistency = {
+        "look": lock["look"].get("name"),
+        "frame": lock["frame"],
+        "people": len(result.people),
+        "done": len(done),
+        "retakes": [{"name": p["name"], "status": p["status"], "reason": p.get("reason", "")} for p in result.people if p["status"] != "done"],
+        "before": spreads(before),
+        "after": spreads(after),
+        "per_person": {n: {"before": b.to_dict(), "after": a.to_dict()} for n, b, a in zip(names, before, after)},
+        "breaks_team_look": outliers(names, after),
+    }
+    atomic_write(out / "consistency.json", json.dumps(consistency, indent=2, default=float).encode())
+    atomic_write(out / "consistency.html", _consistency_html(consistency).encode())
+    sheet = None
+    if thumbs:
+        sheet = out / "contact-sheet.jpg"
+        save_image(contact_sheet(thumbs, labels, columns=min(6, len(thumbs)), cell=300), sheet, quality=88)
+    csv_path = _write_csv(out, result.people)
+    zip_path = _write_zip(out, result.people, csv_path)
+    page = out / "index.html"
+    atomic_write(page, _team_page(lock, result.people).encode())
+    return replace(result, consistency=consistency, page=page, zip=zip_path, csv=csv_path)
+
+
+def _file_name(p: dict[str, Any]) -> str:
+    return f"{p['slug']}{Path(p['file']).suffix}"
+
+
+def _write_csv(out: Path, people) -> Path:
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["name", "title", "department", "status", "file", "likeness", "reason"])
+    for p in people:
+        w.writerow([
+            p["name"], p.get("title", ""), p.get("department", ""), p["status"],
+            _file_name(p) if p["status"] == "done" else "", p.get("likeness") or "", p.get("reason", ""),
+        ])
+    return atomic_write(out / "team.csv", buf.getvalue().encode())
+
+
+def _write_zip(out: Path, people, csv_path: Path) -> Path:
+    tmp = out / f".headshots.zip.{os.getpid()}.tmp"
+    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as z:  # JPEGs don't compress further
+        for p in people:
+            if p["status"] == "done":
+                z.write(out / "people" / p["slug"] / p["file"], _file_name(p))
+        z.write(csv_path, "team.csv")
+    os.replace(tmp, out / "headshots.zip")
+    return out / "headshots.zip"
+
+
+def _team_page(lock: dict[str, Any], people) -> str:
+    cards, retakes = [], []
+    for p in people:
+        if p["status"] == "done":
+            src = f"people/{_e(p['slug'])}/{_e(p['file'])}"
+            sub = " · ".join(x for x in (p.get("title"), p.get("department")) if x)
+            cards.append(f'<figure><img src="{src}" alt="{_e(p["name"])}" loading="lazy"><figcaption><b>{_e(p["name"])}</b><span>{_e(sub)}</span></figcaption></figure>')
+        else:
+            retakes.append(f'<li><b>{_e(p["name"])}</b>: <span class="warn">{_e(p.get("reason", ""))}</span></li>')
+    look = lock["look"].get("title") or lock["look"].get("name")
+    rt = f'<section class="retake"><h2>Retakes needed</h2><ul>{"".join(retakes)}</ul></section>' if retakes else ""
+    return (
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">'
+        f"<title>Team headshots</title><style>{_CSS}</style><header><h1>Team headshots</h1>"
+        f'<p class="sub">Look: {_e(look)} · framing: {_e(lock["frame"])} · {sum(p["status"] == "done" for p in people)} of {len(people)} ready · '
+        f'<a href="headshots.zip">download all</a> · <a href="team.csv">CSV</a> · <a href="consistency.html">consistency report</a></p></header>'
+        f'<main class="grid">{"".join(cards)}</main>{rt}</html>'
+    )
+
+
+def _consistency_html(c: dict[str, Any]) -> str:
+    rows = []
+    for k in ("eye_line_std", "head_ratio_std", "face_exposure_std", "backdrop_delta_e_max", "white_balance_delta_e_max"):
+        b, a = c["before"].get(k), c["after"].get(k)
+        f = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
+        rows.append(f"<tr><td>{_e(k)}</td><td>{f(b)}</td><td>{f(a)}</td></tr>")
+    breaks = "".join(f"<li><b>{_e(n)}</b>: {_e('; '.join(w))}</li>" for n, w in c["breaks_team_look"].items())
+    retakes = "".join(f"<li><b>{_e(r['name'])}</b>: {_e(r['reason'])}</li>" for r in c["retakes"])
+    return (
+        f'<!doctype html><html lang="en"><meta charset="utf-8"><title>Team consistency</title><style>{_CSS}</style>'
+        f'<header><h1>Team consistency</h1><p class="sub">{c["done"]} of {c["people"]} people · Look {_e(c["look"])}</p></header>'
+        f"<table><tr><th>spread</th><th>photos as given</th><th>team headshots</th></tr>{''.join(rows)}</table>"
+        f'<section class="retake"><h2>Breaks the team look</h2><ul>{breaks or "<li>Nobody: the team matches.</li>"}</ul>'
+        f"<h2>Retakes</h2><ul>{retakes or '<li>None.</li>'}</ul></section></html>"
+    )
