@@ -1,13 +1,39 @@
-"""`likeness serve` (not built yet)."""
+"""`likeness serve`: the web page and REST API on this machine."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
+
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 
 
 def register(app: typer.Typer) -> None:
-    @app.command("serve", hidden=True)
-    def _cmd() -> None:
-        """Not available yet."""
-        typer.echo("`likeness serve` is not available in this version yet.", err=True)
-        raise typer.Exit(2)
+    @app.command("serve")
+    def _cmd(
+        host: str = typer.Option("127.0.0.1", "--host", help="Address to listen on. Anything but loopback "
+                                 "makes the page reachable from other machines."),
+        port: int = typer.Option(8000, "--port", "-p", min=1, max=65535, help="Port to listen on."),
+        home: Path | None = typer.Option(None, "--home", help="Where sessions are stored (default: $LIKENESS_HOME or ~/.likeness)."),
+        workers: int | None = typer.Option(None, "--workers", min=1, max=64, help="Jobs run at once (default: 2 or cores/2)."),
+        retention_days: float | None = typer.Option(None, "--retention-days", min=0.001,
+                                                    help="Sessions are deleted this long after they start (default 7)."),
+        log_level: str = typer.Option("info", "--log-level", help="uvicorn log level."),
+    ) -> None:
+        """Open the Likeness web app: upload, coaching, Looks, headshots, download, delete."""
+        import uvicorn
+
+        from ..server import create_app
+        from ..store import StoreSettings
+
+        settings = StoreSettings.from_env(home=home, workers=workers, retention_days=retention_days)
+        local = host in LOOPBACK
+        app = create_app(settings, allowed_hosts=None if not local else ("127.0.0.1", "localhost"))
+        shown = host if ":" not in host else f"[{host}]"
+        typer.echo(f"Likeness is at http://{'127.0.0.1' if local else shown}:{port}/  (data in {settings.home})")
+        if not local:
+            typer.echo("Warning: listening beyond this machine; anyone who can reach this address can start a session.",
+                       err=True)
+        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
+                    timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5)

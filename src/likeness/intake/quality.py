@@ -1,0 +1,430 @@
+"""Face image quality measures, modelled on OFIQ / ISO/IEC 29794-5.
+
+Every measure reads the *face*, not the whole photo: the 478-point mesh places the
+face, a similarity transform brings it to a canonical resolution (``CANON_IED``
+pixels between the eye centres, roll removed) and the measures read that view and
+masks built from the mesh. Each returns its raw value; :mod:`.coaching` turns raw
+values into 0–100 scores, pass/fail and advice.
+
+Raw values (all dimensionless unless noted):
+
+- ``sharpness``: RMS of the finest band (σ<1 px) over the next band (1–2.5 px) of the
+  inner face at the canonical resolution (or the native one when the face is
+  smaller). Focus and motion blur remove the finest band first; the ratio does not
+  depend on contrast or skin tone.
+- ``brightness``: mean sRGB luma of the face skin (0–1).
+- ``underexposure`` / ``overexposure``: share of face pixels crushed (luma < 0.04) or
+  clipped (any channel ≥ 0.98).
+- ``dynamic_range``: entropy (bits) of the face luma histogram.
+- ``illumination``: |log2| of the left/right cheek ratio in *linear* light (EV).
+- ``color_cast``: distance (Lab units) of the median skin chroma from a natural skin
+  locus; ``skin_chroma`` tells black-and-white photos apart.
+- ``compression``: JPEG blockiness: luma steps across the 8×8 block grid (as decoded,
+  4 px at a half-scale DCT decode) over steps elsewhere.
+- ``inter_eye``: px between the eye centres in the *original* photo.
+- ``head_margins``: the smallest margin, in face heights, between the estimated head
+  (crown, chin, sides) and the frame; negative when the head is cut off.
+- ``yaw``/``pitch``/``roll``: degrees from the mesh.
+- ``eyes_open``: eyelid gap / eye width of the less open eye.
+- ``eyes_visible``: luma spread inside the eyes over the skin luma: an open, visible
+  eye shows sclera and iris; a bar, sunglasses or hair show a flat dark patch.
+- ``mouth_occlusion``: share of the mouth–chin region whose colour lies off the
+  subject's own skin colour (learned from the cheeks and forehead).
+- ``glasses``: vertical-gradient energy on the nose bridge over that of the forehead.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..types import Face
+
+#: Canonical distance between the eye centres: the ICAO minimum for a usable face.
+CANON_IED = 64
+
+FACE_OVAL = [176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109, 10, 338, 297,
+             332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148]
+EYE_R = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246]  # image-left eye
+EYE_L = [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466]  # image-right eye
+LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185]
+BROW_R = [46, 53, 52, 65, 55, 70, 63, 105, 66, 107]
+BROW_L = [276, 283, 282, 295, 285, 300, 293, 334, 296, 336]
+CHEEK_R = [50, 101, 205, 36, 118, 117, 123, 187]  # image-left cheek
+CHEEK_L = [280, 330, 425, 266, 347, 346, 352, 411]  # image-right cheek
+FOREHEAD = [151, 108, 337, 9, 107, 336, 69, 299]
+#: Eyelid pairs (upper, lower) and the corners that give the eye width.
+LIDS_R, CORNERS_R = [(160, 144), (159, 145), (158, 153)], (33, 133)
+LIDS_L, CORNERS_L = [(385, 380), (386, 374), (387, 373)], (362, 263)
+
+
+@dataclass(frozen=True)
+class FaceView:
+    """The face at the canonical resolution with masks from the mesh."""
+
+    rgb: np.ndarray  # float32 H×W×3 sRGB [0, 1]
+    luma: np.ndarray  # float32 H×W sRGB luma
+    lin: np.ndarray  # float32 H×W linear-light luminance
+    pts: np.ndarray  # 478×2 mesh in view pixels
+    face: np.ndarray  # bool: inside the face oval
+    skin: np.ndarray  # bool: face oval less eyes, brows, lips
+    ied: float  # eye distance in view pixels
+
+
+def face_view(image: np.ndarray, face: Face) -> FaceView:
+    """Warp the face to the canonical view (eyes level, ``CANON_IED`` apart or native)."""
+    if face.mesh is None:
+        raise ValueError("face has no mesh")
+    a, b = face.eye_centers()
+    ied_img = float(np.hypot(*(b - a)))
+    # Never upsample: a small face is judged at its own resolution (inter_eye says it
+    # is small; sharpness should say whether it is *focused*).
+    ied = float(min(CANON_IED, max(ied_img, 8.0)))
+    k = ied / ied_img
+    ang = np.arctan2(b[1] - a[1], b[0] - a[0])
+    c, s = np.cos(-ang) * k, np.sin(-ang) * k
+    W, H = int(round(3.0 * ied)), int(round(3.7 * ied))
+    mid = (a + b) / 2
+    # x' = R·(x − mid) + (W/2, 1.5·ied)
+    M = np.array([[c, -s, 0.0], [s, c, 0.0]], np.float64)
+    M[:, 2] = np.array([W / 2, 1.5 * ied]) - M[:, :2] @ mid
+    pts = face.mesh[:, :2] @ M[:, :2].T + M[:, 2]
+    src, Mw = image, M
+    if k < 0.7:  # warpAffine interpolates bilinearly (aliasing): pre-shrink by area
+        src, Mw = _preshrink(image, face, M, k)
+    crop = cv2.warpAffine(src, Mw, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    rgb = crop.astype(np.float32) / 255.0
+    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    lin = _linear(rgb) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    face_m = _poly(H, W, pts[FACE_OVAL])
+    holes = np.zeros((H, W), np.uint8)
+    for idx in (EYE_R, EYE_L, LIPS):
+        cv2.fillPoly(holes, [np.round(pts[idx] * 4).astype(np.int32)], 1, shift=2)
+    for idx in (BROW_R, BROW_L):
+        cv2.fillConvexPoly(holes, np.round(cv2.convexHull(pts[idx].astype(np.float32)) * 4).astype(np.int32), 1, shift=2)
+    holes = cv2.dilate(holes, np.ones((5, 5), np.uint8))
+    skin = face_m & (holes == 0)
+    return FaceView(rgb, luma, lin, pts.astype(np.float32), face_m, skin, ied)
+
+
+def _preshrink(image, face, M, k):
+    """Crop around the face and shrink it with area averaging (anti-aliased)."""
+    x0, y0, x1, y1 = face.box
+    pad = 1.6 * max(x1 - x0, y1 - y0)
+    h, w = image.shape[:2]
+    cx0, cy0 = int(max(0, x0 - pad)), int(max(0, y0 - pad))
+    cx1, cy1 = int(min(w, x1 + pad)), int(min(h, y1 + pad))
+    crop = image[cy0:cy1, cx0:cx1]
+    f = min(1.0, 1.25 * k)
+    small = cv2.resize(crop, (max(1, round(crop.shape[1] * f)), max(1, round(crop.shape[0] * f))), interpolation=cv2.INTER_AREA)
+    fx, fy = small.shape[1] / crop.shape[1], small.shape[0] / crop.shape[0]
+    # point in small = (p − (cx0, cy0)) · f  →  compose with M
+    S = np.array([[1 / fx, 0, cx0], [0, 1 / fy, cy0], [0, 0, 1]], np.float64)
+    return small, M @ S
+
+
+def _poly(h: int, w: int, p: np.ndarray) -> np.ndarray:
+    m = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(m, [np.round(p * 4).astype(np.int32)], 1, shift=2)
+    return m.astype(bool)
+
+
+def _linear(rgb: np.ndarray) -> np.ndarray:
+    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def _disc_mask(v: FaceView, idx: list[int], radius: float) -> np.ndarray:
+    m = np.zeros(v.luma.shape, np.uint8)
+    c = v.pts[idx].mean(0)
+    cv2.circle(m, (int(round(c[0])), int(round(c[1]))), max(2, int(round(radius))), 1, -1)
+    return m.astype(bool) & v.skin
+
+
+# --- measures on the view --------------------------------------------------------------
+
+
+def sharpness(v: FaceView) -> float:
+    """Finest band over the next band, RMS, on the inner face (eyes to mouth)."""
+    g = v.luma
+    y0 = int(v.pts[BROW_R + BROW_L, 1].min())
+    y1 = int(v.pts[LIPS, 1].max()) + 2
+    x0 = int(v.pts[[33, 130, 226], 0].min()) - 2
+    x1 = int(v.pts[[263, 359, 446], 0].max()) + 2
+    h, w = g.shape
+    y0, y1, x0, x1 = max(0, y0), min(h, y1), max(0, x0), min(w, x1)
+    if y1 - y0 < 8 or x1 - x0 < 8:
+        return 0.0
+    b1 = cv2.GaussianBlur(g, (0, 0), 1.0)
+    b2 = cv2.GaussianBlur(g, (0, 0), 2.5)
+    fine = (g - b1)[y0:y1, x0:x1]
+    mid = (b1 - b2)[y0:y1, x0:x1]
+    return float(np.sqrt((fine**2).mean() / max((mid**2).mean(), 1e-9)))
+
+
+def brightness(v: FaceView) -> float:
+    vals = v.luma[v.skin]
+    return float(vals.mean()) if vals.size else float(v.luma.mean())
+
+
+def exposure_tails(v: FaceView) -> tuple[float, float]:
+    """(share crushed, share clipped) over the whole face oval."""
+    m = v.face
+    n = max(1, int(m.sum()))
+    crushed = float((v.luma[m] < 0.04).sum()) / n
+    clipped = float((v.rgb[m].max(1) >= 0.98).sum()) / n
+    return crushed, clipped
+
+
+def dynamic_range(v: FaceView) -> float:
+    vals = (v.luma[v.face] * 255).astype(np.int32)
+    if vals.size == 0:
+        return 0.0
+    p = np.bincount(np.clip(vals, 0, 255), minlength=256).astype(np.float64)
+    p = p[p > 0] / p.sum()
+    return float(-(p * np.log2(p)).sum())
+
+
+def illumination(v: FaceView) -> tuple[float, int]:
+    """(|EV difference| between the cheeks, +1 when the image-left cheek is brighter)."""
+    r = 0.28 * v.ied
+    left = v.lin[_disc_mask(v, CHEEK_R, r)]
+    right = v.lin[_disc_mask(v, CHEEK_L, r)]
+    if left.size < 5 or right.size < 5:
+        return 0.0, 0
+    a, b = float(np.median(left)) + 1e-3, float(np.median(right)) + 1e-3
+    return abs(float(np.log2(a / b))), (1 if a > b else -1)
+
+
+def skin_lab(v: FaceView) -> tuple[float, float, float]:
+    """Median L*, a*, b* of the cheeks and forehead skin."""
+    m = _disc_mask(v, CHEEK_R, 0.3 * v.ied) | _disc_mask(v, CHEEK_L, 0.3 * v.ied) | _disc_mask(v, FOREHEAD, 0.35 * v.ied)
+    if m.sum() < 10:
+        m = v.skin
+    lab = cv2.cvtColor(v.rgb, cv2.COLOR_RGB2Lab)[m]
+    L, a, b = np.median(lab, axis=0)
+    return float(L), float(a), float(b)
+
+
+#: Natural skin in CIELab (D65): hue angle 25–75° (red-orange to yellow), chroma 8–40,
+#: from measured skin colour gamuts across skin tones under daylight.
+SKIN_HUE = (25.0, 75.0)
+SKIN_CHROMA = (8.0, 40.0)
+
+
+def color_cast(lab: tuple[float, float, float]) -> tuple[float, float]:
+    """(distance of the skin chroma from the natural skin locus in a*b*, chroma)."""
+    _, a, b = lab
+    chroma = float(np.hypot(a, b))
+    hue = float(np.degrees(np.arctan2(b, a)))
+    # Nearest point of the annular sector hue∈SKIN_HUE, chroma∈SKIN_CHROMA.
+    hc = float(np.clip(hue, *SKIN_HUE))
+    cc = float(np.clip(chroma, *SKIN_CHROMA))
+    na, nb = cc * np.cos(np.radians(hc)), cc * np.sin(np.radians(hc))
+    return float(np.hypot(a - na, b - nb)), chroma
+
+
+def blockiness(image: np.ndarray, face: Face, *, period: int) -> float:
+    """Luma steps across the block grid over steps elsewhere, inside the face box.
+
+    The grid offset is unknown when a photo was cropped after compression, so the
+    strongest of the ``period`` offsets is taken (a clean photo reads about 1.0–1.1).
+    """
+    if period < 3:
+        return 1.0
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = (int(round(t)) for t in face.box)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    step = max(1, (y1 - y0) // 400)  # rows/columns subsampled on huge faces (cost)
+    crop = image[y0:y1, x0:x1].astype(np.float32)
+    if crop.shape[0] < 4 * period or crop.shape[1] < 4 * period:
+        return 1.0
+    g = crop @ np.array([0.299, 0.587, 0.114], np.float32)
+    out = []
+    for d, axis in ((np.abs(np.diff(g[::step], axis=1)), 1), (np.abs(np.diff(g[:, ::step], axis=0)), 0)):
+        prof = d.mean(axis=1 - axis)  # mean step per column (axis=1) or per row
+        # position p is the step between pixel p and p+1 of the crop; align to the photo
+        origin = x0 if axis == 1 else y0
+        pos = (np.arange(prof.size) + origin + 1) % period
+        per = np.array([prof[pos == k].mean() if (pos == k).any() else 0.0 for k in range(period)])
+        k = int(np.argmax(per))
+        rest = np.delete(per, k).mean()
+        out.append(per[k] / max(rest, 1e-6))
+    return float(np.mean(out))
+
+
+def eyes_open(face: Face) -> float:
+    """Eyelid gap over eye width of the less open eye (open ≈ 0.25–0.35, shut < 0.1)."""
+    m = face.mesh
+    vals = []
+    for lids, (c0, c1) in ((LIDS_R, CORNERS_R), (LIDS_L, CORNERS_L)):
+        width = np.linalg.norm(m[c0, :2] - m[c1, :2]) + 1e-6
+        gap = np.mean([np.linalg.norm(m[u, :2] - m[d, :2]) for u, d in lids])
+        vals.append(gap / width)
+    return float(min(vals))
+
+
+def eyes_visible(v: FaceView) -> float:
+    """Luma spread (p95−p5) inside the less visible eye over the skin luma."""
+    skin = float(np.median(v.luma[v.skin])) if v.skin.any() else float(v.luma.mean())
+    vals = []
+    for idx in (EYE_R, EYE_L):
+        p = v.pts[idx]
+        c = p.mean(0)
+        m = _poly(*v.luma.shape, c + (p - c) * 1.15)
+        if m.sum() < 6:
+            vals.append(1.0)
+            continue
+        lv = v.luma[m]
+        lo, hi = np.percentile(lv, [5, 95])
+        vals.append(float((hi - lo) / max(skin, 0.05)))
+    return float(min(vals))
+
+
+def mouth_occlusion(v: FaceView) -> float:
+    """Share of the mouth–chin skin whose chroma is off the upper-face skin chroma."""
+    lab = cv2.cvtColor(v.rgb, cv2.COLOR_RGB2Lab)
+    ref_m = _disc_mask(v, CHEEK_R, 0.3 * v.ied) | _disc_mask(v, CHEEK_L, 0.3 * v.ied) | _disc_mask(v, FOREHEAD, 0.35 * v.ied)
+    nose_y = v.pts[[2, 98, 327], 1].mean()
+    low = v.face.copy()
+    low[: int(nose_y) + 1] = False
+    if ref_m.sum() < 10 or low.sum() < 10:
+        return 0.0
+    ref = lab[ref_m][:, 1:]
+    mu = np.median(ref, axis=0)
+    spread = np.maximum(np.percentile(np.abs(ref - mu), 90, axis=0), 4.0)
+    d = np.abs(lab[low][:, 1:] - mu) / spread
+    return float((d.max(1) > 2.5).mean())
+
+
+def glasses(v: FaceView) -> float:
+    """Vertical-gradient energy on the nose bridge (168/6) over that on the forehead."""
+    gy = np.abs(cv2.Sobel(v.luma, cv2.CV_32F, 0, 1, ksize=3))
+    r = 0.18 * v.ied
+
+    def box(c):
+        x, y = int(round(c[0])), int(round(c[1]))
+        rr = max(2, int(round(r)))
+        return gy[max(0, y - rr) : y + rr, max(0, x - rr) : x + rr]
+
+    bridge = box(v.pts[[168, 6]].mean(0))
+    fore = box(v.pts[151])
+    if bridge.size == 0 or fore.size == 0:
+        return 0.0
+    return float(np.percentile(bridge, 90) / max(np.percentile(fore, 90), 0.01))
+
+
+def expression(face: Face) -> str:
+    """'neutral', 'smile' or 'open-mouth smile' (or 'open mouth'): reported, never judged."""
+    m = face.mesh
+    ied = face.inter_eye
+    width = np.linalg.norm(m[61, :2] - m[291, :2]) / ied
+    gap = np.linalg.norm(m[13, :2] - m[14, :2]) / ied
+    corners = (m[61, 1] + m[291, 1]) / 2
+    lift = (m[[0, 17], 1].mean() - corners) / ied  # corners above the lip centre line
+    smile = width > 0.88 or lift > 0.06
+    if gap > 0.12:
+        return "open-mouth smile" if smile else "open mouth"
+    return "smile" if smile else "neutral"
+
+
+# --- geometry on the photo -------------------------------------------------------------
+
+
+def head_margins(face: Face, size: tuple[int, int]) -> tuple[float, str]:
+    """(smallest margin in face heights, which side) between the head and the frame.
+
+    The crown is estimated 0.35 face heights above the top of the forehead (mesh 10)
+    along the face's own up axis; the sides from the face oval widened by 10 %.
+    """
+    w, h = size
+    m = face.mesh[:, :2]
+    top, chin = m[10], m[152]
+    up = top - chin
+    fh = float(np.linalg.norm(up)) + 1e-6
+    crown = top + 0.35 * up
+    cx = m[[234, 454]].mean(0)
+    half = m[454] - m[234]
+    left, right = cx - 0.55 * half, cx + 0.55 * half
+    margins = {
+        "top": crown[1] / fh,
+        "bottom": (h - chin[1]) / fh,
+        "left": min(left[0], right[0]) / fh,
+        "right": (w - max(left[0], right[0])) / fh,
+    }
+    # The chin only needs to be in the frame, not a whole head below it.
+    side = min(margins, key=margins.get)
+    return float(margins[side]), side
+
+
+def second_face(faces: list[Face], subject: Face) -> float:
+    """Size of the largest other face relative to the subject's (width ratio)."""
+    others = [f.width for f in faces if f is not subject]
+    return float(max(others) / max(subject.width, 1e-6)) if others else 0.0
+
+
+# --- all measures of one face ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Raw:
+    """Raw values of every measure of one face (see the module docstring)."""
+
+    sharpness: float
+    brightness: float
+    underexposure: float
+    overexposure: float
+    dynamic_range: float
+    illumination: float
+    lit_side: int  # +1: the image-left side of the face is the brighter one
+    color_cast: float
+    skin_lab: tuple[float, float, float]
+    compression: float
+    inter_eye: float  # px in the original photo
+    head_margins: float
+    margin_side: str
+    yaw: float
+    pitch: float
+    roll: float
+    eyes_open: float
+    eyes_visible: float
+    mouth_occlusion: float
+    glasses: float
+    single_face: float  # width of the largest other face / the subject's
+    expression: str
+
+
+def measure(image: np.ndarray, face: Face, faces: list[Face], *, scale: float = 1.0, block_period: int = 8) -> Raw:
+    """Every raw measure of ``face`` in ``image`` (decoded at ``scale`` of the original)."""
+    v = face_view(image, face)
+    crushed, clipped = exposure_tails(v)
+    ill, side = illumination(v)
+    lab = skin_lab(v)
+    cast, _ = color_cast(lab)
+    margin, where = head_margins(face, (image.shape[1], image.shape[0]))
+    pose = face.pose
+    return Raw(
+        sharpness=sharpness(v),
+        brightness=brightness(v),
+        underexposure=crushed,
+        overexposure=clipped,
+        dynamic_range=dynamic_range(v),
+        illumination=ill,
+        lit_side=side,
+        color_cast=cast,
+        skin_lab=lab,
+        compression=blockiness(image, face, period=block_period),
+        inter_eye=face.inter_eye / scale,
+        head_margins=margin,
+        margin_side=where,
+        yaw=pose.yaw if pose else 0.0,
+        pitch=pose.pitch if pose else 0.0,
+        roll=pose.roll if pose else 0.0,
+        eyes_open=eyes_open(face),
+        eyes_visible=eyes_visible(v),
+        mouth_occlusion=mouth_occlusion(v),
+        glasses=glasses(v),
+        single_face=second_face(faces, face),
+        expression=expression(face),
+    )

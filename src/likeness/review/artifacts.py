@@ -1,0 +1,88 @@
+"""Artifact checks: one face, big enough, eyes open, landmarks a human face can have.
+
+- **Face size**: below ``min_eye_px`` between the eye centres the colour, texture and
+  iris measures have too few pixels; such a candidate is *too small to review* (it
+  fails, with that reason, rather than passing unjudged).
+- **One face**: any other detected face at least ``other_face`` × the subject's width
+  (confidence ≥ ``other_face_score``) fails: a headshot shows one person. Real press
+  photos often have bystanders (12 of the 177 eval photos); they fail here too, and
+  the eval reports them.
+- **Eyes open**: eyelid gap / eye width of the less open eye (open ≈ 0.2–0.35; a
+  laughing squint on the eval set goes down to 0.07; shut < 0.05).
+- **Landmarks**: the 478-point mesh must agree with dlib's 5 points (eye centres
+  within ``landmark_error`` inter-eye distances) and with the detection box, and its
+  proportions must lie in human ranges (``RANGES``: observed min/max on the 177 eval
+  faces, widened by ~15 %; yaw-proof because distances are 3-D).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..types import Face
+from .result import Candidate, Check, ReviewSettings
+
+#: name → (mesh point pairs (numerator, denominator), low, high); distances in 3-D.
+RANGES = {
+    "eye width ratio": (((33, 133), (362, 263)), 0.65, 1.5),  # observed 0.80–1.23
+    "face width": (((234, 454), (468, 473)), 1.6, 2.8),  # observed 1.85–2.46
+    "mouth width": (((61, 291), (468, 473)), 0.45, 1.5),  # observed 0.58–1.23
+    "nose to chin": (((2, 152), (468, 473)), 0.7, 1.7),  # observed 0.87–1.41
+    "face height": (((10, 152), (468, 473)), 1.8, 3.4),  # observed 2.15–3.02
+}
+
+
+def face_size(c: Candidate, s: ReviewSettings) -> Check:
+    ied = float(c.face.inter_eye)
+    ok = ied >= s.min_eye_px
+    return Check(ok, round(ied, 1), s.min_eye_px, "" if ok else (
+        f"The face is too small to review ({ied:.0f} px between the eyes; at least {s.min_eye_px:.0f} "
+        "needed): use a larger image."))
+
+
+def one_face(c: Candidate, s: ReviewSettings) -> Check:
+    others = [f for f in c.faces if f is not c.face and f.score >= s.other_face_score]
+    share = max((f.width / max(c.face.width, 1e-6) for f in others), default=0.0)
+    bad = [f for f in others if f.width >= s.other_face * c.face.width]
+    ok = not bad
+    return Check(ok, round(float(share), 3), s.other_face, "" if ok else (
+        "There is a second face in the picture." if len(bad) == 1 else f"There are {len(bad) + 1} faces in the picture."))
+
+
+def eyes_open(c: Candidate, s: ReviewSettings) -> Check:
+    from ..intake.quality import eyes_open as openness
+
+    v = openness(c.face)
+    ok = v >= s.eyes_open
+    return Check(ok, round(v, 3), s.eyes_open, "" if ok else "The eyes are closed.")
+
+
+def landmarks(c: Candidate, s: ReviewSettings) -> Check:
+    problems, worst = landmark_problems(c.face, s)
+    ok = not problems
+    return Check(ok, round(worst, 3), s.landmark_error, "" if ok else (
+        "The face looks malformed: " + "; ".join(problems) + "."))
+
+
+def landmark_problems(face: Face, s: ReviewSettings) -> tuple[list[str], float]:
+    """(plain descriptions of what is off, mesh–dlib eye disagreement in IED units)."""
+    m = face.mesh
+    out: list[str] = []
+    ied = max(face.inter_eye, 1e-6)
+    err = 0.0
+    if face.landmarks5 is not None:
+        l5 = face.landmarks5
+        err = max(float(np.linalg.norm(l5[2:4].mean(0) - m[[33, 133], :2].mean(0))),
+                  float(np.linalg.norm(l5[0:2].mean(0) - m[[362, 263], :2].mean(0)))) / ied
+        if err > s.landmark_error:
+            out.append("the eye positions do not agree between two landmark models")
+    x0, y0, x1, y1 = face.box
+    cx, cy = m[:, :2].mean(0)
+    off = max(abs(cx - (x0 + x1) / 2) / max(x1 - x0, 1e-6), abs(cy - (y0 + y1) / 2) / max(y1 - y0, 1e-6))
+    if off > 0.35:
+        out.append("the landmarks are off the detected face")
+    for name, ((a, b), (c, d)), lo, hi in ((n, *v) for n, v in RANGES.items()):
+        r = float(np.linalg.norm(m[a] - m[b]) / max(np.linalg.norm(m[c] - m[d]), 1e-6))
+        if not lo <= r <= hi:
+            out.append(f"the {name} is outside human proportions ({r:.2f})")
+    return out, err

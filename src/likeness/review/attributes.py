@@ -1,0 +1,144 @@
+"""Attributes the person owns: skin tone, hair colour, glasses, iris colour.
+
+Each ``*_lab`` function reads one attribute from a canonical :class:`~.view.View` and
+returns a CIELAB triple (D65, L* 0–100) or ``None`` when the view cannot show it
+(eyes shut, hair outside the frame). The locks in :mod:`.locks` compare them with the
+person's own photos.
+
+- **Skin**: median Lab of both cheeks (mesh polygons; median so shine and blemishes
+  do not move it).
+- **Hair**: median Lab of person pixels (segmentation) in a band above the forehead
+  and at the temples, outside the face oval. On a bald head this is scalp, which is
+  then the person's "hair colour" in every photo alike.
+- **Iris**: median Lab of the ring between 40 % and 90 % of the iris radius (pupil and
+  the dark limbus out), inside the visible eye opening (lids out), the brightest 15 %
+  (specular highlights) and darkest 10 % (lashes, pupil edge) dropped.
+- **Glasses**: a frame bridge is a horizontal bar across the nose bridge: vertical
+  gradients there are strong *and coherent along a row*, where skin texture is not.
+  The score is the strongest row-mean of the vertical gradient on the bridge over the
+  skin's own gradient level (about 1–3 without glasses, 5–20 with a frame).
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from .view import View
+
+Lab = tuple[float, float, float]
+
+
+def skin_lab(v: View) -> Lab | None:
+    m = v.cheeks
+    if m.sum() < 20:
+        return None
+    return _median(v.lab[m])
+
+
+def iris_lab(v: View) -> tuple[Lab | None, int]:
+    """(iris colour, number of iris pixels it was read from)."""
+    ring = v.iris_ring(0.4, 0.9)
+    vals = v.lab[ring]
+    if len(vals) < 12:
+        return None, int(len(vals))
+    lo, hi = np.percentile(vals[:, 0], [10, 85])
+    keep = vals[(vals[:, 0] >= lo) & (vals[:, 0] <= hi)]
+    if len(keep) < 8:
+        return None, int(len(keep))
+    return _median(keep), int(len(keep))
+
+
+def hair_region(v: View) -> np.ndarray:
+    """Where hair is expected: above the forehead and at the temples, outside the face."""
+    p, u = v.pts, v.unit
+    h, w = v.shape
+    m = np.zeros((h, w), np.uint8)
+    top = p[10, 1]
+    xl, xr = p[[54, 103, 67]][:, 0].min(), p[[284, 332, 297]][:, 0].max()
+    y0, y1 = int(max(0, top - 0.75 * u)), int(max(0, top - 0.08 * u))
+    m[y0:y1, int(max(0, xl)) : int(min(w, xr))] = 1
+    for side, outward in ((127, -1), (356, 1)):  # temples: just outside the oval at brow height
+        x, y = p[side]
+        xa, xb = sorted((x + outward * 0.05 * u, x + outward * 0.4 * u))
+        m[int(max(0, y - 0.45 * u)) : int(min(h, y + 0.1 * u)), int(max(0, xa)) : int(min(w, xb))] = 1
+    grown = cv2.dilate(v.oval.astype(np.uint8), np.ones((5, 5), np.uint8))
+    return (m > 0) & (grown == 0)
+
+
+def hair_lab(v: View, person: np.ndarray) -> tuple[Lab | None, float]:
+    """(hair colour, share of the hair region that is person): ``None`` below 30 %."""
+    region = hair_region(v)
+    n = int(region.sum())
+    if n < 20:
+        return None, 0.0
+    sel = region & (person >= 0.5)
+    share = float(sel.sum()) / n
+    if share < 0.3 or sel.sum() < 15:
+        return None, share
+    return _median(v.lab[sel]), share
+
+
+def glasses_score(v: View) -> float:
+    """Coherent horizontal edges on the nose bridge over the skin's gradient level."""
+    u = v.unit
+    luma = v.rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3)
+    cx, cy = v.pts[[168, 6]].mean(0)
+    hw, hh = 0.12 * u, 0.22 * u
+    y0, y1 = int(round(cy - hh)), int(round(cy + hh)) + 1
+    x0, x1 = int(round(cx - hw)), int(round(cx + hw)) + 1
+    box = gy[max(0, y0) : y1, max(0, x0) : x1]
+    skin = v.cheeks
+    if box.size < 9 or skin.sum() < 20:
+        return 0.0
+    rows = np.abs(box.mean(1))  # a bar is coherent along the row: its mean survives
+    level = float(np.percentile(np.abs(gy[skin]), 75)) + 0.004
+    return float(rows.max() / level)
+
+
+def exposure(v: View) -> float:
+    """Median sRGB luma of the cheeks (0–1)."""
+    m = v.cheeks
+    luma = v.rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    return float(np.median(luma[m])) if m.any() else float(luma.mean())
+
+
+def monochrome(v: View, person: np.ndarray | None = None) -> bool:
+    """True when the image carries no colour of its own (black-and-white, or toned
+    black-and-white: a*, b* are then a function of L* alone)."""
+    lab = v.lab.reshape(-1, 3)[::7]
+    if np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 90) < 3.0:
+        return True
+    bins = np.clip((lab[:, 0] / 5).astype(int), 0, 20)
+    res = []
+    for c in (1, 2):
+        med = np.array([np.median(lab[bins == b, c]) if (bins == b).any() else 0.0 for b in range(21)])
+        res.append(np.abs(lab[:, c] - med[bins]))
+    return bool(np.percentile(np.maximum(*res), 90) < 2.0)
+
+
+def _median(vals: np.ndarray) -> Lab:
+    L, a, b = np.median(vals, axis=0)
+    return (float(L), float(a), float(b))
+
+
+def backdrop(thumb: np.ndarray, person: np.ndarray, pts: np.ndarray) -> tuple[Lab | None, float, float]:
+    """(backdrop colour, its linear luminance, share of the band that is backdrop) in a
+    band around the head (beside and above it, above the mouth), person pixels out."""
+    h, w = person.shape
+    u = w / 6.0
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    cx, cy = pts[[234, 454], 0].mean(), pts[[10, 152], 1].mean()
+    r = np.hypot((xx - cx) / 1.0, (yy - cy) / 1.25)
+    band = (r >= 1.35 * u) & (r <= 2.1 * u) & (yy <= pts[14, 1])
+    n = int(band.sum())
+    sel = band & ~person
+    share = float(sel.sum()) / max(n, 1)
+    if sel.sum() < 30:
+        return None, 0.0, share
+    x = thumb[sel].astype(np.float32) / 255.0
+    lab = cv2.cvtColor(x.reshape(1, -1, 3), cv2.COLOR_RGB2Lab).reshape(-1, 3)
+    lin = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+    y = float(np.median(lin @ np.array([0.2126, 0.7152, 0.0722], np.float32)))
+    return _median(lab), y, share

@@ -1,0 +1,240 @@
+"""Review orchestration: enrol the person's photos once, then gate every candidate.
+
+:func:`review` reads as its steps:
+
+1. validate the candidate; find its faces (the subject is the largest);
+2. describe the subject (:func:`.stats.describe`);
+3. find the photo it was made from, if any (:mod:`.source`), and the light change;
+4. run the gates in ``CHECKS`` order: artifacts, likeness, attribute locks, texture,
+   light, framing;
+5. passed = every gate passed; each failure gives one plain sentence in ``reasons``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+
+from ..errors import InputError, NoFaceError
+from ..types import Face
+from . import artifacts, framing, light, locks, texture
+from .likeness import distance, enrolled_identity, score, threshold
+from .result import Candidate, Check, Reference, Review, ReviewSettings
+from .source import find_source, light_gain
+from .stats import PhotoStats, describe
+
+#: A candidate made from a photo keeps nearly its identity embedding (edits and
+#: relights of eval photos: ≤ 0.16); farther photos are not tried as its source.
+SOURCE_MAX_DISTANCE = 0.3
+
+
+def enroll(photos: Sequence[np.ndarray], faces: Sequence[Face | None] | None = None) -> Reference:
+    """What the person's own photos say (RGB uint8 arrays; optional subject faces).
+
+    Photos without a usable face are skipped (``Reference.skipped``); none usable
+    raises :class:`~likeness.errors.NoFaceError`.
+    """
+    if not isinstance(photos, (list, tuple)) or not photos:
+        raise InputError("enroll needs a non-empty list of photos.", hint="Pass the person's own photos as RGB arrays.")
+    if faces is not None and len(faces) != len(photos):
+        raise InputError(f"{len(faces)} faces given for {len(photos)} photos.",
+                         hint="Give one face per photo (or None to detect it).")
+    stats, skipped = [], []
+    for i, img in enumerate(photos):
+        _check_image(img, what=f"photo {i}")
+        face = subject_face(img, None if faces is None else ([faces[i]] if faces[i] is not None else None))
+        if face is None:
+            skipped.append(i)
+            continue
+        stats.append(describe(img, face))
+    if not stats:
+        raise NoFaceError("No face could be measured in any of the photos.",
+                          hint="Use photos where your face is clearly visible.", faces=0)
+    return enroll_stats(stats, skipped=tuple(skipped))
+
+
+def enroll_stats(stats: Sequence[PhotoStats], *, skipped: tuple[int, ...] = ()) -> Reference:
+    """A :class:`Reference` from already described photos."""
+    from .locks import _de, glasses_state
+
+    stats = tuple(stats)
+    color = [p for p in stats if not p.mono]
+
+    def center(vals):
+        return tuple(float(x) for x in np.median(np.array(vals, np.float64), axis=0)) if vals else None
+
+    def spread(vals, c, fn):
+        return float(np.median([fn(v, c) for v in vals])) if c is not None and len(vals) >= 3 else None
+
+    skins = [p.skin for p in color if p.skin is not None]
+    skin = center(skins)
+    hairs = [p.hair for p in color if p.hair is not None]
+    hair = center(hairs)
+    irises = [p.iris for p in color if p.iris is not None]
+    iris = center(irises)
+    states = [glasses_state(p.glasses, ReviewSettings()) for p in stats]
+    decided = [x for x in states if x is not None]
+    share = float(np.mean(decided)) if decided else 0.0
+    glasses = None if not decided else (True if share >= 0.8 else False if share <= 0.2 else None)
+    scales = sorted({k for p in stats for k in p.texture}, reverse=True)
+    return Reference(
+        identity=enrolled_identity([p.embedding for p in stats]),
+        skin=skin,
+        skin_spread=spread(skins, skin, lambda v, c: _de(v, c, kL=2.0)),
+        hair=hair,
+        hair_spread=spread(hairs, hair, lambda v, c: _de(v, c, kL=2.0)),
+        glasses=glasses,
+        glasses_share=share,
+        iris=iris,
+        iris_spread=spread(irises, iris, lambda v, c: float(np.hypot(v[1] - c[1], v[2] - c[2]))),
+        texture={k: float(np.median([p.texture[k] for p in stats if k in p.texture])) for k in scales},
+        exposure=float(np.median([p.exposure for p in stats])),
+        photos=stats,
+        skipped=skipped,
+    )
+
+
+def review(
+    candidate: np.ndarray,
+    reference: Reference,
+    *,
+    settings: ReviewSettings = ReviewSettings(),
+    glasses: bool | None = None,
+    look=None,
+    faces: list[Face] | None = None,
+) -> Review:
+    """Gate one candidate headshot (RGB uint8) against the person's :class:`Reference`.
+
+    ``glasses``: True/False as the user chose; None = as in their photos. ``look``: a
+    Look (or framing preset name) to judge the framing against; None skips framing.
+    ``faces``: the candidate's faces from ``likeness.faces.analyze`` when already known.
+    """
+    _check_image(candidate, what="the candidate")
+    if not isinstance(reference, Reference):
+        raise InputError("review needs a Reference from likeness.review.enroll().",
+                         hint="Enrol the person's own photos first: ref = enroll(photos).")
+    candidate = np.ascontiguousarray(candidate)
+    if faces is None:
+        from ..faces import analyze
+
+        faces = analyze(candidate, subject_only=True)
+    face = subject_face(candidate, faces)
+    if face is None:
+        check = Check(False, 0.0, 1.0, "No face was found in the picture.")
+        return Review(False, 0.0, float("inf"), {"one_face": check}, [check.reason])
+    faces = [face, *faces[1:]]
+    return review_stats(describe(candidate, face), face, faces, (candidate.shape[1], candidate.shape[0]),
+                        reference, settings=settings, glasses=glasses, look=look)
+
+
+def review_stats(
+    stats: PhotoStats,
+    face: Face,
+    faces: list[Face],
+    size: tuple[int, int],
+    reference: Reference,
+    *,
+    settings: ReviewSettings = ReviewSettings(),
+    glasses: bool | None = None,
+    look=None,
+) -> Review:
+    """:func:`review` on an already described candidate (the eval reuses descriptions)."""
+    s = settings
+    thr = s.identity_threshold if s.identity_threshold is not None else threshold()
+    d = float("inf")
+    if stats.embedding is not None and reference.identity is not None:
+        d = distance(stats.embedding, reference.identity)
+    c = Candidate(face=face, faces=faces, stats=stats, size=size)
+    c = _with_source(c, reference)
+    checks: dict[str, Check] = {}
+    run = {
+        "face_size": lambda: artifacts.face_size(c, s),
+        "one_face": lambda: artifacts.one_face(c, s),
+        "eyes_open": lambda: artifacts.eyes_open(c, s),
+        "landmarks": lambda: artifacts.landmarks(c, s),
+        "likeness": lambda: _likeness(d, thr),
+        "skin_tone": lambda: locks.skin_tone(c, reference, s),
+        "hair_colour": lambda: locks.hair_colour(c, reference, s),
+        "glasses": lambda: locks.glasses(c, reference, s, wanted=glasses),
+        "eye_colour": lambda: locks.eye_colour(c, reference, s),
+        "texture": lambda: texture.check(c, reference, s),
+        "light": lambda: light.check(c, reference, s),
+        "framing": lambda: framing.check(c, look, s),
+    }
+    too_small = face.inter_eye < s.min_eye_px
+    for name, fn in run.items():
+        if name in s.skip:
+            continue
+        if too_small and name not in ("face_size", "one_face", "likeness"):
+            continue  # too few pixels: the finer measures would only add noise
+        checks[name] = fn()
+    reasons = [ch.reason for ch in checks.values() if not ch.passed and ch.reason]
+    passed = all(ch.passed for ch in checks.values())
+    return Review(passed, round(score(d, thr=thr), 1), round(d, 4), checks, reasons, c.source)
+
+
+def _likeness(d: float, thr: float) -> Check:
+    ok = d <= thr
+    return Check(ok, round(d, 4), round(thr, 4), "" if ok else (
+        "This does not look enough like you to deliver (identity distance "
+        f"{d:.2f}, limit {thr:.2f})." if np.isfinite(d) else "The face could not be compared with yours."))
+
+
+def _with_source(c: Candidate, ref: Reference) -> Candidate:
+    """Find the enrolled photo the candidate was made from and the light change."""
+    e = c.stats.embedding
+    tries = [p.structure if (e is not None and p.embedding is not None
+                             and distance(e, p.embedding) <= SOURCE_MAX_DISTANCE) else None for p in ref.photos]
+    if not any(t is not None for t in tries):
+        return c
+    i, sc, warp = find_source(c.stats.structure, tries)
+    if i is None:
+        return replace(c, source_score=sc)
+    src = ref.photos[i]
+    gain = None
+    if src.skin is not None:
+        gain = light_gain(src.thumb, c.stats.thumb, warp, anchors=src.anchors(), skin_lab=src.skin)
+    return replace(c, source=i, source_score=sc, gain=gain)
+
+
+def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
+    """The subject (largest face) with mesh and embedding; re-meshed on a tighter crop
+    when the mesh landed on a neighbouring face (mesh and box disagree)."""
+    from ..faces import analyze, embed_face, mesh_for, pose_from_mesh
+
+    if faces is None:
+        faces = analyze(np.ascontiguousarray(image), subject_only=True)
+    if not faces:
+        return None
+    f = faces[0]
+    if f.mesh is None or _mesh_off_box(f):
+        x0, y0, x1, y1 = f.box
+        cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * 0.35, (y1 - y0) * 0.35
+        mesh = mesh_for(image, (cx - hw, cy - hh, cx + hw, cy + hh))  # a crop of 1.4× the box
+        if mesh is not None:
+            g = replace(f, mesh=mesh, pose=pose_from_mesh(mesh))
+            if f.mesh is None or not _mesh_off_box(g):
+                f = g
+        if f.mesh is None:
+            return None
+    if f.embedding is None:
+        lm5, emb = embed_face(np.ascontiguousarray(image), f.box, mesh=f.mesh)
+        f = replace(f, landmarks5=lm5, embedding=emb)
+    return f
+
+
+def _mesh_off_box(f: Face) -> bool:
+    x0, y0, x1, y1 = f.box
+    cx, cy = f.mesh[:, :2].mean(0)
+    return abs(cx - (x0 + x1) / 2) > 0.3 * (x1 - x0) or abs(cy - (y0 + y1) / 2) > 0.3 * (y1 - y0)
+
+
+def _check_image(img, *, what: str) -> None:
+    if not isinstance(img, np.ndarray) or img.dtype != np.uint8 or img.ndim != 3 or img.shape[2] != 3:
+        got = f"{img.dtype} {img.shape}" if isinstance(img, np.ndarray) else type(img).__name__
+        raise InputError(f"{what.capitalize()} must be an RGB uint8 H×W×3 array, got {got}.",
+                         hint="Decode images with likeness.imageio.load_photo(path).image.")
+    if min(img.shape[:2]) < 16:
+        raise InputError(f"{what.capitalize()} is only {img.shape[1]}×{img.shape[0]} px.", hint="Use a larger image.")

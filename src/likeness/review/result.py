@@ -1,0 +1,121 @@
+"""Dataclasses of the review: settings, the enrolled reference, checks and the verdict."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ..types import Face
+from .stats import Lab, PhotoStats
+
+
+@dataclass(frozen=True)
+class ReviewSettings:
+    """Thresholds of every gate. Defaults are calibrated by ``likeness eval review``
+    (see each module's docstring for the measured numbers)."""
+
+    identity_threshold: float | None = None  # None: likeness.threshold() (FAR 1e-3)
+    min_eye_px: float = 28.0  # smaller faces are "too small to review"
+    other_face: float = 0.35  # another face at least this wide (share of the subject's) fails
+    other_face_score: float = 0.6  # detector confidence that counts as a face
+    eyes_open: float = 0.06  # eyelid gap / eye width of the less open eye
+    landmark_error: float = 0.35  # mesh vs dlib eye corners, inter-eye units
+    skin: float = 11.0  # ΔE2000 (kL=2) to the person's skin, floor of the adaptive limit
+    skin_spread_k: float = 2.5  # ... or this many times the person's own spread
+    skin_cap: float = 16.0
+    skin_source: float = 3.0  # ΔE2000 to the source photo's skin under the same light
+    hair: float = 16.0  # ΔE2000 (kL=2) to the person's hair
+    hair_spread_k: float = 2.5
+    hair_cap: float = 24.0
+    iris: float = 18.0  # a*b* distance (light-compensated) to the person's iris
+    iris_spread_k: float = 2.5
+    iris_cap: float = 24.0
+    iris_source: float = 8.0  # ΔE2000 to the source photo's iris under the same light
+    glasses_on: float = 6.0  # glasses score at or above: glasses
+    glasses_off: float = 3.0  # at or below: none (between: undecided, never fails)
+    texture: float = 0.40  # skin HF energy / the person's median
+    texture_source: float = 0.62  # ... / the source photo's
+    light_ev: float = 3.0  # face darker than the backdrop near the head by more (EV)
+    light_cast: float = 12.0  # opposite warm/cool casts of face and backdrop beyond (b*)
+    eye_line: float = 0.05  # framing: eye line off the Look's by more (share of height)
+    head_size: float = 0.2  # framing: head size off by more (relative)
+    skip: tuple[str, ...] = ()  # checks not to run (names as in Review.checks)
+
+    def __post_init__(self) -> None:
+        from ..errors import OptionError
+
+        for name in ("min_eye_px", "other_face", "skin", "skin_source", "hair", "iris", "texture", "texture_source"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                raise OptionError(f"Review setting {name} must be a positive number, got {v!r}.",
+                                  hint="Leave it out to use the calibrated default.", setting=name)
+        unknown = set(self.skip) - set(CHECKS)
+        if unknown:
+            raise OptionError(f"Unknown review check(s) to skip: {', '.join(sorted(unknown))}.",
+                              hint="Choose from: " + ", ".join(CHECKS) + ".", valid=list(CHECKS))
+
+
+#: Every check, in the order they are reported.
+CHECKS = ("face_size", "one_face", "eyes_open", "landmarks", "likeness", "skin_tone", "hair_colour",
+          "glasses", "eye_colour", "texture", "light", "framing")
+
+
+@dataclass(frozen=True)
+class Check:
+    passed: bool
+    value: float | None = None  # the measured number (None: not measurable here)
+    threshold: float | None = None
+    reason: str = ""  # a plain sentence when it fails
+    note: str = ""  # how it was judged (e.g. "against the photo it was made from")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """What the person's own photos say (see :func:`likeness.review.enroll`)."""
+
+    identity: np.ndarray | None  # enrolled unit embedding
+    skin: Lab | None  # median cheek colour
+    skin_spread: float | None  # median ΔE2000 (kL=2) of the photos to ``skin``
+    hair: Lab | None
+    hair_spread: float | None
+    glasses: bool | None  # True/False when the photos agree; None when mixed or unclear
+    glasses_share: float  # share of the decided photos with glasses
+    iris: Lab | None
+    iris_spread: float | None
+    texture: dict[int, float]  # scale → median skin HF energy
+    exposure: float  # median sRGB luma of the cheeks
+    photos: tuple[PhotoStats, ...] = field(repr=False)
+    skipped: tuple[int, ...] = ()  # indices of photos without a usable face
+
+    @property
+    def n(self) -> int:
+        return len(self.photos)
+
+
+@dataclass(frozen=True)
+class Review:
+    passed: bool
+    likeness: float  # 0–100
+    identity_distance: float
+    checks: dict[str, Check]
+    reasons: list[str]
+    source: int | None = None  # index into Reference.photos the candidate was made from
+
+    def to_dict(self) -> dict:
+        from ..types import to_jsonable
+
+        return to_jsonable(self)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A candidate's subject face, its measures and what it was matched with."""
+
+    face: Face
+    faces: list[Face]
+    stats: PhotoStats
+    size: tuple[int, int]  # (width, height)
+    source: int | None = None
+    source_score: float = 0.0
+    gain: np.ndarray | None = None  # light change from the source photo (linear RGB)

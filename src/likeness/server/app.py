@@ -1,0 +1,127 @@
+"""The FastAPI application: ``create_app()`` wires the store, the workers, the
+routes, the security middleware and the page.
+
+Nothing heavy happens at import. The lifespan opens the store, purges expired
+sessions, puts jobs interrupted by a previous stop back in the queue, starts the
+workers (each loads its face models) and a periodic purge; on shutdown the workers
+finish what they can within a grace period.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.responses import FileResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.trustedhost import TrustedHostMiddleware
+
+from .. import __version__
+from ..store import Store, StoreSettings, purge_expired
+from . import errors, library
+from .runner import Runner
+from .security import BodyLimit, SecurityHeaders
+
+log = logging.getLogger("likeness.server")
+STATIC = Path(__file__).with_name("static")
+LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+
+
+def _lock_home(home: Path) -> int:
+    """One server per home folder: the queue's restart recovery assumes it."""
+    fd = os.open(home / ".server.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        from ..errors import LikenessError
+
+        raise LikenessError(f"Another `likeness serve` is already using {home}.",
+                            hint="Stop it first, or give this one another LIKENESS_HOME.") from None
+    return fd
+
+
+def create_app(
+    settings: StoreSettings | None = None,
+    *,
+    allowed_hosts: Sequence[str] | None = LOCAL_HOSTS,
+    start_workers: bool = True,
+    check_fn: library.CheckFn | None = None,
+    studio_fn: library.StudioFn | None = None,
+    warm: Callable[[], None] | None = library.warm,
+) -> FastAPI:
+    """The app. ``allowed_hosts=None`` accepts any Host header (when serving beyond
+    this machine with ``--host``); by default only loopback names are answered,
+    which also stops DNS-rebinding pages from reaching the API."""
+    settings = settings or StoreSettings.from_env()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        settings.home.mkdir(parents=True, exist_ok=True)
+        lock_fd = _lock_home(settings.home)
+        store = Store(settings)
+        requeued, failed = store.jobs.recover()
+        gone = purge_expired(store)
+        if requeued or failed or gone:
+            log.info("start: %d jobs requeued, %d failed, %d expired sessions purged", requeued, failed, len(gone))
+        runner = Runner(store, workers=settings.workers, check_fn=check_fn, studio_fn=studio_fn, warm=warm)
+        app.state.store, app.state.runner, app.state.settings = store, runner, settings
+        stop_purge = threading.Event()
+
+        def purge_loop() -> None:
+            while not stop_purge.wait(settings.purge_every_s):
+                try:
+                    n = purge_expired(store)
+                    if n:
+                        log.info("purged %d expired sessions", len(n))
+                except Exception:  # noqa: BLE001 - retried at the next interval; logged
+                    log.exception("purge failed")
+
+        purger = threading.Thread(target=purge_loop, name="likeness-purge", daemon=True)
+        purger.start()
+        if start_workers:
+            runner.start()
+        try:
+            yield
+        finally:
+            stop_purge.set()
+            runner.stop(settings.shutdown_grace_s)
+            store.close()
+            os.close(lock_fd)  # releases the flock
+
+    app = FastAPI(
+        title="Likeness",
+        version=__version__,
+        description="Professional headshots from your own photos, made on this machine. "
+        "Create a session, add photos (each is checked and coached), run the studio with a Look, "
+        "download the headshots, and delete everything when done.",
+        lifespan=lifespan,
+        docs_url=None,  # the bundled Swagger UI loads from a CDN: nothing may leave the machine
+        redoc_url=None,
+    )
+    errors.install(app)
+    from .routes_files import router as files_router
+    from .routes_meta import router as meta_router
+    from .routes_sessions import router as sessions_router
+    from .routes_teams import router as teams_router
+
+    for r in (meta_router, sessions_router, files_router, teams_router):
+        app.include_router(r, prefix="/api")
+
+    @app.get("/", include_in_schema=False)
+    def index() -> FileResponse:
+        return FileResponse(STATIC / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    # Order: the body limit runs first (outermost after headers), then the host check.
+    if allowed_hosts is not None:
+        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+    app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 256 * 1024)
+    app.add_middleware(SecurityHeaders)
+    return app

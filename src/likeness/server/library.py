@@ -1,0 +1,178 @@
+"""The server's only door into the library: the verbs it calls and the JSON it shows.
+
+Kept thin on purpose: validation of Looks and framings is the library's (it raises
+``OptionError``); here we only turn its dataclasses into what the page displays.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from ..types import PhotoCheck, Sitting, to_jsonable
+
+CheckFn = Callable[..., Sitting]
+StudioFn = Callable[..., Any]
+
+
+def check(paths: Sequence[Path], *, progress=None) -> Sitting:
+    from ..intake import check as _check
+
+    if not callable(_check):  # the package exposes the submodule, not (yet) the verb
+        from ..intake.check import check as _check
+    return _check(list(paths), progress=progress)
+
+
+def studio(paths: Sequence[Path], **kw: Any) -> Any:
+    # ``likeness.studio`` is both the subpackage and the verb: import the verb itself.
+    from ..studio import studio as _studio
+
+    return _studio(list(paths), **kw)
+
+
+# --- options ---------------------------------------------------------------------
+
+
+def frames() -> list[dict[str, Any]]:
+    from ..studio.frame import PRESETS
+
+    return [{"name": p.name, "description": p.description, "width": p.size[0], "height": p.size[1],
+             "print_size": p.print_size or None} for p in PRESETS.values()]
+
+
+def check_frame(name: str) -> str:
+    from ..studio.frame import get_preset
+
+    return get_preset(name).name  # raises OptionError naming the valid ones
+
+
+def _attr(obj: Any, *names: str) -> Any:
+    for n in names:
+        for part in n.split("."):
+            obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
+            if obj is None:
+                break
+        if obj is not None:
+            return obj
+    return None
+
+
+def looks() -> list[dict[str, Any]]:
+    from ..looks import list_looks
+
+    out = []
+    for lk in list_looks():
+        name = lk if isinstance(lk, str) else _attr(lk, "name")
+        if isinstance(lk, str):
+            from ..looks import load_look
+
+            lk = load_look(lk)
+        out.append({
+            "name": str(name),
+            "title": str(_attr(lk, "title", "label") or str(name).replace("-", " ").capitalize()),
+            "description": str(_attr(lk, "description", "summary") or ""),
+            "swatch": _attr(lk, "backdrop.color", "swatch"),
+            "swatch2": _attr(lk, "backdrop.color2"),
+            "frame": _attr(lk, "frame.preset", "frame", "framing"),
+        })
+    return out
+
+
+def check_look(name: str) -> str:
+    """A Look *name* known to this machine. ``load_look`` also takes file paths; a
+    web client must never make the server open a path, so names are checked first."""
+    from ..errors import OptionError
+    from ..looks import load_look, looks_names
+
+    names = looks_names()
+    if name not in names:
+        raise OptionError(f"Unknown Look {name!r}.", hint="Choose one of: " + ", ".join(names) + ".",
+                          value=name, valid=names)
+    load_look(name)  # validates the file itself
+    return name
+
+
+def look_frame(name: str) -> str:
+    """The framing a Look asks for when the person did not choose one."""
+    from ..looks import load_look
+
+    return load_look(check_look(name)).frame
+
+
+# --- results as JSON -------------------------------------------------------------
+
+
+def photo_check_json(pc: PhotoCheck) -> dict[str, Any]:
+    face = pc.face
+    return {
+        "usable": bool(pc.usable),
+        "faces": int(pc.faces),
+        "problems": list(pc.problems),
+        "expression": pc.expression,
+        "glasses": bool(pc.glasses),
+        "rank": to_jsonable(pc.rank),
+        "error": pc.error,
+        "measures": [to_jsonable(m) for m in pc.measures.values()],
+        "pose": to_jsonable(face.pose) if face is not None and face.pose is not None else None,
+        "box": to_jsonable(face.box) if face is not None else None,
+    }
+
+
+def sitting_json(s: Sitting, photo_ids: Sequence[str]) -> dict[str, Any]:
+    """``photo_ids[i]`` is the id of the photo at ``s.photos[i]`` (same order as sent)."""
+    per = {}
+    for pid, pc in zip(photo_ids, s.photos):
+        per[pid] = {"usable": bool(pc.usable), "problems": list(pc.problems), "other_person": bool(pc.other_person),
+                    "identity_distance": to_jsonable(pc.identity_distance)}
+    return {
+        "verdict": to_jsonable(s.verdict),
+        "summary": s.summary,
+        "advice": list(s.advice),
+        "people": int(s.people),
+        "ranking": [photo_ids[i] for i in s.ranking if i < len(photo_ids)],
+        "photos": per,
+        "photo_ids": list(photo_ids),
+    }
+
+
+def headshot_info(h: Any) -> dict[str, Any]:
+    return {
+        "identity_distance": to_jsonable(getattr(h, "identity_distance", None)),
+        "source_type": getattr(h, "source_type", None),
+        "notes": list(getattr(h, "notes", ()) or ()),
+        "measures": to_jsonable(dict(getattr(h, "measures", {}) or {})),
+    }
+
+
+def preview_jpeg(image_or_path: Any, *, side: int = 640, quality: int = 85) -> bytes:
+    """A small JPEG for the page (the browser cannot show HEIC; originals are big)."""
+    import numpy as np
+    from PIL import Image
+
+    if isinstance(image_or_path, np.ndarray):
+        img = Image.fromarray(image_or_path, "RGB")
+    else:
+        with Image.open(image_or_path) as src:
+            img = src.convert("RGB")
+    img.thumbnail((side, side), Image.Resampling.LANCZOS)
+    buf = io.BytesIO()
+    img.save(buf, "JPEG", quality=quality)
+    return buf.getvalue()
+
+
+@lru_cache(maxsize=1)
+def _astronaut():
+    from skimage import data
+
+    return data.astronaut()
+
+
+def warm() -> None:
+    """Load the face models in the calling (worker) thread: mediapipe graphs are
+    per thread, dlib is per process. Called from the app's lifespan, never at import."""
+    from ..faces import analyze
+
+    analyze(_astronaut(), embed=True)

@@ -1,0 +1,193 @@
+"""Sessions: create, add photos (each checked at once), run the studio, delete."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from ..errors import ImageReadError, LikenessError, NotEnoughPhotosError, OptionError
+from ..store import TooManyPhotosError, forget_session
+from ..store.db import loads
+from ..store.jobs import Job
+from . import library
+from .errors import PayloadTooLargeError
+from .schemas import ErrorOut, HeadshotOut, JobOut, Limits, PhotoOut, SessionCreated, SessionOut, StudioIn, TeamBrief
+from .security import session_auth, valid_id
+
+ERRORS: dict[int | str, dict[str, Any]] = {
+    s: {"model": ErrorOut} for s in (401, 404, 409, 413, 422, 500)
+}
+router = APIRouter(tags=["sessions"], responses=ERRORS)
+
+DEFAULT_LOOK = "corporate-grey"
+_decode_limit = anyio.CapacityLimiter(2)  # decoding a 100 MP photo takes ~300 MB: not 40 at once
+
+
+class BusyError(LikenessError):
+    code = "busy"
+    http_status = 409
+
+
+def _limits(request: Request) -> Limits:
+    s = request.app.state.settings
+    return Limits(max_photos=s.max_photos, max_upload_bytes=s.max_upload_bytes)
+
+
+def display_name(filename: str | None) -> str:
+    """The client's file name, for display only: last path part, printable, short."""
+    name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(c for c in unicodedata.normalize("NFC", name) if c.isprintable())
+    name = re.sub(r"\s+", " ", name).strip()
+    return (name[:120] or "photo")
+
+
+def job_out(j: Job) -> JobOut:
+    return JobOut(id=j.id, kind=j.kind, state=j.state, payload=j.payload, done=j.done, total=j.total,
+                  attempts=j.attempts, created_at=j.created_at, started_at=j.started_at,
+                  finished_at=j.finished_at, result=j.result, error=j.error)
+
+
+def photo_out(p: dict[str, Any]) -> PhotoOut:
+    return PhotoOut(id=p["id"], seq=p["seq"], name=p["name"], format=p["format"], width=p["width"],
+                    height=p["height"], bytes=p["bytes"], state=p["state"], usable=p["usable"],
+                    check=loads(p["check"]), created_at=p["created_at"])
+
+
+def session_out(request: Request, s: dict[str, Any]) -> SessionOut:
+    store = request.app.state.store
+    team = store.team(s["team_id"]) if s["team_id"] else None
+    jobs = [job_out(j) for j in store.jobs.for_session(s["id"])
+            if j.kind == "studio" or (j.kind == "check_set" and j.state in ("queued", "running"))]
+    return SessionOut(
+        id=s["id"], created_at=s["created_at"], expires_at=s["expires_at"], label=s["label"],
+        team=TeamBrief(id=team["id"], name=team["name"], look=team["look"], frame=team["frame"]) if team else None,
+        limits=_limits(request), photos=[photo_out(p) for p in store.photos(s["id"])],
+        set_check=loads(s["set_check"]), jobs=jobs,
+        headshots=[HeadshotOut(**{k: h[k] for k in HeadshotOut.model_fields}) for h in store.headshots(s["id"])],
+    )
+
+
+@router.post("/sessions", status_code=201, response_model=SessionCreated, summary="Start a session")
+async def create_session(request: Request) -> SessionCreated:
+    row, token = await run_in_threadpool(request.app.state.store.create_session)
+    return SessionCreated(id=row["id"], token=token, expires_at=row["expires_at"], limits=_limits(request))
+
+
+@router.get("/sessions/{session_id}", response_model=SessionOut, summary="Everything about a session")
+async def get_session(request: Request, session: dict = Depends(session_auth)) -> SessionOut:
+    return await run_in_threadpool(session_out, request, session)
+
+
+@router.delete("/sessions/{session_id}", status_code=204, summary="Delete my photos: every file and record")
+async def delete_session(request: Request, session: dict = Depends(session_auth)) -> Response:
+    await run_in_threadpool(request.app.state.runner.cancel_session, session["id"])
+    await run_in_threadpool(forget_session, request.app.state.store, session["id"])
+    return Response(status_code=204)
+
+
+def _decode(data: bytes, name: str) -> tuple[str, tuple[int, int], bytes]:
+    from ..imageio import load_photo
+
+    photo = load_photo(data, name=name)  # safe decode: limits, orientation, colour, all modes
+    return photo.format, photo.original_size, library.preview_jpeg(photo.image)
+
+
+@router.post("/sessions/{session_id}/photos", status_code=201, response_model=PhotoOut,
+             summary="Add one photo; its check starts at once")
+async def add_photo(
+    request: Request,
+    session: dict = Depends(session_auth),
+    file: UploadFile = File(..., description="One photo: JPEG, PNG, WebP, HEIC or TIFF."),
+) -> PhotoOut:
+    store = request.app.state.store
+    limit = store.settings.max_upload_bytes
+    n = len(await run_in_threadpool(store.photos, session["id"]))
+    if n >= store.settings.max_photos:
+        raise TooManyPhotosError(f"This session already has {n} photos, the most it can hold.",
+                                 hint="Remove some photos first; 5 to 10 good ones are plenty.", limit=store.settings.max_photos)
+    data = await file.read(limit + 1)
+    name = display_name(file.filename)
+    if len(data) > limit:
+        raise PayloadTooLargeError(f"{name} is larger than {limit / 2**20:.0f} MB.",
+                                   hint="Export it as a JPEG of normal size and try again.", file=name)
+    if not data:
+        raise ImageReadError(f"{name} is empty.", hint="Choose the photo again.", file=name)
+    fmt, size, preview = await anyio.to_thread.run_sync(_decode, data, name, limiter=_decode_limit)
+    row = await run_in_threadpool(lambda: store.add_photo(session["id"], name=name, data=data, fmt=fmt, size=size,
+                                                          preview_jpeg=preview))
+    return photo_out(row)
+
+
+@router.get("/sessions/{session_id}/photos/{photo_id}", response_model=PhotoOut, summary="One photo and its coaching")
+async def get_photo(request: Request, photo_id: str, session: dict = Depends(session_auth)) -> PhotoOut:
+    return photo_out(await run_in_threadpool(request.app.state.store.photo, session["id"], valid_id(photo_id, "photo")))
+
+
+@router.delete("/sessions/{session_id}/photos/{photo_id}", status_code=204, summary="Remove one photo")
+async def delete_photo(request: Request, photo_id: str, session: dict = Depends(session_auth)) -> Response:
+    store = request.app.state.store
+    await run_in_threadpool(store.remove_photo, session["id"], valid_id(photo_id, "photo"))
+
+    def recheck() -> None:  # the set changed: its coaching must be redone
+        if len(store.photos(session["id"])) >= 2:
+            with store.db.write() as conn:
+                if not store.jobs.has_active(conn, session["id"], "check_set", queued_only=True):
+                    store.jobs.enqueue(conn, session["id"], "check_set", {})
+            store.jobs.notify()
+
+    await run_in_threadpool(recheck)
+    return Response(status_code=204)
+
+
+def _studio_options(store, session: dict[str, Any], body: StudioIn) -> tuple[str, str]:
+    team = store.team(session["team_id"]) if session["team_id"] else None
+    look = body.look or (team["look"] if team else DEFAULT_LOOK)
+    frame = body.frame.value if body.frame else (team["frame"] if team else library.look_frame(look))
+    if team and look != team["look"]:
+        raise OptionError(f"Your team uses the Look {team['look']!r}; it cannot be changed here.",
+                          hint="Leave the Look out, or ask your team's admin.", look=look, team_look=team["look"])
+    return library.check_look(look), library.check_frame(frame)
+
+
+@router.post("/sessions/{session_id}/studio", status_code=202, response_model=JobOut,
+             summary="Make headshots with a Look and framing")
+async def start_studio(request: Request, body: StudioIn, session: dict = Depends(session_auth)) -> JobOut:
+    store = request.app.state.store
+
+    def enqueue() -> Job:
+        look, frame = _studio_options(store, session, body)
+        photos = store.photos(session["id"])
+        ids = [p["id"] for p in photos]
+        if not ids:
+            raise NotEnoughPhotosError("There are no photos in this session yet.", hint="Add 3 to 10 photos of yourself first.")
+        if all(p["state"] != "checking" for p in photos) and not any(p["usable"] for p in photos):
+            tips = [t for p in photos for t in ((loads(p["check"]) or {}).get("problems") or [])]
+            raise NotEnoughPhotosError(
+                "None of your photos shows a face that can be made into a headshot.",
+                hint=tips[0] if tips else "Add a sharp photo of your face from the front, in soft daylight.",
+                photos=len(photos),
+            )
+        with store.db.write() as conn:
+            if store.jobs.has_active(conn, session["id"], "studio"):
+                raise BusyError("Your headshots are already being made.", hint="Wait for them to finish.")
+            job_id = store.jobs.enqueue(conn, session["id"], "studio",
+                                        {"look": look, "frame": frame, "all": body.all, "photo_ids": ids})
+        store.jobs.notify()
+        return store.jobs.get(job_id)
+
+    return job_out(await run_in_threadpool(enqueue))
+
+
+@router.get("/sessions/{session_id}/jobs/{job_id}", response_model=JobOut, summary="Progress of a job")
+async def get_job(request: Request, job_id: str, session: dict = Depends(session_auth)) -> JobOut:
+    from ..errors import NotFoundError
+
+    job = await run_in_threadpool(request.app.state.store.jobs.get, valid_id(job_id, "job"), session_id=session["id"])
+    if job is None:
+        raise NotFoundError("There is no such job in this session.", hint="Reload the page.")
+    return job_out(job)

@@ -1,0 +1,256 @@
+"""Workers inside the server: a bounded pool of threads that claim jobs from the
+database queue and run the library on them.
+
+Lane 0 only takes photo checks, so live coaching stays live while the other lanes
+run studio jobs. Each thread loads its own face models first (mediapipe graphs are
+per thread). A job whose session is deleted while it runs is stopped at its next
+progress report, and whatever it wrote is removed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from typing import Any
+
+from sqlalchemy import and_, delete, func, select, update
+
+from ..errors import LikenessError
+from ..store import Job, Store
+from ..store.db import dumps, headshots, new_id, photos, sessions
+from . import library
+
+log = logging.getLogger("likeness.server")
+
+
+class JobCancelled(Exception):
+    """The job's session was deleted (or the job requeued) while it ran."""
+
+
+class Runner:
+    def __init__(self, store: Store, *, workers: int = 2, check_fn: library.CheckFn | None = None,
+                 studio_fn: library.StudioFn | None = None, warm: Callable[[], None] | None = library.warm) -> None:
+        self.store = store
+        self.workers = max(1, workers)
+        self.check_fn = check_fn or library.check
+        self.studio_fn = studio_fn or library.studio
+        self._warm = warm
+        self._wake = threading.Event()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self._running: dict[str, Job] = {}  # thread name → job
+        self._lock = threading.Lock()
+        self._cancelled: set[str] = set()
+        self.warmed = threading.Event()
+        self._warm_count = 0
+        self.completed = 0
+        store.jobs.on_enqueue(self._wake.set)
+
+    # --- lifecycle -----------------------------------------------------------------
+
+    def start(self) -> None:
+        for i in range(self.workers):
+            kinds = ("check", "check_set") if i == 0 and self.workers > 1 else None
+            t = threading.Thread(target=self._loop, args=(kinds,), name=f"likeness-worker-{i}", daemon=True)
+            t.start()
+            self._threads.append(t)
+
+    def stop(self, grace_s: float = 10.0) -> None:
+        """Stop claiming; wait up to ``grace_s`` for running jobs. A job still running
+        then stays ``running`` in the database and is requeued on the next start."""
+        self._stop.set()
+        self._wake.set()
+        deadline = time.monotonic() + grace_s
+        for t in self._threads:
+            t.join(max(0.0, deadline - time.monotonic()))
+
+    def busy(self) -> int:
+        with self._lock:
+            return len(self._running)
+
+    def cancel_session(self, session_id: str, *, wait_s: float = 30.0) -> None:
+        """Stop this session's running jobs and wait (bounded) until they have."""
+        with self._lock:
+            self._cancelled.add(session_id)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not any(j.session_id == session_id for j in self._running.values()):
+                    break
+            time.sleep(0.05)
+
+    # --- the loop ------------------------------------------------------------------
+
+    def _loop(self, kinds: tuple[str, ...] | None) -> None:
+        if self._warm is not None:
+            try:
+                self._warm()
+            except Exception:  # noqa: BLE001 - a failed warm-up shows up on the first job instead
+                log.exception("model warm-up failed")
+        with self._lock:
+            self._warm_count += 1
+            if self._warm_count == self.workers:
+                self.warmed.set()
+        while not self._stop.is_set():
+            try:
+                job = self.store.jobs.claim(kinds=kinds)
+            except Exception:  # noqa: BLE001 - the database is briefly unavailable: retry
+                log.exception("claiming a job failed")
+                self._stop.wait(1.0)
+                continue
+            if job is None:
+                self._wake.wait(0.5)
+                self._wake.clear()
+                continue
+            self._run(job)
+
+    def _run(self, job: Job) -> None:
+        name = threading.current_thread().name
+        with self._lock:
+            self._running[name] = job
+        try:
+            {"check": self._check, "check_set": self._check_set, "studio": self._studio}[job.kind](job)
+            self.completed += 1
+        except JobCancelled:
+            log.info("job %s stopped: its session is gone", job.id)
+        except LikenessError as exc:
+            self.store.jobs.fail(job, exc.to_dict())
+            self._after_failure(job, exc.to_dict())
+        except Exception as exc:  # noqa: BLE001 - a bug: recorded on the job and logged with its trace
+            log.error("job %s (%s) crashed:\n%s", job.id, job.kind, traceback.format_exc())
+            err = {"code": "internal", "message": f"Something went wrong while working on this ({type(exc).__name__}).",
+                   "hint": "Try again; if it keeps happening, report it with the server log."}
+            self.store.jobs.fail(job, err)
+            self._after_failure(job, err)
+        finally:
+            with self._lock:
+                self._running.pop(name, None)
+            if self.store.session(job.session_id) is None:
+                # Deleted while we worked: remove anything the job wrote meanwhile.
+                self.store.files.remove_session(job.session_id)
+
+    def _progress(self, job: Job) -> Callable[[int, int], None]:
+        last = [0.0]
+
+        def report(done: int, total: int) -> None:
+            if job.session_id in self._cancelled:
+                raise JobCancelled(job.id)
+            now = time.monotonic()
+            if now - last[0] < 0.25 and done < total:
+                return
+            last[0] = now
+            if not self.store.jobs.progress(job, done, total):
+                raise JobCancelled(job.id)
+
+        return report
+
+    def _after_failure(self, job: Job, err: dict[str, Any]) -> None:
+        if job.kind == "check":
+            with self.store.db.write() as conn:
+                conn.execute(update(photos).where(photos.c.id == job.payload.get("photo_id"))
+                             .values(state="failed", usable=False, check=dumps({"error": err})))
+
+    # --- the jobs ------------------------------------------------------------------
+
+    def _check(self, job: Job) -> None:
+        """One photo, alone: the live coaching shown as soon as it arrives."""
+        sid, pid = job.session_id, job.payload["photo_id"]
+        rows = [p for p in self.store.photos(sid) if p["id"] == pid]
+        if not rows:  # removed before we got to it
+            self.store.jobs.finish(job, {"skipped": "photo removed"})
+            return
+        sitting = self.check_fn([self.store.files.photo_path(sid, rows[0]["file"])])
+        pc = sitting.photos[0]
+        data = library.photo_check_json(pc)
+
+        def outputs(conn) -> None:
+            conn.execute(update(photos).where(photos.c.id == pid).values(state="checked", check=dumps(data), usable=bool(pc.usable)))
+            pending = conn.execute(select(func.count()).select_from(photos).where(
+                and_(photos.c.session_id == sid, photos.c.state == "checking"))).scalar_one()
+            total = conn.execute(select(func.count()).select_from(photos).where(photos.c.session_id == sid)).scalar_one()
+            if pending == 0 and total >= 2 and not self.store.jobs.has_active(conn, sid, "check_set", queued_only=True):
+                self.store.jobs.enqueue(conn, sid, "check_set", {})
+
+        if self.store.jobs.finish(job, {"usable": bool(pc.usable)}, outputs):
+            self.store.jobs.notify()
+
+    def _check_set(self, job: Job) -> None:
+        """The whole set: identity consistency and which photos to add."""
+        sid = job.session_id
+        rows = [p for p in self.store.photos(sid) if p["state"] == "checked"]
+        if not rows:
+            self.store.jobs.finish(job, {"skipped": "no photos"})
+            return
+        with self.store.db.read() as conn:
+            studio_next = self.store.jobs.has_active(conn, sid, "studio")
+        if studio_next:  # the studio checks the same set first and records it: no need to do it twice
+            self.store.jobs.finish(job, {"skipped": "the studio run checks the set"})
+            return
+        paths = [self.store.files.photo_path(sid, p["file"]) for p in rows]
+        sitting = self.check_fn(paths, progress=self._progress(job))
+        data = library.sitting_json(sitting, [p["id"] for p in rows])
+        data["at"] = time.time()
+        self.store.jobs.finish(job, {"verdict": data["verdict"]}, lambda conn: conn.execute(
+            update(sessions).where(sessions.c.id == sid).values(set_check=dumps(data))))
+
+    def _studio(self, job: Job) -> None:
+        sid, p = job.session_id, job.payload
+        rows = self.store.photos(sid)
+        if p.get("photo_ids"):
+            rows = [r for r in rows if r["id"] in set(p["photo_ids"])]
+        if not rows:
+            raise LikenessError("There are no photos left in this session.", hint="Add photos, then try again.")
+        files = self.store.files
+        out = files.run_dir(sid, job.id)
+        if out.exists():  # a previous attempt was interrupted: start clean (idempotent)
+            files.remove_tree(out)
+        out.mkdir(parents=True)
+        paths = [files.photo_path(sid, r["file"]) for r in rows]
+        by_path = {str(path): r["id"] for path, r in zip(paths, rows)}
+        result = self.studio_fn(paths,
+                                look=p["look"], frame=p["frame"], out=out, all=bool(p.get("all")),
+                                progress=self._progress(job))
+        if job.session_id in self._cancelled or not self.store.jobs.still_mine(job):
+            raise JobCancelled(job.id)
+        prev_dir = out / "previews"
+        prev_dir.mkdir(exist_ok=True)
+        shot_rows = []
+        for i, h in enumerate(result.headshots):
+            prev = files.write_bytes(prev_dir / f"{i:02d}.jpg", library.preview_jpeg(h.path, side=800))
+            shot_rows.append({
+                "id": new_id(), "session_id": sid, "job_id": job.id, "idx": i,
+                "file": files.relative(sid, h.path), "preview": files.relative(sid, prev),
+                "source_photo": by_path.get(str(h.source)) or by_path.get(str(_resolve(h.source))),
+                "look": h.look, "frame": h.frame, "width": int(h.width), "height": int(h.height),
+                "likeness": None if h.likeness is None else float(h.likeness), "info": dumps(library.headshot_info(h)),
+            })
+        rel = {k: files.relative(sid, getattr(result, k)) for k in ("report_json", "report_html", "contact_sheet")
+               if getattr(result, k, None) is not None}
+        summary = {
+            "headshots": len(shot_rows), **rel,
+            "skipped": [{"photo": by_path.get(str(src), None), "reason": reason} for src, reason in result.skipped],
+            "sitting": library.sitting_json(result.sitting, list(by_path.values())) if result.sitting else None,
+        }
+
+        def outputs(conn) -> None:
+            conn.execute(delete(headshots).where(headshots.c.job_id == job.id))  # idempotent
+            if shot_rows:
+                conn.execute(headshots.insert(), shot_rows)
+            if summary["sitting"]:
+                conn.execute(update(sessions).where(sessions.c.id == sid).values(
+                    set_check=dumps({**summary["sitting"], "at": time.time()})))
+
+        if not self.store.jobs.finish(job, summary, outputs):
+            raise JobCancelled(job.id)
+
+
+def _resolve(src: Any) -> Any:
+    from pathlib import Path
+
+    try:
+        return Path(src).resolve()
+    except (TypeError, OSError):
+        return src

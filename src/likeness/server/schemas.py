@@ -1,0 +1,199 @@
+"""Request and response models: they are the OpenAPI document."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class Frame(str, Enum):
+    headshot = "headshot"
+    square = "square"
+    chest_up = "chest-up"
+    actor_8x10 = "actor-8x10"
+    id_35x45 = "id-35x45"
+    us_2x2 = "us-2x2"
+
+
+class ErrorBody(BaseModel):
+    code: str = Field(examples=["no_face"])
+    message: str
+    hint: str = ""
+    model_config = ConfigDict(extra="allow")
+
+
+class ErrorOut(BaseModel):
+    error: ErrorBody
+
+
+class Limits(BaseModel):
+    max_photos: int
+    max_upload_bytes: int
+
+
+class TeamBrief(BaseModel):
+    id: str
+    name: str
+    look: str
+    frame: str
+
+
+class SessionCreated(BaseModel):
+    id: str
+    token: str = Field(description="Send as 'Authorization: Bearer <token>'. Shown once.")
+    expires_at: float
+    limits: Limits
+
+
+class PhotoOut(BaseModel):
+    id: str
+    seq: int
+    name: str
+    format: str
+    width: int
+    height: int
+    bytes: int
+    state: str = Field(description="checking | checked | failed")
+    usable: bool | None
+    check: dict[str, Any] | None = Field(None, description="Coaching for this photo alone.")
+    created_at: float
+
+
+class JobOut(BaseModel):
+    id: str
+    kind: str = Field(description="check | check_set | studio")
+    state: str = Field(description="queued | running | done | failed")
+    payload: dict[str, Any]
+    done: int
+    total: int
+    attempts: int
+    created_at: float
+    started_at: float | None
+    finished_at: float | None
+    result: Any = None
+    error: dict[str, Any] | None = None
+
+
+class HeadshotOut(BaseModel):
+    id: str
+    job_id: str
+    idx: int
+    look: str
+    frame: str
+    width: int
+    height: int
+    likeness: float | None = Field(None, description="0–100, measured from identity distance input → output.")
+    source_photo: str | None
+    info: dict[str, Any]
+
+
+class SessionOut(BaseModel):
+    id: str
+    created_at: float
+    expires_at: float
+    label: str | None
+    team: TeamBrief | None
+    limits: Limits
+    photos: list[PhotoOut]
+    set_check: dict[str, Any] | None = Field(None, description="Coaching for the whole set (after 2+ photos).")
+    jobs: list[JobOut] = Field(description="Studio runs and active set checks, oldest first.")
+    headshots: list[HeadshotOut]
+
+
+class StudioIn(BaseModel):
+    look: str | None = Field(None, max_length=100, description="A Look name from GET /api/options "
+                             "(default: corporate-grey, or the team's Look).")
+    frame: Frame | None = Field(None, description="Framing preset (default: headshot, or the team's).")
+    all: bool = Field(False, description="One headshot per usable photo instead of the best one.")
+    model_config = ConfigDict(extra="forbid")
+
+
+class LookOut(BaseModel):
+    name: str
+    title: str
+    description: str = ""
+    swatch: str | None = None
+    swatch2: str | None = None
+    frame: str | None = None
+
+
+class FrameOut(BaseModel):
+    name: str
+    description: str
+    width: int
+    height: int
+    print_size: str | None = None
+
+
+class Options(BaseModel):
+    looks: list[LookOut]
+    frames: list[FrameOut]
+    default_look: str
+    default_frame: str
+
+
+class Health(BaseModel):
+    ok: bool
+    version: str
+    models_ready: bool
+    jobs: dict[str, int]
+    workers: int
+
+
+class TeamIn(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    look: str = Field("corporate-grey", max_length=100)
+    frame: Frame = Frame.headshot
+    model_config = ConfigDict(extra="forbid")
+
+
+class TeamCreated(BaseModel):
+    id: str
+    admin_token: str = Field(description="The admin's token; send as 'Authorization: Bearer <token>'.")
+    name: str
+    look: str
+    frame: str
+    expires_at: float
+
+
+class InviteIn(BaseModel):
+    names: list[str] = Field(min_length=1, max_length=200, description="One invitation per name.")
+    model_config = ConfigDict(extra="forbid")
+
+
+class Invitation(BaseModel):
+    session_id: str
+    name: str
+    token: str
+    link: str = Field(description="Path + fragment to open in a browser; the token stays in the fragment.")
+
+
+class MemberOut(BaseModel):
+    session_id: str
+    name: str | None
+    photos: int
+    usable: int
+    checking: int
+    status: str = Field(description="invited | uploading | ready | working | done | retake")
+    headshots: int
+    likeness: float | None
+    retake: list[str] = Field(description="Why this member should send other photos.")
+
+
+class TeamOut(BaseModel):
+    id: str
+    name: str
+    look: str
+    frame: str
+    created_at: float
+    expires_at: float
+    members: list[MemberOut]
+    retake: list[MemberOut]
+    consistency: dict[str, Any] | None = None
+
+
+class Queued(BaseModel):
+    queued: list[str]
+    skipped: list[dict[str, str]]

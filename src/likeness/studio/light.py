@@ -1,0 +1,317 @@
+"""Light: sit the subject in the backdrop's light.
+
+Worked out at working resolution as smooth maps that the pipeline applies once at
+output size (``apply``):
+
+1. **White balance, skin-aware.** The cast is measured on near-neutral pixels that are
+   *not skin* (skin is never assumed grey: that would bleach dark skin and redden
+   pale skin). The correction is bounded and undone as far as needed to keep the
+   face inside the skin locus (R ≥ G ≥ B), so skin tone changes by the cast and no more.
+2. **Exposure**, bounded: only a clearly under- or over-exposed face is moved.
+3. **Fill.** The face's left/right luminance is measured on the mesh; the darker side
+   gets a soft, smooth lift (a fill light), ``fill`` = share of the imbalance evened out.
+4. **Match.** A slight pull of the subject's colour toward the backdrop's light, and a
+   light wrap: backdrop light spilling around the subject's edges.
+
+All gains are multiplicative in linear light (applied to sRGB values as g^(1/2.2)).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+
+from ..types import Face
+from .ops import blur
+from .settings import LightSettings
+
+GAMMA = 2.2
+MAP_DIV = 4  # smooth maps are made at 1/MAP_DIV of the working size
+_EYES_BROWS_LIPS = frozenset(
+    [249, 263, 362, 373, 374, 380, 381, 382, 384, 385, 386, 387, 388, 390, 398, 466]
+    + [7, 33, 133, 144, 145, 153, 154, 155, 157, 158, 159, 160, 161, 163, 173, 246]
+    + [0, 13, 14, 17, 37, 39, 40, 61, 78, 80, 81, 82, 84, 87, 88, 91, 95, 146, 178, 181, 185, 191]
+    + [267, 269, 270, 291, 308, 310, 311, 312, 314, 317, 318, 321, 324, 375, 402, 405, 409, 415]
+    + [276, 282, 283, 285, 293, 295, 296, 300, 334, 336, 46, 52, 53, 55, 63, 65, 66, 70, 105, 107]
+    + list(range(468, 478))
+)
+_Y = np.array([0.2126, 0.7152, 0.0722], np.float32)
+_SKIN_POINTS = np.array([i for i in range(468) if i not in _EYES_BROWS_LIPS])
+
+
+@dataclass(frozen=True)
+class Relight:
+    """The relighting as maps; :func:`composite` applies them at output size."""
+
+    gain: np.ndarray  # float32 (h/MAP_DIV)×(w/MAP_DIV)×3, multiplies sRGB values
+    wrap: np.ndarray  # float32 h×w (working size), light-wrap weight
+    wrap_color: np.ndarray  # float32 small×3, the backdrop light near the subject
+    measures: dict[str, float] = field(default_factory=dict)
+
+
+def luminance(image: np.ndarray) -> np.ndarray:
+    """Linear-light luminance (Rec. 709) of an RGB image, uint8 or float [0, 1]."""
+    x = image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 1.0)
+    lin = np.power(np.clip(x, 0, 1), GAMMA)
+    return lin @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+def face_sides(image: np.ndarray, face: Face) -> tuple[float, float]:
+    """Median linear luminance of the face skin on the image-left and image-right side.
+
+    Sampled at the mesh's skin points (eyes, brows, lips left out) on a lightly blurred
+    view, ignoring a strip along the nose where both sides meet.
+    """
+    if face.mesh is None:
+        raise ValueError("face_sides needs the face mesh")
+    h, w = image.shape[:2]
+    lo = np.floor(face.mesh[:, :2].min(0) - 8).astype(int).clip(0, [w - 1, h - 1])
+    hi = np.ceil(face.mesh[:, :2].max(0) + 8).astype(int).clip(1, [w, h])
+    lum = luminance(image[lo[1] : hi[1], lo[0] : hi[0]])
+    if lum.size == 0:
+        return float("nan"), float("nan")
+    sigma = max(1.0, face.inter_eye / 14)
+    lum = cv2.GaussianBlur(lum, (0, 0), sigma)
+    pts = face.mesh[_SKIN_POINTS, :2] - lo
+    a, b = face.eye_centers()
+    ang = math.atan2(b[1] - a[1], b[0] - a[0])
+    axis = (face.mesh[168, :2] + face.mesh[152, :2]) / 2 - lo
+    xh = (pts[:, 0] - axis[0]) * math.cos(ang) + (pts[:, 1] - axis[1]) * math.sin(ang)
+    half = max(1.0, float(np.abs(xh).max()))
+    h, w = lum.shape
+    xi = np.clip(np.round(pts[:, 0] - 0.5).astype(int), 0, w - 1)
+    yi = np.clip(np.round(pts[:, 1] - 0.5).astype(int), 0, h - 1)
+    vals = lum[yi, xi]
+    left, right = vals[xh < -0.15 * half], vals[xh > 0.15 * half]
+    if len(left) < 10 or len(right) < 10:
+        return float("nan"), float("nan")
+    return float(np.median(left)), float(np.median(right))
+
+
+def face_uniformity(image: np.ndarray, face: Face) -> float:
+    """Left/right illumination uniformity of the face: darker side / brighter side in
+    linear light (1 = even, 0.5 = one side half as bright)."""
+    lft, rgt = face_sides(image, face)
+    if not (lft > 0 and rgt > 0):
+        return float("nan")
+    return min(lft, rgt) / max(lft, rgt)
+
+
+def relight(
+    image: np.ndarray,
+    alpha: np.ndarray,
+    backdrop: np.ndarray,
+    face: Face,
+    *,
+    settings: LightSettings = LightSettings(),
+    valid: np.ndarray | None = None,
+) -> Relight:
+    """Work out the relighting of the subject in ``image`` (float32 [0,1], working
+    size) against ``backdrop`` (float32, same size). ``face`` is in ``image`` pixels."""
+    s = settings
+    h, w = alpha.shape
+    measures: dict[str, float] = {}
+    # The face region as a crop (all face measures run on it, not the whole frame).
+    box = _mesh_box(face, (w, h))
+    y0, y1, x0, x1 = box
+    face_crop = image[y0:y1, x0:x1]
+    fm = _face_mask(face, (x1 - x0, y1 - y0), origin=(x0, y0)) > 0.5
+    gains = np.ones(3, np.float32)
+    # The smooth maps are made at a quarter size; composite() enlarges them.
+    lw, lh = max(8, w // MAP_DIV), max(8, h // MAP_DIV)
+    small = (lambda x: cv2.resize(x, (lw, lh), interpolation=cv2.INTER_AREA))  # noqa: E731
+    a_small, bd_small = small(alpha), small(backdrop)
+
+    # 1. white balance on non-skin near-neutral pixels, the subject's own counting most.
+    cast = _estimate_cast(image, box, valid, alpha)
+    if cast is not None and s.white_balance > 0:
+        g = (cast.mean() / cast) ** s.white_balance
+        g = np.clip(g / g[1], 0.85, 1.18).astype(np.float32)
+        g = _keep_skin_locus(face_crop[fm], g)
+        gains *= g
+        measures["cast_r"], measures["cast_b"] = float(cast[0] / cast[1]), float(cast[2] / cast[1])
+    # 2. exposure, bounded, and only outside a comfortable range for the lit skin.
+    if s.exposure > 0 and fm.sum() > 50:
+        lum = luminance(face_crop)[fm] * float(gains @ _Y)
+        hi = float(np.percentile(lum, 90))
+        target = min(max(hi, 0.16), 0.62)  # sRGB ≈ 0.44 … 0.80
+        ex = float(np.clip((target / max(hi, 1e-4)) ** s.exposure, 0.8, 1.25))
+        gains *= ex
+        measures["exposure_gain"] = ex
+    # 3. match: a slight pull toward the backdrop's light colour near the subject.
+    ring = blur(a_small, 0.06 * lh) * (1 - a_small)
+    bd_light = (bd_small * ring[..., None]).sum((0, 1)) / max(float(ring.sum()), 1e-3)
+    if s.match > 0 and bd_light.max() > 0.02:
+        lin = np.power(np.maximum(bd_light, 1e-3), GAMMA)
+        tint = np.clip((lin / lin.mean()) ** (0.12 * s.match), 0.92, 1.08)
+        gains *= (tint / (tint @ _Y)).astype(np.float32)
+    srgb_gain = np.power(gains, 1 / GAMMA).astype(np.float32)
+    gain = np.empty((lh, lw, 3), np.float32)
+    gain[:] = srgb_gain
+
+    # 4. fill: lift the darker side of the face smoothly.
+    before = face_uniformity(image, face) if face.mesh is not None else float("nan")
+    measures["uniformity_before"] = before
+    if s.fill > 0 and face.mesh is not None and before == before and before < 0.97:
+        fill = _fill_map(image, face, (w, h), fill=s.fill, div=MAP_DIV)
+        gain *= fill[..., None]
+        full = cv2.resize(fill, (w, h), interpolation=cv2.INTER_LINEAR)[y0:y1, x0:x1, None] * srgb_gain
+        lifted = image.copy()
+        lifted[y0:y1, x0:x1] = np.clip(face_crop * full, 0, 1)
+        measures["uniformity_after"] = face_uniformity(lifted, face)
+    else:
+        measures["uniformity_after"] = before
+
+    # 5. light wrap: the backdrop's light near the subject's edge.
+    wrap = (alpha * (1 - blur(alpha, 0.012 * h)) * (0.9 * s.wrap)).astype(np.float32)
+    wrap_color = _spill(bd_small, a_small, sigma=0.02 * lh)
+    measures["gain_r"], measures["gain_g"], measures["gain_b"] = (float(v) for v in gains)
+    return Relight(gain=gain, wrap=wrap, wrap_color=wrap_color, measures=measures)
+
+
+def composite(
+    image: np.ndarray,
+    *,
+    alpha: np.ndarray,
+    correction: np.ndarray,
+    relit: Relight,
+    backdrop: np.ndarray,
+) -> np.ndarray:
+    """The finished composite at the size of ``image`` (uint8, full size).
+
+    Everything but the photo's own pixels is smooth, so it is folded at working size
+    into two maps, out = P·I + Q, and only those are enlarged:
+    fg = (I + C)·G, fg' = fg·(1−W) + W·K, out = A·fg' + (1−A)·B.
+    """
+    wh = (alpha.shape[1], alpha.shape[0])
+    gain = cv2.resize(relit.gain, wh, interpolation=cv2.INTER_LINEAR)
+    wrap_color = cv2.resize(relit.wrap_color, wh, interpolation=cv2.INTER_LINEAR)
+    a = alpha[..., None]
+    wr = relit.wrap[..., None]
+    p = a * (1 - wr) * gain
+    q = p * correction + a * wr * wrap_color + (1 - a) * backdrop
+    h, w = image.shape[:2]
+    # 16-bit fixed point at output size (half the memory traffic of float32, which is
+    # what this costs): P·8192, Q·255·32; out·32 = I·P·8192/256 + Q·255·32.
+    p16 = cv2.resize(np.clip(p * 8192 + 0.5, 0, 65535).astype(np.uint16), (w, h), interpolation=cv2.INTER_LINEAR)
+    q16 = cv2.resize(np.clip(q * (255 * 32) + 0.5, 0, 65535).astype(np.uint16), (w, h), interpolation=cv2.INTER_LINEAR)
+    out = cv2.add(cv2.multiply(image, p16, scale=1 / 256, dtype=cv2.CV_16U), q16)
+    return cv2.convertScaleAbs(out, alpha=1 / 32)
+
+
+def _face_mask(face: Face, size: tuple[int, int], *, origin: tuple[int, int] = (0, 0)) -> np.ndarray:
+    w, h = size
+    m = np.zeros((h, w), np.float32)
+    if face.mesh is not None:
+        hull = cv2.convexHull((face.mesh[:, :2] - np.float32(origin)).astype(np.float32)).astype(np.int32)
+        cv2.fillConvexPoly(m, hull, 1.0)
+    else:
+        ox, oy = origin
+        x0, y0, x1, y1 = (int(round(v)) for v in (face.box[0] - ox, face.box[1] - oy, face.box[2] - ox, face.box[3] - oy))
+        m[max(0, y0) : max(0, y1), max(0, x0) : max(0, x1)] = 1.0
+    return m
+
+
+def _mesh_box(face: Face, size: tuple[int, int]) -> tuple[int, int, int, int]:
+    """(y0, y1, x0, x1) of the face (mesh, or box) inside an image of ``size``."""
+    w, h = size
+    pts = face.mesh[:, :2] if face.mesh is not None else np.array(face.box, np.float32).reshape(2, 2)
+    x0, y0 = np.floor(pts.min(0)).astype(int)
+    x1, y1 = np.ceil(pts.max(0)).astype(int) + 1
+    x0, x1 = int(np.clip(x0, 0, w - 1)), int(np.clip(x1, 1, w))
+    y0, y1 = int(np.clip(y0, 0, h - 1)), int(np.clip(y1, 1, h))
+    return y0, max(y1, y0 + 1), x0, max(x1, x0 + 1)
+
+
+def _estimate_cast(
+    image: np.ndarray, face_box: tuple[int, int, int, int], valid: np.ndarray | None, alpha: np.ndarray
+) -> np.ndarray | None:
+    """The light's colour (r, g, b; only ratios matter) from near-neutral pixels that
+    are not skin. Pixels of the subject (clothes, eyes, teeth, grey hair) weigh three
+    times the background's: walls are often painted warm or cool; a shirt rarely is
+    off-grey without being clearly coloured."""
+    f = min(1.0, (40_000 / (image.shape[0] * image.shape[1])) ** 0.5)
+    size = (max(8, round(image.shape[1] * f)), max(8, round(image.shape[0] * f)))
+    x = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if f < 1 else image
+    fm = np.zeros((size[1], size[0]), np.float32)
+    y0, y1, x0, x1 = (int(round(v * f)) for v in face_box)
+    fm[y0:y1, x0:x1] = 1.0  # the face's box: skin, brows, lips, eyes all out
+    fm = fm.reshape(-1)
+    am = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA).reshape(-1)
+    lin = np.power(np.clip(x, 0, 1), GAMMA).reshape(-1, 3)
+    y = lin @ _Y
+    ok = (y > 0.02) & (lin.max(1) < 0.9) & (fm < 0.5) & ~_skin_like(x).reshape(-1)
+    if valid is not None:
+        ok &= cv2.resize(valid, size, interpolation=cv2.INTER_NEAREST).reshape(-1) > 0.5
+    if ok.sum() < 200:
+        return None
+    px, wy = lin[ok], np.sqrt(y[ok]) * (1 + 2 * am[ok])
+    est = np.array([1.0, 1.0, 1.0], np.float32)
+    # Grey pixels under the current estimate, twice tightening the tolerance.
+    for tol in (0.35, 0.18):
+        chroma = px / est / np.maximum((px / est).mean(1, keepdims=True), 1e-6)
+        grey = np.abs(chroma - 1).max(1) < tol
+        if grey.sum() < max(100, 0.01 * len(px)):
+            return None if tol == 0.35 else est
+        wgt = wy[grey]
+        est = (px[grey] * wgt[:, None]).sum(0) / wgt.sum()
+        est = (est / est.mean()).astype(np.float32)
+    return est
+
+
+def _skin_like(x: np.ndarray) -> np.ndarray:
+    """Generous skin-colour test (any skin tone): R > G > B with skin-like ratios."""
+    r, g, b = x[..., 0], x[..., 1], x[..., 2]
+    return (r > g) & (g > b * 0.95) & (r - b > 0.06) & ((r - g) > 0.2 * (r - b)) & (r > 0.12)
+
+
+def _keep_skin_locus(skin_px: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Scale the correction back until the face's skin still reads as skin (R ≥ G ≥ B)."""
+    if len(skin_px) < 50:
+        return g
+    skin = np.power(np.clip(skin_px[::5], 0, 1), GAMMA).mean(0)
+    for t in np.linspace(1.0, 0.0, 11):
+        gt = g**t
+        r, gg, b = skin * gt
+        if r >= gg * 1.02 and gg >= b:
+            return gt.astype(np.float32)
+    return np.ones(3, np.float32)
+
+
+def _fill_map(image: np.ndarray, face: Face, size: tuple[int, int], *, fill: float, div: int = 1) -> np.ndarray:
+    """A smooth gain (sRGB) lifting the darker side of the face by ``fill`` of the gap,
+    at 1/``div`` of ``size``."""
+    w, h = max(8, size[0] // div), max(8, size[1] // div)
+    fx, fy = w / size[0], h / size[1]
+    lft, rgt = face_sides(image, face)
+    if not (lft > 0 and rgt > 0):
+        return np.ones((h, w), np.float32)
+    ratio = max(lft, rgt) / min(lft, rgt)
+    lift = min(ratio**fill, 1.8)  # linear light; a fill never more than ~0.85 stop
+    a, b = face.eye_centers()
+    ang = math.atan2(b[1] - a[1], b[0] - a[0])
+    axis = (face.mesh[168, :2] + face.mesh[152, :2]) / 2
+    pts = face.mesh[:, :2]
+    half = float(np.abs((pts[:, 0] - axis[0]) * math.cos(ang) + (pts[:, 1] - axis[1]) * math.sin(ang)).max())
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    xx, yy = (xx + 0.5) / fx - 0.5, (yy + 0.5) / fy - 0.5
+    xh = (xx + 0.5 - axis[0]) * math.cos(ang) + (yy + 0.5 - axis[1]) * math.sin(ang)
+    yh = -(xx + 0.5 - axis[0]) * math.sin(ang) + (yy + 0.5 - axis[1]) * math.cos(ang)
+    sign = 1.0 if lft < rgt else -1.0  # lift the image-left side when it is darker
+    side = 1.0 / (1.0 + np.exp(np.clip(sign * xh / (0.22 * half), -30, 30)))
+    # The fill falls off away from the face (a light aimed at the face), fully on it.
+    face_h = float(np.ptp(pts[:, 1])) or 1.0
+    vert = np.exp(-np.maximum(np.abs(yh) - 0.5 * face_h, 0) ** 2 / (2 * (0.9 * face_h) ** 2))
+    log_gain = math.log(lift) / GAMMA
+    return np.exp(log_gain * side * vert).astype(np.float32)
+
+
+def _spill(backdrop: np.ndarray, alpha: np.ndarray, *, sigma: float) -> np.ndarray:
+    """The backdrop's light as seen just outside the subject (normalised blur)."""
+    keep = np.clip(1 - alpha, 0, 1)
+    den = blur(keep, sigma)
+    num = blur(backdrop * keep[..., None], sigma)
+    return (num / np.maximum(den, 1e-3)[..., None]).astype(np.float32)

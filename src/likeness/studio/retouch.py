@@ -1,0 +1,415 @@
+"""Honest retouching: transient blemishes, shine and under-eye darkness; nothing else.
+
+What a good retoucher does to a headshot, and what they leave alone:
+
+- *Transient blemishes* (small red or dark spots: spots, bites, blackheads) are found
+  as small compact local outliers of lightness or redness against a median estimate
+  of the surrounding skin, inside a skin mask built from the face mesh, and healed:
+  the low frequencies come from the surrounding skin (normalised convolution), the
+  high frequencies (pores) are cloned from a nearby clean patch, so the patch keeps
+  the skin's grain instead of becoming a smooth disc.
+- *Stable features stay*: a spot larger than a blemish (a mole) or elongated (a scar,
+  a wrinkle, a hair) is not touched, and a dense cluster of small dark spots (freckles,
+  stubble) is read as the person's skin, not as blemishes.
+- *Shine* (specular highlights) is compressed in lightness, in the low-frequency layer
+  only, with the skin's own chroma restored a little; texture is untouched.
+- *Under-eye darkness* is lifted part of the way towards the cheek's lightness.
+- Never any geometry: no warps, no slimming, no reshaping.
+
+Everything runs on a crop around the face; detection and the smooth corrections run on
+a reduced view (inter-eye distance ``WORK_EYE`` px), the healing at full resolution.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..errors import FaceError, InputError, OptionError
+from ..types import Face
+from .skin import skin_masks
+
+#: Inter-eye distance (px) of the reduced view used for detection and smooth layers.
+WORK_EYE = 110.0
+#: Largest blemish radius, in inter-eye units. Blemishes are 0.5–2.5 mm across the
+#: eye distance of ~63 mm; moles are larger and are kept by this limit.
+MAX_BLEMISH_R = 0.046
+#: A dark spot with this many other small specks at least half as dark within this
+#: radius (inter-eye units) reads as freckles or stubble, i.e. the person's skin: kept.
+TEXTURE_RADIUS = 0.25
+TEXTURE_COUNT = 4
+#: A spot this much darker (L*) than the skin around it, and not red, is a mole: kept.
+MOLE_DARK = 24.0
+
+
+@dataclass(frozen=True)
+class RetouchSettings:
+    """How much to retouch. ``strength`` 0 returns the input unchanged."""
+
+    strength: float = 0.35  # 0–1; gentle by default
+    blemishes: bool = True  # heal small transient spots
+    shine: bool = True  # compress specular highlights
+    under_eye: bool = True  # lift under-eye darkness part of the way
+
+    def __post_init__(self) -> None:
+        _check_strength(self.strength)
+
+
+@dataclass(frozen=True)
+class RetouchResult:
+    image: np.ndarray  # uint8 H×W×3, same shape as the input
+    blemishes: int  # spots healed
+    kept: int  # spots seen but kept (too large, elongated, or freckle clusters)
+    shine_area: float  # share of skin whose highlights were compressed
+    settings: RetouchSettings
+
+
+def _check_strength(strength: float) -> None:
+    try:
+        ok = 0.0 <= float(strength) <= 1.0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        raise OptionError(
+            f"Retouch strength must be between 0 and 1, got {strength!r}.",
+            hint="Use 0 for no retouching, 0.35 for the gentle default, 1 for the most.",
+            strength=str(strength),
+        )
+
+
+def retouch(
+    image: np.ndarray, face: Face, *, strength: float = 0.35, settings: RetouchSettings | None = None
+) -> np.ndarray:
+    """Retouched copy of ``image`` (uint8 H×W×3 RGB); see :func:`retouch_result`."""
+    return retouch_result(image, face, strength=strength, settings=settings).image
+
+
+def retouch_result(
+    image: np.ndarray, face: Face, *, strength: float = 0.35, settings: RetouchSettings | None = None
+) -> RetouchResult:
+    """Retouch the skin of ``face`` (from ``likeness.faces.analyze(image)``).
+
+    ``settings`` carries the strength when given; a different explicit ``strength``
+    alongside it is refused rather than silently ignored.
+    """
+    _check_strength(strength)
+    if settings is None:
+        settings = RetouchSettings(strength=float(strength))
+    elif strength != 0.35 and strength != settings.strength:
+        raise OptionError(
+            f"Two retouch strengths given ({strength} and settings.strength={settings.strength}).",
+            hint="Pass the strength in RetouchSettings only.",
+        )
+    if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3):
+        raise InputError(
+            "retouch needs an RGB uint8 H×W×3 image.",
+            hint="Decode photos with likeness.imageio.load_photo().",
+        )
+    if face.mesh is None or len(face.mesh) < 478:
+        raise FaceError(
+            "retouch needs the face's 478-point mesh.",
+            hint="Get the face from likeness.faces.analyze(image) on this same image.",
+            faces=1,
+        )
+    s = settings.strength
+    if s == 0 or not (settings.blemishes or settings.shine or settings.under_eye):
+        return RetouchResult(image.copy(), 0, 0, 0.0, settings)
+
+    h, w = image.shape[:2]
+    mesh = np.asarray(face.mesh[:, :2], np.float64)
+    lo, hi = mesh.min(0), mesh.max(0)
+    pad = 0.08 * (hi - lo)
+    x0, y0 = (int(max(0, math.floor(v))) for v in lo - pad)
+    x1, y1 = int(min(w, math.ceil(hi[0] + pad[0]))), int(min(h, math.ceil(hi[1] + pad[1])))
+    if x1 - x0 < 16 or y1 - y0 < 16:
+        return RetouchResult(image.copy(), 0, 0, 0.0, settings)
+    eye = max(face.inter_eye, 1.0)
+    ws = min(1.0, WORK_EYE / eye)
+    wsize = (max(8, round((x1 - x0) * ws)), max(8, round((y1 - y0) * ws)))
+    masks = skin_masks(face.mesh, (wsize[1], wsize[0]), origin=(x0, y0), scale=ws)
+    out = image.copy()
+    crop = out[y0:y1, x0:x1]  # a view: the heal and the corrections write through it
+
+    healed, kept = 0, 0
+    if settings.blemishes:
+        # Tear troughs are shading (shape), handled by the under-eye lift, not healed.
+        where = masks.skin * (1 - masks.under_eye)
+        spots, kept = _find_blemishes(_work(crop, wsize), where, eye * ws, s)
+        healed = _heal(crop, spots, masks.skin, s)
+    shine_area = 0.0
+    if settings.shine or settings.under_eye:
+        delta, shine_area = _smooth_corrections(_work(crop, wsize), masks, eye * ws, settings)
+        # The delta is smooth: upsampling it loses nothing, and adding it leaves the
+        # grain of the skin exactly as it was.
+        up = cv2.resize(delta * 255, (x1 - x0, y1 - y0), interpolation=cv2.INTER_LINEAR)
+        crop[...] = np.clip(crop + up + 0.5, 0, 255).astype(np.uint8)
+    return RetouchResult(out, healed, kept, shine_area, settings)
+
+
+def _work(crop: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """The reduced float32 view of a uint8 crop."""
+    small = crop if (crop.shape[1], crop.shape[0]) == size else cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
+    return small.astype(np.float32) * (1 / 255)
+
+
+def _lab(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
+
+
+def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian-like blur in O(1) per pixel (two box passes), fast at large sigma."""
+    k = max(1, int(round(math.sqrt(6 * sigma * sigma + 1))) | 1)
+    return cv2.blur(cv2.blur(img, (k, k)), (k, k))
+
+
+def _fill_outside(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
+    """``img`` inside ``mask``; outside, a smooth extension of the masked values, so a
+    median window at the skin's edge sees skin instead of eyes, brows or hair."""
+    h, w = mask.shape
+    k = max(1.0, sigma / 3)  # the extension is smooth: compute it on a 1/k grid
+    size = (max(4, round(w / k)), max(4, round(h / k)))
+    m = cv2.resize(mask.astype(np.float32), size, interpolation=cv2.INTER_AREA)
+    v = cv2.resize(img * mask[..., None], size, interpolation=cv2.INTER_AREA)
+    num = _blur(v, sigma / k)
+    den = _blur(m, sigma / k)[..., None]
+    ext = cv2.resize(num / np.maximum(den, 1e-4), (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.where(mask[..., None] > 0, img, ext)
+
+
+@dataclass(frozen=True)
+class _Spots:
+    labels: np.ndarray  # int32 component labels at work scale
+    stats: np.ndarray  # cv2 component stats
+    ids: np.ndarray  # labels of the spots to heal
+    why: dict[str, np.ndarray]  # per-label reasons (for diagnostics): seen, small, mole, ...
+
+
+def _find_blemishes(work: np.ndarray, skin: np.ndarray, eye: float, strength: float) -> tuple[_Spots | None, int]:
+    """Spots to heal (work scale), and the number of spots seen but kept."""
+    r_max = max(1.5, MAX_BLEMISH_R * eye)
+    # Outside the skin (eyes, brows, hair) a smooth extension of the skin, so nothing
+    # dark across the border reads as a spot.
+    filled = _fill_outside(work, skin, 0.15 * eye)
+    lab_f = _lab(cv2.GaussianBlur(filled, (0, 0), 0.7))
+    # Black-hat / top-hat with a disc just larger than a blemish: how far each pixel
+    # lies below (L*) or above (a*) the local envelope of the skin. Smooth shading and
+    # highlights give nothing; a mole larger than the disc gives nothing inside either.
+    se_r = int(math.ceil(r_max)) + 1
+    disc = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * se_r + 1,) * 2)
+    dark = cv2.morphologyEx(lab_f[..., 0], cv2.MORPH_BLACKHAT, disc)
+    red = cv2.morphologyEx(lab_f[..., 1], cv2.MORPH_TOPHAT, disc)
+    lab = _lab(cv2.GaussianBlur(work, (0, 0), 0.6))
+
+    inside = cv2.erode(skin.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    if inside.sum() < 50:
+        return None, 0
+    # Skin colour gate on a median view: hair, shadows and background inside the face
+    # outline are not skin even where the mesh says face.
+    hw, ww = skin.shape
+    half = cv2.resize(np.clip(filled * 255 + 0.5, 0, 255).astype(np.uint8), ((ww + 1) // 2, (hw + 1) // 2),
+                      interpolation=cv2.INTER_AREA)
+    med = cv2.medianBlur(half, max(3, 2 * int(round(0.05 * eye)) + 1))
+    lab_b = _lab(cv2.resize(med, (ww, hw), interpolation=cv2.INTER_LINEAR).astype(np.float32) * (1 / 255))
+    ref = np.median(lab_b[inside], axis=0)
+    inside &= (np.abs(lab_b[..., 1] - ref[1]) < 14) & (np.abs(lab_b[..., 2] - ref[2]) < 16) & (lab_b[..., 0] > ref[0] - 28)
+    if inside.sum() < 50:
+        return None, 0
+
+    # Thresholds follow the skin's own texture (grain, wrinkles, sensor noise) within
+    # bounds: never below a just-visible step, never so high that a plain spot hides.
+    k = 3.2 - 2.0 * strength  # stronger retouch → lower thresholds
+
+    def level(x: np.ndarray, lo: float, hi: float) -> float:
+        v = x[inside]
+        mid = float(np.median(v))
+        return float(np.clip(mid + k * 1.4826 * np.median(np.abs(v - mid)), lo, hi))
+
+    t_dark = level(dark, 3.0, 7.0)
+    t_red = level(red, 2.5, 5.0)
+    weak = ((dark > t_dark) | ((red > t_red) & (dark > 1.0))) & inside
+    strong = ((dark > 1.3 * t_dark) | ((red > 1.3 * t_red) & (dark > 1.5))) & inside
+
+    n, labels, stats, cent = cv2.connectedComponentsWithStats(weak.astype(np.uint8), connectivity=8)
+    if n <= 1:
+        return None, 0
+    seen = np.bincount(labels[strong], minlength=n) > 0
+    seen[0] = False
+    area = stats[:, cv2.CC_STAT_AREA].astype(np.float64)
+    bw, bh = stats[:, cv2.CC_STAT_WIDTH], stats[:, cv2.CC_STAT_HEIGHT]
+    peak_dark, peak_red = np.zeros(n), np.zeros(n)
+    np.maximum.at(peak_dark, labels[weak], dark[weak])
+    np.maximum.at(peak_red, labels[weak], red[weak])
+    reddish = peak_red >= 2 * t_red
+    # Size from the spot's core (response ≥ half its peak, in the channel that found
+    # it), so a strong soft spot does not look bigger than a faint one of the same size.
+    by_red = peak_red / t_red > peak_dark / t_dark
+    resp = np.where(by_red[labels], red, dark)
+    core = weak & (resp >= 0.5 * np.where(by_red, peak_red, peak_dark)[labels])
+    r_core = np.sqrt(np.bincount(labels[core], minlength=n) / np.pi)
+    # A blemish is small and round; larger (moles) or elongated (scars, wrinkles, hairs,
+    # stubble lines) marks are kept.
+    compact = (np.maximum(bw, bh) <= 2.0 * np.minimum(bw, bh)) & (area >= 0.5 * bw * bh)
+    small = (area >= 3) & (r_core <= 0.8 * r_max) & (np.maximum(bw, bh) <= 3.5 * r_max)
+    # Very dark, not inflamed: a naevus (mole) however small, not a passing spot.
+    mole = (peak_dark >= MOLE_DARK) & ~reddish
+    ok = seen & compact & small & ~mole
+    isolated = _isolated(lab, labels, core, cent, r_core, inside, ok, t_dark, t_red)
+    ok &= isolated
+    texture = ~reddish & _in_texture(cent, area, peak_dark, ok, r_max, eye)
+    ok &= ~texture
+    why = {"seen": seen, "compact": compact, "small": small, "mole": mole, "isolated": isolated, "texture": texture}
+    return _Spots(labels, stats, np.flatnonzero(ok), why), int(seen.sum() - ok.sum())
+
+
+def _in_texture(cent, area, peak, ok, r_max: float, eye: float) -> np.ndarray:
+    """True for dark spots among several others *as dark* (freckles, stubble): there they
+    are the person's skin. A passing spot stands out from its neighbours' pores."""
+    res = np.zeros(len(area), bool)
+    idx = np.flatnonzero(ok)
+    specks = np.flatnonzero((area >= 2) & (area <= np.pi * r_max**2))
+    if not len(idx) or len(specks) <= TEXTURE_COUNT:
+        return res
+    d = np.hypot(*(cent[idx, None, :] - cent[None, specks, :]).transpose(2, 0, 1))
+    alike = peak[None, specks] >= 0.5 * peak[idx, None]
+    res[idx] = ((d < TEXTURE_RADIUS * eye) & alike).sum(1) - 1 >= TEXTURE_COUNT  # minus itself
+    return res
+
+
+def _isolated(lab, labels, core, cent, r_core, inside, ok, t_dark: float, t_red: float) -> np.ndarray:
+    """A blemish is darker (or redder) than skin on *every* side. A shadow at a mouth
+    corner or beside the nose is darker than one side only: it is not healed."""
+    n = len(r_core)
+    res = np.zeros(n, bool)
+    idx = np.flatnonzero(ok)
+    if not len(idx):
+        return res
+    cnt = np.bincount(labels[core], minlength=n).astype(np.float64)
+    mean_l = np.bincount(labels[core], weights=lab[..., 0][core], minlength=n) / np.maximum(cnt, 1)
+    mean_a = np.bincount(labels[core], weights=lab[..., 1][core], minlength=n) / np.maximum(cnt, 1)
+    smooth = cv2.blur(lab, (3, 3))
+    h, w = inside.shape
+    ang = np.linspace(0, 2 * np.pi, 12, endpoint=False)
+    for i in idx:
+        d = 2.0 * r_core[i] + 2.0  # past the spot's soft rim
+        xs = np.round(cent[i, 0] + d * np.cos(ang)).astype(int)
+        ys = np.round(cent[i, 1] + d * np.sin(ang)).astype(int)
+        good = (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h)
+        xs, ys = xs[good], ys[good]
+        good = inside[ys, xs] & ~core[ys, xs]
+        if good.sum() < 6:
+            continue
+        ring = smooth[ys[good], xs[good]]
+        darker = (ring[:, 0] - mean_l[i] > 0.5 * t_dark).mean()
+        redder = (mean_a[i] - ring[:, 1] > 0.5 * t_red).mean()
+        res[i] = max(darker, redder) >= 0.75
+    return res
+
+
+def _heal(crop: np.ndarray, spots: _Spots | None, skin_work: np.ndarray, strength: float) -> int:
+    """Heal the spots in ``crop`` (uint8, in place) at full resolution: low frequencies
+    interpolated from the spot's border (so a highlight beside it does not brighten
+    it), grain (high frequencies) cloned from a clean neighbouring patch."""
+    if spots is None or not len(spots.ids):
+        return 0
+    hh, ww = crop.shape[:2]
+    hw, www = skin_work.shape
+    f = ww / www  # full px per work px
+    taken = np.isin(spots.labels, spots.ids).astype(np.uint8)
+    free = (skin_work > 0) & (cv2.dilate(taken, np.ones((3, 3), np.uint8)) == 0)
+    opacity = min(1.0, 0.4 + 1.8 * strength)
+    dirs = [(math.cos(a), math.sin(a)) for a in np.linspace(0, 2 * math.pi, 8, endpoint=False)]
+    for i in spots.ids:
+        x, y, bw, bh, area = (int(v) for v in spots.stats[i])
+        r = math.sqrt(area / math.pi) * f + 0.5 * f  # full px, over the rim
+        sigma = max(1.0, 0.6 * r)
+        g = max(1, int(round(0.35 * r)))
+        dist = int(math.ceil(3.0 * r + 3))
+        pad = int(math.ceil((3 * sigma + dist + 2 * g) / f)) + 2  # work px
+        wx0, wy0, wx1, wy1 = max(0, x - pad), max(0, y - pad), min(www, x + bw + pad), min(hw, y + bh + pad)
+        fx0, fy0 = int(wx0 * f), int(wy0 * f)
+        fx1, fy1 = min(ww, int(round(wx1 * f))), min(hh, int(round(wy1 * f)))
+        size = (fx1 - fx0, fy1 - fy0)
+        comp = (spots.labels[wy0:wy1, wx0:wx1] == i).astype(np.float32)
+        m = (cv2.resize(comp, size, interpolation=cv2.INTER_LINEAR) > 0.3).astype(np.uint8)
+        v = cv2.resize(free[wy0:wy1, wx0:wx1].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+        roi8 = np.ascontiguousarray(crop[fy0:fy1, fx0:fx1])
+        roi = roi8.astype(np.float32)
+        # Grow the spot over its soft rim; a further ring is the feather zone.
+        ker = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * g + 1,) * 2)
+        m = cv2.dilate(m, ker)
+        ring = cv2.dilate(m, ker)
+        v = ((v > 0) & (ring == 0)).astype(np.float32)  # clean skin, for the grain source
+        ext = ring > 0
+        low = _blur(cv2.inpaint(roi8, m, max(2.0, 0.7 * r), cv2.INPAINT_TELEA).astype(np.float32), sigma)
+        grain = roi - _blur(roi, sigma)
+        ys, xs = np.nonzero(ext)
+        best, best_cov = None, 0.0
+        for cx, cy in dirs:  # clone the grain from the cleanest neighbouring patch
+            ox, oy = int(round(cx * dist)), int(round(cy * dist))
+            sx, sy = xs + ox, ys + oy
+            if sx.min() < 0 or sy.min() < 0 or sx.max() >= size[0] or sy.max() >= size[1]:
+                continue
+            cov = float(v[sy, sx].mean())  # the source must be clean skin
+            if cov > best_cov:
+                best, best_cov = (ox, oy), cov
+        patch = low[ys, xs]
+        if best is not None and best_cov > 0.6:
+            src = grain[ys + best[1], xs + best[0]]
+            patch = patch + (src - src.mean(0))  # grain only: its mean is the fill's job
+        alpha = np.minimum(1.0, 2.0 * _blur(m.astype(np.float32), 0.5 + 0.3 * r))
+        a = (np.maximum(alpha, m)[ys, xs] * opacity)[:, None]
+        cur = roi[ys, xs]
+        roi[ys, xs] = cur + a * (patch - cur)
+        crop[fy0:fy1, fx0:fx1] = np.clip(roi + 0.5, 0, 255).astype(np.uint8)
+    return len(spots.ids)
+
+
+def _smooth_corrections(work: np.ndarray, masks, eye: float, settings: RetouchSettings) -> tuple[np.ndarray, float]:
+    """Low-frequency RGB delta (work scale) for shine and under-eye darkness."""
+    s = settings.strength
+    base = _blur(work, max(1.0, 0.02 * eye))
+    lab = _lab(base)
+    L, a, b = lab[..., 0], lab[..., 1], lab[..., 2]
+    skin = masks.skin > 0
+    if skin.sum() < 50:
+        return np.zeros_like(work), 0.0
+    soft = _blur(masks.shine, max(1.0, 0.03 * eye))
+    chroma = np.hypot(a, b)
+    c_ref = float(np.median(chroma[skin]))
+    new = lab.copy()
+    shine_area = 0.0
+    if settings.shine:
+        knee = float(np.percentile(L[skin], 80)) + 2.0
+        excess = np.maximum(0.0, L - knee)
+        # Speculars are whiter than skin: weight by how much chroma the highlight lost.
+        pale = np.clip(1.5 - chroma / max(c_ref, 1e-3), 0.0, 1.0)
+        amt = min(1.0, 1.0 * s) * pale * soft
+        # Darkening a white highlight alone leaves a grey patch: its colour moves
+        # towards the skin around it (a wide average that leaves the highlights out).
+        hl = np.clip(excess / 8.0, 0.0, 1.0) * pale * soft
+        w = (masks.shine * (1.0 - hl)).astype(np.float32)
+        den = np.maximum(_blur(w, 0.12 * eye), 1e-4)
+        for c in (1, 2):
+            around = _blur(lab[..., c] * w, 0.12 * eye) / den
+            new[..., c] += amt * hl * (around - lab[..., c])
+        new[..., 0] -= amt * excess
+        shine_area = float(((amt * excess) > 1.0)[skin].mean())
+    if settings.under_eye and masks.under_eye.any():
+        # Each eye against the cheek on its own side: light falling from one side is
+        # not under-eye darkness. Lift part of the way, never more than a few L*.
+        lift = np.zeros_like(L)
+        for sd in (1, -1):
+            half = masks.side == sd
+            cheek = (masks.cheeks > 0) & half
+            under = masks.under_eye * half
+            if cheek.sum() < 10 or not under.any():
+                continue
+            ref = float(np.median(L[cheek]))
+            lift += under * np.minimum(0.6 * s * np.maximum(0.0, ref - L), 12.0 * s)
+        new[..., 0] += _blur(lift, max(1.0, 0.05 * eye))
+    rgb_old = cv2.cvtColor(lab, cv2.COLOR_Lab2RGB)
+    rgb_new = cv2.cvtColor(new, cv2.COLOR_Lab2RGB)
+    return rgb_new - rgb_old, shine_area

@@ -1,0 +1,136 @@
+"""Settings of the studio stages: frozen dataclasses, validated on construction.
+
+Kept apart from the stage code (no numpy/OpenCV here) so that reading a Look is cheap.
+Every field has the same name in the Look's TOML table.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import asdict, dataclass, fields
+from typing import Any
+
+from ..errors import OptionError
+
+BACKDROP_KINDS = ("solid", "vertical", "radial", "canvas", "blur", "image")
+_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+
+
+def parse_hex(value: str, *, what: str = "colour") -> tuple[float, float, float]:
+    """'#RRGGBB' → (r, g, b) floats in [0, 1]."""
+    m = _HEX.match(str(value).strip())
+    if not m:
+        raise OptionError(f"{what} {value!r} is not a colour.", hint="Write colours as hex, e.g. \"#6b6e72\".", value=value)
+    h = m.group(1)
+    return tuple(int(h[i : i + 2], 16) / 255.0 for i in (0, 2, 4))  # type: ignore[return-value]
+
+
+def _range(obj: Any, name: str, lo: float, hi: float) -> None:
+    v = getattr(obj, name)
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not lo <= v <= hi:
+        raise OptionError(
+            f"{type(obj).__name__}.{name} = {v!r} is out of range.",
+            hint=f"Use a number from {lo} to {hi}.",
+            field=name,
+            value=v,
+        )
+
+
+class _Settings:
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)  # type: ignore[call-overload]
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any], *, where: str = "") -> Any:
+        names = {f.name for f in fields(cls)}  # type: ignore[arg-type]
+        bad = sorted(set(data) - names)
+        if bad:
+            raise OptionError(
+                f"Unknown setting{'s' if len(bad) > 1 else ''} {', '.join(bad)}{' in ' + where if where else ''}.",
+                hint="Valid settings: " + ", ".join(sorted(names)) + ".",
+                unknown=bad,
+            )
+        return cls(**data)
+
+
+@dataclass(frozen=True)
+class BackdropSettings(_Settings):
+    """The backdrop behind the subject.
+
+    ``kind``: ``solid`` (``color``), ``vertical`` / ``radial`` gradients (``color`` at
+    the top / centre → ``color2``), ``canvas`` (a painted muslin: mottled between
+    ``color`` and ``color2``, seeded), ``blur`` (the photo's own background, as if
+    shot wide open), ``image`` (a picture file, scaled to cover, blurred).
+    """
+
+    kind: str = "solid"
+    color: str = "#7b7f85"
+    color2: str = ""  # second colour; default: ``color`` a stop darker
+    mottle: float = 0.5  # canvas: strength of the painted blotches
+    blur: float = 0.03  # blur/image kinds: blur radius as a share of the frame height
+    image: str = ""  # image kind: path of the picture
+    vignette: float = 0.0  # darkening of the corners
+    shadow: float = 0.0  # soft shadow of the subject on the backdrop
+    grain: float = 0.006  # fine grain so smooth tones do not band
+    spot: float = 0.0  # a soft pool of light behind the head (backdrop light)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.kind not in BACKDROP_KINDS:
+            raise OptionError(
+                f"Unknown backdrop kind {self.kind!r}.", hint="Choose one of: " + ", ".join(BACKDROP_KINDS) + "."
+            )
+        parse_hex(self.color, what="Backdrop colour")
+        if self.color2:
+            parse_hex(self.color2, what="Backdrop colour2")
+        if self.kind == "image" and not self.image:
+            raise OptionError("An image backdrop needs a picture.", hint="Set image = \"path/to/picture.jpg\".")
+        for name, hi in (("mottle", 1.0), ("blur", 0.2), ("vignette", 1.0), ("shadow", 1.0), ("grain", 0.1), ("spot", 1.0)):
+            _range(self, name, 0.0, hi)
+        if not isinstance(self.seed, int):
+            raise OptionError(f"Backdrop seed {self.seed!r} is not a whole number.", hint="Use e.g. seed = 7.")
+
+
+@dataclass(frozen=True)
+class LightSettings(_Settings):
+    """How the subject is relit to sit in the backdrop's light."""
+
+    white_balance: float = 0.8  # share of the measured colour cast removed
+    fill: float = 0.5  # share of the left/right imbalance on the face evened out
+    match: float = 0.3  # pull of the subject's colour toward the backdrop's light
+    wrap: float = 0.3  # light wrap: backdrop light spilling around the edges
+    exposure: float = 0.5  # share of a face under/over-exposure corrected (bounded)
+
+    def __post_init__(self) -> None:
+        for name in ("white_balance", "fill", "match", "wrap", "exposure"):
+            _range(self, name, 0.0, 1.0)
+
+
+@dataclass(frozen=True)
+class GradeSettings(_Settings):
+    """The Look's tone and colour, then output sharpening."""
+
+    contrast: float = 0.0  # S-curve strength (-0.5 … 0.5)
+    black: float = 0.0  # lifted (matte) blacks, share of full scale
+    highlights: float = 0.0  # roll-off of the brightest tones
+    saturation: float = 1.0
+    warmth: float = 0.0  # −1 cool … +1 warm
+    tint: float = 0.0  # −1 green … +1 magenta
+    mono: bool = False
+    toning: str = ""  # mono only: hex colour mixed into the mid tones
+    sharpen: float = 0.5  # output sharpening amount
+    radius: float = 1.0  # output sharpening radius in px at 2000 px height
+
+    def __post_init__(self) -> None:
+        _range(self, "contrast", -0.5, 0.5)
+        _range(self, "black", 0.0, 0.2)
+        _range(self, "highlights", 0.0, 1.0)
+        _range(self, "saturation", 0.0, 2.0)
+        _range(self, "warmth", -1.0, 1.0)
+        _range(self, "tint", -1.0, 1.0)
+        _range(self, "sharpen", 0.0, 2.0)
+        _range(self, "radius", 0.3, 4.0)
+        if not isinstance(self.mono, bool):
+            raise OptionError(f"mono = {self.mono!r} must be true or false.", hint="Write mono = true.")
+        if self.toning:
+            parse_hex(self.toning, what="Toning colour")

@@ -1,0 +1,183 @@
+"""Backdrop, light and grade: each stage alone, on real pixels, with numbers."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import color, data
+
+from likeness.errors import OptionError
+from likeness.faces import analyze
+from likeness.studio import light as L
+from likeness.studio.backdrop import make_backdrop
+from likeness.studio.grade import grade
+from likeness.studio.settings import BackdropSettings as BS
+from likeness.studio.settings import GradeSettings as GS
+from likeness.studio.settings import LightSettings as LS
+
+SIZE = (320, 400)
+
+
+@pytest.fixture(scope="module")
+def astro():
+    img = np.ascontiguousarray(data.astronaut())
+    return img, analyze(img, embed=False, subject_only=True)[0]
+
+
+# --- backdrop ----------------------------------------------------------------------
+
+
+def test_solid_is_the_colour():
+    bd = make_backdrop(SIZE, settings=BS(kind="solid", color="#336699", grain=0)).image
+    assert bd.shape == (400, 320, 3) and bd.dtype == np.float32
+    assert np.allclose(bd.reshape(-1, 3).mean(0) * 255, [0x33, 0x66, 0x99], atol=1.0)
+    assert bd.std(axis=(0, 1)).max() < 1e-3
+
+
+def test_vertical_gradient_runs_top_to_bottom():
+    bd = make_backdrop(SIZE, settings=BS(kind="vertical", color="#ffffff", color2="#000000", grain=0)).image
+    rows = bd.mean((1, 2))
+    assert rows[0] > 0.9 and rows[-1] < 0.1 and np.all(np.diff(rows) <= 1e-4)
+
+
+def test_radial_is_lighter_behind_the_head_than_in_the_corners():
+    bd = make_backdrop(SIZE, settings=BS(kind="radial", color="#c0c0c0", color2="#202020", grain=0), head=(0.5, 0.35)).image
+    assert bd[140, 160].mean() > bd[0, 0].mean() + 0.3
+
+
+def test_canvas_is_mottled_and_seeded():
+    s = BS(kind="canvas", color="#8a8d91", color2="#4a4d52", mottle=0.6, seed=3)
+    a, b = make_backdrop(SIZE, settings=s).image, make_backdrop(SIZE, settings=s).image
+    c = make_backdrop(SIZE, settings=BS(kind="canvas", color="#8a8d91", color2="#4a4d52", mottle=0.6, seed=4)).image
+    assert np.array_equal(a, b)  # same seed, same pixels
+    assert np.abs(a - c).mean() > 0.005  # another seed, another canvas
+    # Mottled at mid frequencies (blotches), not just noise: blurred spread stays.
+    lum = cv2.GaussianBlur(a.mean(2), (0, 0), 6)
+    assert 0.01 < lum.std() < 0.2
+    assert 0x4a / 255 - 0.03 < a.mean() < 0x8a / 255 + 0.08
+
+
+def test_blur_backdrop_takes_the_person_out():
+    h, w = 400, 320
+    photo = np.zeros((h, w, 3), np.uint8)
+    photo[:] = (30, 60, 200)  # blue background
+    alpha = np.zeros((h, w), np.float32)
+    alpha[100:400, 90:230] = 1
+    photo[alpha > 0] = (230, 40, 30)  # a red "person"
+    bd = make_backdrop((w, h), settings=BS(kind="blur", blur=0.05, grain=0), photo=photo, alpha=alpha).image
+    inside = bd[150:380, 110:210].reshape(-1, 3).mean(0)
+    assert inside[2] > 0.6 and inside[0] < 0.25  # filled with background blue, no red bleed
+
+
+def test_image_backdrop_scales_to_cover(tmp_path):
+    pic = np.zeros((100, 300, 3), np.uint8)
+    pic[:, :150] = (255, 0, 0)
+    pic[:, 150:] = (0, 0, 255)
+    Image.fromarray(pic).save(tmp_path / "pic.png")
+    bd = make_backdrop(SIZE, settings=BS(kind="image", image=str(tmp_path / "pic.png"), blur=0, grain=0)).image
+    assert bd[:, :100, 0].mean() > 0.9 and bd[:, -100:, 2].mean() > 0.9  # cover: centred crop
+
+
+def test_vignette_and_shadow_darken_where_they_should():
+    plain = make_backdrop(SIZE, settings=BS(kind="solid", color="#a0a0a0", grain=0)).image
+    vig = make_backdrop(SIZE, settings=BS(kind="solid", color="#a0a0a0", vignette=0.8, grain=0)).image
+    assert vig[0, 0].mean() < plain[0, 0].mean() - 0.05 and abs(vig[200, 160].mean() - plain[200, 160].mean()) < 0.01
+    alpha = np.zeros((400, 320), np.float32)
+    alpha[120:, 100:220] = 1
+    sh = make_backdrop(SIZE, settings=BS(kind="solid", color="#a0a0a0", shadow=1.0, grain=0), alpha=alpha).image
+    assert sh[300, 235].mean() < plain[300, 235].mean() - 0.02  # beside the subject
+    assert abs(sh[20, 20].mean() - plain[20, 20].mean()) < 0.01  # far away: untouched
+
+
+def test_bad_backdrop_settings_are_refused():
+    with pytest.raises(OptionError, match="kind"):
+        BS(kind="marble")
+    with pytest.raises(OptionError, match="colour"):
+        BS(color="grey")
+    with pytest.raises(OptionError, match="picture"):
+        BS(kind="image")
+
+
+# --- light -------------------------------------------------------------------------
+
+
+def _apply_light(img, face, settings):
+    work = img.astype(np.float32) / 255
+    alpha = np.ones(img.shape[:2], np.float32)
+    bd = np.full_like(work, 0.5)
+    rel = L.relight(work, alpha, bd, face, settings=settings)
+    return L.composite(img, alpha=alpha, correction=np.zeros_like(work), relit=rel, backdrop=bd), rel
+
+
+def _skin_lab(img, face):
+    mask = np.zeros(img.shape[:2], np.uint8)
+    cheeks = face.mesh[[50, 280, 101, 330, 205, 425], :2].astype(int)
+    for x, y in cheeks:
+        cv2.circle(mask, (int(x), int(y)), 6, 1, -1)
+    return color.rgb2lab(img[mask > 0][None].astype(np.float64) / 255)[0].mean(0)
+
+
+def _neutral(img, face):
+    """The astronaut with her measured cast fully removed: a 'neutral' photo."""
+    out, _ = _apply_light(img, face, LS(white_balance=1.0, fill=0, match=0, wrap=0, exposure=0))
+    return out
+
+
+def test_light_leaves_skin_of_a_neutral_photo_alone(astro):
+    img, face = astro
+    neutral = _neutral(img, face)
+    out, rel = _apply_light(neutral, face, LS(fill=0, wrap=0))  # default WB, match, exposure
+    de = np.linalg.norm(_skin_lab(out, face) - _skin_lab(neutral, face))
+    assert de < 2.5, f"skin moved by ΔE {de:.2f} on a neutral photo"
+
+
+def test_white_balance_removes_a_cast_and_only_the_cast(astro):
+    img, face = astro
+    neutral = _neutral(img, face)
+    lin = (neutral.astype(np.float32) / 255) ** 2.2 * np.array([0.85, 1.0, 1.25], np.float32)  # cool cast
+    cast = (np.clip(lin, 0, 1) ** (1 / 2.2) * 255 + 0.5).astype(np.uint8)
+    out, rel = _apply_light(cast, face, LS(white_balance=1.0, fill=0, match=0, wrap=0, exposure=0))
+    ref = _skin_lab(neutral, face)
+    before = np.linalg.norm(_skin_lab(cast, face) - ref)
+    after = np.linalg.norm(_skin_lab(out, face) - ref)
+    assert before > 6 and after < 0.4 * before, (before, after)
+    assert rel.measures["cast_b"] > 1.1
+
+
+def test_fill_evens_one_sided_light_and_zero_fill_does_nothing(astro):
+    img, face = astro
+    h, w = img.shape[:2]
+    ramp = np.clip((350 - np.arange(w)) / 150, 0.35, 1.0).astype(np.float32)  # darker image-right
+    lin = (img.astype(np.float32) / 255) ** 2.2 * ramp[None, :, None]
+    side = (lin ** (1 / 2.2) * 255 + 0.5).astype(np.uint8)
+    u0 = L.face_uniformity(side, face)
+    lit, rel = _apply_light(side, face, LS(white_balance=0, fill=0.7, match=0, wrap=0, exposure=0))
+    u1 = L.face_uniformity(lit, face)
+    assert u0 < 0.8 and u1 > u0 + 0.1, (u0, u1)
+    same, _ = _apply_light(side, face, LS(white_balance=0, fill=0, match=0, wrap=0, exposure=0))
+    assert np.abs(same.astype(int) - side).max() <= 1
+
+
+# --- grade -------------------------------------------------------------------------
+
+
+def test_neutral_grade_is_identity_and_looks_change_what_they_say(astro):
+    img, _ = astro
+    same = grade(img, settings=GS(sharpen=0))
+    assert np.abs(same.astype(int) - img).max() <= 1
+    mono = grade(img, settings=GS(mono=True, sharpen=0))
+    assert np.abs(mono[..., 0].astype(int) - mono[..., 2]).max() <= 1
+    warm = grade(img, settings=GS(warmth=0.8, sharpen=0)).astype(float)
+    assert (warm[..., 0] - warm[..., 2]).mean() > (img[..., 0].astype(float) - img[..., 2]).mean() + 5
+    dull = grade(img, settings=GS(saturation=0.5, sharpen=0.3)).astype(float)
+    chroma = lambda x: (x.max(2) - x.min(2)).mean()  # noqa: E731
+    assert chroma(dull) < 0.6 * chroma(img.astype(float))
+    punchy = grade(img, settings=GS(contrast=0.4, sharpen=0))
+    assert punchy.std() > img.std() * 1.05
+    sharp = grade(img, settings=GS(sharpen=1.0))
+    lap = lambda x: cv2.Laplacian(cv2.cvtColor(x, cv2.COLOR_RGB2GRAY), cv2.CV_64F).var()  # noqa: E731
+    assert lap(sharp) > lap(img) * 1.15
+    with pytest.raises(OptionError):
+        GS(saturation=3.0)
