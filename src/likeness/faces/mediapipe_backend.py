@@ -35,7 +35,7 @@ def _mesh():
     mesh = getattr(_local, "mesh", None)
     if mesh is None:
         mesh = _mp().solutions.face_mesh.FaceMesh(
-            static_image_mode=True, max_num_faces=1, refine_landmarks=True, min_detection_confidence=0.3
+            static_image_mode=True, max_num_faces=3, refine_landmarks=True, min_detection_confidence=0.3
         )
         _local.mesh = mesh
     return mesh
@@ -62,10 +62,13 @@ def detect(image: np.ndarray, *, min_score: float = 0.5) -> list[tuple[tuple[flo
 
 
 def mesh(crop: np.ndarray) -> np.ndarray | None:
-    """478×3 landmarks (x, y in crop pixels, z in the same scale) of the largest face."""
+    """478×3 landmarks (x, y in crop pixels, z in the same scale) of the face at the
+    centre of the crop. A crop around one face can hold a neighbour's face too: the
+    mesh model returns faces in no particular order, so the central one is picked."""
     h, w = crop.shape[:2]
     res = _mesh().process(np.ascontiguousarray(crop))
     if not res.multi_face_landmarks:
         return None
-    lm = res.multi_face_landmarks[0].landmark
-    return np.array([[p.x * w, p.y * h, p.z * w] for p in lm], np.float32)
+    meshes = [np.array([[p.x * w, p.y * h, p.z * w] for p in f.landmark], np.float32) for f in res.multi_face_landmarks]
+    centre = np.array([w / 2, h / 2], np.float32)
+    return min(meshes, key=lambda m: float(np.linalg.norm(m[:, :2].mean(0) - centre)))
