@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import os
 import re
+import struct
 from functools import lru_cache
 from pathlib import Path
 from typing import BinaryIO
@@ -53,9 +54,18 @@ def _srgb_profile() -> ImageCms.ImageCmsProfile:
     return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB"))
 
 
+@lru_cache(maxsize=1)
 def srgb_icc_bytes() -> bytes:
-    """The ICC profile we embed in every output (sRGB)."""
-    return _srgb_profile().tobytes()
+    """The ICC profile we embed in every output (sRGB), byte-identical in every run.
+
+    LittleCMS stamps a freshly built profile with the current time, which would make
+    the same image encode to different bytes in two processes; the creation date is
+    fixed and the (optional) profile ID cleared instead.
+    """
+    raw = bytearray(_srgb_profile().tobytes())
+    raw[24:36] = struct.pack(">6H", 2026, 1, 1, 0, 0, 0)
+    raw[84:100] = bytes(16)
+    return bytes(raw)
 
 
 def is_image_path(path: Path) -> bool:

@@ -85,7 +85,9 @@ def run(root: Path, *, progress=None, workers: int | None = None) -> dict:
         "done": c["done"],
         "retakes": c["retakes"],
         "before": c["before"],
-        "after": after,
+        "after": after,  # over the people the team framing fits (see framed_tighter)
+        "after_all": c["after_all"],
+        "framed_tighter": c["framed_tighter"],
         "targets": TARGETS,
         "passed": passed,
         "breaks_team_look": c["breaks_team_look"],

@@ -16,6 +16,8 @@ from pathlib import Path
 from typing import Any
 
 RESULT = "result.json"
+# Phrases of studio.frame's notes that mean "closest valid framing, not the preset".
+_FRAMING_FALLBACK = ("framed tighter", "cut off in the photo", "touches the edge")
 
 
 def input_key(photos: list[str], lock_sha: str, frame: str) -> str:
@@ -43,7 +45,7 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
 def person_job(spec: dict[str, Any]) -> dict[str, Any]:
     """``spec``: name, slug, title, department, photos, out_dir, look (dict), frame, key."""
     from ..errors import LikenessError
-    from ..looks import Look
+    from ..looks import from_dict
     from ..studio import studio
     from ..types import to_jsonable
 
@@ -56,7 +58,7 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
     try:
         if not spec["photos"]:
             raise_no_photos(spec["name"])
-        look = Look.from_dict(spec["look"])
+        look = from_dict({k: v for k, v in spec["look"].items() if k != "source"}, where="the team's lock file")
         res = studio(spec["photos"], look=look, frame=spec["frame"], out=person_dir)
         sitting = res.sitting
         coaching = [
@@ -75,6 +77,9 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
                 "likeness": h.likeness,
                 "identity_distance": h.identity_distance,
                 "notes": list(h.notes),
+                # The team framing could not be met without inventing a body: this
+                # person is framed tighter and is asked for a retake with more body.
+                "framed_as_team": not any(k in n for n in h.notes for k in _FRAMING_FALLBACK),
                 "measures": to_jsonable(h.measures),
                 "verdict": sitting.verdict.value,
                 "coaching": coaching,

@@ -59,19 +59,18 @@ def measure_image(image: np.ndarray, face: Face | None = None) -> LookMeasures:
     backdrop = tuple(float(v) for v in np.median(corners, axis=0))
     if face is None or face.mesh is None:
         return LookMeasures(backdrop_lab=backdrop)
+    from ..studio.frame import head_geometry  # the same head model the framing uses
+
     m = face.mesh
-    eyes = face.eye_centers()
-    eye_y = float((eyes[0][1] + eyes[1][1]) / 2)
-    chin = float(m[152, 1])
-    # Crown: the mesh stops at the hairline (point 10); the skull top lies about a
-    # third of the brow-to-chin height above it on an adult head.
-    brow = float(m[9, 1])
-    crown = float(m[10, 1]) - 0.42 * (chin - brow)
+    g = head_geometry(face)
+    eye_y = g.center[1]
+    chin = eye_y + g.chin
+    crown = eye_y + g.crown
     r = 0.12 * face.inter_eye
     cheeks = np.array([_disc_mean(lab, m[i, :2], r) for i in _CHEEKS])
     skin = cheeks.mean(0)
     # Neutral areas below the chin: clothing with little colour.
-    y0 = int(min(h - 1, chin + 0.25 * (chin - eye_y)))
+    y0 = int(min(h - 1, max(0, chin + 0.25 * (chin - eye_y))))
     below = lab[y0:, int(0.2 * w) : int(0.8 * w)].reshape(-1, 3)
     chroma = np.hypot(below[:, 1], below[:, 2])
     neutral = below[(chroma < 10) & (below[:, 0] > 20) & (below[:, 0] < 90)]

@@ -50,6 +50,13 @@ def write_team_outputs(result, members: list[Member], lock: dict[str, Any]):
         thumbs.append(img)
         labels.append(p["name"])
     names = [p["name"] for p in done]
+    fits = [p.get("framed_as_team", True) for p in done]
+    breaks = outliers(names, after)
+    for n, ok in zip(names, fits):
+        if not ok:
+            breaks.setdefault(n, []).insert(
+                0, "the photo shows too little below the chin for the team framing: retake with head and shoulders in the frame"
+            )
     consistency = {
         "look": lock["look"].get("name"),
         "frame": lock["frame"],
@@ -57,9 +64,13 @@ def write_team_outputs(result, members: list[Member], lock: dict[str, Any]):
         "done": len(done),
         "retakes": [{"name": p["name"], "status": p["status"], "reason": p.get("reason", "")} for p in result.people if p["status"] != "done"],
         "before": spreads(before),
-        "after": spreads(after),
+        # Spreads over the people framed as the team; "after_all" includes those whose
+        # photos forced a tighter framing (they are listed under breaks_team_look).
+        "after": spreads([a for a, ok in zip(after, fits) if ok]),
+        "after_all": spreads(after),
+        "framed_tighter": [n for n, ok in zip(names, fits) if not ok],
         "per_person": {n: {"before": b.to_dict(), "after": a.to_dict()} for n, b, a in zip(names, before, after)},
-        "breaks_team_look": outliers(names, after),
+        "breaks_team_look": breaks,
     }
     atomic_write(out / "consistency.json", json.dumps(consistency, indent=2, default=float).encode())
     atomic_write(out / "consistency.html", _consistency_html(consistency).encode())

@@ -62,7 +62,8 @@ def read_source(source: str | Path) -> list[Member]:
 def _from_folder(root: Path) -> list[Member]:
     out = []
     for d in sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")):
-        name = d.name.replace("_", " ").replace("-", " ").strip().title() if d.name.islower() else d.name
+        name = " ".join(d.name.replace("_", " ").replace("-", " ").split())
+        name = name.title() if d.name.islower() else name
         out.append(Member(name=name, slug=slugify(d.name), photos=_photos_in(d)))
     return out
 
