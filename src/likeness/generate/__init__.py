@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 _LAZY = {
+    "generate": ("likeness.generate.run", "generate"),
+    "GenerateResult": ("likeness.generate.run", "GenerateResult"),
     "generate_candidates": ("likeness.generate.pipeline", "generate_candidates"),
     "Candidate": ("likeness.generate.pipeline", "Candidate"),
     "build_prompt": ("likeness.generate.prompts", "build_prompt"),
@@ -35,3 +37,8 @@ def __getattr__(name: str) -> Any:
         mod, attr = _LAZY[name]
         return getattr(importlib.import_module(mod), attr)
     raise AttributeError(f"module 'likeness.generate' has no attribute {name!r}")
+
+
+from .._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "run:generate")

@@ -12,3 +12,8 @@ from .stats import PhotoStats, describe
 
 __all__ = ["CHECKS", "Check", "PhotoStats", "Reference", "Review", "ReviewSettings", "describe", "enroll",
            "enroll_stats", "review", "review_stats", "subject_face"]
+
+
+from .._callable import make_callable  # noqa: E402
+
+make_callable(__name__, "gate:review")

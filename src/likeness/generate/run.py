@@ -1,0 +1,143 @@
+"""``likeness.generate``: AI headshots, verified before anyone sees them.
+
+1. check the options, 2. intake (references, best photo), 3. enrol the person's own
+photos for the review, 4. over-generate candidates, 5. review every candidate (likeness
+gate, attribute locks, artifacts, texture, light, framing), 6. deliver the best passing
+ones with their likeness score and the IPTC source type; list the rejected with reasons.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ..errors import NotEnoughPhotosError, OptionError
+from ..types import Headshot, Sitting
+
+
+@dataclass(frozen=True)
+class Rejected:
+    seed: int
+    likeness: float
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class GenerateResult:
+    headshots: tuple[Headshot, ...]
+    rejected: tuple[Rejected, ...]
+    sitting: Sitting
+    out_dir: Path
+    backend: str
+    report_json: Path | None = None
+    report_html: Path | None = None
+    settings: dict[str, Any] = field(default_factory=dict)
+
+
+def face_mask(image: np.ndarray, face) -> np.ndarray:
+    """Face and hair to keep (1) for ``face-locked``: the person's pixels above the
+    collar line, plus the face oval; feathering happens outside, in the backend."""
+    import cv2
+
+    from ..studio.cutout import cut_out  # the studio's person matte
+
+    h, w = image.shape[:2]
+    alpha = cut_out(image, face_box=face.box, valid=np.ones((h, w), np.float32)).alpha
+    chin = float(face.mesh[152, 1]) if face.mesh is not None else face.box[3]
+    keep = (alpha >= 0.5).astype(np.uint8)
+    keep[int(min(h, chin + 0.08 * face.height)) :] = 0
+    if face.mesh is not None:
+        hull = cv2.convexHull(face.mesh[:, :2].astype(np.int32))
+        cv2.fillConvexPoly(keep, hull, 1)
+    return keep.astype(np.float32)
+
+
+def generate(
+    paths: Sequence[str | os.PathLike],
+    *,
+    look: Any = "corporate-grey",
+    count: int = 4,
+    out: str | os.PathLike = "out",
+    backend: str | None = None,
+    seed: int = 0,
+    oversample: int = 2,
+    glasses: bool | None = None,
+    size: tuple[int, int] = (1024, 1024),
+    pipe: Any = None,
+    steps: int | None = None,
+    device: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> GenerateResult:
+    from ..deliver import write_image, write_report
+    from ..imageio import load_photo
+    from ..intake.check import check
+    from ..looks import load_look
+    from ..review import enroll, review
+    from .pipeline import generate_candidates
+    from .registry import default_backend, get_backend
+
+    # 1. Options, before any work.
+    lk = load_look(look)
+    chosen = get_backend(backend or default_backend())
+    if not (1 <= int(count) <= 16) or not (1 <= int(oversample) <= 8):
+        raise OptionError(f"count {count} / oversample {oversample} out of range.", hint="Use count 1–16 and oversample 1–8.")
+    out = Path(out)
+
+    # 2. Intake: the references and the best photo.
+    sitting = check([str(p) for p in paths])
+    if not sitting.ranking:
+        raise NotEnoughPhotosError(sitting.summary, hint=" ".join(sitting.advice) or "Add clear photos of your face.")
+    refs_idx = list(sitting.references or sitting.ranking)[: max(1, chosen.max_references)]
+    photos = [load_photo(sitting.photos[i].source, max_side=1536).image for i in sitting.ranking]
+    refs = [photos[list(sitting.ranking).index(i)] if i in sitting.ranking else load_photo(sitting.photos[i].source, max_side=1536).image for i in refs_idx]
+
+    # 3. What the person's own photos say, for the review.
+    reference = enroll(photos)
+
+    # 4. Over-generate.
+    mask = None
+    if getattr(chosen, "needs_face_mask", False):
+        from ..faces import analyze
+
+        refs = refs[:1]
+        mask = face_mask(refs[0], analyze(refs[0], embed=False, subject_only=True)[0])
+    n = int(count) * int(oversample)
+    cands = generate_candidates(
+        refs, look=lk, count=n, backend=chosen.name, seed=seed, size=size, pipe=pipe, face_mask=mask,
+        steps=steps, device=device if pipe is None else None, progress=progress,
+    )
+
+    # 5. Review every candidate; 6. deliver the best passing ones.
+    reviewed = [(c, review(c.image, reference, glasses=glasses)) for c in cands]
+    passing = sorted((x for x in reviewed if x[1].passed), key=lambda x: -x[1].likeness)[: int(count)]
+    rejected = tuple(Rejected(c.seed, r.likeness, tuple(r.reasons)) for c, r in reviewed if not r.passed)
+    out.mkdir(parents=True, exist_ok=True)
+    heads = []
+    for c, r in passing:
+        settings = {"look": lk.to_dict(), "backend": c.backend, "model": c.model, "seed": c.seed, "steps": c.steps, "prompt": c.prompt}
+        path = write_image(c.image, out / f"{lk.name}-{c.backend}-seed{c.seed}.jpg", source_type=c.source_type, settings=settings)
+        heads.append(Headshot(
+            path=path, source=os.path.basename(sitting.photos[refs_idx[0]].source), look=lk.name, frame=lk.frame,
+            width=c.image.shape[1], height=c.image.shape[0], likeness=r.likeness, identity_distance=r.identity_distance,
+            source_type=c.source_type, measures={k: float(v.value) for k, v in r.checks.items() if v.value is not None},
+        ))
+    settings = {"look": lk.name, "backend": chosen.name, "seed": seed, "count": count, "candidates": n}
+    report = {
+        "title": "Generated headshots",
+        "look": lk.to_dict(),
+        "headshots": [
+            {"file": h.path.name, "source": h.source, "look": h.look, "frame": h.frame, "likeness": h.likeness,
+             "identity_distance": h.identity_distance, "source_type": h.source_type, "notes": [], "measures": h.measures}
+            for h in heads
+        ],
+        "photos": [{"source": os.path.basename(p.source), "usable": p.usable, "problems": p.problems} for p in sitting.photos],
+        "skipped": [[f"candidate seed {r.seed}", "; ".join(r.reasons)] for r in rejected],
+        "settings": settings,
+    }
+    rj, rh = write_report(out, report, title="Generated headshots")
+    return GenerateResult(tuple(heads), rejected, sitting, out, chosen.name, rj, rh, settings)
