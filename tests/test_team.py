@@ -110,3 +110,11 @@ def test_interrupted_run_resumes_to_the_same_outputs(team_src, tmp_path):
     res = run_team(team_src, out, workers=1)
     assert res.reused >= 1
     assert _digest(out) == _digest(ref) and len(_digest(ref)) == 2
+
+
+def test_ray_local_gives_the_same_results_as_a_local_run(team_src, tmp_path):
+    pytest.importorskip("ray")
+    local = run_team(team_src, tmp_path / "local", workers=1)
+    viaray = run_team(team_src, tmp_path / "ray", ray="local", workers=2)
+    assert [(p["slug"], p["status"]) for p in viaray.people] == [(p["slug"], p["status"]) for p in local.people]
+    assert _digest(tmp_path / "ray") == _digest(tmp_path / "local")
