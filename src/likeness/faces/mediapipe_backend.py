@@ -6,8 +6,10 @@ each thread gets its own (created lazily, on first use, never at import).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+import warnings
 
 import numpy as np
 
@@ -18,15 +20,40 @@ _local = threading.local()
 
 
 def _mp():
+    # mediapipe's protobuf use warns on every call with protobuf 4.x; not ours to fix.
+    warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype")
     import mediapipe as mp  # heavy: imported on first use only
 
     return mp
 
 
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence the C++ INFO/WARNING lines TFLite prints when a graph starts (they go
+    straight to file descriptor 2, before absl's logging is configured)."""
+    if os.environ.get("LIKENESS_DEBUG"):
+        yield
+        return
+    try:
+        saved = os.dup(2)
+    except OSError:
+        yield
+        return
+    with open(os.devnull, "w") as null:
+        os.dup2(null.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+
+
 def _detector():
     det = getattr(_local, "detector", None)
     if det is None:
-        det = _mp().solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
+        with quiet_stderr():
+            det = _mp().solutions.face_detection.FaceDetection(model_selection=1, min_detection_confidence=0.5)
+            det.process(np.zeros((64, 64, 3), np.uint8))  # the first call logs too
         _local.detector = det
     return det
 
@@ -34,9 +61,11 @@ def _detector():
 def _mesh():
     mesh = getattr(_local, "mesh", None)
     if mesh is None:
-        mesh = _mp().solutions.face_mesh.FaceMesh(
-            static_image_mode=True, max_num_faces=3, refine_landmarks=True, min_detection_confidence=0.3
-        )
+        with quiet_stderr():
+            mesh = _mp().solutions.face_mesh.FaceMesh(
+                static_image_mode=True, max_num_faces=3, refine_landmarks=True, min_detection_confidence=0.3
+            )
+            mesh.process(np.zeros((64, 64, 3), np.uint8))
         _local.mesh = mesh
     return mesh
 
