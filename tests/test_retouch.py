@@ -91,6 +91,18 @@ def test_blemishes_removed_and_mole_kept(astro, painted):
     assert r["dark"] < 0.35, r
     assert r["mole"] > 0.8, r  # the mole keeps ≥ 80 % of its contrast
     assert res.blemishes >= 2
+    # The switch really switches: without blemish healing the red spot stays.
+    off = retouch(p_img, p_face, settings=RetouchSettings(blemishes=False))
+    assert _ratios(img, p_img, off, clean_out, marks)["red"] > 0.8
+
+
+def test_face_at_the_photo_edge(astro):
+    img, _ = astro
+    cut = np.ascontiguousarray(img[:, 560:1400])  # the face's left side runs off the photo
+    face = faces.analyze(cut, embed=False)[0]
+    out = retouch(cut, face, strength=1.0)
+    assert out.shape == cut.shape and out.dtype == np.uint8
+    assert np.abs(out.astype(int) - cut.astype(int)).mean() < 3  # retouched, not repainted
 
 
 def test_texture_kept(astro):

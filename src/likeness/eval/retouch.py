@@ -5,7 +5,7 @@ Real faces from ``DIR/identities`` (those with an inter-eye distance of at least
 
 - *blemishes*: small soft-edged spots, half red (inflamed: a* up, a little darker),
   half dark brown (post-inflammatory marks: darker, a little yellower), radius 2–5 px
-  at an inter-eye distance of 120 px (0.8–2 mm on a real face), scaled with the face;
+  at an inter-eye distance of 120 px (1–2.6 mm on a real face), scaled with the face;
 - *moles*: larger (radius 6–8 px at 120 px, about twice a blemish), sharp-edged, and
   much darker brown, as real naevi are.
 
@@ -20,9 +20,15 @@ retouched *without* the mark (so shine and under-eye corrections do not count):
   contrast survives);
 - ``texture_retention``: high-frequency energy of L* (L − Gaussian(L)) over the skin away
   from the marks, output / input, mean over photos (1 = grain untouched);
-- ``identity_distance_p95``: dlib distance between the painted input and the output;
 - ``skin_delta_e_p95``: CIEDE2000 between the mean cheek colour (marks excluded) of the
-  painted input and of the output.
+  painted input and of the output;
+- ``identity_distance_p95``: dlib distance (``faces.analyze(...)[0].embedding``) between
+  each *real* photo and the same photo retouched, as a user would run it. It is not
+  measured on the painted photos: there the marks themselves move the embedding (see
+  ``identity_distance_marks_p95``, clean → painted), so removing them well would count
+  as a change of identity. ``identity_distance_painted_p95`` (painted → retouched) is
+  reported beside it, and ``identity_distance_jitter_p95`` (real photo → the same with
+  ±1 level of noise) shows how much of any distance is re-analysis jitter alone.
 
 The painting is seeded per photo (``seed``, photo index), so runs repeat exactly.
 """
@@ -178,10 +184,10 @@ def evaluate_photo(image: np.ndarray, *, seed: int, index: int, keep_images: boo
     from ..studio.retouch import retouch, retouch_result
     from ..studio.skin import skin_masks
 
-    found = faces.analyze(image, subject_only=True)
+    found = faces.analyze(image, embed=False, subject_only=True)  # cheap size check first
     if not found or found[0].mesh is None or found[0].inter_eye < MIN_EYE:
         return None
-    face = found[0]
+    face = faces.analyze(image, subject_only=True)[0]
     rng = np.random.default_rng([seed, index])
     marks = place_marks(image, face, rng)
     if not marks:
@@ -253,10 +259,11 @@ def run(
 
     paths = photos(root)
     if not paths:
-        raise NotFoundError(f"No photos under {Path(root) / 'identities'}.", hint="Give the evaluation folder, e.g. ../shared/eval.")
+        raise NotFoundError(
+            f"No photos under {Path(root) / 'identities'}.", hint="Give the evaluation folder, e.g. ../shared/eval."
+        )
     t0 = time.perf_counter()
     rows, used = [], []
-    total = len(paths) if limit is None else min(len(paths), limit)
     for i, p in enumerate(paths):
         if limit is not None and len(rows) >= limit:
             break
@@ -266,7 +273,7 @@ def run(
             rows.append(r)
             used.append(f"{p.parent.name}/{p.name}")
         if progress:
-            progress(min(len(rows), total) if limit is not None else i + 1, total)
+            progress(*((i + 1, len(paths)) if limit is None else (len(rows), limit)))
     return summarize(rows, used=used, seconds=time.perf_counter() - t0, seed=seed)
 
 
@@ -297,7 +304,18 @@ def summarize(rows: list[dict], *, used: list[str], seconds: float, seed: int) -
         "min_inter_eye": MIN_EYE,
         "seed": seed,
         "seconds": round(seconds, 1),
-        "photos": used,
+        "photos": [
+            {
+                "photo": name,
+                "identity": round(r["identity"]["real"], 4),
+                "identity_jitter": round(r["identity"]["jitter"], 4),
+                "blemish_removal": round(float(np.mean([np.clip(1 - v, 0, 1) for _, v in r["removal"]])), 3)
+                if r["removal"]
+                else None,
+                "healed_real": r["healed_real"],
+            }
+            for name, r in zip(used, rows)
+        ],
     }
     checks = {}
     for key, (op, thr) in TARGETS.items():

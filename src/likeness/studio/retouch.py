@@ -1,19 +1,16 @@
 """Honest retouching: transient blemishes, shine and under-eye darkness; nothing else.
 
-What a good retoucher does to a headshot, and what they leave alone:
-
-- *Transient blemishes* (small red or dark spots: spots, bites, blackheads) are found
-  as small compact local outliers of lightness or redness against a median estimate
-  of the surrounding skin, inside a skin mask built from the face mesh, and healed:
-  the low frequencies come from the surrounding skin (normalised convolution), the
-  high frequencies (pores) are cloned from a nearby clean patch, so the patch keeps
-  the skin's grain instead of becoming a smooth disc.
-- *Stable features stay*: a spot larger than a blemish (a mole) or elongated (a scar,
-  a wrinkle, a hair) is not touched, and a dense cluster of small dark spots (freckles,
-  stubble) is read as the person's skin, not as blemishes.
-- *Shine* (specular highlights) is compressed in lightness, in the low-frequency layer
-  only, with the skin's own chroma restored a little; texture is untouched.
-- *Under-eye darkness* is lifted part of the way towards the cheek's lightness.
+- *Transient blemishes* (small red or dark spots) are local outliers inside a skin mask
+  built from the face mesh: black-hat of L* and top-hat of a* with a disc just larger
+  than a blemish. A spot is healed only if it is small, round, darker or redder than
+  skin on every side, and coloured (pigment or inflammation, not a shading pocket).
+  Healing takes the low frequencies from the spot's border (inpainting) and clones
+  the grain from a clean neighbouring patch, so the skin keeps its pores.
+- *Stable features stay*: moles (larger than a blemish, or very dark), scars, wrinkles
+  and hairs (elongated), freckles and stubble (many alike spots close together).
+- *Shine*: highlights are compressed in L* and take the colour of the skin around
+  them, in the low-frequency layer only, so texture is untouched.
+- *Under-eye darkness* is lifted part of the way towards the same side's cheek.
 - Never any geometry: no warps, no slimming, no reshaping.
 
 Everything runs on a crop around the face; detection and the smooth corrections run on
@@ -34,13 +31,17 @@ from .skin import skin_masks
 
 #: Inter-eye distance (px) of the reduced view used for detection and smooth layers.
 WORK_EYE = 110.0
-#: Largest blemish radius, in inter-eye units. Blemishes are 0.5–2.5 mm across the
-#: eye distance of ~63 mm; moles are larger and are kept by this limit.
+#: Largest blemish radius, in inter-eye units (≈ 2.9 mm at an eye distance of 63 mm):
+#: spots, bites and blackheads are smaller; moles are larger and kept by this limit.
 MAX_BLEMISH_R = 0.046
 #: A dark spot with this many other small specks at least half as dark within this
 #: radius (inter-eye units) reads as freckles or stubble, i.e. the person's skin: kept.
 TEXTURE_RADIUS = 0.25
 TEXTURE_COUNT = 4
+ALIKE = 0.5
+#: Least chroma/lightness ratio, spot over surroundings, of a pigmented or inflamed spot
+#: (shadows on skin measure 1.0–1.2; brown and red spots 1.2 and more).
+PIGMENT_MIN = 1.15
 #: A spot this much darker (L*) than the skin around it, and not red, is a mole: kept.
 MOLE_DARK = 24.0
 
@@ -62,7 +63,7 @@ class RetouchSettings:
 class RetouchResult:
     image: np.ndarray  # uint8 H×W×3, same shape as the input
     blemishes: int  # spots healed
-    kept: int  # spots seen but kept (too large, elongated, or freckle clusters)
+    kept: int  # candidate spots left alone (moles, scars, freckles, shading)
     shine_area: float  # share of skin whose highlights were compressed
     settings: RetouchSettings
 
@@ -166,8 +167,8 @@ def _blur(img: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def _fill_outside(img: np.ndarray, mask: np.ndarray, sigma: float) -> np.ndarray:
-    """``img`` inside ``mask``; outside, a smooth extension of the masked values, so a
-    median window at the skin's edge sees skin instead of eyes, brows or hair."""
+    """``img`` inside ``mask``; outside, a smooth extension of the masked values, so
+    filters at the skin's edge see skin instead of eyes, brows or hair."""
     h, w = mask.shape
     k = max(1.0, sigma / 3)  # the extension is smooth: compute it on a 1/k grid
     size = (max(4, round(w / k)), max(4, round(h / k)))
@@ -206,15 +207,7 @@ def _find_blemishes(work: np.ndarray, skin: np.ndarray, eye: float, strength: fl
     inside = cv2.erode(skin.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     if inside.sum() < 50:
         return None, 0
-    # Skin colour gate on a median view: hair, shadows and background inside the face
-    # outline are not skin even where the mesh says face.
-    hw, ww = skin.shape
-    half = cv2.resize(np.clip(filled * 255 + 0.5, 0, 255).astype(np.uint8), ((ww + 1) // 2, (hw + 1) // 2),
-                      interpolation=cv2.INTER_AREA)
-    med = cv2.medianBlur(half, max(3, 2 * int(round(0.05 * eye)) + 1))
-    lab_b = _lab(cv2.resize(med, (ww, hw), interpolation=cv2.INTER_LINEAR).astype(np.float32) * (1 / 255))
-    ref = np.median(lab_b[inside], axis=0)
-    inside &= (np.abs(lab_b[..., 1] - ref[1]) < 14) & (np.abs(lab_b[..., 2] - ref[2]) < 16) & (lab_b[..., 0] > ref[0] - 28)
+    inside &= _skin_colour(filled, inside, eye)
     if inside.sum() < 50:
         return None, 0
 
@@ -252,16 +245,32 @@ def _find_blemishes(work: np.ndarray, skin: np.ndarray, eye: float, strength: fl
     # A blemish is small and round; larger (moles) or elongated (scars, wrinkles, hairs,
     # stubble lines) marks are kept.
     compact = (np.maximum(bw, bh) <= 2.0 * np.minimum(bw, bh)) & (area >= 0.5 * bw * bh)
-    small = (area >= 3) & (r_core <= 0.8 * r_max) & (np.maximum(bw, bh) <= 3.5 * r_max)
+    small = (area >= 3) & (r_core <= 0.8 * r_max) & (area <= np.pi * r_max**2) & (np.maximum(bw, bh) <= 2.6 * r_max)
     # Very dark, not inflamed: a naevus (mole) however small, not a passing spot.
     mole = (peak_dark >= MOLE_DARK) & ~reddish
     ok = seen & compact & small & ~mole
-    isolated = _isolated(lab, labels, core, cent, r_core, inside, ok, t_dark, t_red)
-    ok &= isolated
+    r_eq = np.sqrt(area / np.pi)
+    isolated, pigment = _isolated(lab, labels, core, cent, r_core, r_eq, inside, ok, t_dark, t_red)
+    # Colour, not shading: a spot is pigment or inflammation, so its chroma rises
+    # against its lightness; a shading pocket (brow ridge, dimple) only gets darker.
+    ok &= isolated & (pigment >= PIGMENT_MIN)
     texture = ~reddish & _in_texture(cent, area, peak_dark, ok, r_max, eye)
     ok &= ~texture
-    why = {"seen": seen, "compact": compact, "small": small, "mole": mole, "isolated": isolated, "texture": texture}
+    why = dict(seen=seen, compact=compact, small=small, mole=mole, isolated=isolated, pigment=pigment, texture=texture)
     return _Spots(labels, stats, np.flatnonzero(ok), why), int(seen.sum() - ok.sum())
+
+
+def _skin_colour(filled: np.ndarray, inside: np.ndarray, eye: float) -> np.ndarray:
+    """Pixels whose neighbourhood (a median view) has the face's skin colour: hair,
+    deep shadow and backdrop inside the face outline are not skin where the mesh says
+    face."""
+    h, w = inside.shape
+    half = cv2.resize(np.clip(filled * 255 + 0.5, 0, 255).astype(np.uint8), ((w + 1) // 2, (h + 1) // 2),
+                      interpolation=cv2.INTER_AREA)  # the median is the slowest filter
+    med = cv2.medianBlur(half, max(3, 2 * int(round(0.05 * eye)) + 1))
+    lab = _lab(cv2.resize(med, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) * (1 / 255))
+    ref = np.median(lab[inside], axis=0)
+    return (np.abs(lab[..., 1] - ref[1]) < 14) & (np.abs(lab[..., 2] - ref[2]) < 16) & (lab[..., 0] > ref[0] - 28)
 
 
 def _in_texture(cent, area, peak, ok, r_max: float, eye: float) -> np.ndarray:
@@ -273,39 +282,43 @@ def _in_texture(cent, area, peak, ok, r_max: float, eye: float) -> np.ndarray:
     if not len(idx) or len(specks) <= TEXTURE_COUNT:
         return res
     d = np.hypot(*(cent[idx, None, :] - cent[None, specks, :]).transpose(2, 0, 1))
-    alike = peak[None, specks] >= 0.5 * peak[idx, None]
+    alike = peak[None, specks] >= ALIKE * peak[idx, None]
     res[idx] = ((d < TEXTURE_RADIUS * eye) & alike).sum(1) - 1 >= TEXTURE_COUNT  # minus itself
     return res
 
 
-def _isolated(lab, labels, core, cent, r_core, inside, ok, t_dark: float, t_red: float) -> np.ndarray:
-    """A blemish is darker (or redder) than skin on *every* side. A shadow at a mouth
-    corner or beside the nose is darker than one side only: it is not healed."""
+def _isolated(lab, labels, core, cent, r_core, r_eq, inside, ok, t_dark: float, t_red: float):
+    """(isolated, pigment) per label. A blemish is darker (or redder) than skin on
+    *every* side; a shadow at a mouth corner or beside the nose is darker than one side
+    only. ``pigment`` is the spot's chroma/lightness ratio over its surroundings': a
+    pigmented (brown) or inflamed spot raises it, a shading pocket barely does."""
     n = len(r_core)
-    res = np.zeros(n, bool)
+    res, pigment = np.zeros(n, bool), np.zeros(n)
     idx = np.flatnonzero(ok)
     if not len(idx):
-        return res
-    cnt = np.bincount(labels[core], minlength=n).astype(np.float64)
-    mean_l = np.bincount(labels[core], weights=lab[..., 0][core], minlength=n) / np.maximum(cnt, 1)
-    mean_a = np.bincount(labels[core], weights=lab[..., 1][core], minlength=n) / np.maximum(cnt, 1)
+        return res, pigment
+    cnt = np.maximum(np.bincount(labels[core], minlength=n).astype(np.float64), 1)
+    mean = np.stack([np.bincount(labels[core], weights=lab[..., c][core], minlength=n) / cnt for c in range(3)], 1)
     smooth = cv2.blur(lab, (3, 3))
     h, w = inside.shape
     ang = np.linspace(0, 2 * np.pi, 12, endpoint=False)
     for i in idx:
-        d = 2.0 * r_core[i] + 2.0  # past the spot's soft rim
+        d = max(2.0 * r_core[i], r_eq[i]) + 2.0  # past the spot's soft rim
         xs = np.round(cent[i, 0] + d * np.cos(ang)).astype(int)
         ys = np.round(cent[i, 1] + d * np.sin(ang)).astype(int)
         good = (xs >= 0) & (ys >= 0) & (xs < w) & (ys < h)
         xs, ys = xs[good], ys[good]
-        good = inside[ys, xs] & ~core[ys, xs]
+        good = inside[ys, xs] & ~core[ys, xs] & (labels[ys, xs] != i)
         if good.sum() < 6:
             continue
         ring = smooth[ys[good], xs[good]]
-        darker = (ring[:, 0] - mean_l[i] > 0.5 * t_dark).mean()
-        redder = (mean_a[i] - ring[:, 1] > 0.5 * t_red).mean()
+        darker = (ring[:, 0] - mean[i, 0] > 0.5 * t_dark).mean()
+        redder = (mean[i, 1] - ring[:, 1] > 0.5 * t_red).mean()
         res[i] = max(darker, redder) >= 0.75
-    return res
+        c_in = math.hypot(mean[i, 1], mean[i, 2]) / max(mean[i, 0], 1.0)
+        c_out = float(np.hypot(ring[:, 1], ring[:, 2]).mean()) / max(float(ring[:, 0].mean()), 1.0)
+        pigment[i] = c_in / max(c_out, 1e-3)
+    return res, pigment
 
 
 def _heal(crop: np.ndarray, spots: _Spots | None, skin_work: np.ndarray, strength: float) -> int:
@@ -334,6 +347,7 @@ def _heal(crop: np.ndarray, spots: _Spots | None, skin_work: np.ndarray, strengt
         size = (fx1 - fx0, fy1 - fy0)
         comp = (spots.labels[wy0:wy1, wx0:wx1] == i).astype(np.float32)
         m = (cv2.resize(comp, size, interpolation=cv2.INTER_LINEAR) > 0.3).astype(np.uint8)
+        skin = cv2.resize((skin_work[wy0:wy1, wx0:wx1] > 0).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
         v = cv2.resize(free[wy0:wy1, wx0:wx1].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
         roi8 = np.ascontiguousarray(crop[fy0:fy1, fx0:fx1])
         roi = roi8.astype(np.float32)
@@ -343,21 +357,28 @@ def _heal(crop: np.ndarray, spots: _Spots | None, skin_work: np.ndarray, strengt
         ring = cv2.dilate(m, ker)
         v = ((v > 0) & (ring == 0)).astype(np.float32)  # clean skin, for the grain source
         ext = ring > 0
-        low = _blur(cv2.inpaint(roi8, m, max(2.0, 0.7 * r), cv2.INPAINT_TELEA).astype(np.float32), sigma)
+        # Low frequencies: inpainted from skin only (an ear, hair or the backdrop next
+        # to the spot must not bleed in), then smoothed.
+        unknown = (m | (skin == 0)).astype(np.uint8)
+        low = _blur(cv2.inpaint(roi8, unknown, max(2.0, 0.7 * r), cv2.INPAINT_TELEA).astype(np.float32), sigma)
         grain = roi - _blur(roi, sigma)
+        # Typical grain of this skin; a source next to a mole or an edge has far more.
+        typical = 1.4826 * float(np.median(np.abs(grain[v > 0]))) + 1e-3 if v.any() else 1.0
         ys, xs = np.nonzero(ext)
-        best, best_cov = None, 0.0
+        best, best_score = None, 0.0
         for cx, cy in dirs:  # clone the grain from the cleanest neighbouring patch
             ox, oy = int(round(cx * dist)), int(round(cy * dist))
             sx, sy = xs + ox, ys + oy
             if sx.min() < 0 or sy.min() < 0 or sx.max() >= size[0] or sy.max() >= size[1]:
                 continue
-            cov = float(v[sy, sx].mean())  # the source must be clean skin
-            if cov > best_cov:
-                best, best_cov = (ox, oy), cov
+            cov = float(v[sy, sx].mean())  # the source must be clean skin...
+            calm = float(np.abs(grain[sy, sx]).mean()) / (0.8 * typical)  # ...of ordinary grain
+            score = cov / max(1.0, calm)
+            if cov > 0.8 and score > best_score:
+                best, best_score = (ox, oy), score
         patch = low[ys, xs]
-        if best is not None and best_cov > 0.6:
-            src = grain[ys + best[1], xs + best[0]]
+        if best is not None:
+            src = np.clip(grain[ys + best[1], xs + best[0]], -3 * typical, 3 * typical)
             patch = patch + (src - src.mean(0))  # grain only: its mean is the fill's job
         alpha = np.minimum(1.0, 2.0 * _blur(m.astype(np.float32), 0.5 + 0.3 * r))
         a = (np.maximum(alpha, m)[ys, xs] * opacity)[:, None]

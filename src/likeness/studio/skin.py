@@ -29,6 +29,7 @@ NOSE_BASE = (48, 64, 98, 97, 2, 326, 327, 294, 278, 219, 439, 115, 344, 49, 279,
 # in face recognition), so spots are not healed there; shine is still reduced.
 NOSE_TIP = (4, 45, 275, 220, 440, 115, 344, 48, 278, 1, 2, 198, 420, 131, 360, 209, 429)
 MOUTH_CORNERS = (61, 291)
+INNER_EYE_CORNERS = (133, 362)
 RIGHT_CHEEK = (117, 118, 119, 100, 142, 203, 206, 216, 192, 213, 147, 123)
 LEFT_CHEEK = (346, 347, 348, 329, 371, 423, 426, 436, 416, 433, 376, 352)
 FOREHEAD = (54, 103, 67, 109, 10, 338, 297, 332, 284, 300, 293, 334, 296, 336, 9, 107, 66, 105, 63, 70)
@@ -90,6 +91,9 @@ def skin_masks(
     # mesh outlines, and a lip liner or stubble shadow past the lip contour.
     eye_open = poly(RIGHT_EYE) | poly(LEFT_EYE)
     eyes = grow(eye_open, 0.12)
+    # Inner eye corners: the shadow between eye and nose bridge is anatomy, not a spot.
+    for i in INNER_EYE_CORNERS:
+        cv2.circle(eyes, (int(round(pts[i, 0])), int(round(pts[i, 1]))), max(1, int(round(0.2 * unit))), 1, -1)
     brows = grow(poly(RIGHT_BROW) | poly(LEFT_BROW), 0.07)
     lips = grow(poly(LIPS), 0.07)
     # Mouth corners: the commissure shadow and its stubble reach well past the lips.
