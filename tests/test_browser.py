@@ -16,6 +16,9 @@ from pathlib import Path
 
 import pytest
 
+pytest.importorskip("uvicorn", reason="`likeness serve` needs it (pip install likeness[serve])")
+pytest.importorskip("sqlalchemy", reason="`likeness serve` needs it (pip install likeness[serve])")
+
 from likeness.server.testing import EVAL_SINGLE, ServerProcess, astronaut, encode
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -49,6 +52,13 @@ def _wait(page, selector: str, *, gone: str | None = None, count: int = 1, timeo
         time.sleep(0.2)
 
 
+def _top(page) -> None:
+    """Back to the top before a full-page screenshot (the sticky bar would float mid-page)."""
+    time.sleep(0.8)  # let a smooth scroll finish first
+    page.mouse.wheel(0, -100_000)
+    time.sleep(0.5)
+
+
 @pytest.mark.slow
 def test_page_upload_coach_headshot_download_delete(tmp_path, tmp_path_factory):
     shots = Path(os.environ.get("LIKENESS_SCREENSHOTS") or tmp_path_factory.mktemp("screenshots"))
@@ -78,13 +88,14 @@ def test_page_upload_coach_headshot_download_delete(tmp_path, tmp_path_factory):
         assert len(badges) == len(photos) and any(b.strip() in ("Good", "Usable") for b in badges), badges
         if len(photos) > 1:
             assert any("Retake" in b for b in badges) and any("small" in t or "cut off" in t for t in tips), (badges, tips)
+        _top(page)
         page.screenshot(path=str(shots / "desktop-3-coaching.png"), full_page=True)
 
         page.click("#make")
         _wait(page, "#gallery .shot img[src^='blob:']", timeout=300)
         score = page.locator("#gallery .score").first.inner_text()
         assert score.startswith("Likeness ") and int(score.split()[1]) >= 60, score
-        page.locator("#step-results").scroll_into_view_if_needed()
+        _top(page)
         page.screenshot(path=str(shots / "desktop-4-headshots.png"), full_page=True)
 
         with page.expect_download() as dl:

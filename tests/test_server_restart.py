@@ -9,6 +9,9 @@ from collections import Counter
 import httpx
 import pytest
 
+pytest.importorskip("uvicorn", reason="`likeness serve` needs it (pip install likeness[serve])")
+pytest.importorskip("sqlalchemy", reason="`likeness serve` needs it (pip install likeness[serve])")
+
 from likeness.server.testing import ServerProcess, astronaut_photo, wait_until
 
 

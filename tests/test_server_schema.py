@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 schemathesis = pytest.importorskip("schemathesis")
+pytest.importorskip("fastapi", reason="`likeness serve` needs it (pip install likeness[serve])")
+
 from fastapi.testclient import TestClient  # noqa: E402
 from hypothesis import HealthCheck, given, settings  # noqa: E402
 

@@ -10,6 +10,10 @@ import zipfile
 
 import numpy as np
 import pytest
+
+pytest.importorskip("fastapi", reason="`likeness serve` needs it (pip install likeness[serve])")
+pytest.importorskip("sqlalchemy", reason="`likeness serve` needs it (pip install likeness[serve])")
+
 from fastapi.testclient import TestClient
 from PIL import Image
 
@@ -42,11 +46,11 @@ def test_team_lifecycle(client, home):
     assert r.status_code == 201
     team = r.json()
     admin = bearer(team["admin_token"])
-    inv = client.post(f"/api/teams/{team['id']}/members", json={"names": ["Ada", "Grace", "=HYPERLINK(\"x\")"]}, headers=admin)
+    inv = client.post(f"/api/teams/{team['id']}/members", json={"names": ["Ada", "Grace", "=HYPERLINK(\"x\")", "Linus"]}, headers=admin)
     assert inv.status_code == 201
-    ada, grace, evil = inv.json()
+    ada, grace, evil, linus = inv.json()
     assert ada["link"] == f"/#s={ada['session_id']}&t={ada['token']}"  # the token stays in the fragment
-    ha, hg = bearer(ada["token"]), bearer(grace["token"])
+    ha, hg, hl = bearer(ada["token"]), bearer(grace["token"]), bearer(linus["token"])
 
     # Each member reaches only their own session; the admin token opens no session.
     assert client.get(f"/api/sessions/{grace['session_id']}", headers=ha).status_code == 404
@@ -58,16 +62,18 @@ def test_team_lifecycle(client, home):
 
     assert client.post(f"/api/sessions/{ada['session_id']}/photos", files={"file": ("a.jpg", astronaut_photo())}, headers=ha).status_code == 201
     assert client.post(f"/api/sessions/{grace['session_id']}/photos", files={"file": ("c.jpg", encode(data.coffee()))}, headers=hg).status_code == 201
-    for m, h in ((ada, ha), (grace, hg)):
+    assert client.post(f"/api/sessions/{linus['session_id']}/photos", files={"file": ("l.jpg", astronaut_photo(820))}, headers=hl).status_code == 201
+    for m, h in ((ada, ha), (grace, hg), (linus, hl)):
         wait_until(lambda: session_idle(client, m["session_id"], h), timeout=120, what="checks")
 
     locked = client.post(f"/api/sessions/{ada['session_id']}/studio", json={"look": "bright-white"}, headers=ha)
     assert locked.status_code == 422 and "executive-navy" in locked.json()["error"]["message"]
     run = client.post(f"/api/teams/{team['id']}/studio", headers=admin).json()
-    assert run["queued"] == [ada["session_id"]]
+    assert sorted(run["queued"]) == sorted([ada["session_id"], linus["session_id"]])
     assert {s["session_id"]: s["reason"] for s in run["skipped"]} == {
         grace["session_id"]: "no usable photo: needs a retake", evil["session_id"]: "no photos yet"}
-    wait_until(lambda: session_idle(client, ada["session_id"], ha), timeout=240, what="Ada's headshot")
+    for m, h in ((ada, ha), (linus, hl)):
+        wait_until(lambda: session_idle(client, m["session_id"], h), timeout=240, what="the team's headshots")
 
     t = client.get(f"/api/teams/{team['id']}", headers=admin).json()
     status = {m["name"]: m for m in t["members"]}
@@ -75,13 +81,16 @@ def test_team_lifecycle(client, home):
     assert status["Grace"]["status"] == "retake" and "face" in " ".join(status["Grace"]["retake"]).lower()
     assert status['=HYPERLINK("x")']["status"] == "invited"
     assert [m["name"] for m in t["retake"]] == ["Grace"]
+    c = t["consistency"]  # two headshots of the team look, compared by likeness.team
+    assert c["members"] == 2 and c["spreads"]["eye_line_std"] is not None and c["spreads"]["eye_line_std"] < 0.02
+    assert isinstance(c["outliers"], dict)
     shot = client.get(f"/api/teams/{team['id']}/members/{ada['session_id']}/headshot", headers=admin)
     assert shot.status_code == 200 and Image.open(io.BytesIO(shot.content)).size[0] > 100
     mine = client.get(f"/api/sessions/{ada['session_id']}", headers=ha).json()["headshots"][0]
     assert mine["look"] == "executive-navy" and mine["frame"] == "square"
 
     rows = list(csv.DictReader(io.StringIO(client.get(f"/api/teams/{team['id']}/export.csv", headers=admin).text)))
-    assert [r["name"] for r in rows] == ["Ada", "Grace", "'=HYPERLINK(\"x\")"]  # no formula reaches a spreadsheet
+    assert [r["name"] for r in rows] == ["Ada", "Grace", "'=HYPERLINK(\"x\")", "Linus"]  # no formula reaches a spreadsheet
     z = zipfile.ZipFile(io.BytesIO(client.get(f"/api/teams/{team['id']}/export.zip", headers=admin).content))
     assert "team.csv" in z.namelist() and rows[0]["file"] in z.namelist()
     img = np.asarray(Image.open(z.open(rows[0]["file"])))

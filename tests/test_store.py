@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import threading
 import time
 
 import pytest
+
+pytest.importorskip("sqlalchemy", reason="`likeness serve` needs it (pip install likeness[serve])")
+
 from sqlalchemy import select
 
 from likeness.errors import NotFoundError
@@ -14,11 +18,30 @@ from likeness.store import Store, StoreSettings, TooManyPhotosError, forget_sess
 from likeness.store.db import job_events, jobs
 
 
-@pytest.fixture()
-def store(tmp_path):
-    s = Store(StoreSettings(home=tmp_path / "home", max_photos=3, retention_days=7))
+#: e.g. postgresql+psycopg://likeness@127.0.0.1:55432/likeness_test — the same tests then
+#: also run on PostgreSQL (the store's SQL is portable SQLAlchemy Core).
+PG_URL = os.environ.get("LIKENESS_TEST_PG_URL", "")
+
+
+@pytest.fixture(params=["sqlite"] + (["postgresql"] if PG_URL else []))
+def store(request, tmp_path):
+    url = PG_URL if request.param == "postgresql" else ""
+    if url:
+        from sqlalchemy import create_engine
+
+        from likeness.store.db import metadata
+
+        engine = create_engine(url)
+        metadata.drop_all(engine)  # every test starts from an empty database
+        engine.dispose()
+    s = Store(StoreSettings(home=tmp_path / "home", db_url=url, max_photos=3, retention_days=7))
     yield s
     s.close()
+
+
+def _sqlite_only(store):
+    if not store.db.is_sqlite:
+        pytest.skip("inspects the SQLite file itself")
 
 
 def _photo(store, sid, name="a.jpg"):
@@ -38,6 +61,7 @@ def test_settings_follow_env(monkeypatch, tmp_path):
 
 
 def test_sqlite_is_wal_and_tokens_are_hashed(store):
+    _sqlite_only(store)
     row, token = store.create_session()
     assert len(row["id"]) == 16 and len(token) >= 43
     con = sqlite3.connect(store.settings.home / "likeness.db")
@@ -139,6 +163,8 @@ def test_forget_removes_every_row_and_file(store):
     assert f.verified and f.files == 5
     assert leftovers(store, row["id"]) == (0, 0)
     assert not (store.settings.home / "sessions" / row["id"]).exists()
+    if not store.db.is_sqlite:
+        return
     con = sqlite3.connect(store.settings.home / "likeness.db")
     con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     for table in ("sessions", "photos", "jobs", "job_events", "headshots"):

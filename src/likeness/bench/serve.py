@@ -44,6 +44,25 @@ def _pct(values: list[float], q: float) -> float | None:
     return float(np.percentile(np.asarray(values) * 1000.0, q))
 
 
+def _idle_latency(url: str, photos: list[bytes]) -> dict[str, float]:
+    """One person alone on the server: the floor the loaded numbers compare with."""
+    import httpx
+
+    with httpx.Client(base_url=url, timeout=60) as c:
+        s = c.post("/api/sessions").json()
+        h = {"Authorization": f"Bearer {s['token']}"}
+        ups, gets = [], []
+        for i, data in enumerate(photos):
+            t = time.perf_counter()
+            c.post(f"/api/sessions/{s['id']}/photos", files={"file": (f"{i}.jpg", data)}, headers=h)
+            ups.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            c.get(f"/api/sessions/{s['id']}", headers=h)
+            gets.append(time.perf_counter() - t)
+        c.delete(f"/api/sessions/{s['id']}", headers=h)
+    return {"upload_p50": round(_pct(ups, 50), 1), "poll_p50": round(_pct(gets, 50), 1)}
+
+
 def run(repeat: int = 5, photo: Path | None = None, *, sessions: int = 20, workers: int | None = None,
         deadline_s: float = 1200.0, home: Path | None = None) -> dict[str, Any]:
     """``sessions`` people at once, each uploading ``repeat`` photos then starting the
@@ -90,6 +109,7 @@ def run(repeat: int = 5, photo: Path | None = None, *, sessions: int = 20, worke
 
     try:
         wait_until(lambda: httpx.get(server.url + "/api/health").json()["models_ready"], timeout=120, what="models")
+        idle = _idle_latency(server.url, photos)
         t0 = time.monotonic()
         results: dict[int, Any] = {}
         threads = [threading.Thread(target=person, args=(k, results)) for k in range(sessions)]
@@ -122,6 +142,7 @@ def run(repeat: int = 5, photo: Path | None = None, *, sessions: int = 20, worke
         "studio_per_minute": round(kinds.get("studio", 0) / wall * 60, 2),
         "latency_ms": {k: {"n": len(v), "p50": round(_pct(v, 50), 1), "p95": round(_pct(v, 95), 1), "max": round(max(v) * 1000, 1)}
                        for k, v in sorted(lat.items())},
+        "idle_latency_ms": idle,
         "latency_all_ms": {"p50": round(_pct(all_lat, 50), 1), "p95": round(_pct(all_lat, 95), 1)},
         "http_errors": errors[:10], "n_http_errors": len(errors), "events": dict(events),
         "health_at_end": health,

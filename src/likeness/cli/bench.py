@@ -18,6 +18,7 @@ BENCHES = {
     "studio": "decode → finished 1600×2000 JPEG, beside decode+resize+encode",
     "team": "50 people with 1 and 2 workers, and through local Ray",
     "generate": "seconds per 1024×1024 candidate and peak GPU memory per backend",
+    "serve": "20 web sessions × 5 photos + studio at once on loopback: latency and jobs/min",
 }
 
 

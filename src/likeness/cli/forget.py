@@ -18,11 +18,11 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print what was deleted as JSON."),
     ) -> None:
         """Delete a session's photos, headshots and records, and check that nothing is left."""
-        from ..errors import OptionError as _OptionError
+        from ..errors import OptionError
         from ..store import Store, StoreSettings, forget_session, forget_team, purge_expired
 
         if not ids and not expired:
-            raise _OptionError("Give a session id (shown on the page and in the API), or --expired.",
+            raise OptionError("Give a session id (shown on the page and in the API), or --expired.",
                                hint="Example: likeness forget Qm3k2c9x_Lr8TzAa")
         store = Store(StoreSettings.from_env(home=home))
         done: list[dict] = []

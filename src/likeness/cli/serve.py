@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import typer
@@ -28,6 +29,7 @@ def register(app: typer.Typer) -> None:
         from ..store import StoreSettings
 
         settings = StoreSettings.from_env(home=home, workers=workers, retention_days=retention_days)
+        os.environ["LIKENESS_HOME"] = str(settings.home)  # user Looks are read from the same home
         local = host in LOOPBACK
         app = create_app(settings, allowed_hosts=None if not local else ("127.0.0.1", "localhost"))
         shown = host if ":" not in host else f"[{host}]"

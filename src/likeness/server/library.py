@@ -33,6 +33,28 @@ def studio(paths: Sequence[Path], **kw: Any) -> Any:
     return _studio(list(paths), **kw)
 
 
+def team_measure(path: Path, *, progress=None) -> dict[str, Any]:
+    """Team-look measures of one finished headshot (eye line, head size, exposure,
+    backdrop, white balance), as JSON; the team module decides what they mean."""
+    from ..imageio import load_photo
+    from ..team.measure import measure_image
+
+    return measure_image(load_photo(path).image).to_dict()
+
+
+def team_consistency(named: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, Any] | None:
+    """Spreads across the team and who breaks the team look (``likeness.team``)."""
+    try:
+        from ..team.measure import TOLERANCE, LookMeasures, outliers, spreads
+    except ImportError:  # the team module is optional for the server
+        return None
+    if len(named) < 2:
+        return None
+    ms = [LookMeasures(**{k: tuple(v) if isinstance(v, list) else v for k, v in d.items()}) for _, d in named]
+    return {"spreads": to_jsonable(spreads(ms)), "outliers": outliers([n for n, _ in named], ms),
+            "tolerance": dict(TOLERANCE), "members": len(ms)}
+
+
 # --- options ---------------------------------------------------------------------
 
 

@@ -6,7 +6,9 @@ inside the session folder); nothing the client sends becomes part of a path.
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -111,11 +113,7 @@ def build_zip(store, members: list[tuple[str, str, str | None]], dest: Path, *, 
 
 
 def temp_zip(store) -> Path:
-    import tempfile
-
     fd, name = tempfile.mkstemp(dir=store.files.tmp, suffix=".zip")
-    import os
-
     os.close(fd)
     return Path(name)
 

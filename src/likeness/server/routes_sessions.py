@@ -10,7 +10,7 @@ import anyio
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import ImageReadError, LikenessError, NotEnoughPhotosError, OptionError
+from ..errors import ImageReadError, LikenessError, NotEnoughPhotosError, NotFoundError, OptionError
 from ..store import TooManyPhotosError, forget_session
 from ..store.db import loads
 from ..store.jobs import Job
@@ -85,8 +85,12 @@ async def get_session(request: Request, session: dict = Depends(session_auth)) -
 
 @router.delete("/sessions/{session_id}", status_code=204, summary="Delete my photos: every file and record")
 async def delete_session(request: Request, session: dict = Depends(session_auth)) -> Response:
-    await run_in_threadpool(request.app.state.runner.cancel_session, session["id"])
-    await run_in_threadpool(forget_session, request.app.state.store, session["id"])
+    runner = request.app.state.runner
+    await run_in_threadpool(runner.cancel_session, session["id"])
+    try:
+        await run_in_threadpool(forget_session, request.app.state.store, session["id"])
+    finally:
+        runner.release(session["id"])
     return Response(status_code=204)
 
 
@@ -185,8 +189,6 @@ async def start_studio(request: Request, body: StudioIn, session: dict = Depends
 
 @router.get("/sessions/{session_id}/jobs/{job_id}", response_model=JobOut, summary="Progress of a job")
 async def get_job(request: Request, job_id: str, session: dict = Depends(session_auth)) -> JobOut:
-    from ..errors import NotFoundError
-
     job = await run_in_threadpool(request.app.state.store.jobs.get, valid_id(job_id, "job"), session_id=session["id"])
     if job is None:
         raise NotFoundError("There is no such job in this session.", hint="Reload the page.")

@@ -67,19 +67,15 @@ def _member(store, s: dict[str, Any]) -> tuple[MemberOut, str | None]:
     return out, (done.id if shots else None)
 
 
-def _consistency(store, members: list[tuple[str, str]]) -> dict[str, Any] | None:
-    """The team's consistency report, when the team module offers one."""
-    try:
-        from .. import team as team_mod
-    except ImportError:
-        return None
-    fn = getattr(team_mod, "consistency_report", None) or getattr(team_mod, "consistency", None)
-    if fn is None or not members:
-        return None
-    from ..types import to_jsonable
-
-    paths = [store.files.resolve(sid, store.headshots(sid, job_id=jid)[0]["file"]) for sid, jid in members]
-    return to_jsonable(fn(paths))
+def _consistency(store, members: list[tuple[str, str | None, str]]) -> dict[str, Any] | None:
+    """How alike the team's headshots are (measured when each was made)."""
+    named = []
+    for sid, jid, name in members:
+        shots = store.headshots(sid, job_id=jid)
+        measures = shots[0]["info"].get("team_measures") if shots else None
+        if measures:
+            named.append((name, measures))
+    return library.team_consistency(named)
 
 
 @router.post("/teams", status_code=201, response_model=TeamCreated, summary="Create a team with a locked Look")
@@ -98,7 +94,7 @@ async def create_team(request: Request, body: TeamIn) -> TeamCreated:
 def team_out(store, team: dict[str, Any]) -> TeamOut:
     members = [_member(store, s) for s in store.team_members(team["id"])]
     outs = [m for m, _ in members]
-    finished = [(m.session_id, jid) for m, jid in members if jid]
+    finished = [(m.session_id, jid, m.name or m.session_id) for m, jid in members if jid]
     return TeamOut(id=team["id"], name=team["name"], look=team["look"], frame=team["frame"],
                    created_at=team["created_at"], expires_at=team["expires_at"], members=outs,
                    retake=[m for m in outs if m.status == "retake"], consistency=_consistency(store, finished))
@@ -137,8 +133,12 @@ async def remove_member(request: Request, session_id: str, team: dict = Depends(
     s = await run_in_threadpool(store.session, valid_id(session_id))
     if s is None or s["team_id"] != team["id"]:
         raise NotFoundError("There is no such member in this team.", hint="Reload the page.")
-    await run_in_threadpool(request.app.state.runner.cancel_session, session_id)
-    await run_in_threadpool(forget_session, store, session_id)
+    runner = request.app.state.runner
+    await run_in_threadpool(runner.cancel_session, session_id)
+    try:
+        await run_in_threadpool(forget_session, store, session_id)
+    finally:
+        runner.release(session_id)
     return Response(status_code=204)
 
 
@@ -238,7 +238,13 @@ async def export_zip(request: Request, team: dict = Depends(team_auth)) -> FileR
 @router.delete("/teams/{team_id}", status_code=204, summary="Delete the team and every member's photos")
 async def delete_team(request: Request, team: dict = Depends(team_auth)) -> Response:
     store = request.app.state.store
-    for s in await run_in_threadpool(store.team_members, team["id"]):
-        await run_in_threadpool(request.app.state.runner.cancel_session, s["id"])
-    await run_in_threadpool(forget_team, store, team["id"])
+    runner = request.app.state.runner
+    members = [s["id"] for s in await run_in_threadpool(store.team_members, team["id"])]
+    for sid in members:
+        await run_in_threadpool(runner.cancel_session, sid)
+    try:
+        await run_in_threadpool(forget_team, store, team["id"])
+    finally:
+        for sid in members:
+            runner.release(sid)
     return Response(status_code=204)

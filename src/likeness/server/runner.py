@@ -1,10 +1,12 @@
-"""Workers inside the server: a bounded pool of threads that claim jobs from the
+"""Workers inside the server: a bounded pool of lanes that claim jobs from the
 database queue and run the library on them.
 
-Lane 0 only takes photo checks, so live coaching stays live while the other lanes
-run studio jobs. Each thread loads its own face models first (mediapipe graphs are
-per thread). A job whose session is deleted while it runs is stopped at its next
-progress report, and whatever it wrote is removed.
+Each lane is a thread here plus a worker process (:mod:`.lanes`) that loads the
+models once and does the computing. Lane 0 only takes photo checks, so live coaching
+stays live while the other lanes run studio jobs. A job whose session is deleted
+while it runs is stopped at once (its worker process is replaced), and whatever it
+wrote is removed. On shutdown, jobs still running after the grace period are left
+``running`` in the database and are requeued by the next start.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from ..errors import LikenessError
 from ..store import Job, Store
 from ..store.db import dumps, headshots, new_id, photos, sessions
 from . import library
+from .lanes import Lane, LaneStopped
 
 log = logging.getLogger("likeness.server")
 
@@ -35,18 +38,18 @@ class Runner:
                  studio_fn: library.StudioFn | None = None, warm: Callable[[], None] | None = library.warm) -> None:
         self.store = store
         self.workers = max(1, workers)
-        self.check_fn = check_fn or library.check
-        self.studio_fn = studio_fn or library.studio
+        self.fns = {"check": check_fn or library.check, "studio": studio_fn or library.studio,
+                    "team_measure": library.team_measure}
         self._warm = warm
         self._wake = threading.Event()
-        self._stop = threading.Event()
+        self._stop = threading.Event()  # no more claims
+        self._kill_now = threading.Event()  # abandon running jobs (grace period over)
         self._threads: list[threading.Thread] = []
         self._running: dict[str, Job] = {}  # thread name → job
         self._lock = threading.Lock()
         self._cancelled: set[str] = set()
         self.warmed = threading.Event()
-        self._warm_count = 0
-        self.completed = 0
+        self._ready = 0
         store.jobs.on_enqueue(self._wake.set)
 
     # --- lifecycle -----------------------------------------------------------------
@@ -54,18 +57,21 @@ class Runner:
     def start(self) -> None:
         for i in range(self.workers):
             kinds = ("check", "check_set") if i == 0 and self.workers > 1 else None
-            t = threading.Thread(target=self._loop, args=(kinds,), name=f"likeness-worker-{i}", daemon=True)
+            t = threading.Thread(target=self._loop, args=(i, kinds), name=f"likeness-lane-{i}", daemon=True)
             t.start()
             self._threads.append(t)
 
     def stop(self, grace_s: float = 10.0) -> None:
-        """Stop claiming; wait up to ``grace_s`` for running jobs. A job still running
-        then stays ``running`` in the database and is requeued on the next start."""
+        """Stop claiming; give running jobs ``grace_s`` to finish, then abandon them
+        (they stay ``running`` in the database and are requeued on the next start)."""
         self._stop.set()
         self._wake.set()
         deadline = time.monotonic() + grace_s
         for t in self._threads:
             t.join(max(0.0, deadline - time.monotonic()))
+        self._kill_now.set()
+        for t in self._threads:
+            t.join(15)
 
     def busy(self) -> int:
         with self._lock:
@@ -75,6 +81,7 @@ class Runner:
         """Stop this session's running jobs and wait (bounded) until they have."""
         with self._lock:
             self._cancelled.add(session_id)
+        self.store.jobs.cancel_queued(session_id)  # nothing more of it gets claimed
         deadline = time.monotonic() + wait_s
         while time.monotonic() < deadline:
             with self._lock:
@@ -82,40 +89,51 @@ class Runner:
                     break
             time.sleep(0.05)
 
+    def release(self, session_id: str) -> None:
+        """The session is gone: forget that it was cancelled (its jobs went with it)."""
+        with self._lock:
+            self._cancelled.discard(session_id)
+
     # --- the loop ------------------------------------------------------------------
 
-    def _loop(self, kinds: tuple[str, ...] | None) -> None:
-        if self._warm is not None:
-            try:
-                self._warm()
-            except Exception:  # noqa: BLE001 - a failed warm-up shows up on the first job instead
-                log.exception("model warm-up failed")
+    def _loop(self, i: int, kinds: tuple[str, ...] | None) -> None:
+        lane = Lane(f"likeness-worker-{i}", self.fns, self._warm)
+        try:
+            lane.start()  # loads the models in the worker process
+        except Exception:  # noqa: BLE001 - logged; health keeps saying the models are not ready
+            log.exception("worker %d could not start", i)
+            return
         with self._lock:
-            self._warm_count += 1
-            if self._warm_count == self.workers:
+            self._ready += 1
+            if self._ready == self.workers:
                 self.warmed.set()
-        while not self._stop.is_set():
-            try:
-                job = self.store.jobs.claim(kinds=kinds)
-            except Exception:  # noqa: BLE001 - the database is briefly unavailable: retry
-                log.exception("claiming a job failed")
-                self._stop.wait(1.0)
-                continue
-            if job is None:
-                self._wake.wait(0.5)
-                self._wake.clear()
-                continue
-            self._run(job)
+        try:
+            while not self._stop.is_set():
+                try:
+                    job = self.store.jobs.claim(kinds=kinds)
+                except Exception:  # noqa: BLE001 - the database is briefly unavailable: retry
+                    log.exception("claiming a job failed")
+                    self._stop.wait(1.0)
+                    continue
+                if job is None:
+                    self._wake.wait(0.5)
+                    self._wake.clear()
+                    continue
+                self._run(job, lane)
+        finally:
+            lane.stop()
 
-    def _run(self, job: Job) -> None:
+    def _run(self, job: Job, lane: Lane) -> None:
         name = threading.current_thread().name
         with self._lock:
             self._running[name] = job
         try:
-            {"check": self._check, "check_set": self._check_set, "studio": self._studio}[job.kind](job)
-            self.completed += 1
-        except JobCancelled:
-            log.info("job %s stopped: its session is gone", job.id)
+            {"check": self._check, "check_set": self._check_set, "studio": self._studio}[job.kind](job, lane)
+        except (JobCancelled, LaneStopped):
+            if self._kill_now.is_set():
+                log.info("job %s interrupted by shutdown: it will run again at the next start", job.id)
+            else:
+                log.info("job %s stopped: its session is gone", job.id)
         except LikenessError as exc:
             self.store.jobs.fail(job, exc.to_dict())
             self._after_failure(job, exc.to_dict())
@@ -132,12 +150,24 @@ class Runner:
                 # Deleted while we worked: remove anything the job wrote meanwhile.
                 self.store.files.remove_session(job.session_id)
 
+    def _call(self, lane: Lane, job: Job, kind: str, args: tuple, options: dict[str, Any] | None = None,
+              *, progress: Callable[[int, int], None] | None = None) -> Any:
+        first = [True]  # Lane.call asks once before it starts the job, then while it runs
+
+        def abandon() -> bool:
+            before_start, first[0] = first[0], False
+            if self._kill_now.is_set():
+                return True
+            # A one-photo check takes about a second: once started, it is cheaper to let
+            # it finish than to replace the worker (loading the models takes seconds).
+            return job.session_id in self._cancelled and (before_start or job.kind != "check")
+
+        return lane.call(kind, args, options or {}, progress=progress or (lambda _d, _t: None), abandon=abandon)
+
     def _progress(self, job: Job) -> Callable[[int, int], None]:
         last = [0.0]
 
         def report(done: int, total: int) -> None:
-            if job.session_id in self._cancelled:
-                raise JobCancelled(job.id)
             now = time.monotonic()
             if now - last[0] < 0.25 and done < total:
                 return
@@ -155,14 +185,14 @@ class Runner:
 
     # --- the jobs ------------------------------------------------------------------
 
-    def _check(self, job: Job) -> None:
+    def _check(self, job: Job, lane: Lane) -> None:
         """One photo, alone: the live coaching shown as soon as it arrives."""
         sid, pid = job.session_id, job.payload["photo_id"]
         rows = [p for p in self.store.photos(sid) if p["id"] == pid]
         if not rows:  # removed before we got to it
             self.store.jobs.finish(job, {"skipped": "photo removed"})
             return
-        sitting = self.check_fn([self.store.files.photo_path(sid, rows[0]["file"])])
+        sitting = self._call(lane, job, "check", ([self.store.files.photo_path(sid, rows[0]["file"])],))
         pc = sitting.photos[0]
         data = library.photo_check_json(pc)
 
@@ -177,7 +207,7 @@ class Runner:
         if self.store.jobs.finish(job, {"usable": bool(pc.usable)}, outputs):
             self.store.jobs.notify()
 
-    def _check_set(self, job: Job) -> None:
+    def _check_set(self, job: Job, lane: Lane) -> None:
         """The whole set: identity consistency and which photos to add."""
         sid = job.session_id
         rows = [p for p in self.store.photos(sid) if p["state"] == "checked"]
@@ -190,13 +220,13 @@ class Runner:
             self.store.jobs.finish(job, {"skipped": "the studio run checks the set"})
             return
         paths = [self.store.files.photo_path(sid, p["file"]) for p in rows]
-        sitting = self.check_fn(paths, progress=self._progress(job))
+        sitting = self._call(lane, job, "check", (paths,), progress=self._progress(job))
         data = library.sitting_json(sitting, [p["id"] for p in rows])
         data["at"] = time.time()
         self.store.jobs.finish(job, {"verdict": data["verdict"]}, lambda conn: conn.execute(
             update(sessions).where(sessions.c.id == sid).values(set_check=dumps(data))))
 
-    def _studio(self, job: Job) -> None:
+    def _studio(self, job: Job, lane: Lane) -> None:
         sid, p = job.session_id, job.payload
         rows = self.store.photos(sid)
         if p.get("photo_ids"):
@@ -210,22 +240,26 @@ class Runner:
         out.mkdir(parents=True)
         paths = [files.photo_path(sid, r["file"]) for r in rows]
         by_path = {str(path): r["id"] for path, r in zip(paths, rows)}
-        result = self.studio_fn(paths,
-                                look=p["look"], frame=p["frame"], out=out, all=bool(p.get("all")),
-                                progress=self._progress(job))
+        result = self._call(lane, job, "studio", (paths,),
+                            {"look": p["look"], "frame": p["frame"], "out": out, "all": bool(p.get("all"))},
+                            progress=self._progress(job))
         if job.session_id in self._cancelled or not self.store.jobs.still_mine(job):
             raise JobCancelled(job.id)
         prev_dir = out / "previews"
         prev_dir.mkdir(exist_ok=True)
+        team = (self.store.session(sid) or {}).get("team_id")
         shot_rows = []
         for i, h in enumerate(result.headshots):
             prev = files.write_bytes(prev_dir / f"{i:02d}.jpg", library.preview_jpeg(h.path, side=800))
+            info = library.headshot_info(h)
+            if team and i == 0:  # the team's consistency report compares everyone's first headshot
+                info["team_measures"] = self._call(lane, job, "team_measure", (h.path,))
             shot_rows.append({
                 "id": new_id(), "session_id": sid, "job_id": job.id, "idx": i,
                 "file": files.relative(sid, h.path), "preview": files.relative(sid, prev),
                 "source_photo": by_path.get(str(h.source)) or by_path.get(str(_resolve(h.source))),
                 "look": h.look, "frame": h.frame, "width": int(h.width), "height": int(h.height),
-                "likeness": None if h.likeness is None else float(h.likeness), "info": dumps(library.headshot_info(h)),
+                "likeness": None if h.likeness is None else float(h.likeness), "info": dumps(info),
             })
         rel = {k: files.relative(sid, getattr(result, k)) for k in ("report_json", "report_html", "contact_sheet")
                if getattr(result, k, None) is not None}

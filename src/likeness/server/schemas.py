@@ -132,6 +132,7 @@ class Options(BaseModel):
     frames: list[FrameOut]
     default_look: str
     default_frame: str
+    retention_days: float = Field(description="Sessions are deleted this long after they start.")
 
 
 class Health(BaseModel):

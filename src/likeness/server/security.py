@@ -7,17 +7,17 @@ browsers never send to a server.
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import NotFoundError
 from ..store.db import ID_PATTERN
 from .errors import AuthRequiredError, PayloadTooLargeError, error_body
-
-import json
-import re
 
 CSP = ("default-src 'self'; img-src 'self' blob: data:; script-src 'self'; style-src 'self'; "
        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
@@ -124,8 +124,6 @@ def token_of(creds: HTTPAuthorizationCredentials | None = Depends(bearer)) -> st
 
 
 def valid_id(value: str, what: str = "session") -> str:
-    from ..errors import NotFoundError
-
     if not _ID.match(value):
         raise NotFoundError(f"There is no {what} with this id.", hint="Check the link.")
     return value

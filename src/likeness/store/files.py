@@ -19,7 +19,7 @@ _REL = re.compile(r"^[A-Za-z0-9_.\-/]{1,300}$")
 
 #: Decoded image format → the suffix we store it under (what the library expects).
 SUFFIX = {"JPEG": ".jpg", "MPO": ".jpg", "PNG": ".png", "WEBP": ".webp", "HEIF": ".heic",
-          "TIFF": ".tif", "BMP": ".bmp", "GIF": ".png"}
+          "TIFF": ".tif", "BMP": ".bmp", "GIF": ".gif"}
 
 
 class FileStore:

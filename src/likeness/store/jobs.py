@@ -154,6 +154,18 @@ class JobQueue:
                 _event(conn, job.id, job.session_id, "failed", job.claim)
             return res.rowcount == 1
 
+    def cancel_queued(self, session_id: str) -> int:
+        """Take a session's waiting jobs out of the queue (it is being deleted)."""
+        with self.db.write() as conn:
+            ids = [r.id for r in conn.execute(select(jobs.c.id).where(
+                and_(jobs.c.session_id == session_id, jobs.c.state == "queued"))).all()]
+            if ids:
+                conn.execute(update(jobs).where(and_(jobs.c.id.in_(ids), jobs.c.state == "queued"))
+                             .values(state="cancelled", finished_at=time.time()))
+                for i in ids:
+                    _event(conn, i, session_id, "cancelled")
+        return len(ids)
+
     def recover(self) -> tuple[int, int]:
         """On start: jobs left running by a stopped server go back to the queue; a
         job that was running ``max_attempts`` times is failed instead (it may be what

@@ -500,6 +500,10 @@ async function boot() {
   if (state.id && state.token) return openSession();
   if (window.LikenessTeam.remembered()) return window.LikenessTeam.open();
   show("welcome");
+  loadOptions().then(o => {
+    const d = o.retention_days;
+    $("#retention-note").textContent = `Delete everything with one click; kept ${d >= 1 ? `${Math.round(d)} day${Math.round(d) === 1 ? "" : "s"}` : "less than a day"} at most.`;
+  }).catch(() => {});
 }
 
 window.Likeness = { fill, frameLabel, api, download, blobUrl, toast, explain, el, $, show, confirmDialog, pretty, fmtDate, loadOptions, state };

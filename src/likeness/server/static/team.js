@@ -73,9 +73,22 @@
         el("td", {}, el("button", { class: "btn small ghost", type: "button", onclick: () => removeMember(m) }, "Remove")));
     }));
     fill($("#retakes"), ...(d.retake.length ? d.retake.map(m => el("li", {}, el("strong", { text: `${m.name}: ` }), m.retake.join(" "))) : [el("li", { class: "muted", text: "Nobody needs a retake." })]));
-    const c = $("#consistency");
-    c.hidden = !d.consistency;
-    if (d.consistency) fill(c, el("h3", { text: "Consistency" }), el("pre", { class: "small", text: JSON.stringify(d.consistency, null, 1).slice(0, 1500) }));
+    const box = $("#consistency");
+    box.hidden = !d.consistency;
+    if (d.consistency) {
+      const c = d.consistency, sp = c.spreads || {}, out = Object.entries(c.outliers || {});
+      const num = (v, f) => (v === null || v === undefined ? "—" : f(v));
+      const rows = [["Eye line spread", num(sp.eye_line_std, v => `${(v * 100).toFixed(1)} % of height`)],
+        ["Head size spread", num(sp.head_ratio_std, v => `${(v * 100).toFixed(1)} % of height`)],
+        ["Face brightness spread", num(sp.face_exposure_std, v => `${v.toFixed(1)} L*`)],
+        ["Backdrop colour, largest difference", num(sp.backdrop_delta_e_max, v => `ΔE ${v.toFixed(1)}`)],
+        ["White balance, largest difference", num(sp.white_balance_delta_e_max, v => `ΔE ${v.toFixed(1)}`)]];
+      fill(box, el("h3", { text: "Team look" }),
+        el("p", { class: "muted small", text: `${c.members} headshots compared.` }),
+        out.length ? el("ul", { class: "retakes" }, ...out.map(([name, why]) => el("li", {}, el("strong", { text: `${name}: ` }), why.join("; "))))
+          : el("p", { class: "small", text: "Everyone matches the team look." }),
+        el("dl", { class: "facts" }, ...rows.flatMap(([k, v]) => [el("dt", { text: k }), el("dd", { text: v })])));
+    }
     $("#team-zip").disabled = !done;
   }
 
