@@ -68,7 +68,7 @@ def run(root: Path, *, progress=None, workers: int | None = None) -> dict:
         look = load_look("corporate-grey")
         skin_de = []
         for p in res.done:
-            photo = next(ph for ph in (src / p["slug"]).iterdir())
+            photo = p["photo_paths"][0]
             single = studio([str(photo)], look=look, frame="headshot", out=Path(tmp) / "single" / p["slug"])
             if not single.headshots:
                 continue
@@ -91,5 +91,6 @@ def run(root: Path, *, progress=None, workers: int | None = None) -> dict:
         "targets": TARGETS,
         "passed": passed,
         "breaks_team_look": c["breaks_team_look"],
+        "per_person": c["per_person"],
         "seconds": round(res.seconds, 1),
     }

@@ -2,8 +2,9 @@
 
 Per image: eye-line position and head height as fractions of the frame height, face
 exposure (L* of the cheeks), skin colour (Lab of the cheeks), backdrop colour (Lab of
-the two top corners), and white balance on neutral areas (mean a*, b* of low-chroma
-pixels below the chin: collar, shirt, jacket).
+the two top corners), and white balance on a neutral area every face has: the whites of
+the eyes (mean a*, b* of the bright sclera pixels inside the eye contour, iris excluded).
+Clothing is not used: a beige shirt is not a white-balance error.
 """
 
 from __future__ import annotations
@@ -69,12 +70,7 @@ def measure_image(image: np.ndarray, face: Face | None = None) -> LookMeasures:
     r = 0.12 * face.inter_eye
     cheeks = np.array([_disc_mean(lab, m[i, :2], r) for i in _CHEEKS])
     skin = cheeks.mean(0)
-    # Neutral areas below the chin: clothing with little colour.
-    y0 = int(min(h - 1, max(0, chin + 0.25 * (chin - eye_y))))
-    below = lab[y0:, int(0.2 * w) : int(0.8 * w)].reshape(-1, 3)
-    chroma = np.hypot(below[:, 1], below[:, 2])
-    neutral = below[(chroma < 10) & (below[:, 0] > 20) & (below[:, 0] < 90)]
-    nab = tuple(float(v) for v in neutral[:, 1:].mean(0)) if len(neutral) > 0.002 * h * w else None
+    nab = sclera_ab(lab, m)
     return LookMeasures(
         eye_line=eye_y / h,
         head_ratio=(chin - crown) / h,
@@ -83,6 +79,27 @@ def measure_image(image: np.ndarray, face: Face | None = None) -> LookMeasures:
         backdrop_lab=backdrop,
         neutral_ab=nab,
     )
+
+
+_EYES = (
+    ((33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246), 468, (469, 470, 471, 472)),
+    ((263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466), 473, (474, 475, 476, 477)),
+)
+
+
+def sclera_ab(lab: np.ndarray, mesh: np.ndarray, *, min_pixels: int = 30) -> tuple[float, float] | None:
+    """Mean (a*, b*) of the whites of both eyes; None when the eyes are too small."""
+    h, w = lab.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    for contour, centre, ring in _EYES:
+        cv2.fillPoly(mask, [mesh[list(contour), :2].round().astype(np.int32)], 1)
+        r = float(np.linalg.norm(mesh[list(ring), :2] - mesh[centre, :2], axis=1).mean()) * 1.15
+        cv2.circle(mask, tuple(int(v) for v in mesh[centre, :2].round()), int(np.ceil(r)), 0, -1)
+    px = lab[mask > 0]
+    if len(px) < min_pixels:
+        return None
+    bright = px[px[:, 0] >= np.percentile(px[:, 0], 60)]  # no lashes, lid shadow or veins
+    return (float(bright[:, 1].mean()), float(bright[:, 2].mean()))
 
 
 def delta_e(a, b) -> float:
