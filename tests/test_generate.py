@@ -36,7 +36,7 @@ def _photo(seed: int, h: int = 64, w: int = 64) -> np.ndarray:
 
 @pytest.fixture()
 def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "models"))
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path))
     return tmp_path / "models"
 
 
