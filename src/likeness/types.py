@@ -110,6 +110,8 @@ class PhotoCheck:
     usable: bool = False  # good enough for the studio
     rank: float = 0.0  # higher is better; studio takes the top one
     error: str = ""  # when the photo could not be read at all
+    error_code: str = ""  # LikenessError.code of ``error`` ("unreadable_image", "no_face", ...)
+    subject: int = 0  # which detected face is the subject (faces are ordered largest first)
 
     @property
     def problems(self) -> list[str]:

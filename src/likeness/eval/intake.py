@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -24,6 +24,7 @@ import numpy as np
 from PIL import Image
 
 from ..imageio import is_image_path, load_photo
+from ..intake.quality import FACE_OVAL
 from ..types import Face, PhotoCheck
 
 MIN_SIDE = 600
@@ -32,16 +33,17 @@ SEED = 7
 #: name → (matching measure, parameters). Lengths are in inter-eye distances (IED)
 #: of the face in the original photo, so the strength is the same on every photo size.
 DEGRADATIONS: dict[str, tuple[str, dict]] = {
-    "blur": ("sharpness", {"gaussian_sigma_ied": 0.035}),
-    "jpeg": ("compression", {"jpeg_quality": 12}),
+    "blur": ("sharpness", {"gaussian_sigma_ied": 0.025}),
+    "jpeg": ("compression", {"jpeg_quality": 20}),
     "underexposed": ("brightness", {"ev": -3.0}),
     "overexposed": ("overexposure", {"ev": 2.0}),
-    "side_light": ("illumination", {"ev_across_face": -3.0, "side": "random"}),
+    "side_light": ("illumination", {"ev_across_face": -3.0, "side": "the side already darker (fill light removed)"}),
     "roll": ("roll", {"degrees": 30.0, "sign": "random"}),
-    "head_cut": ("head_margins", {"top_cut_at": "mid-forehead (even photos)", "side_cut_at": "outer eye corner − 0.25 IED (odd)"}),
+    "head_cut": ("head_margins", {"top_cut_at": "mid-forehead (even photos)", "side_cut_at": "through the cheek, 1/4 of the face width in, random side (odd)"}),
     "small_face": ("inter_eye", {"inter_eye_px": 30}),
     "eye_bar": ("eyes_visible", {"height_ied": 0.55, "width_ied": 1.9, "colour": "near-black"}),
     "second_face": ("single_face", {"width_vs_subject": 0.8, "from": "another identity of the set"}),
+    "face_mask": ("mouth_occlusion", {"covers": "nose bridge to chin, cheek to cheek", "colour": "surgical blue, shaded, 3 pleats"}),
 }
 
 
@@ -74,7 +76,14 @@ def side_light(img, face, rng, *, ev_across_face, side):
     xs = np.arange(img.shape[1], dtype=np.float32)
     t = np.clip((xs - x0) / max(x1 - x0, 1.0), 0, 1)
     t = t * t * (3 - 2 * t)  # smooth ramp over the face, flat outside
-    if rng.random() < 0.5:
+    # The light keeps coming from where it came (the fill on the shadow side is taken
+    # away): the half of the face that is already darker gets darker.
+    lin = _linear(img)
+    y0, y1 = int(max(0, m[[33, 263], 1].mean())), int(m[[61, 291], 1].mean())
+    cx = int(m[6, 0])
+    left = lin[y0:y1, int(max(0, x0)) : cx].mean()
+    right = lin[y0:y1, cx : int(x1)].mean()
+    if right > left:
         t = 1 - t
     gain = 2.0 ** (ev_across_face * t)
     return _srgb(_linear(img) * gain[None, :, None])
@@ -94,12 +103,10 @@ def head_cut(img, face, rng, *, top_cut_at, side_cut_at, index=0):
         brow = m[[105, 334], 1].mean()
         y = int(round((m[10, 1] + brow) / 2))  # mid-forehead: crown and hair gone
         return img[max(0, y) :]
-    ied = face.inter_eye
-    if rng.random() < 0.5:  # cut the image-left side of the head
-        x = int(round(m[33, 0] - 0.25 * ied))
-        return img[:, max(0, x) :]
-    x = int(round(m[263, 0] + 0.25 * ied))
-    return img[:, : min(w, x)]
+    ox0, ox1 = m[FACE_OVAL, 0].min(), m[FACE_OVAL, 0].max()
+    if rng.random() < 0.5:  # the frame's left edge runs through the cheek
+        return img[:, max(0, int(round(ox0 + 0.25 * (ox1 - ox0)))) :]
+    return img[:, : min(w, int(round(ox1 - 0.25 * (ox1 - ox0))))]
 
 
 def small_face(img, face, rng, *, inter_eye_px):
@@ -160,10 +167,32 @@ def second_face(img, face, rng, *, width_vs_subject, donor: tuple[np.ndarray, Fa
     return out
 
 
+def face_mask(img, face, rng, *, covers, colour):
+    """A surgical face mask over the nose, mouth and chin (shaded, with pleats)."""
+    m = face.mesh[:, :2]
+    idx = [195, 351, 412, 434, 364, 394, 378, 400, 377, 152, 148, 176, 149, 169, 135, 214, 188, 122]
+    oval_lo = [93, 132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361, 323]
+    top = m[195]
+    poly = np.vstack([m[[234]] * 0.5 + m[[123]] * 0.5, top[None], m[[454]] * 0.5 + m[[352]] * 0.5, m[oval_lo[::-1]]])
+    h, w = img.shape[:2]
+    mask = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(mask, [np.round(poly * 4).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=2)
+    ys = np.arange(h, dtype=np.float32)[:, None]
+    shade = 0.85 + 0.15 * np.clip((ys - top[1]) / max(m[152, 1] - top[1], 1.0), 0, 1)  # darker under the chin
+    base = np.array([168, 198, 222], np.float32)[None, None] * shade[..., None]
+    cloth = np.broadcast_to(base, (h, w, 3)).copy()
+    ied = face.inter_eye
+    for t in (0.35, 0.55, 0.75):  # pleats
+        y = int(top[1] + t * (m[152, 1] - top[1]))
+        cv2.line(cloth, (0, y), (w - 1, y), (135, 165, 190), max(1, int(0.04 * ied)), cv2.LINE_AA)
+    a = (cv2.GaussianBlur(mask, (0, 0), max(0.7, 0.01 * ied)).astype(np.float32) / 255.0)[..., None]
+    return (img * (1 - a) + cloth * a).astype(np.uint8)
+
+
 _FUNCS: dict[str, Callable] = {
     "blur": blur, "jpeg": lambda img, face, rng, **k: img, "underexposed": exposure, "overexposed": exposure,
     "side_light": side_light, "roll": roll, "head_cut": head_cut, "small_face": small_face,
-    "eye_bar": eye_bar, "second_face": second_face,
+    "eye_bar": eye_bar, "second_face": second_face, "face_mask": face_mask,
 }
 
 
@@ -194,3 +223,110 @@ def photos(root: Path, *, min_side: int = MIN_SIDE) -> list[Path]:
                 if min(im.size) >= min_side:
                     out.append(p)
     return out
+
+
+def run(
+    root: Path,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    limit: int | None = None,
+    only: Sequence[str] | None = None,
+) -> dict:
+    """Flag rates per degradation on the photos of ``root/identities`` (see module doc).
+
+    ``limit`` takes that many photos spread over the set and ``only`` some of the
+    degradations (quick checks; the acceptance numbers use everything).
+    """
+    from ..faces import analyze
+    from ..intake.check import ANALYSE_SIDE, inspect, inspect_path
+
+    t0 = time.perf_counter()
+    files = photos(root)
+    if limit:
+        files = files[:: max(1, len(files) // limit)][:limit]
+    if not files:
+        from ..errors import InputError
+
+        raise InputError(f"No photos of at least {MIN_SIDE} px in {root / 'identities'}.",
+                         hint="Give the evaluation folder, e.g. ../shared/eval.")
+    names = [n for n in DEGRADATIONS if only is None or n in only]
+    total = len(files) * (1 + len(names))
+    done = 0
+    subjects: list[tuple[Path, np.ndarray, Face]] = []
+    skipped: list[str] = []
+    clean: dict[str, PhotoCheck] = {}
+    for p in files:
+        img = load_photo(p).image
+        faces = analyze(img, embed=False, subject_only=True)
+        c = inspect_path(p)
+        if not faces or faces[0].mesh is None or c.error:
+            skipped.append(_name(p))
+            continue
+        subjects.append((p, img, faces[0]))
+        clean[_name(p)] = c
+    counts = {n: {"flagged": 0, "no_face": 0, "n": 0, "missed": []} for n in names}
+    for k, (p, img, face) in enumerate(subjects):
+        done += 1
+        for name in names:
+            donor = None
+            if name == "second_face":  # the next photo of somebody else
+                donor = next((s[1:] for s in subjects[k + 1 :] + subjects[:k] if s[0].parent != p.parent), None)
+                if donor is None:
+                    continue
+            out, quality = degrade(name, img, face, seed=SEED + k, index=k, donor=donor)
+            data = _jpeg(out, quality)
+            label = f"{_name(p)}+{name}"
+            photo = load_photo(data, max_side=ANALYSE_SIDE, name=label)
+            c = inspect(photo, reload=lambda side, d=data, n=label: load_photo(d, max_side=side, name=n), embed=False)
+            row = counts[name]
+            row["n"] += 1
+            m = c.measures.get(DEGRADATIONS[name][0])
+            if c.error:
+                row["no_face"] += 1
+                row["missed"].append(_name(p))
+            elif m is not None and not m.ok:
+                row["flagged"] += 1
+            else:
+                row["missed"].append(_name(p))
+            done += 1
+            if progress:
+                progress(done, total)
+    result: dict = {}
+    for name in names:
+        measure, params = DEGRADATIONS[name]
+        row = counts[name]
+        cflags = sum(1 for c in clean.values() if not c.measures[measure].ok)
+        result[name] = {
+            "measure": measure,
+            "flag_rate": round(row["flagged"] / max(row["n"], 1), 4),
+            "clean_flag_rate": round(cflags / max(len(clean), 1), 4),
+            "n": row["n"],
+            "no_face": row["no_face"],
+            "params": params,
+            "missed": row["missed"],
+        }
+    clean_flags = {}
+    for c in clean.values():
+        for k2, m in c.measures.items():
+            if not m.ok:
+                clean_flags.setdefault(k2, []).append(_name(Path(c.source)))
+    ok = all(r["flag_rate"] >= TARGET_FLAG and r["clean_flag_rate"] <= TARGET_CLEAN for r in result.values())
+    return {
+        "photos": len(subjects),
+        "min_side": MIN_SIDE,
+        "seed": SEED,
+        "skipped": skipped,
+        "targets": {"flag_rate": TARGET_FLAG, "clean_flag_rate": TARGET_CLEAN},
+        "pass": ok,
+        "degradations": result,
+        "clean_flags": clean_flags,
+        "seconds": round(time.perf_counter() - t0, 1),
+    }
+
+
+TARGET_FLAG = 0.95
+TARGET_CLEAN = 0.10
+
+
+def _name(p: Path) -> str:
+    return f"{p.parent.name}/{p.name}"

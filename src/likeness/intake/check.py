@@ -17,18 +17,24 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import ImageReadError, InputError, LikenessError, NotEnoughPhotosError
+from ..errors import InputError, LikenessError, NotEnoughPhotosError
 from ..imageio import load_photo
 from ..types import Face, Photo, PhotoCheck, Sitting
-from . import coaching, quality, select
+
+if TYPE_CHECKING:
+    from .coaching import Limits
 
 #: Longer side the photo is decoded at for analysis: a 12 MP JPEG decodes at 1/2 scale
 #: (2016 px) in ~40 ms; faces keep ≥ CANON_IED px between the eyes in nearly every photo.
 ANALYSE_SIDE = 1600
 MAX_PHOTOS = 30
+#: Faces (and the subject's mesh) needed at least this many px between the eyes to be
+#: measured at the canonical resolution (quality.CANON_IED; kept here to stay import-light).
+CANON_IED = 64
 
 Progress = Callable[[int, int], None]
 
@@ -38,9 +44,15 @@ def check(
     *,
     progress: Progress | None = None,
     max_photos: int = MAX_PHOTOS,
-    limits: coaching.Limits = coaching.LIMITS,
+    limits: Limits | None = None,
 ) -> Sitting:
-    """Check 1–``max_photos`` photos of one person and say what the set is good for."""
+    """Check 1–``max_photos`` photos of one person and say what the set is good for.
+
+    ``progress(done, total)`` is called after each photo. Unreadable photos and photos
+    without a face become entries with an ``error``; only an empty or too large
+    request raises.
+    """
+    from . import select
     paths = [Path(p) for p in paths]
     if not paths:
         raise InputError("No photos given.", hint="Give 1 to 30 photos of yourself, e.g. `likeness check *.jpg`.")
@@ -55,60 +67,73 @@ def check(
         checks.append(inspect_path(p, limits=limits))
         if progress:
             progress(i + 1, len(paths))
-    return select.sitting(checks, limits=limits)
+    return select.sitting(checks)
 
 
-def inspect_path(path: Path, *, limits: coaching.Limits = coaching.LIMITS) -> PhotoCheck:
+def inspect_path(path: Path, *, limits: Limits | None = None) -> PhotoCheck:
     """One photo file → PhotoCheck (errors become ``PhotoCheck.error``)."""
     try:
         photo = load_photo(path, max_side=ANALYSE_SIDE)
         return inspect(photo, reload=lambda side: load_photo(path, max_side=side), limits=limits)
     except LikenessError as exc:
-        return PhotoCheck(source=str(path), size=(0, 0), faces=0, face=None, error=_sentence(exc))
+        return PhotoCheck(source=str(path), size=(0, 0), faces=0, face=None, error=_sentence(exc), error_code=exc.code)
 
 
 def inspect(
     photo: Photo,
     *,
     reload: Callable[[int], Photo] | None = None,
-    limits: coaching.Limits = coaching.LIMITS,
+    limits: Limits | None = None,
+    embed: bool = True,
 ) -> PhotoCheck:
-    """Faces, measures, coaching and identity embedding of one decoded photo."""
-    from ..faces import analyze, embed_face, mesh_for, pose_from_mesh
+    """Faces, measures, coaching and identity embedding of one decoded photo.
 
-    faces = analyze(photo.image, embed=False, subject_only=True)
+    ``reload(max_side)`` decodes the same photo larger; it is called when the face is
+    too small at the first decode size. ``embed=False`` skips the identity embedding
+    (for evaluations that only read the measures).
+    """
+    from ..faces import embed_face, mesh_for, pose_from_mesh
+    from . import coaching, quality
+
+    limits = limits or coaching.LIMITS
+
+    faces = _find_faces(photo.image)
     subject = _subject(faces, photo.size) if faces else None
     if subject is not None and reload is not None and photo.scale < 1.0:
         ied = _ied(photo.image, subject, mesh_for)
-        if ied is not None and ied < quality.CANON_IED:
+        if ied is not None and ied < CANON_IED:
             # The face is small at this decode size: decode larger so the measures see it
             # at its own resolution (costs a second decode for such photos only).
-            side = int(max(photo.size) * min(1.0 / photo.scale, 1.05 * quality.CANON_IED / ied)) + 1
+            side = int(max(photo.size) * min(1.0 / photo.scale, 1.05 * CANON_IED / ied)) + 1
             bigger = reload(side)
             if bigger.scale > photo.scale:
                 photo = bigger
-                faces = analyze(photo.image, embed=False, subject_only=True)
+                faces = _find_faces(photo.image)
                 subject = _subject(faces, photo.size) if faces else None
     size = photo.original_size
     if subject is None:
         return PhotoCheck(
             source=photo.source, size=size, faces=0, face=None,
             error=f"No face found in {Path(photo.source).name}: use a photo where your face is clearly visible.",
+            error_code="no_face",
         )
     if subject.mesh is None:
         mesh = mesh_for(photo.image, subject.box)
         if mesh is None:
             return PhotoCheck(
-                source=photo.source, size=size, faces=len(faces), face=subject,
+                source=photo.source, size=size, faces=len(faces), face=_to_original(subject, photo.scale),
                 error=f"A face was found in {Path(photo.source).name} but could not be measured: "
                 "use a photo where your whole face is visible and in focus.",
+                error_code="no_face",
             )
         subject = replace(subject, mesh=mesh, pose=pose_from_mesh(mesh))
-    period = _block_period(photo)
-    raw = quality.measure(photo.image, subject, faces, scale=photo.scale, block_period=period)
+    k = next(i for i, f in enumerate(faces) if f.box == subject.box)
+    others = faces[:k] + faces[k + 1 :]
+    raw = quality.measure(photo.image, subject, others, scale=photo.scale, block_period=_block_period(photo))
     measures = coaching.grade(raw, limits=limits)
-    lm5, emb = embed_face(photo.image, subject.box, mesh=subject.mesh)
-    subject = replace(subject, landmarks5=lm5, embedding=emb)
+    if embed:
+        lm5, emb = embed_face(photo.image, subject.box, mesh=subject.mesh)
+        subject = replace(subject, landmarks5=lm5, embedding=emb)
     return PhotoCheck(
         source=photo.source,
         size=size,
@@ -117,6 +142,49 @@ def inspect(
         measures=measures,
         expression=raw.expression,
         glasses=raw.glasses >= limits.glasses,
+        subject=k,
+    )
+
+
+def _find_faces(image: np.ndarray) -> list[Face]:
+    """Faces with the subject's (largest face's) mesh, in ``image`` pixels.
+
+    Detection and the mesh run on a copy halved with a Gaussian pyramid until it is
+    near the detector's 1024 px: the detector sees 192 px and the mesh model 192 px
+    anyway, and pyramid halving costs a fraction of an area resize of the full image.
+    A small face is meshed again at full resolution, where its landmarks are finer.
+    """
+    import cv2
+
+    from ..faces import analyze, mesh_for, pose_from_mesh
+    from ..faces.analyze import DETECT_SIDE
+
+    small, f = image, 1
+    while max(small.shape[:2]) > 1.6 * DETECT_SIDE:
+        small, f = cv2.pyrDown(small), f * 2
+    faces = analyze(small, embed=False, subject_only=True)
+    if not faces and f > 1:  # analyze looks again at the centre of a big photo itself
+        return analyze(image, embed=False, subject_only=True)
+    if f == 1:
+        return faces
+    out = [_scale_face(face, float(f)) for face in faces]
+    if out and out[0].mesh is not None and faces[0].width < SMALL_FACE_PX:
+        mesh = mesh_for(image, out[0].box)
+        if mesh is not None:
+            out[0] = replace(out[0], mesh=mesh, pose=pose_from_mesh(mesh))
+    return out
+
+
+#: Faces narrower than this in the halved image get their mesh again at full size.
+SMALL_FACE_PX = 120
+
+
+def _scale_face(face: Face, k: float) -> Face:
+    return replace(
+        face,
+        box=tuple(float(v) * k for v in face.box),
+        mesh=None if face.mesh is None else face.mesh * np.array([k, k, k], np.float32),
+        landmarks5=None if face.landmarks5 is None else face.landmarks5 * k,
     )
 
 
@@ -149,15 +217,7 @@ def _block_period(photo: Photo) -> int:
 
 def _to_original(face: Face, scale: float) -> Face:
     """Coordinates in the original photo's pixels (what reports and studio expect)."""
-    if scale == 1.0:
-        return face
-    k = 1.0 / scale
-    return replace(
-        face,
-        box=tuple(float(v) * k for v in face.box),
-        mesh=None if face.mesh is None else face.mesh * k,
-        landmarks5=None if face.landmarks5 is None else face.landmarks5 * k,
-    )
+    return face if scale == 1.0 else _scale_face(face, 1.0 / scale)
 
 
 def _sentence(exc: LikenessError) -> str:

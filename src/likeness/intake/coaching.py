@@ -33,26 +33,25 @@ class Rule:
 class Limits:
     """Scoring rules per measure (raw units in :mod:`.quality`)."""
 
-    sharpness: Rule = Rule(0.30, 0.45, 0.60)
-    dark: Rule = Rule(0.12, 0.30, 0.40)  # face brightness, too dark side
-    bright: Rule = Rule(0.95, 0.88, 0.80)  # face brightness, too bright side
+    sharpness: Rule = Rule(0.28, 0.41, 0.60)
+    brightness: Rule = Rule(0.25, 0.45, 0.60)  # highlights of the face; too bright = overexposure
     underexposure: Rule = Rule(0.40, 0.20, 0.05)
     overexposure: Rule = Rule(0.60, 0.30, 0.10)
     dynamic_range: Rule = Rule(4.0, 5.5, 6.5)
-    illumination: Rule = Rule(3.0, 1.5, 0.5)
+    illumination: Rule = Rule(3.0, 2.0, 1.0)
     color_cast: Rule = Rule(16.0, 8.0, 2.0)
     min_chroma: Rule = Rule(2.0, 5.0, 8.0)  # below: a black-and-white photo
-    compression: Rule = Rule(1.8, 1.35, 1.12)
-    inter_eye: Rule = Rule(30.0, 60.0, 90.0)
-    head_margins: Rule = Rule(-0.45, -0.18, 0.0)
+    compression: Rule = Rule(4.5, 3.3, 2.0)
+    inter_eye: Rule = Rule(30.0, 60.0, 120.0)
+    head_margins: Rule = Rule(-0.3, -0.08, 0.1)
     yaw: Rule = Rule(50.0, 32.0, 15.0)
     pitch: Rule = Rule(40.0, 25.0, 10.0)
     roll: Rule = Rule(30.0, 15.0, 5.0)
-    eyes_open: Rule = Rule(0.06, 0.12, 0.20)
+    eyes_open: Rule = Rule(0.05, 0.10, 0.20)
     eyes_visible: Rule = Rule(0.05, 0.16, 0.35)
-    mouth_occlusion: Rule = Rule(0.70, 0.40, 0.20)
+    mouth_occlusion: Rule = Rule(0.80, 0.50, 0.25)
     single_face: Rule = Rule(0.80, 0.45, 0.30)
-    glasses: float = 3.0  # bridge/forehead gradient ratio above which glasses are worn
+    glasses: float = 0.15  # frame line strength above which glasses are worn
     other_face_min: float = 0.45  # faces at least this wide (vs the subject) count
 
 
@@ -71,12 +70,7 @@ def grade(raw: Raw, *, limits: Limits = LIMITS) -> dict[str, Measure]:
 
     add("sharpness", L.sharpness, raw.sharpness,
         "Your face is blurry: hold the camera steady, tap your face on the screen to focus and take it again.")
-    dark, bright = L.dark.score(raw.brightness), L.bright.score(raw.brightness)
-    add("brightness", L.dark, raw.brightness,
-        "Your face is too dark: face a window or a lamp and take it again."
-        if dark < bright else
-        "Your face is too bright: step out of direct sun or turn off the flash and take it again.",
-        score=min(dark, bright))
+    add("brightness", L.brightness, raw.brightness, "Your face is too dark: face a window or a lamp and take it again.")
     add("underexposure", L.underexposure, raw.underexposure,
         "Parts of your face are lost in deep shadow: turn towards the light and take it again.", unit="share")
     add("overexposure", L.overexposure, raw.overexposure,

@@ -92,8 +92,8 @@ def face_view(image: np.ndarray, face: Face) -> FaceView:
     M[:, 2] = np.array([W / 2, 1.5 * ied]) - M[:, :2] @ mid
     pts = face.mesh[:, :2] @ M[:, :2].T + M[:, 2]
     src, Mw = image, M
-    if k < 0.7:  # warpAffine interpolates bilinearly (aliasing): pre-shrink by area
-        src, Mw = _preshrink(image, face, M, k)
+    if k < 0.95:
+        src, Mw = _preshrink(image, M, (W, H), k)
     crop = cv2.warpAffine(src, Mw, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     rgb = crop.astype(np.float32) / 255.0
     luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
@@ -109,19 +109,22 @@ def face_view(image: np.ndarray, face: Face) -> FaceView:
     return FaceView(rgb, luma, lin, pts.astype(np.float32), face_m, skin, ied)
 
 
-def _preshrink(image, face, M, k):
-    """Crop around the face and shrink it with area averaging (anti-aliased)."""
-    x0, y0, x1, y1 = face.box
-    pad = 1.6 * max(x1 - x0, y1 - y0)
+def _preshrink(image: np.ndarray, M: np.ndarray, size: tuple[int, int], k: float) -> tuple[np.ndarray, np.ndarray]:
+    """Crop what the view needs and shrink it by ``k`` with area averaging, so the
+    warp that follows only rotates. warpAffine interpolates bilinearly, which aliases
+    when it shrinks, and aliasing adds false fine detail (it would read as sharpness)."""
+    W, H = size
+    inv = cv2.invertAffineTransform(M)
+    corners = np.array([[0, 0], [W, 0], [0, H], [W, H]], np.float64) @ inv[:, :2].T + inv[:, 2]
     h, w = image.shape[:2]
-    cx0, cy0 = int(max(0, x0 - pad)), int(max(0, y0 - pad))
-    cx1, cy1 = int(min(w, x1 + pad)), int(min(h, y1 + pad))
-    crop = image[cy0:cy1, cx0:cx1]
-    f = min(1.0, 1.25 * k)
-    small = cv2.resize(crop, (max(1, round(crop.shape[1] * f)), max(1, round(crop.shape[0] * f))), interpolation=cv2.INTER_AREA)
-    fx, fy = small.shape[1] / crop.shape[1], small.shape[0] / crop.shape[0]
-    # point in small = (p − (cx0, cy0)) · f  →  compose with M
-    S = np.array([[1 / fx, 0, cx0], [0, 1 / fy, cy0], [0, 0, 1]], np.float64)
+    x0, y0 = (int(max(0, np.floor(v) - 4)) for v in corners.min(0))
+    x1, y1 = (int(min(lim, np.ceil(v) + 4)) for v, lim in zip(corners.max(0), (w, h)))
+    crop = image[y0:y1, x0:x1]
+    sw, sh = max(1, round(crop.shape[1] * k)), max(1, round(crop.shape[0] * k))
+    small = cv2.resize(crop, (sw, sh), interpolation=cv2.INTER_AREA)
+    fx, fy = sw / crop.shape[1], sh / crop.shape[0]
+    # small-image point = (p − (x0, y0)) · (fx, fy)  →  M' = M · S with S its inverse
+    S = np.array([[1 / fx, 0, x0], [0, 1 / fy, y0], [0, 0, 1]], np.float64)
     return small, M @ S
 
 
@@ -164,8 +167,16 @@ def sharpness(v: FaceView) -> float:
 
 
 def brightness(v: FaceView) -> float:
-    vals = v.luma[v.skin]
-    return float(vals.mean()) if vals.size else float(v.luma.mean())
+    """Mean of the brightest tenth of the face's luma: the lit parts of the face.
+
+    The highlights of a well-exposed face are bright whatever the skin tone, where the
+    mean luma of darker skin is as low as that of paler skin under-exposed by 1–2 EV.
+    """
+    vals = v.luma[v.face]
+    if vals.size < 10:
+        return float(v.luma.mean())
+    top = np.partition(vals, int(0.9 * vals.size))[int(0.9 * vals.size) :]
+    return float(top.mean())
 
 
 def exposure_tails(v: FaceView) -> tuple[float, float]:
@@ -186,14 +197,38 @@ def dynamic_range(v: FaceView) -> float:
     return float(-(p * np.log2(p)).sum())
 
 
-def illumination(v: FaceView) -> tuple[float, int]:
-    """(|EV difference| between the cheeks, +1 when the image-left cheek is brighter)."""
-    r = 0.28 * v.ied
-    left = v.lin[_disc_mask(v, CHEEK_R, r)]
-    right = v.lin[_disc_mask(v, CHEEK_L, r)]
-    if left.size < 5 or right.size < 5:
+ILLUMINATION_MAX_YAW = 30.0
+MIDLINE = [168, 6, 197, 195, 5, 4, 1, 2, 164, 0]
+
+
+def illumination(v: FaceView, *, yaw: float = 0.0) -> tuple[float, int]:
+    """(|EV difference| between the two halves of the face, +1 when the image-left
+    half is brighter), from the skin between the eyes and the mouth corners.
+
+    The face is split along its own midline (nose bridge → upper lip), so a turned
+    head still has two halves; a band around the nose is left out (its shading says
+    more about the nose than the light). Beyond ``MAX_YAW`` the far half is hidden and
+    the light cannot be judged: 0 is returned.
+    """
+    if abs(yaw) > ILLUMINATION_MAX_YAW:
         return 0.0, 0
-    a, b = float(np.median(left)) + 1e-3, float(np.median(right)) + 1e-3
+    h, w = v.lin.shape
+    y0 = int(1.5 * v.ied + 0.2 * v.ied)
+    y1 = int(v.pts[[61, 291], 1].mean())
+    if y1 - y0 < 3:
+        return 0.0, 0
+    mid = v.pts[MIDLINE]
+    k, c = np.polyfit(mid[:, 1], mid[:, 0], 1)
+    ys, xs = np.mgrid[0:h, 0:w]
+    dx = xs - (k * ys + c)
+    band = v.skin & (ys >= y0) & (ys <= y1)
+    for gap in (0.3 * v.ied, 0.1 * v.ied):  # a turned head leaves little of the far half
+        left, right = v.lin[band & (dx < -gap)], v.lin[band & (dx > gap)]
+        if left.size >= 12 and right.size >= 12:
+            break
+    else:
+        return 0.0, 0
+    a, b = float(np.median(left)) + 2e-3, float(np.median(right)) + 2e-3
     return abs(float(np.log2(a / b))), (1 if a > b else -1)
 
 
@@ -226,32 +261,45 @@ def color_cast(lab: tuple[float, float, float]) -> tuple[float, float]:
 
 
 def blockiness(image: np.ndarray, face: Face, *, period: int) -> float:
-    """Luma steps across the block grid over steps elsewhere, inside the face box.
+    """JPEG blockiness inside the face box: in smooth areas, the luma step across the
+    block grid over the steps beside it (0 when it cannot be read).
 
-    The grid offset is unknown when a photo was cropped after compression, so the
-    strongest of the ``period`` offsets is taken (a clean photo reads about 1.0–1.1).
+    Heavy compression flattens each block, so where the picture is smooth all the
+    change gathers on the block edges; texture (hair, beard) is left out because it
+    hides the grid. The grid offset is unknown when a photo was cropped after
+    compression, so the strongest of the ``period`` offsets is taken (clean photos read
+    1.2–2.6, quality ≤ 20 reads above 4).
     """
     if period < 3:
-        return 1.0
+        return 0.0
     h, w = image.shape[:2]
     x0, y0, x1, y1 = (int(round(t)) for t in face.box)
     x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
-    step = max(1, (y1 - y0) // 400)  # rows/columns subsampled on huge faces (cost)
-    crop = image[y0:y1, x0:x1].astype(np.float32)
-    if crop.shape[0] < 4 * period or crop.shape[1] < 4 * period:
-        return 1.0
-    g = crop @ np.array([0.299, 0.587, 0.114], np.float32)
+    if y1 - y0 < 4 * period or x1 - x0 < 4 * period:
+        return 0.0
+    step = max(1, (y1 - y0) // 160)  # rows/columns subsampled on big faces (cost)
+    g = image[y0:y1, x0:x1].astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32)
     out = []
-    for d, axis in ((np.abs(np.diff(g[::step], axis=1)), 1), (np.abs(np.diff(g[:, ::step], axis=0)), 0)):
-        prof = d.mean(axis=1 - axis)  # mean step per column (axis=1) or per row
-        # position p is the step between pixel p and p+1 of the crop; align to the photo
-        origin = x0 if axis == 1 else y0
-        pos = (np.arange(prof.size) + origin + 1) % period
-        per = np.array([prof[pos == k].mean() if (pos == k).any() else 0.0 for k in range(period)])
-        k = int(np.argmax(per))
-        rest = np.delete(per, k).mean()
-        out.append(per[k] / max(rest, 1e-6))
+    for axis, origin in ((1, x0), (0, y0)):
+        d = np.abs(np.diff(g[::step] if axis == 1 else g[:, ::step].T, axis=1))
+        pos = (np.arange(d.shape[1]) + origin + 1) % period  # step p lies between p and p+1
+        best = 0.0
+        for k in range(period):
+            cols = np.flatnonzero(pos == k)
+            cols = cols[(cols >= 3) & (cols < d.shape[1] - 3)]
+            if cols.size == 0:
+                continue
+            near = sum(d[:, cols + o] for o in (-3, -2, -1, 1, 2, 3)) / 6.0
+            smooth = near < SMOOTH_STEP
+            if smooth.sum() < 50:
+                continue
+            best = max(best, float(d[:, cols][smooth].mean() / max(near[smooth].mean(), 0.3)))
+        out.append(best)
     return float(np.mean(out))
+
+
+#: Mean luma step (0–255) below which a neighbourhood counts as smooth.
+SMOOTH_STEP = 3.0
 
 
 def eyes_open(face: Face) -> float:
@@ -283,36 +331,77 @@ def eyes_visible(v: FaceView) -> float:
 
 
 def mouth_occlusion(v: FaceView) -> float:
-    """Share of the mouth–chin skin whose chroma is off the upper-face skin chroma."""
+    """Share of the face below the nose that is smooth *and* off the subject's own skin
+    colour (learned from the skin-like upper face): a mask, a phone, a scarf.
+
+    A beard is off the skin colour too, but it is hair: textured, so it is not counted.
+    Lips and teeth are small next to the region and pass.
+    """
     lab = cv2.cvtColor(v.rgb, cv2.COLOR_RGB2Lab)
-    ref_m = _disc_mask(v, CHEEK_R, 0.3 * v.ied) | _disc_mask(v, CHEEK_L, 0.3 * v.ied) | _disc_mask(v, FOREHEAD, 0.35 * v.ied)
+    # local luma spread over ~0.08 IED: hair and stubble are rough, cloth and plastic smooth
+    k = max(3, int(round(0.08 * v.ied)) | 1)
+    m1 = cv2.blur(v.luma, (k, k))
+    m2 = cv2.blur(v.luma * v.luma, (k, k))
+    rough_all = np.sqrt(np.maximum(m2 - m1 * m1, 0.0)) > 0.03
     nose_y = v.pts[[2, 98, 327], 1].mean()
     low = v.face.copy()
     low[: int(nose_y) + 1] = False
+    # Reference: smooth upper-face pixels whose colour is skin-like (hue and chroma in
+    # the skin locus, not dark): hair, sunglasses and a mask's top edge stay out.
+    upper = v.skin & ~rough_all
+    upper[int(nose_y) + 1 :] = False
+    L, A, B = lab[..., 0], lab[..., 1], lab[..., 2]
+    hue = np.degrees(np.arctan2(B, A))
+    chroma = np.hypot(A, B)
+    skinlike = (hue > SKIN_HUE[0] - 15) & (hue < SKIN_HUE[1] + 15) & (chroma > 6) & (L > 20)
+    ref_m = upper & skinlike
+    if ref_m.sum() < 0.1 * v.ied**2:  # no skin-like pixels (a black-and-white photo)
+        ref_m = upper
     if ref_m.sum() < 10 or low.sum() < 10:
         return 0.0
-    ref = lab[ref_m][:, 1:]
+    ref = lab[ref_m]
     mu = np.median(ref, axis=0)
-    spread = np.maximum(np.percentile(np.abs(ref - mu), 90, axis=0), 4.0)
-    d = np.abs(lab[low][:, 1:] - mu) / spread
-    return float((d.max(1) > 2.5).mean())
+    # robust spread (MAD): a few occluded pixels in the reference must not widen it
+    spread = np.clip(2.2 * np.median(np.abs(ref - mu), axis=0), (8.0, 4.0, 4.0), (20.0, 8.0, 8.0))
+    d = np.abs(lab[low] - mu) / spread
+    off = (d[:, 1:].max(1) > 2.5) | (d[:, 0] > 3.0)
+    return float((off & ~rough_all[low]).mean())
 
 
 def glasses(v: FaceView) -> float:
-    """Vertical-gradient energy on the nose bridge (168/6) over that on the forehead."""
-    gy = np.abs(cv2.Sobel(v.luma, cv2.CV_32F, 0, 1, ksize=3))
-    r = 0.18 * v.ied
+    """Strength of a straight horizontal line (a frame) on the nose bridge or under
+    the eyes, over the skin luma.
 
-    def box(c):
-        x, y = int(round(c[0])), int(round(c[1]))
-        rr = max(2, int(round(r)))
-        return gy[max(0, y - rr) : y + rr, max(0, x - rr) : x + rr]
-
-    bridge = box(v.pts[[168, 6]].mean(0))
-    fore = box(v.pts[151])
-    if bridge.size == 0 or fore.size == 0:
-        return 0.0
-    return float(np.percentile(bridge, 90) / max(np.percentile(fore, 90), 0.01))
+    A spectacle frame crosses the bridge (mesh 168 → 6) and runs under each eye as a
+    thin line; averaging the luma *along* the line keeps it while skin texture,
+    pores and noise average away. The value is the largest deviation of such a row
+    profile from its smoothed self (0 = no line; a frame reads ≳ 0.1).
+    """
+    skin = float(np.median(v.luma[v.skin])) if v.skin.any() else 0.5
+    ied = v.ied
+    h, w = v.luma.shape
+    regions = []
+    c = v.pts[168]
+    top = v.pts[[9, 107, 336], 1].mean()
+    regions.append((c[0] - 0.12 * ied, c[0] + 0.12 * ied, top - 0.05 * ied, v.pts[6, 1] + 0.05 * ied))
+    for eye in (EYE_R, EYE_L):
+        e = v.pts[eye]
+        x0, x1 = e[:, 0].min() + 0.1 * ied, e[:, 0].max() - 0.1 * ied
+        y0 = e[:, 1].max() + 0.12 * ied
+        regions.append((x0, x1, y0, y0 + 0.55 * ied))
+    best = 0.0
+    sigma = max(1.0, 0.06 * ied)
+    for x0, x1, y0, y1 in regions:
+        x0, x1 = int(max(0, round(x0))), int(min(w, round(x1)))
+        y0, y1 = int(max(0, round(y0))), int(min(h, round(y1)))
+        if x1 - x0 < 3 or y1 - y0 < 5:
+            continue
+        prof = v.luma[y0:y1, x0:x1].mean(1)
+        smooth = cv2.GaussianBlur(prof.reshape(-1, 1).astype(np.float32), (1, 0), sigma, borderType=cv2.BORDER_REPLICATE).ravel()
+        dev = np.abs(prof - smooth)[1:-1]
+        if dev.size:
+            best = max(best, float(dev.max()) / max(skin, 0.1))
+    return best
 
 
 def expression(face: Face) -> str:
@@ -335,33 +424,31 @@ def expression(face: Face) -> str:
 def head_margins(face: Face, size: tuple[int, int]) -> tuple[float, str]:
     """(smallest margin in face heights, which side) between the head and the frame.
 
-    The crown is estimated 0.35 face heights above the top of the forehead (mesh 10)
-    along the face's own up axis; the sides from the face oval widened by 10 %.
+    Face height = forehead top (mesh 10) to chin (152). The top is measured from a
+    point 0.2 face heights above mesh 10 along the face's own up axis (the scalp:
+    a tight crop through the hair is fine, one through the forehead is not); the
+    sides from the face outline (cheekbones to jaw), the bottom from the chin.
     """
     w, h = size
     m = face.mesh[:, :2]
     top, chin = m[10], m[152]
     up = top - chin
     fh = float(np.linalg.norm(up)) + 1e-6
-    crown = top + 0.35 * up
-    cx = m[[234, 454]].mean(0)
-    half = m[454] - m[234]
-    left, right = cx - 0.55 * half, cx + 0.55 * half
+    crown = top + 0.2 * up
+    oval = m[FACE_OVAL]
     margins = {
-        "top": crown[1] / fh,
-        "bottom": (h - chin[1]) / fh,
-        "left": min(left[0], right[0]) / fh,
-        "right": (w - max(left[0], right[0])) / fh,
+        "top": min(crown[1], top[1]) / fh,
+        "bottom": (h - oval[:, 1].max()) / fh,
+        "left": oval[:, 0].min() / fh,
+        "right": (w - oval[:, 0].max()) / fh,
     }
-    # The chin only needs to be in the frame, not a whole head below it.
     side = min(margins, key=margins.get)
     return float(margins[side]), side
 
 
-def second_face(faces: list[Face], subject: Face) -> float:
+def second_face(others: list[Face], subject: Face) -> float:
     """Size of the largest other face relative to the subject's (width ratio)."""
-    others = [f.width for f in faces if f is not subject]
-    return float(max(others) / max(subject.width, 1e-6)) if others else 0.0
+    return float(max(f.width for f in others) / max(subject.width, 1e-6)) if others else 0.0
 
 
 # --- all measures of one face ----------------------------------------------------------
@@ -395,11 +482,12 @@ class Raw:
     expression: str
 
 
-def measure(image: np.ndarray, face: Face, faces: list[Face], *, scale: float = 1.0, block_period: int = 8) -> Raw:
-    """Every raw measure of ``face`` in ``image`` (decoded at ``scale`` of the original)."""
+def measure(image: np.ndarray, face: Face, others: list[Face], *, scale: float = 1.0, block_period: int = 8) -> Raw:
+    """Every raw measure of ``face`` in ``image`` (decoded at ``scale`` of the original);
+    ``others`` are the other faces found in the photo."""
     v = face_view(image, face)
     crushed, clipped = exposure_tails(v)
-    ill, side = illumination(v)
+    ill, side = illumination(v, yaw=face.pose.yaw if face.pose else 0.0)
     lab = skin_lab(v)
     cast, _ = color_cast(lab)
     margin, where = head_margins(face, (image.shape[1], image.shape[0]))
@@ -425,6 +513,6 @@ def measure(image: np.ndarray, face: Face, faces: list[Face], *, scale: float = 
         eyes_visible=eyes_visible(v),
         mouth_occlusion=mouth_occlusion(v),
         glasses=glasses(v),
-        single_face=second_face(faces, face),
+        single_face=second_face(others, face),
         expression=expression(face),
     )

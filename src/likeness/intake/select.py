@@ -18,7 +18,6 @@ from dataclasses import replace
 import numpy as np
 
 from ..types import PhotoCheck, Sitting, Verdict
-from .coaching import LIMITS, Limits
 
 MAJOR = (
     "sharpness", "brightness", "underexposure", "overexposure", "compression", "inter_eye", "head_margins",
@@ -32,7 +31,7 @@ READY_PHOTOS = 3
 FRONTAL_YAW = 12.0
 
 
-def sitting(checks: list[PhotoCheck], *, limits: Limits = LIMITS) -> Sitting:
+def sitting(checks: list[PhotoCheck]) -> Sitting:
     from .identity import consistency
 
     checks = [_ranked(c) for c in checks]

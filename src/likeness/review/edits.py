@@ -13,9 +13,10 @@ Each edit imitates one complaint about AI headshots on a real photo and its face
   14, lightness kept; pupil and lids untouched.
 - :func:`add_face` — "two faces": another person's face (an elliptical, feathered cut
   around their face box) pasted at 0.6–1.0× the subject's face width, fully inside
-  the frame, where it overlaps the subject's face least.
+  the frame, its face box off the subject's (smaller, down to 0.4×, when the frame
+  has no room: a tight 250 px crop).
 - :func:`relight` — harmless changes a studio makes (exposure, white balance, an
-  S-curve with saturation, a one-sided fill, downsizing + JPEG): these must pass.
+  S-curve with saturation, a one-sided fill, downsizing + JPEG 80): these must pass.
 """
 
 from __future__ import annotations
@@ -80,7 +81,7 @@ def lighten_skin(image: np.ndarray, face: Face, *, delta_e: float = 5.0) -> tupl
 
 
 def _lighten(image: np.ndarray, face: Face, delta_e: float) -> tuple[np.ndarray, float]:
-    from skimage.color import deltaE_ciede2000
+    from .color import delta_e as de2000
 
     alpha, m = _skin(image, face, 0.04)
     cheeks = m.cheeks > 0
@@ -90,7 +91,7 @@ def _lighten(image: np.ndarray, face: Face, delta_e: float) -> tuple[np.ndarray,
     def reach(dl: float) -> float:  # ΔE of the cheeks after 8-bit rounding, cheeks only
         moved = lab[cheeks].copy()
         moved[:, 0] = np.clip(moved[:, 0] + alpha[cheeks] * dl, 0, 100)
-        return float(deltaE_ciede2000(base, np.median(_lab(_rgb(moved[None]))[0], axis=0)))
+        return float(de2000(base, np.median(_lab(_rgb(moved[None]))[0], axis=0)))
 
     # ΔE grows almost linearly with the shift: a few secant steps reach it.
     x0, f0, x1 = 0.0, -delta_e, 6.0
@@ -105,7 +106,7 @@ def _lighten(image: np.ndarray, face: Face, delta_e: float) -> tuple[np.ndarray,
     moved = lab.copy()
     moved[..., 0] = np.clip(moved[..., 0] + alpha * x1, 0, 100)
     out = _rgb(moved)
-    de = float(deltaE_ciede2000(base, np.median(_lab(out)[cheeks], axis=0)))
+    de = float(de2000(base, np.median(_lab(out)[cheeks], axis=0)))
     return out, de
 
 
@@ -174,39 +175,48 @@ def _recolour(image: np.ndarray, face: Face) -> tuple[np.ndarray, float]:
 
 
 def add_face(image: np.ndarray, face: Face, donor: np.ndarray, donor_face: Face, *, seed: int) -> np.ndarray:
+    """Paste ``donor_face`` (of ``donor``) at 0.6–1.0× the subject's face width, fully in
+    the frame and off the subject's face box; where the frame has no such room the
+    paste shrinks (down to 0.4×) and then overlaps the subject's face least."""
     rng = np.random.default_rng(seed)
     h, w = image.shape[:2]
-    s = rng.uniform(0.6, 1.0) * face.width / max(donor_face.width, 1e-6)
     x0, y0, x1, y1 = donor_face.box
     cw, ch = x1 - x0, y1 - y0
     X0, Y0 = int(max(0, x0 - 0.25 * cw)), int(max(0, y0 - 0.45 * ch))
     X1, Y1 = int(min(donor.shape[1], x1 + 0.25 * cw)), int(min(donor.shape[0], y1 + 0.25 * ch))
     crop = donor[Y0:Y1, X0:X1]
-    patch = cv2.resize(crop, None, fx=s, fy=s, interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
-    ph, pw = patch.shape[:2]
-    if ph >= h or pw >= w:  # keep it fully inside the frame
-        f = 0.95 * min(h / ph, w / pw)
-        patch = cv2.resize(patch, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
-        ph, pw = patch.shape[:2]
+    fx0, fy0 = x0 - X0, y0 - Y0  # the donor's face box inside the crop
+    bx0, by0, bx1, by1 = face.box
+    share = rng.uniform(0.6, 1.0)
+    best = None  # (overlap share of the pasted face box, px, py, s, pw, ph)
+    while True:
+        s = share * face.width / max(cw, 1e-6)
+        pw, ph = min(w, max(8, round(crop.shape[1] * s))), min(h, max(8, round(crop.shape[0] * s)))
+        for _ in range(200):
+            px, py = int(rng.integers(0, w - pw + 1)), int(rng.integers(0, h - ph + 1))
+            qx0, qy0 = px + fx0 * s, py + fy0 * s  # the pasted *face* box
+            ov = (max(0.0, min(qx0 + cw * s, bx1) - max(qx0, bx0)) * max(0.0, min(qy0 + ch * s, by1) - max(qy0, by0))
+                  / max(cw * ch * s * s, 1e-6))
+            if best is None or ov < best[0]:
+                best = (ov, px, py, s, pw, ph)
+            if ov == 0:
+                break
+        if best[0] <= 0.1 or share <= 0.4:
+            break
+        share = max(0.4, share * 0.9)
+    _, px, py, s, pw, ph = best
+    patch = cv2.resize(crop, (pw, ph), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
     yy, xx = np.mgrid[0:ph, 0:pw].astype(np.float32)
     a = np.clip((1 - ((xx - pw / 2) / (pw / 2)) ** 2 - ((yy - ph / 2) / (ph / 2)) ** 2) * 4, 0, 1)[..., None]
-    bx0, by0, bx1, by1 = face.box
-    best = None
-    for _ in range(80):
-        px, py = int(rng.integers(0, w - pw + 1)), int(rng.integers(0, h - ph + 1))
-        ov = max(0, min(px + pw, bx1) - max(px, bx0)) * max(0, min(py + ph, by1) - max(py, by0))
-        if best is None or ov < best[0]:
-            best = (ov, px, py)
-        if ov == 0:
-            break
-    _, px, py = best
     out = image.astype(np.float32)
     out[py : py + ph, px : px + pw] = out[py : py + ph, px : px + pw] * (1 - a) + patch.astype(np.float32) * a
     return np.clip(out + 0.5, 0, 255).astype(np.uint8)
 
 
-def relight(image: np.ndarray, kind: str) -> np.ndarray:
-    """A harmless whole-image change of one of the ``BENIGN`` kinds."""
+def relight(image: np.ndarray, kind: str, *, face: Face | None = None) -> np.ndarray:
+    """A harmless whole-image change of one of the ``BENIGN`` kinds. ``jpeg`` shrinks
+    to 70 % but never below 64 px between the eyes of ``face`` (a delivered headshot is
+    not smaller than that), then saves at JPEG quality 80."""
     x = image.astype(np.float32) / 255.0
     lin = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
 
@@ -226,7 +236,8 @@ def relight(image: np.ndarray, kind: str) -> np.ndarray:
     if kind == "fill":  # one side of the picture lifted by up to 30 % (0.4 EV)
         return back(lin * np.linspace(1.3, 1.0, image.shape[1], dtype=np.float32)[None, :, None])
     if kind == "jpeg":
-        small = cv2.resize(image, None, fx=0.7, fy=0.7, interpolation=cv2.INTER_AREA)
+        k = 0.7 if face is None else float(np.clip(64.0 / max(face.inter_eye, 1e-6), 0.7, 1.0))
+        small = image if k == 1.0 else cv2.resize(image, None, fx=k, fy=k, interpolation=cv2.INTER_AREA)
         ok, buf = cv2.imencode(".jpg", small[:, :, ::-1], [cv2.IMWRITE_JPEG_QUALITY, 80])
         return np.ascontiguousarray(cv2.imdecode(buf, cv2.IMREAD_COLOR)[:, :, ::-1])
     raise ValueError(f"unknown benign change {kind!r}; one of {BENIGN}")

@@ -3,6 +3,7 @@
 :func:`review` reads as its steps:
 
 1. validate the candidate; find its faces (the subject is the largest);
+   a second, tiled detection pass looks for faces the first one missed;
 2. describe the subject (:func:`.stats.describe`);
 3. find the photo it was made from, if any (:mod:`.source`), and the light change;
 4. run the gates in ``CHECKS`` order: artifacts, likeness, attribute locks, texture,
@@ -57,7 +58,7 @@ def enroll(photos: Sequence[np.ndarray], faces: Sequence[Face | None] | None = N
 
 def enroll_stats(stats: Sequence[PhotoStats], *, skipped: tuple[int, ...] = ()) -> Reference:
     """A :class:`Reference` from already described photos."""
-    from .locks import _de, glasses_state
+    from .locks import glasses_state, nn_spread
 
     stats = tuple(stats)
     color = [p for p in stats if not p.mono]
@@ -82,9 +83,9 @@ def enroll_stats(stats: Sequence[PhotoStats], *, skipped: tuple[int, ...] = ()) 
     return Reference(
         identity=enrolled_identity([p.embedding for p in stats]),
         skin=skin,
-        skin_spread=spread(skins, skin, lambda v, c: _de(v, c, kL=2.0)),
+        skin_spread=nn_spread(skins),
         hair=hair,
-        hair_spread=spread(hairs, hair, lambda v, c: _de(v, c, kL=2.0)),
+        hair_spread=nn_spread(hairs),
         glasses=glasses,
         glasses_share=share,
         iris=iris,
@@ -116,15 +117,10 @@ def review(
         raise InputError("review needs a Reference from likeness.review.enroll().",
                          hint="Enrol the person's own photos first: ref = enroll(photos).")
     candidate = np.ascontiguousarray(candidate)
-    if faces is None:
-        from ..faces import analyze
-
-        faces = analyze(candidate, subject_only=True)
-    face = subject_face(candidate, faces)
+    face, faces = candidate_faces(candidate, faces)
     if face is None:
         check = Check(False, 0.0, 1.0, "No face was found in the picture.")
         return Review(False, 0.0, float("inf"), {"one_face": check}, [check.reason])
-    faces = [face, *faces[1:]]
     return review_stats(describe(candidate, face), face, faces, (candidate.shape[1], candidate.shape[0]),
                         reference, settings=settings, glasses=glasses, look=look)
 
@@ -197,6 +193,20 @@ def _with_source(c: Candidate, ref: Reference) -> Candidate:
     if src.skin is not None:
         gain = light_gain(src.thumb, c.stats.thumb, warp, anchors=src.anchors(), skin_lab=src.skin)
     return replace(c, source=i, source_score=sc, gain=gain)
+
+
+def candidate_faces(image: np.ndarray, faces: list[Face] | None = None) -> tuple[Face | None, list[Face]]:
+    """(the subject with mesh and embedding, every face: the subject first, then the
+    others of ``faces``, then those a second, tiled detection pass finds)."""
+    if faces is None:
+        from ..faces import analyze
+
+        faces = analyze(image, subject_only=True)
+    face = subject_face(image, faces)
+    if face is None:
+        return None, list(faces)
+    every = [face, *faces[1:]]
+    return face, every + artifacts.more_faces(image, every)
 
 
 def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:

@@ -7,11 +7,15 @@ both read near the head (a band beside and above it, person pixels out):
   backdrop's over the cheeks' linear luminance above ``light_ev``): a backlit
   silhouette or a face cut into a bright scene. A bright face on a dark backdrop is a
   normal low-key portrait and passes.
-- **Colour temperature**: the face lit warm while the backdrop is cold, or the other
-  way round. The face's cast is its skin's b* (yellow–blue) minus the person's own skin
-  b* (so warm skin is not read as warm light); the backdrop's is its b*. Fails when
-  the two have opposite signs and differ by more than ``light_cast``. A coloured
-  backdrop that matches the light (warm on warm) passes.
+- **Colour temperature**: the face's cast is its skin's b* (yellow–blue) minus the
+  person's own skin b* (warm skin is not warm light). A near-neutral backdrop (chroma
+  below ``NEUTRAL``) shows the light's own cast as its b*; the check fails when the
+  two differ by more than ``light_cast`` (a face lit by tungsten on a daylight-grey
+  backdrop). A coloured backdrop's hue is its paint, not its light: not judged.
+
+Measured on the 173 eval photos with a backdrop in view (real scenes, so the light
+matches by nature): brightness p99 +2.0 stops (max +3.5); colour judged on 55 %,
+cast difference over 20 on 0.6 %, none over 25.
 
 Studio outputs sit in their backdrop's light by construction (``studio.light``).
 """
@@ -21,6 +25,9 @@ from __future__ import annotations
 import math
 
 from .result import Candidate, Check, Reference, ReviewSettings
+
+#: Backdrop chroma (a*b*) below which its colour is taken as the light's.
+NEUTRAL = 10.0
 
 
 def check(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
@@ -34,14 +41,15 @@ def check(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
                      f"The face is much darker than the backdrop around it ({ev:.1f} stops): the light does not match.")
     if st.mono or ref.skin is None:
         return Check(True, round(ev, 2), s.light_ev, note="brightness only")
+    if math.hypot(st.backdrop[1], st.backdrop[2]) >= NEUTRAL:
+        return Check(True, round(ev, 2), s.light_ev, note="coloured backdrop: brightness only")
     face_cast = st.skin[2] - ref.skin[2]
-    bd_cast = st.backdrop[2]
-    clash = abs(face_cast - bd_cast) if face_cast * bd_cast < 0 else 0.0
-    ok = clash <= s.light_cast
-    warm = face_cast > 0
-    return Check(ok, round(clash, 2), s.light_cast, "" if ok else (
-        f"The face is lit {'warm' if warm else 'cold'} but the backdrop around it is {'cold' if warm else 'warm'}: "
-        "the light does not match."), note=f"brightness {ev:+.1f} stops against the face")
+    diff = abs(face_cast - st.backdrop[2])
+    ok = diff <= s.light_cast
+    warm = face_cast > st.backdrop[2]
+    return Check(ok, round(diff, 2), s.light_cast, "" if ok else (
+        f"The face is lit {'warmer' if warm else 'colder'} than the backdrop around it: the light does not match."),
+        note=f"brightness {ev:+.1f} stops against the face")
 
 
 def _y(lab) -> float:

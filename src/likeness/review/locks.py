@@ -12,9 +12,13 @@ Two ways of judging, the stricter one whenever it applies:
 - **Against the person's photos** (a new image, e.g. fully generated). Real photos of
   one person differ a lot by light alone (pooled within-person sd on the eval set:
   L* 7.9, a* 4.4, b* 5.9), so this can only catch gross changes. Lightness counts half
-  (kL = 2: exposure moves it most) and the limit adapts to the person's own spread
-  (``skin_spread_k`` × median distance of their photos to their median), between a
-  floor and a cap.
+  (kL = 2: exposure moves it most); skin and hair are compared with the *nearest* of
+  the person's photos (a set shot in several lights, or with dyed hair, is several
+  clusters, not one), and the limit adapts to the person's own spread (``*_spread_k``
+  × the median distance of each of their photos to its nearest other one), between a
+  floor and a cap. Leave-one-out on the eval set: skin p99 10.3 (max 11.1), hair p99
+  16.6 (max 21.6). Iris colour is compared with the person's median, half the skin's
+  colour cast taken out (p99 16.0).
 
 Black-and-white candidates are not judged on colour.
 """
@@ -23,14 +27,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from .color import delta_e
 from .result import Candidate, Check, Reference, ReviewSettings
 from .source import relit
 
 
 def _de(a, b, *, kL: float = 1.0) -> float:
-    from skimage.color import deltaE_ciede2000
-
-    return float(deltaE_ciede2000(np.asarray(a, np.float64), np.asarray(b, np.float64), kL=kL))
+    return float(delta_e(a, b, kL=kL))
 
 
 def _limit(spread: float | None, *, floor: float, k: float, cap: float) -> float:
@@ -56,12 +59,13 @@ def skin_tone(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
         return Check(ok, round(d, 2), s.skin_source, "" if ok else (
             f"The skin tone was changed: it differs from your photo by ΔE {d:.1f} beyond the change of "
             f"light (more than {s.skin_source:.1f})."), note="against the photo it was made from")
-    if ref.skin is None:
+    near = nearest([p.skin for p in ref.photos if not p.mono], skin)
+    if near is None:
         return Check(True, None, None, note="no skin colour enrolled")
-    d = _de(ref.skin, skin, kL=2.0)
+    d, closest = near
     lim = _limit(ref.skin_spread, floor=s.skin, k=s.skin_spread_k, cap=s.skin_cap)
     ok = d <= lim
-    lighter = skin[0] > ref.skin[0]
+    lighter = skin[0] > closest[0]
     return Check(ok, round(d, 2), round(lim, 2), "" if ok else (
         f"The skin tone looks {'lighter' if lighter else 'darker'} or a different colour than in your own "
         f"photos (ΔE {d:.1f}, limit {lim:.1f})."), note="against your photos")
@@ -76,15 +80,33 @@ def hair_colour(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
     src = _source_stats(c, ref)
     if src is not None and src.hair is not None:
         d = _de(relit(src.hair, c.gain), hair, kL=2.0)
-        lim = s.hair / 2
+        lim = s.hair_source
         note = "against the photo it was made from"
     else:
-        d = _de(ref.hair, hair, kL=2.0)
+        d, _ = nearest([p.hair for p in ref.photos if not p.mono], hair)
         lim = _limit(ref.hair_spread, floor=s.hair, k=s.hair_spread_k, cap=s.hair_cap)
         note = "against your photos"
     ok = d <= lim
     return Check(ok, round(d, 2), round(lim, 2), "" if ok else (
         f"The hair colour differs from your own photos (ΔE {d:.1f}, limit {lim:.1f})."), note=note)
+
+
+def nearest(colours, lab, *, kL: float = 2.0):
+    """(ΔE2000 to the nearest of ``colours``, that colour), or None when there are none."""
+    cs = [c for c in colours if c is not None]
+    if not cs:
+        return None
+    ds = np.atleast_1d(delta_e(np.array(cs), np.asarray(lab)[None], kL=kL))
+    i = int(np.argmin(ds))
+    return float(ds[i]), cs[i]
+
+
+def nn_spread(colours, *, kL: float = 2.0) -> float | None:
+    """Median distance of each colour to its nearest other one (None below 3 colours)."""
+    cs = [c for c in colours if c is not None]
+    if len(cs) < 3:
+        return None
+    return float(np.median([nearest(cs[:i] + cs[i + 1 :], c, kL=kL)[0] for i, c in enumerate(cs)]))
 
 
 def glasses_state(score: float, s: ReviewSettings) -> bool | None:

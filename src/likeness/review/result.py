@@ -21,23 +21,24 @@ class ReviewSettings:
     other_face_score: float = 0.6  # detector confidence that counts as a face
     eyes_open: float = 0.06  # eyelid gap / eye width of the less open eye
     landmark_error: float = 0.35  # mesh vs dlib eye corners, inter-eye units
-    skin: float = 11.0  # ΔE2000 (kL=2) to the person's skin, floor of the adaptive limit
-    skin_spread_k: float = 2.5  # ... or this many times the person's own spread
+    skin: float = 12.0  # ΔE2000 (kL=2) to the nearest of the person's skins: floor of the limit
+    skin_spread_k: float = 3.0  # ... or this many times the person's own spread
     skin_cap: float = 16.0
     skin_source: float = 3.0  # ΔE2000 to the source photo's skin under the same light
-    hair: float = 16.0  # ΔE2000 (kL=2) to the person's hair
-    hair_spread_k: float = 2.5
-    hair_cap: float = 24.0
+    hair: float = 18.0  # ΔE2000 (kL=2) to the nearest of the person's hair colours
+    hair_spread_k: float = 3.0
+    hair_cap: float = 26.0
+    hair_source: float = 8.0  # ΔE2000 (kL=2) to the source photo's hair under the same light
     iris: float = 18.0  # a*b* distance (light-compensated) to the person's iris
     iris_spread_k: float = 2.5
     iris_cap: float = 24.0
     iris_source: float = 8.0  # ΔE2000 to the source photo's iris under the same light
     glasses_on: float = 6.0  # glasses score at or above: glasses
     glasses_off: float = 3.0  # at or below: none (between: undecided, never fails)
-    texture: float = 0.40  # skin HF energy / the person's median
-    texture_source: float = 0.62  # ... / the source photo's
+    texture: float = 0.42  # cheek HF energy / the person's median
+    texture_source: float = 0.70  # ... / the source photo's
     light_ev: float = 3.0  # face darker than the backdrop near the head by more (EV)
-    light_cast: float = 12.0  # opposite warm/cool casts of face and backdrop beyond (b*)
+    light_cast: float = 22.0  # face cast vs a neutral backdrop's cast beyond (b*)
     eye_line: float = 0.05  # framing: eye line off the Look's by more (share of height)
     head_size: float = 0.2  # framing: head size off by more (relative)
     skip: tuple[str, ...] = ()  # checks not to run (names as in Review.checks)
@@ -76,7 +77,7 @@ class Reference:
 
     identity: np.ndarray | None  # enrolled unit embedding
     skin: Lab | None  # median cheek colour
-    skin_spread: float | None  # median ΔE2000 (kL=2) of the photos to ``skin``
+    skin_spread: float | None  # median ΔE2000 (kL=2) of each photo to its nearest other one
     hair: Lab | None
     hair_spread: float | None
     glasses: bool | None  # True/False when the photos agree; None when mixed or unclear

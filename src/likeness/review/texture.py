@@ -4,13 +4,15 @@ Plastic skin, the most common complaint about AI headshots and heavy retouching,
 skin whose fine structure (pores, fine lines, the grain of real skin) is gone while
 the face's outlines stay sharp. We measure it as the *high-frequency energy* of the
 skin: the median absolute value of log-luminance minus its Gaussian blur (σ = 1 px),
-over cheeks and forehead (eroded, so feature edges do not count), at a canonical
+over the cheeks (eroded, so feature edges do not count; the forehead is left out:
+fringes and hairlines cover it), at a canonical
 scale. Log-luminance makes it independent of exposure; the median ignores single
 wrinkles or hairs; the canonical scale (``SCALES``: px between the eye centres) makes
 a big and a small copy of a face comparable.
 
 A face carries real detail only down to its own resolution: a scale is measured only
-when the photo has at least ``0.9 × scale`` px between the eyes (no upsampling), and
+when the photo has at least ``scale`` px between the eyes (never upsampled: that
+would read as lost texture), and
 a candidate is compared with the person's photos at the finest scale both have.
 """
 
@@ -22,16 +24,16 @@ import numpy as np
 from .view import CANON_IED, View
 
 #: Canonical scales (px between the eyes), finest first.
-SCALES = (64, 32)
+SCALES = (64, 48, 40, 32, 24)
 SIGMA = 1.0
 
 
 def energies(v: View) -> dict[int, float]:
     """High-frequency energy of the skin at each scale the face can show."""
-    skin = ((v.skin.cheeks + v.skin.forehead) > 0).astype(np.uint8)
+    skin = (v.skin.cheeks > 0).astype(np.uint8)
     out: dict[int, float] = {}
     for s in SCALES:
-        if v.native_ied < 0.9 * s:
+        if v.native_ied < s:
             continue
         f = s / CANON_IED
         rgb = v.rgb if f == 1 else cv2.resize(v.rgb, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)

@@ -19,7 +19,7 @@ import numpy as np
 from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFaceError, NotEnoughPhotosError, OptionError
 from ..imageio import is_image_path
 from ..looks import Look, load_look
-from ..types import Headshot, PhotoCheck, Sitting, StudioResult, Verdict, to_jsonable
+from ..types import Headshot, PhotoCheck, Sitting, StudioResult, to_jsonable
 from . import frame as framing
 from .pipeline import FORMATS, make_headshot
 
@@ -123,48 +123,13 @@ def expand_paths(paths: Sequence[str | os.PathLike] | str | os.PathLike) -> list
 
 
 def intake(files: list[Path], *, progress: Progress | None = None) -> Sitting:
+    """``likeness.intake.check`` (its module until the package exports it)."""
     import importlib
 
     check = getattr(importlib.import_module("likeness.intake"), "check", None)
-    if check is None:  # the package does not export it (yet): its module, if there
-        try:
-            check = importlib.import_module("likeness.intake.check")
-        except ImportError:
-            return _intake_fallback(files, progress=progress)
-    if not callable(check):
-        check = check.check
+    if check is None or not callable(check):
+        check = importlib.import_module("likeness.intake.check").check
     return check(files, progress=progress)
-
-
-def _intake_fallback(files: list[Path], *, progress: Progress | None) -> Sitting:
-    """Until likeness.intake lands: one face per photo, ranked by face size."""
-    from ..errors import LikenessError
-    from ..faces import analyze
-    from ..imageio import load_photo
-    from .pipeline import scale_face
-
-    checks = []
-    for i, f in enumerate(files):
-        try:
-            photo = load_photo(f, max_side=1024)
-            faces = analyze(photo.image, embed=True, subject_only=True)
-        except LikenessError as exc:
-            checks.append(PhotoCheck(source=str(f), size=(0, 0), faces=0, face=None, error=exc.message))
-            continue
-        big = [x for x in faces if x.width > 0.45 * faces[0].width] if faces else []
-        face = scale_face(faces[0], 1 / photo.scale) if faces and faces[0].mesh is not None else None
-        err = "" if face is not None else f"No face found in {f.name}: use a photo where your face is clearly visible."
-        checks.append(
-            PhotoCheck(
-                source=str(f), size=photo.original_size, faces=len(big), face=face, error=err,
-                usable=face is not None and len(big) == 1, rank=face.width / photo.original_size[0] if face else 0,
-            )
-        )
-        if progress:
-            progress(i + 1, len(files))
-    ranking = tuple(sorted((i for i, c in enumerate(checks) if c.usable), key=lambda i: -checks[i].rank))
-    verdict = Verdict.USABLE if ranking else Verdict.NOT_ENOUGH
-    return Sitting(photos=tuple(checks), verdict=verdict, summary="", ranking=ranking)
 
 
 def reason(p: PhotoCheck) -> str:

@@ -1,0 +1,13 @@
+"""Matting: person segmentation, edge refinement, alpha and foreground colours.
+
+Public API: :func:`matte` (the studio's cut-out) and :func:`segment` (raw person
+probability). Nothing heavy is imported here: the segmentation model loads on first
+use, once per thread.
+"""
+
+from __future__ import annotations
+
+from .pipeline import Matte, MatteSettings, matte
+from .segment import segment
+
+__all__ = ["Matte", "MatteSettings", "matte", "segment"]

@@ -1,0 +1,140 @@
+"""The matte stage: segmentation → edge refinement → alpha → foreground colours.
+
+``matte(image)`` is a pure function of the image and its settings. Steps:
+
+1. segment: mediapipe selfie segmentation on an area-downscaled 512 px copy, plus its
+   mirror image (test-time augmentation); a tight-crop pass when the person is small.
+2. refine: colour guided filter fitted at ``refine_size`` (long side) and applied to
+   the full-size image, so the edge follows the photo's colour edges.
+3. alpha: a steeper ramp about 0.5 (the filter's edge is as wide as its window).
+4. foreground: blur-fusion estimate of the subject's own colours where alpha mixes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from ..errors import InputError, OptionError
+from .foreground import blur_fusion
+from .refine import apply, as_float, fit, fit_size, resize, sharpen_coefficients
+from .segment import check_image, segment_small
+
+
+@dataclass(frozen=True)
+class MatteSettings:
+    """Options of the matte stage (saved with each output).
+
+    Radii are shares of the image's long side, so a setting means the same at any size.
+    Defaults were chosen on ../shared/eval (see ``likeness.eval.matting``).
+    """
+
+    #: mirror-image second view for the segmentation model.
+    flip: bool = True
+    #: add mediapipe's landscape model as further views (no gain measured on portraits).
+    landscape: bool = False
+    #: long side (px) at which the guided filter is fitted; its result is applied at full size.
+    refine_size: int = 800
+    #: guided-filter window half-size, share of the long side (0.02 → 16 px at 800).
+    radius: float = 0.02
+    #: guided-filter regularisation: larger follows colour edges less eagerly.
+    eps: float = 1e-2
+    #: steepness of alpha about 0.5 after refinement (1 = the filter's own ramp).
+    edge_gain: float = 2.5
+    #: estimate foreground colours (edge decontamination); off gives the image itself.
+    foreground: bool = True
+    #: blur-fusion large window half-size, share of the long side.
+    foreground_radius: float = 0.03
+
+    def __post_init__(self) -> None:
+        if self.refine_size < 64:
+            raise OptionError(f"refine_size must be at least 64 px, got {self.refine_size}.", hint="Use e.g. 800.")
+        for name in ("radius", "foreground_radius"):
+            v = getattr(self, name)
+            if not 0 < v <= 0.25:
+                raise OptionError(f"{name} must be in (0, 0.25] of the long side, got {v}.", hint="Use e.g. 0.02.")
+        if not self.eps > 0:
+            raise OptionError(f"eps must be positive, got {self.eps}.", hint="Use e.g. 1e-2.")
+        if not self.edge_gain >= 1:
+            raise OptionError(f"edge_gain must be at least 1, got {self.edge_gain}.", hint="Use e.g. 2.5.")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Matte:
+    """Result of :func:`matte`. All arrays are at the input image's size."""
+
+    alpha: np.ndarray  # float32 H×W in [0, 1]
+    foreground: np.ndarray  # float32 H×W×3 in [0, 1], subject colours without old background
+    raw: np.ndarray  # float32 H×W in [0, 1], the segmentation model's probability
+    settings: MatteSettings = field(default_factory=MatteSettings)
+    cropped: bool = False  # whether the tight-crop segmentation pass ran
+
+
+def matte(
+    image: np.ndarray,
+    *,
+    settings: MatteSettings = MatteSettings(),
+    face_box: tuple[float, float, float, float] | None = None,
+) -> Matte:
+    """Cut the person out of an RGB uint8 H×W×3 image.
+
+    ``face_box`` (x0, y0, x1, y1 in pixels), when the caller knows it, keeps the whole
+    head inside the tight-crop pass.
+    """
+    check_image(image)
+    face_box = _check_face_box(face_box, image.shape)
+    H, W = image.shape[:2]
+    long_side = max(H, W)
+
+    # 1. segment at the model's feed size
+    seg = segment_small(image, flip=settings.flip, landscape=settings.landscape, face_box=face_box)
+
+    # 2.-3. refine: fit the guided filter at refine_size, apply it at full size; the
+    # alpha ramp is steepened in the coefficients (cheaper than on the full image).
+    img = as_float(image)
+    fit_w, fit_h = fit_size(W, H, settings.refine_size)
+    img_small = resize(img, fit_w, fit_h)
+    fit_long = max(fit_w, fit_h)
+    radius = max(1, round(settings.radius * fit_long))
+    ab = fit(img_small, resize(seg.prob, fit_w, fit_h), radius=radius, eps=settings.eps)
+    alpha = apply(sharpen_coefficients(ab, gain=settings.edge_gain), img)
+    np.clip(alpha, 0.0, 1.0, out=alpha)
+
+    # 4. foreground colours (in place of the float image, which is not needed after)
+    if settings.foreground:
+        fg_r = max(2, round(settings.foreground_radius * fit_long))
+        fine_r = max(1, round(fg_r / 8))
+        fg = blur_fusion(img, alpha, img_small, resize(alpha, fit_w, fit_h), radius=fg_r, fine_radius=fine_r)
+    else:
+        fg = img
+
+    raw = _upsample(seg.prob, W, H)
+    return Matte(alpha=alpha, foreground=fg, raw=raw, settings=settings, cropped=seg.cropped)
+
+
+def _check_face_box(face_box, shape):
+    if face_box is None:
+        return None
+    try:
+        x0, y0, x1, y1 = (float(v) for v in face_box)
+    except (TypeError, ValueError):
+        raise InputError(f"face_box must be four numbers (x0, y0, x1, y1), got {face_box!r}.", hint="Pass a box in pixels.") from None
+    H, W = shape[:2]
+    if not (x1 > x0 and y1 > y0) or x1 <= 0 or y1 <= 0 or x0 >= W or y0 >= H:
+        raise InputError(
+            f"face_box {face_box!r} is empty or outside the {W}×{H} image.",
+            hint="Pass (x0, y0, x1, y1) in the image's pixels with x0 < x1 and y0 < y1.",
+        )
+    return (x0, y0, x1, y1)
+
+
+def _upsample(prob: np.ndarray, W: int, H: int) -> np.ndarray:
+    if prob.shape == (H, W):
+        return prob
+    import cv2
+
+    return cv2.resize(prob, (W, H), interpolation=cv2.INTER_LINEAR)
