@@ -211,3 +211,28 @@ def test_eval_intake_tiny_subset():
         assert {"flag_rate", "clean_flag_rate", "n", "measure", "params"} <= set(d)
         assert d["n"] == 2 and d["flag_rate"] == 1.0, (name, d)
     json.dumps(r)
+
+
+def test_subject_found_by_identity_among_several_faces(matt, tmp_path):
+    """A friend's bigger face beside yours: the set's identity says which face is you."""
+    from likeness.eval.intake import second_face
+    from likeness.faces import analyze
+    from likeness.imageio import load_photo
+
+    me = load_photo(matt[3]).image
+    me_face = analyze(me, embed=False, subject_only=True)[0]
+    friend = load_photo(IDS / "deepface__mark_zuckerberg" / "05.jpg").image
+    friend_face = analyze(friend, embed=False, subject_only=True)[0]
+    pair = second_face(me, me_face, np.random.default_rng(0), width_vs_subject=1.4, donor=(friend, friend_face))
+    path = _jpeg(pair, tmp_path / "with_friend.jpg")
+    s = check(matt[:3] + [path])
+    p = s.photos[3]
+    assert p.faces >= 2 and p.subject != 0  # not the largest face
+    assert not p.other_person and p.identity_distance < 0.5
+    assert not p.measures["single_face"].ok and s.people == 1
+
+
+def test_canonical_resolution_constants_agree():
+    from likeness.intake import view
+
+    assert check_mod.CANON_IED == view.CANON_IED

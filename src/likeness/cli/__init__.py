@@ -77,7 +77,8 @@ def exit_code(exc: BaseException) -> int:
 def main() -> None:
     os.environ.setdefault("GLOG_minloglevel", "2")
     try:
-        app(standalone_mode=False)
+        # Without standalone mode click hands back typer.Exit's code instead of exiting.
+        rc = app(standalone_mode=False)
     except LikenessError as exc:
         from rich.console import Console
 
@@ -96,3 +97,4 @@ def main() -> None:
             exc.show()
             sys.exit(EXIT_USAGE)
         raise
+    sys.exit(rc if isinstance(rc, int) else 0)

@@ -42,7 +42,9 @@ def register(app: typer.Typer) -> None:
         if not measured:
             raise _nothing_measured(sitting)
         if sitting.verdict == Verdict.NOT_ENOUGH:
-            raise typer.Exit(EXIT_NOT_USABLE)
+            # SystemExit, not typer.Exit: main() runs the app with standalone_mode=False,
+            # where click turns typer.Exit into a return value that main() drops.
+            raise SystemExit(EXIT_NOT_USABLE)
 
 
 def _expand(paths: list[Path]) -> list[Path]:

@@ -1,15 +1,20 @@
 """`likeness eval intake DIR`: do the quality measures catch known degradations?
 
 Real photos from ``DIR/identities`` (at least ``MIN_SIDE`` px on their short side) are
-degraded in ten known ways, each strong enough that a person would retake the photo
-(parameters in ``DEGRADATIONS`` and in the JSON). Every degraded photo is encoded as
-a JPEG (quality 95; the compression degradation uses its own quality) and goes
-through the same path as a user's photo (:func:`likeness.intake.check.inspect`).
+degraded in eleven known ways, each strong enough that a person would retake the
+photo (parameters in ``DEGRADATIONS`` and in the JSON; lengths in inter-eye
+distances, so the strength is the same on every photo size). Every degraded photo is
+encoded as a JPEG (quality 95; the compression degradation uses its own quality) and
+goes through the same path as a user's photo (:func:`likeness.intake.check.inspect`).
+
 Per degradation the JSON gives ``flag_rate`` (share of degraded photos that the
-matching measure fails) and ``clean_flag_rate`` (share of the untouched originals
-that the same measure fails), so a measure cannot pass by failing everything.
-A degraded photo in which no face is found counts as *not* flagged (and is counted
-in ``no_face``): losing the face is not the measure working.
+matching measure fails), ``clean_flag_rate`` (share of the untouched original files
+that the same measure fails: a measure cannot pass by failing everything) and the
+photos it ``missed``. A degraded photo in which no face is found counts as *not*
+flagged (``no_face``): losing the face is not the measure working. ``clean_flags``
+lists every measure's failures on the originals (press and red-carpet photos can
+have real problems), and ``portraits_clean`` the failure rates on ``DIR/portraits``,
+ordinary phone portraits that were not used to set the limits.
 """
 
 from __future__ import annotations
@@ -311,6 +316,7 @@ def run(
             if not m.ok:
                 clean_flags.setdefault(k2, []).append(_name(Path(c.source)))
     ok = all(r["flag_rate"] >= TARGET_FLAG and r["clean_flag_rate"] <= TARGET_CLEAN for r in result.values())
+    portraits = _portraits_clean(root, limit=limit)
     return {
         "photos": len(subjects),
         "min_side": MIN_SIDE,
@@ -320,8 +326,36 @@ def run(
         "pass": ok,
         "degradations": result,
         "clean_flags": clean_flags,
+        "portraits_clean": portraits,
         "seconds": round(time.perf_counter() - t0, 1),
     }
+
+
+def _portraits_clean(root: Path, *, limit: int | None) -> dict:
+    """Share of the held-out portraits (phone selfies, not used to set the limits)
+    that each measure fails: how often a real user's ordinary photo is coached."""
+    from ..intake.check import inspect_path
+
+    files = sorted((root / "portraits" / "images").glob("*.jpg"))[:limit]
+    checks = [inspect_path(p) for p in files]
+    measured = [c for c in checks if not c.error]
+    fails: dict[str, int] = {}
+    for c in measured:
+        for k, m in c.measures.items():
+            if not m.ok:
+                fails[k] = fails.get(k, 0) + 1
+    return {
+        "n": len(measured),
+        "no_face": len(checks) - len(measured),
+        "unusable_rate": round(sum(1 for c in measured if not _usable(c)) / max(len(measured), 1), 4),
+        "flag_rate": {k: round(v / max(len(measured), 1), 4) for k, v in sorted(fails.items(), key=lambda kv: -kv[1])},
+    }
+
+
+def _usable(c: PhotoCheck) -> bool:
+    from ..intake.select import MAJOR
+
+    return all(c.measures[k].ok for k in MAJOR if k in c.measures)
 
 
 TARGET_FLAG = 0.95

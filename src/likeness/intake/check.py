@@ -5,7 +5,9 @@
 2. find the faces; the subject is the largest, most central one;
 3. measure the subject's face (:mod:`.quality`), grade and coach (:mod:`.coaching`);
 4. embed the subject's identity; check the set's consistency (:mod:`.identity`);
-5. rank, choose references and give the verdict (:mod:`.select`).
+5. in a photo with several faces whose subject does not match the set, take the face
+   that does match (when one does) and measure it instead;
+6. rank, choose references and give the verdict (:mod:`.select`).
 
 A photo that cannot be read, or shows no face, becomes a :class:`PhotoCheck` with an
 ``error``; it never stops the run. Only an empty or oversized request raises.
@@ -32,8 +34,8 @@ if TYPE_CHECKING:
 #: (2016 px) in ~40 ms; faces keep ≥ CANON_IED px between the eyes in nearly every photo.
 ANALYSE_SIDE = 1600
 MAX_PHOTOS = 30
-#: Faces (and the subject's mesh) needed at least this many px between the eyes to be
-#: measured at the canonical resolution (quality.CANON_IED; kept here to stay import-light).
+#: A face with fewer px between the eyes at the first decode size is decoded again
+#: larger (= view.CANON_IED; repeated here so this module imports no OpenCV).
 CANON_IED = 64
 
 Progress = Callable[[int, int], None]
@@ -53,6 +55,7 @@ def check(
     request raises.
     """
     from . import select
+
     paths = [Path(p) for p in paths]
     if not paths:
         raise InputError("No photos given.", hint="Give 1 to 30 photos of yourself, e.g. `likeness check *.jpg`.")
@@ -67,14 +70,22 @@ def check(
         checks.append(inspect_path(p, limits=limits))
         if progress:
             progress(i + 1, len(paths))
-    return select.sitting(checks)
+    sitting = select.sitting(checks)
+    # In a photo with several faces the largest, most central one may be a friend: where
+    # that face does not match the set, look for the set's person among the others.
+    redo = [i for i, c in enumerate(sitting.photos) if c.faces > 1 and c.other_person]
+    if redo and sitting.identity is not None:
+        for i in redo:
+            checks[i] = inspect_path(paths[i], limits=limits, identity=sitting.identity)
+        sitting = select.sitting(checks)
+    return sitting
 
 
-def inspect_path(path: Path, *, limits: Limits | None = None) -> PhotoCheck:
+def inspect_path(path: Path, *, limits: Limits | None = None, identity: np.ndarray | None = None) -> PhotoCheck:
     """One photo file → PhotoCheck (errors become ``PhotoCheck.error``)."""
     try:
         photo = load_photo(path, max_side=ANALYSE_SIDE)
-        return inspect(photo, reload=lambda side: load_photo(path, max_side=side), limits=limits)
+        return inspect(photo, reload=lambda side: load_photo(path, max_side=side), limits=limits, identity=identity)
     except LikenessError as exc:
         return PhotoCheck(source=str(path), size=(0, 0), faces=0, face=None, error=_sentence(exc), error_code=exc.code)
 
@@ -85,12 +96,14 @@ def inspect(
     reload: Callable[[int], Photo] | None = None,
     limits: Limits | None = None,
     embed: bool = True,
+    identity: np.ndarray | None = None,
 ) -> PhotoCheck:
     """Faces, measures, coaching and identity embedding of one decoded photo.
 
     ``reload(max_side)`` decodes the same photo larger; it is called when the face is
     too small at the first decode size. ``embed=False`` skips the identity embedding
-    (for evaluations that only read the measures).
+    (for evaluations that only read the measures). With ``identity`` (the set's
+    enrolled embedding) the subject is the face that matches it, when one does.
     """
     from ..faces import embed_face, mesh_for, pose_from_mesh
     from . import coaching, quality
@@ -110,6 +123,8 @@ def inspect(
                 photo = bigger
                 faces = _find_faces(photo.image)
                 subject = _subject(faces, photo.size) if faces else None
+    if identity is not None and len(faces) > 1:
+        subject = _by_identity(photo.image, faces, identity) or subject
     size = photo.original_size
     if subject is None:
         return PhotoCheck(
@@ -198,6 +213,27 @@ def _subject(faces: list[Face], size: tuple[int, int]) -> Face:
         return f.width * f.height * (1.0 - 0.8 * d)
 
     return max(faces, key=weight)
+
+
+def _by_identity(image: np.ndarray, faces: list[Face], identity: np.ndarray) -> Face | None:
+    """The face (at least a third as wide as the largest) closest to ``identity``, when
+    it is close enough to be the same person; with its mesh."""
+    from ..faces import distance, embed_face, mesh_for, pose_from_mesh
+    from .identity import SAME_PERSON
+
+    widest = max(f.width for f in faces)
+    best, best_d = None, SAME_PERSON
+    for f in faces:
+        if f.width < widest / 3:
+            continue
+        mesh = f.mesh if f.mesh is not None else mesh_for(image, f.box)
+        if mesh is None:
+            continue
+        _, emb = embed_face(image, f.box, mesh=mesh)
+        d = distance(emb, identity)
+        if d <= best_d:
+            best, best_d = replace(f, mesh=mesh, pose=pose_from_mesh(mesh)), d
+    return best
 
 
 def _ied(image, face: Face, mesh_for) -> float | None:

@@ -1,36 +1,38 @@
 """Face image quality measures, modelled on OFIQ / ISO/IEC 29794-5.
 
 Every measure reads the *face*, not the whole photo: the 478-point mesh places the
-face, a similarity transform brings it to a canonical resolution (``CANON_IED``
-pixels between the eye centres, roll removed) and the measures read that view and
-masks built from the mesh. Each returns its raw value; :mod:`.coaching` turns raw
-values into 0–100 scores, pass/fail and advice.
+face and :mod:`.view` brings it to a canonical resolution (``CANON_IED`` px between
+the eye centres, roll removed) with masks built from the mesh. Each function returns
+a raw value; :mod:`.coaching` turns raw values into 0–100 scores, pass/fail and advice.
 
-Raw values (all dimensionless unless noted):
+Raw values (dimensionless unless noted):
 
 - ``sharpness``: RMS of the finest band (σ<1 px) over the next band (1–2.5 px) of the
   inner face at the canonical resolution (or the native one when the face is
   smaller). Focus and motion blur remove the finest band first; the ratio does not
   depend on contrast or skin tone.
-- ``brightness``: mean sRGB luma of the face skin (0–1).
+- ``brightness``: mean sRGB luma of the brightest tenth of the face (0–1): the lit
+  parts of the face, which are bright in a well-exposed photo whatever the skin tone.
 - ``underexposure`` / ``overexposure``: share of face pixels crushed (luma < 0.04) or
   clipped (any channel ≥ 0.98).
 - ``dynamic_range``: entropy (bits) of the face luma histogram.
-- ``illumination``: |log2| of the left/right cheek ratio in *linear* light (EV).
+- ``illumination``: |log2| of the ratio of the two face halves' skin in *linear*
+  light (EV), split along the face's own midline.
 - ``color_cast``: distance (Lab units) of the median skin chroma from a natural skin
-  locus; ``skin_chroma`` tells black-and-white photos apart.
-- ``compression``: JPEG blockiness: luma steps across the 8×8 block grid (as decoded,
-  4 px at a half-scale DCT decode) over steps elsewhere.
+  locus; the skin chroma itself tells black-and-white photos apart.
+- ``compression``: JPEG blockiness: in smooth parts of the face, the luma step across
+  the block grid (8 px, or 4 px at a half-scale DCT decode) over the steps beside it.
 - ``inter_eye``: px between the eye centres in the *original* photo.
-- ``head_margins``: the smallest margin, in face heights, between the estimated head
-  (crown, chin, sides) and the frame; negative when the head is cut off.
-- ``yaw``/``pitch``/``roll``: degrees from the mesh.
+- ``head_margins``: the smallest margin, in face heights, between the head (scalp,
+  chin, face outline) and the frame; negative when the head is cut off.
+- ``yaw``/``pitch``/``roll``: degrees from the mesh (faces.pose_from_mesh).
 - ``eyes_open``: eyelid gap / eye width of the less open eye.
 - ``eyes_visible``: luma spread inside the eyes over the skin luma: an open, visible
   eye shows sclera and iris; a bar, sunglasses or hair show a flat dark patch.
-- ``mouth_occlusion``: share of the mouth–chin region whose colour lies off the
-  subject's own skin colour (learned from the cheeks and forehead).
-- ``glasses``: vertical-gradient energy on the nose bridge over that of the forehead.
+- ``mouth_occlusion``: share of the face below the nose that is smooth and off the
+  subject's own skin colour (a mask, a phone, a scarf; a beard is rough and passes).
+- ``glasses``: strength of a straight frame line on the nose bridge or under the eyes.
+- ``single_face``: width of the largest other face over the subject's.
 """
 
 from __future__ import annotations
@@ -41,108 +43,10 @@ import cv2
 import numpy as np
 
 from ..types import Face
-
-#: Canonical distance between the eye centres: the ICAO minimum for a usable face.
-CANON_IED = 64
-
-FACE_OVAL = [176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109, 10, 338, 297,
-             332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377, 152, 148]
-EYE_R = [33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246]  # image-left eye
-EYE_L = [263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466]  # image-right eye
-LIPS = [61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185]
-BROW_R = [46, 53, 52, 65, 55, 70, 63, 105, 66, 107]
-BROW_L = [276, 283, 282, 295, 285, 300, 293, 334, 296, 336]
-CHEEK_R = [50, 101, 205, 36, 118, 117, 123, 187]  # image-left cheek
-CHEEK_L = [280, 330, 425, 266, 347, 346, 352, 411]  # image-right cheek
-FOREHEAD = [151, 108, 337, 9, 107, 336, 69, 299]
-#: Eyelid pairs (upper, lower) and the corners that give the eye width.
-LIDS_R, CORNERS_R = [(160, 144), (159, 145), (158, 153)], (33, 133)
-LIDS_L, CORNERS_L = [(385, 380), (386, 374), (387, 373)], (362, 263)
-
-
-@dataclass(frozen=True)
-class FaceView:
-    """The face at the canonical resolution with masks from the mesh."""
-
-    rgb: np.ndarray  # float32 H×W×3 sRGB [0, 1]
-    luma: np.ndarray  # float32 H×W sRGB luma
-    lin: np.ndarray  # float32 H×W linear-light luminance
-    pts: np.ndarray  # 478×2 mesh in view pixels
-    face: np.ndarray  # bool: inside the face oval
-    skin: np.ndarray  # bool: face oval less eyes, brows, lips
-    ied: float  # eye distance in view pixels
-
-
-def face_view(image: np.ndarray, face: Face) -> FaceView:
-    """Warp the face to the canonical view (eyes level, ``CANON_IED`` apart or native)."""
-    if face.mesh is None:
-        raise ValueError("face has no mesh")
-    a, b = face.eye_centers()
-    ied_img = float(np.hypot(*(b - a)))
-    # Never upsample: a small face is judged at its own resolution (inter_eye says it
-    # is small; sharpness should say whether it is *focused*).
-    ied = float(min(CANON_IED, max(ied_img, 8.0)))
-    k = ied / ied_img
-    ang = np.arctan2(b[1] - a[1], b[0] - a[0])
-    c, s = np.cos(-ang) * k, np.sin(-ang) * k
-    W, H = int(round(3.0 * ied)), int(round(3.7 * ied))
-    mid = (a + b) / 2
-    # x' = R·(x − mid) + (W/2, 1.5·ied)
-    M = np.array([[c, -s, 0.0], [s, c, 0.0]], np.float64)
-    M[:, 2] = np.array([W / 2, 1.5 * ied]) - M[:, :2] @ mid
-    pts = face.mesh[:, :2] @ M[:, :2].T + M[:, 2]
-    src, Mw = image, M
-    if k < 0.95:
-        src, Mw = _preshrink(image, M, (W, H), k)
-    crop = cv2.warpAffine(src, Mw, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
-    rgb = crop.astype(np.float32) / 255.0
-    luma = rgb @ np.array([0.299, 0.587, 0.114], np.float32)
-    lin = _linear(rgb) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
-    face_m = _poly(H, W, pts[FACE_OVAL])
-    holes = np.zeros((H, W), np.uint8)
-    for idx in (EYE_R, EYE_L, LIPS):
-        cv2.fillPoly(holes, [np.round(pts[idx] * 4).astype(np.int32)], 1, shift=2)
-    for idx in (BROW_R, BROW_L):
-        cv2.fillConvexPoly(holes, np.round(cv2.convexHull(pts[idx].astype(np.float32)) * 4).astype(np.int32), 1, shift=2)
-    holes = cv2.dilate(holes, np.ones((5, 5), np.uint8))
-    skin = face_m & (holes == 0)
-    return FaceView(rgb, luma, lin, pts.astype(np.float32), face_m, skin, ied)
-
-
-def _preshrink(image: np.ndarray, M: np.ndarray, size: tuple[int, int], k: float) -> tuple[np.ndarray, np.ndarray]:
-    """Crop what the view needs and shrink it by ``k`` with area averaging, so the
-    warp that follows only rotates. warpAffine interpolates bilinearly, which aliases
-    when it shrinks, and aliasing adds false fine detail (it would read as sharpness)."""
-    W, H = size
-    inv = cv2.invertAffineTransform(M)
-    corners = np.array([[0, 0], [W, 0], [0, H], [W, H]], np.float64) @ inv[:, :2].T + inv[:, 2]
-    h, w = image.shape[:2]
-    x0, y0 = (int(max(0, np.floor(v) - 4)) for v in corners.min(0))
-    x1, y1 = (int(min(lim, np.ceil(v) + 4)) for v, lim in zip(corners.max(0), (w, h)))
-    crop = image[y0:y1, x0:x1]
-    sw, sh = max(1, round(crop.shape[1] * k)), max(1, round(crop.shape[0] * k))
-    small = cv2.resize(crop, (sw, sh), interpolation=cv2.INTER_AREA)
-    fx, fy = sw / crop.shape[1], sh / crop.shape[0]
-    # small-image point = (p − (x0, y0)) · (fx, fy)  →  M' = M · S with S its inverse
-    S = np.array([[1 / fx, 0, x0], [0, 1 / fy, y0], [0, 0, 1]], np.float64)
-    return small, M @ S
-
-
-def _poly(h: int, w: int, p: np.ndarray) -> np.ndarray:
-    m = np.zeros((h, w), np.uint8)
-    cv2.fillPoly(m, [np.round(p * 4).astype(np.int32)], 1, shift=2)
-    return m.astype(bool)
-
-
-def _linear(rgb: np.ndarray) -> np.ndarray:
-    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4).astype(np.float32)
-
-
-def _disc_mask(v: FaceView, idx: list[int], radius: float) -> np.ndarray:
-    m = np.zeros(v.luma.shape, np.uint8)
-    c = v.pts[idx].mean(0)
-    cv2.circle(m, (int(round(c[0])), int(round(c[1]))), max(2, int(round(radius))), 1, -1)
-    return m.astype(bool) & v.skin
+from .view import (  # noqa: F401 - FaceView, face_view and the mesh indices are part of this module's API
+    BROW_L, BROW_R, CANON_IED, CHEEK_L, CHEEK_R, CORNERS_L, CORNERS_R, EYE_L, EYE_R, FACE_OVAL, FOREHEAD,
+    LIDS_L, LIDS_R, LIPS, FaceView, disc_mask, face_view, poly,
+)
 
 
 # --- measures on the view --------------------------------------------------------------
@@ -234,7 +138,7 @@ def illumination(v: FaceView, *, yaw: float = 0.0) -> tuple[float, int]:
 
 def skin_lab(v: FaceView) -> tuple[float, float, float]:
     """Median L*, a*, b* of the cheeks and forehead skin."""
-    m = _disc_mask(v, CHEEK_R, 0.3 * v.ied) | _disc_mask(v, CHEEK_L, 0.3 * v.ied) | _disc_mask(v, FOREHEAD, 0.35 * v.ied)
+    m = disc_mask(v, CHEEK_R, 0.3 * v.ied) | disc_mask(v, CHEEK_L, 0.3 * v.ied) | disc_mask(v, FOREHEAD, 0.35 * v.ied)
     if m.sum() < 10:
         m = v.skin
     lab = cv2.cvtColor(v.rgb, cv2.COLOR_RGB2Lab)[m]
@@ -314,17 +218,21 @@ def eyes_open(face: Face) -> float:
 
 
 def eyes_visible(v: FaceView) -> float:
-    """Luma spread (p95−p5) inside the less visible eye over the skin luma."""
+    """Luma spread (p95−p5) inside the less visible eye over the skin luma (0 when
+    more than a third of the eye is blown out: glare on glasses)."""
     skin = float(np.median(v.luma[v.skin])) if v.skin.any() else float(v.luma.mean())
     vals = []
     for idx in (EYE_R, EYE_L):
         p = v.pts[idx]
         c = p.mean(0)
-        m = _poly(*v.luma.shape, c + (p - c) * 1.15)
+        m = poly(*v.luma.shape, c + (p - c) * 1.15)
         if m.sum() < 6:
             vals.append(1.0)
             continue
         lv = v.luma[m]
+        if (lv >= 0.97).mean() > 0.35:  # glare on glasses hides the eye behind white
+            vals.append(0.0)
+            continue
         lo, hi = np.percentile(lv, [5, 95])
         vals.append(float((hi - lo) / max(skin, 0.05)))
     return float(min(vals))

@@ -78,7 +78,8 @@ def enroll_stats(stats: Sequence[PhotoStats], *, skipped: tuple[int, ...] = ()) 
     states = [glasses_state(p.glasses, ReviewSettings()) for p in stats]
     decided = [x for x in states if x is not None]
     share = float(np.mean(decided)) if decided else 0.0
-    glasses = None if not decided else (True if share >= 0.8 else False if share <= 0.2 else None)
+    # Photos both with and without glasses: either is the person (None: not locked).
+    glasses = None if not decided or 0.0 < share < 1.0 else bool(share == 1.0)
     scales = sorted({k for p in stats for k in p.texture}, reverse=True)
     return Reference(
         identity=enrolled_identity([p.embedding for p in stats]),

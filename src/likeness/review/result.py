@@ -24,7 +24,7 @@ class ReviewSettings:
     skin: float = 12.0  # ΔE2000 (kL=2) to the nearest of the person's skins: floor of the limit
     skin_spread_k: float = 3.0  # ... or this many times the person's own spread
     skin_cap: float = 16.0
-    skin_source: float = 3.0  # ΔE2000 to the source photo's skin under the same light
+    skin_source: float = 3.5  # ΔE2000 to the source photo's skin under the same light
     hair: float = 18.0  # ΔE2000 (kL=2) to the nearest of the person's hair colours
     hair_spread_k: float = 3.0
     hair_cap: float = 26.0
@@ -38,7 +38,7 @@ class ReviewSettings:
     texture: float = 0.42  # cheek HF energy / the person's median
     texture_source: float = 0.70  # ... / the source photo's
     light_ev: float = 3.0  # face darker than the backdrop near the head by more (EV)
-    light_cast: float = 22.0  # face cast vs a neutral backdrop's cast beyond (b*)
+    light_cast: float = 28.0  # face cast vs a neutral backdrop's cast beyond (b*)
     eye_line: float = 0.05  # framing: eye line off the Look's by more (share of height)
     head_size: float = 0.2  # framing: head size off by more (relative)
     skip: tuple[str, ...] = ()  # checks not to run (names as in Review.checks)
