@@ -9,8 +9,7 @@ from the edge), then a small one (local detail).
 
 Speed: the local means are smooth, so both blur passes run at a reduced size
 (``size``, long side); only the last step, which reads the full-size pixel and alpha,
-runs at full size, and its answer is kept only where alpha mixes. Everywhere else the
-image itself is the foreground (alpha 1) or does not show (alpha 0).
+runs at full size. Where alpha is 1 it returns the pixel itself.
 """
 
 from __future__ import annotations
@@ -19,7 +18,6 @@ import cv2
 import numpy as np
 
 from .refine import as_float, fit_size, resize
-from .trimap import edge_band
 
 _EPS = 1e-4
 
@@ -36,8 +34,6 @@ def estimate_foreground(
     [0, 1]) and its alpha (float32 H×W). ``radius`` and ``fine_radius`` are the blur
     windows' half-sizes in pixels at ``size`` (long side; None: full size)."""
     img = as_float(image)
-    if img is image:
-        img = img.copy()  # the answer is written into it
     H, W = alpha.shape
     w, h = fit_size(W, H, size)
     return blur_fusion(img, alpha, resize(img, w, h), resize(alpha, w, h), radius=radius, fine_radius=fine_radius)
@@ -47,22 +43,19 @@ def blur_fusion(
     img: np.ndarray, alpha: np.ndarray, img_small: np.ndarray, alpha_small: np.ndarray, *, radius: int, fine_radius: int
 ) -> np.ndarray:
     """The work of :func:`estimate_foreground` on float32 arrays the caller already has
-    (full size and reduced size). Writes the answer into ``img`` and returns it."""
-    band = edge_band(alpha, grow=1)
-    if not band.any():
-        return img
+    (full size and reduced size)."""
     # Pass 1 (large window) gives a foreground estimate; pass 2 (small window) takes
     # its local means. Both at the reduced size.
     f1 = _fuse(img_small, alpha_small, *_means(img_small, img_small, alpha_small, radius))
     f_hat, b_hat = _means(img_small, f1, alpha_small, fine_radius)
     H, W = alpha.shape
-    # Dense upsampling and arithmetic: on 2 cores this beats gathering the band's
-    # scattered pixels. One 6-channel resize instead of two.
-    fb = resize(np.dstack([f_hat, b_hat]), W, H)
-    fg = _fuse(img, alpha, fb[..., :3], fb[..., 3:])
+    # Dense upsampling and arithmetic: on 2 cores this beats gathering the edge's
+    # scattered pixels. No mask is needed: where alpha is 1 the solve gives the pixel
+    # itself; where it is 0 it gives the nearby subject colour (what a later feathering
+    # of the alpha should blend in), fading to black far from the subject.
+    fg = _fuse(img, alpha, resize(f_hat, W, H), resize(b_hat, W, H))
     np.clip(fg, 0.0, 1.0, out=fg)
-    np.copyto(img, fg, where=band[..., None])
-    return img
+    return fg
 
 
 def _means(img: np.ndarray, fg: np.ndarray, alpha: np.ndarray, r: int):

@@ -8,6 +8,13 @@
    the full-size image, so the edge follows the photo's colour edges.
 3. alpha: a steeper ramp about 0.5 (the filter's edge is as wide as its window).
 4. foreground: blur-fusion estimate of the subject's own colours where alpha mixes.
+
+On ../shared/eval (``likeness eval matting``): portraits mean IoU 0.9726 / p10 0.9478 /
+boundary F 0.686 against 0.9687 / 0.9426 / 0.631 for the raw model; hair recall 0.966
+against 0.966. About 0.22 s for a 1600×2000 photo on 2 cores. The hair labels lie a
+pixel or two outside the visible hair edge while the portrait labels follow it, so
+growing the mask buys hair recall only by losing portrait IoU (+1 px: hair 0.970,
+IoU 0.969); we keep the edge where the photo puts it.
 """
 
 from __future__ import annotations
@@ -34,9 +41,10 @@ class MatteSettings:
     flip: bool = True
     #: add mediapipe's landscape model as further views (no gain measured on portraits).
     landscape: bool = False
-    #: long side (px) at which the guided filter is fitted; its result is applied at full size.
-    refine_size: int = 800
-    #: guided-filter window half-size, share of the long side (0.02 → 16 px at 800).
+    #: long side (px) at which the guided filter is fitted; its result is applied at full
+    #: size. 640 and 800 score the same on the eval set; 640 is faster.
+    refine_size: int = 640
+    #: guided-filter window half-size, share of the long side (0.02 → 13 px at 640).
     radius: float = 0.02
     #: guided-filter regularisation: larger follows colour edges less eagerly.
     eps: float = 1e-2
@@ -88,7 +96,6 @@ def matte(
     check_image(image)
     face_box = _check_face_box(face_box, image.shape)
     H, W = image.shape[:2]
-    long_side = max(H, W)
 
     # 1. segment at the model's feed size
     seg = segment_small(image, flip=settings.flip, landscape=settings.landscape, face_box=face_box)
@@ -104,7 +111,7 @@ def matte(
     alpha = apply(sharpen_coefficients(ab, gain=settings.edge_gain), img)
     np.clip(alpha, 0.0, 1.0, out=alpha)
 
-    # 4. foreground colours (in place of the float image, which is not needed after)
+    # 4. foreground colours
     if settings.foreground:
         fg_r = max(2, round(settings.foreground_radius * fit_long))
         fine_r = max(1, round(fg_r / 8))

@@ -1,10 +1,11 @@
 """Raw person probability: mediapipe selfie segmentation with test-time augmentation.
 
-Measured on ../shared/eval (60 portraits, 25 hair photos; see ``likeness.eval.matting``):
-the mirrored second view adds about +0.0015 mean IoU over one view, and an
-area-filtered 512 px copy as input beats feeding mediapipe the photo itself (its own
-resize aliases). The landscape model and extra crops/shifts did not help on
-head-and-shoulders photos, so they are off by default (``landscape`` turns the first on).
+Measured on ../shared/eval (60 portraits; see ``likeness.eval.matting``), mean IoU of
+the raw probability at 0.5: one view 0.9687, with its mirror image 0.9702 (from an
+area-filtered 512 px copy; 256 px 0.9690, 800 px 0.9699). The landscape model
+(0.9626 alone, 0.9677 mixed in), the pose model's mask, zoomed-in crops, shifted
+grids, gamma variants and padding did not help on head-and-shoulders photos, so only
+the mirror view is on by default (``landscape`` adds the landscape model).
 
 When the person fills only a small part of the frame (a full-length or group-ish
 photo) a second pass runs on a tight crop around them, so the model's 256 px see the

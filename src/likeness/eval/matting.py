@@ -1,0 +1,159 @@
+"""`likeness eval matting DIR`: person and hair masks against hand labels.
+
+- ``portraits``: ``DIR/portraits/images/*.jpg`` with ``DIR/portraits/masks/*.png``
+  (255 = person). ``mean_iou`` and ``p10_iou`` (10th percentile over photos) of
+  ``alpha >= 0.5``; ``boundary_f``: F-measure of the mask's boundary pixels matched
+  within 3 px (mean over photos).
+- ``hair``: ``DIR/hair/images/*.jpg`` with hair-only masks ``DIR/hair/masks/*.png``
+  (512 px, upscaled to the photo by nearest neighbour). ``hair_recall``: share of
+  hair pixels that ``alpha >= 0.5`` covers (pooled over photos: mean of per-photo
+  shares).
+- ``baseline``: the same measures for the raw mediapipe selfie segmentation (general
+  model, one view of the photo as it is) thresholded at 0.5.
+- ``seconds_per_image``: wall time of :func:`likeness.matting.matte` per photo, at the
+  photos' own sizes (600×800 and 1024×1024).
+
+Measured on ../shared/eval: see the matting stage's notes (``likeness.matting``).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from ..errors import InputError
+
+TARGETS = {
+    "portraits.mean_iou": (">=", 0.975),
+    "portraits.p10_iou": (">=", 0.95),
+    "hair.hair_recall": (">=", 0.97),
+}
+BOUNDARY_TOLERANCE = 3  # px
+
+
+def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit: int | None = None) -> dict:
+    """Evaluate the matte stage on ``root`` (layout of ../shared/eval). ``limit`` takes
+    the first N photos of each set (for quick checks)."""
+    from ..matting import matte
+    from ..matting.mediapipe_selfie import predict
+
+    root = Path(root)
+    portraits = _pairs(root / "portraits", limit)
+    hair = _pairs(root / "hair", limit)
+    total = len(portraits) + len(hair)
+    done = 0
+    seconds = []
+
+    def step():
+        nonlocal done
+        done += 1
+        if progress is not None:
+            progress(done, total)
+
+    ious, bfs, base_ious, base_bfs = [], [], [], []
+    for img_path, mask_path in portraits:
+        image = _read_rgb(img_path)
+        truth = _read_mask(mask_path, image.shape) > 127
+        t = time.perf_counter()
+        alpha = matte(image).alpha
+        seconds.append(time.perf_counter() - t)
+        pred = alpha >= 0.5
+        base = predict(image) >= 0.5
+        ious.append(iou(pred, truth))
+        bfs.append(boundary_f(pred, truth))
+        base_ious.append(iou(base, truth))
+        base_bfs.append(boundary_f(base, truth))
+        step()
+
+    recalls, base_recalls = [], []
+    for img_path, mask_path in hair:
+        image = _read_rgb(img_path)
+        truth = _read_mask(mask_path, image.shape) > 127
+        t = time.perf_counter()
+        alpha = matte(image).alpha
+        seconds.append(time.perf_counter() - t)
+        if truth.any():
+            recalls.append(float((alpha >= 0.5)[truth].mean()))
+            base_recalls.append(float((predict(image) >= 0.5)[truth].mean()))
+        step()
+
+    return {
+        "portraits": {
+            **_iou_summary(ious, bfs),
+            "n": len(portraits),
+            "baseline": _iou_summary(base_ious, base_bfs),
+        },
+        "hair": {
+            "hair_recall": _mean(recalls),
+            "n": len(hair),
+            "baseline": {"hair_recall": _mean(base_recalls)},
+        },
+        "seconds_per_image": _mean(seconds),
+        "targets": {k: f"{op} {v}" for k, (op, v) in TARGETS.items()},
+    }
+
+
+def iou(pred: np.ndarray, truth: np.ndarray) -> float:
+    union = np.count_nonzero(pred | truth)
+    return float(np.count_nonzero(pred & truth) / union) if union else 1.0
+
+
+def boundary_f(pred: np.ndarray, truth: np.ndarray, *, tolerance: int = BOUNDARY_TOLERANCE) -> float:
+    """F-measure of boundary pixels: a predicted boundary pixel counts as right when a
+    true one lies within ``tolerance`` px, and the other way round for recall."""
+    bp, bt = _boundary(pred), _boundary(truth)
+    if not bp.any() and not bt.any():
+        return 1.0
+    k = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * tolerance + 1, 2 * tolerance + 1))
+    near_t = cv2.dilate(bt.astype(np.uint8), k) > 0
+    near_p = cv2.dilate(bp.astype(np.uint8), k) > 0
+    precision = np.count_nonzero(bp & near_t) / max(np.count_nonzero(bp), 1)
+    recall = np.count_nonzero(bt & near_p) / max(np.count_nonzero(bt), 1)
+    return float(2 * precision * recall / (precision + recall)) if precision + recall > 0 else 0.0
+
+
+def _boundary(mask: np.ndarray) -> np.ndarray:
+    m = mask.astype(np.uint8)
+    return (m - cv2.erode(m, np.ones((3, 3), np.uint8))) > 0
+
+
+def _iou_summary(ious: list[float], bfs: list[float]) -> dict:
+    return {
+        "mean_iou": _mean(ious),
+        "p10_iou": round(float(np.percentile(ious, 10)), 4) if ious else None,
+        "boundary_f": _mean(bfs),
+    }
+
+
+def _mean(xs: list[float]) -> float | None:
+    return round(float(np.mean(xs)), 4) if xs else None
+
+
+def _pairs(folder: Path, limit: int | None) -> list[tuple[Path, Path]]:
+    images = sorted((folder / "images").glob("*.jpg"))
+    if not images:
+        raise InputError(f"No photos in {folder / 'images'}.", hint="Give a folder with the layout of ../shared/eval.")
+    pairs = [(p, folder / "masks" / (p.stem + ".png")) for p in images]
+    pairs = [(i, m) for i, m in pairs if m.exists()]
+    return pairs[:limit] if limit else pairs
+
+
+def _read_rgb(path: Path) -> np.ndarray:
+    bgr = cv2.imread(str(path), cv2.IMREAD_COLOR)
+    if bgr is None:
+        raise InputError(f"Cannot read {path}.", hint="Check the file is a JPEG photo.")
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _read_mask(path: Path, shape: tuple[int, ...]) -> np.ndarray:
+    m = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE)
+    if m is None:
+        raise InputError(f"Cannot read mask {path}.", hint="Masks are 8-bit PNGs, 255 = labelled.")
+    h, w = shape[:2]
+    if m.shape != (h, w):
+        m = cv2.resize(m, (w, h), interpolation=cv2.INTER_NEAREST)
+    return m

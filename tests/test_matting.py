@@ -1,0 +1,196 @@
+"""Matting stage: real mediapipe model on real photos (astronaut, ../shared/eval)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from skimage import data
+
+from likeness.errors import InputError, OptionError
+from likeness.matting import Matte, MatteSettings, matte, segment
+from likeness.matting.refine import guided_filter
+from likeness.matting.trimap import trimap
+
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+
+
+@pytest.fixture(scope="module")
+def astronaut() -> np.ndarray:
+    return np.ascontiguousarray(data.astronaut())
+
+
+@pytest.fixture(scope="module")
+def astro_matte(astronaut) -> Matte:
+    return matte(astronaut)
+
+
+def _needs_eval():
+    if not (EVAL / "portraits" / "images").is_dir():
+        pytest.skip("../shared/eval is not here")
+
+
+def _read(path: Path) -> np.ndarray:
+    return cv2.cvtColor(cv2.imread(str(path)), cv2.COLOR_BGR2RGB)
+
+
+# --- contract -------------------------------------------------------------------------
+
+
+def test_matte_contract(astronaut, astro_matte):
+    m = astro_matte
+    h, w = astronaut.shape[:2]
+    assert m.alpha.shape == (h, w) and m.alpha.dtype == np.float32
+    assert m.raw.shape == (h, w) and m.raw.dtype == np.float32
+    assert m.foreground.shape == (h, w, 3) and m.foreground.dtype == np.float32
+    for a in (m.alpha, m.raw, m.foreground):
+        assert np.isfinite(a).all() and a.min() >= 0.0 and a.max() <= 1.0
+    # The astronaut covers a good part of the photo, and the top corners are background.
+    share = float((m.alpha >= 0.5).mean())
+    assert 0.3 < share < 0.8
+    assert m.alpha[:40, :40].max() < 0.5 and m.alpha[:40, -40:].max() < 0.5
+    # Her face (about x 190–260, y 70–140 in the 512 px photo) and suit are person.
+    assert m.alpha[70:140, 190:260].min() > 0.9
+    assert m.alpha[300:450, 60:250].min() > 0.9
+    # Soft edge, but not a blur: few pixels are neither 0 nor 1.
+    assert float(((m.alpha > 0) & (m.alpha < 1)).mean()) < 0.1
+
+
+def test_segment_is_probability(astronaut, astro_matte):
+    p = segment(astronaut)
+    assert p.shape == astronaut.shape[:2] and p.dtype == np.float32
+    assert 0.0 <= p.min() and p.max() <= 1.0
+    np.testing.assert_allclose(p, astro_matte.raw, atol=1e-5)
+
+
+def test_deterministic(astronaut, astro_matte):
+    again = matte(astronaut)
+    np.testing.assert_array_equal(again.alpha, astro_matte.alpha)
+    np.testing.assert_array_equal(again.foreground, astro_matte.foreground)
+
+
+def test_bad_inputs_fail_loudly(astronaut):
+    with pytest.raises(InputError):
+        matte(astronaut.astype(np.float32))
+    with pytest.raises(InputError):
+        matte(astronaut[..., 0])
+    with pytest.raises(InputError):
+        matte(astronaut, face_box=(300, 10, 200, 100))  # x1 < x0
+    with pytest.raises(InputError):
+        segment(np.zeros((8, 8, 3), np.uint8))
+    for bad in (dict(refine_size=10), dict(radius=0.0), dict(eps=0.0), dict(edge_gain=0.5)):
+        with pytest.raises(OptionError):
+            MatteSettings(**bad)
+    with pytest.raises(OptionError):
+        trimap(np.zeros((4, 4), np.float32), band=-1)
+
+
+def test_import_loads_no_model():
+    code = "import sys, likeness.matting; print('mediapipe' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+# --- pieces ---------------------------------------------------------------------------
+
+
+def test_fast_guided_filter_is_he_guided_filter(astronaut):
+    """At the fit size our colour guided filter equals OpenCV's reference filter."""
+    p = segment(astronaut)
+    ours = guided_filter(astronaut, p, radius=8, eps=1e-2)
+    ref = cv2.ximgproc.guidedFilter(astronaut.astype(np.float32) / 255, p, 8, 1e-2)
+    assert np.abs(ours - ref).max() < 1e-4
+
+
+def test_trimap_bands(astro_matte):
+    t = trimap(astro_matte.alpha, band=6)
+    assert set(np.unique(t)) <= {0.0, 0.5, 1.0}
+    unknown = t == 0.5
+    assert 0.005 < unknown.mean() < 0.2
+    # The 0.5 contour lies inside the unknown band.
+    a = astro_matte.alpha >= 0.5
+    edge = a & ~(cv2.erode(a.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+    assert unknown[edge].all()
+
+
+def test_foreground_has_no_green_fringe(astronaut, astro_matte):
+    """The astronaut composited on green: the estimated foreground in the mixing band
+    must not keep the green (the raw pixels there do)."""
+    a = astro_matte.alpha[..., None]
+    green = np.array([0.0, 0.8, 0.1], np.float32)
+    comp = (astronaut.astype(np.float32) / 255 * a + green * (1 - a)) * 255
+    comp = np.round(comp).astype(np.uint8)
+    m = matte(comp)
+    band = (m.alpha > 0.1) & (m.alpha < 0.9)
+    assert band.sum() > 500
+
+    def green_excess(x):
+        return float((x[..., 1] - (x[..., 0] + x[..., 2]) / 2)[band].mean())
+
+    raw = green_excess(comp.astype(np.float32) / 255)
+    est = green_excess(m.foreground)
+    assert raw > 0.15  # the fringe is really there in the pixels
+    assert est < 0.35 * raw and est < 0.08
+    # And foreground=False gives the pixels back unchanged (the fringe stays).
+    plain = matte(comp, settings=MatteSettings(foreground=False))
+    assert green_excess(plain.foreground) > 0.9 * raw
+
+
+def test_tight_crop_when_person_is_small(astronaut, astro_matte):
+    """A small person on a big grey canvas: the tight-crop pass runs and the matte
+    matches the one of the close-up."""
+    canvas = np.full((1200, 1500, 3), 128, np.uint8)
+    y, x = 500, 600
+    canvas[y : y + 512, x : x + 512] = astronaut
+    m = matte(canvas)
+    assert m.cropped
+    got = m.alpha[y : y + 512, x : x + 512] >= 0.5
+    ref = astro_matte.alpha >= 0.5
+    assert (got & ref).sum() / (got | ref).sum() > 0.9
+    outside = np.ones(canvas.shape[:2], bool)
+    outside[y - 20 : y + 532, x - 20 : x + 532] = False
+    assert (m.alpha[outside] >= 0.5).mean() < 0.001
+
+
+# --- quality on real labelled photos --------------------------------------------------
+
+
+def test_portrait_iou_beats_raw_model():
+    _needs_eval()
+    from likeness.eval.matting import iou
+    from likeness.matting.mediapipe_selfie import predict
+
+    images = sorted((EVAL / "portraits" / "images").glob("*.jpg"))[:10]
+    ours, raw = [], []
+    for p in images:
+        image = _read(p)
+        truth = cv2.imread(str(EVAL / "portraits" / "masks" / (p.stem + ".png")), cv2.IMREAD_GRAYSCALE) > 127
+        ours.append(iou(matte(image).alpha >= 0.5, truth))
+        raw.append(iou(predict(image) >= 0.5, truth))
+    assert np.mean(ours) >= 0.965
+    assert min(ours) >= 0.9
+    assert np.mean(ours) > np.mean(raw)
+
+
+def test_eval_json_on_a_subset():
+    _needs_eval()
+    import json
+
+    from likeness.eval.matting import run
+
+    calls = []
+    r = run(EVAL, progress=lambda d, t: calls.append((d, t)), limit=5)
+    json.dumps(r)  # JSON-able
+    assert calls[-1] == (10, 10)
+    p, h = r["portraits"], r["hair"]
+    assert p["n"] == 5 and h["n"] == 5
+    for k in ("mean_iou", "p10_iou", "boundary_f"):
+        assert 0 <= p[k] <= 1 and 0 <= p["baseline"][k] <= 1
+    assert p["mean_iou"] >= 0.96 and p["p10_iou"] >= 0.93
+    assert p["boundary_f"] > p["baseline"]["boundary_f"]
+    assert h["hair_recall"] >= 0.94 and "hair_recall" in h["baseline"]
+    assert r["seconds_per_image"] > 0
