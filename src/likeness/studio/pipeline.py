@@ -76,6 +76,7 @@ def render(
     # 1. frame: level the eyes, crop to the preset at output size.
     plan = plan or framing.plan(face, (image.shape[1], image.shape[0]), preset=preset)
     fr = framing.frame(image, face, framing=plan)
+    fr, face = _settle(fr, image, face)
     lap("frame")
     # 2. matte at working size (re-framed once when the hair top is far from the estimate).
     small, valid_s, face_s, ws, cut = _matte_framed(fr)
@@ -135,10 +136,47 @@ def _matte_framed(fr: framing.Framed):
     return small, valid, face_s, ww / out_w, cut_out(small, face_box=face_s.box, valid=valid)
 
 
+def _settle(fr: framing.Framed, image: np.ndarray, face: Face) -> tuple[framing.Framed, Face]:
+    """Re-frame once from the face as it is found in the framed crop itself.
+
+    The mesh found in the whole (or a smaller) photo and the one found again in the
+    levelled crop at output size differ by 1–3 % in head height and up to ~1° in roll
+    (a different crop for the mesh model, a different scale). The finished headshot is
+    judged, in team mode too, by analysing it again, so the plan is made from the
+    crop's own mesh, mapped back into photo pixels. Returns (framed, face in photo px).
+    """
+    from ..faces import analyze
+
+    fp = fr.plan
+    found = analyze(fr.image, embed=False, subject_only=True)
+    if not found or found[0].mesh is None or face.mesh is None:
+        return fr, face
+    seen = framing.head_geometry(found[0])
+    out_h = fp.preset.size[1]
+    want = fp.head.height / fp.height * out_h  # planned head height in output px
+    if abs(seen.height - want) < 0.002 * out_h and abs(seen.roll) < 0.1:
+        return fr, face
+    m = fp.matrix()
+    k = fp.height / out_h  # photo px per output px
+
+    def back(pts: np.ndarray) -> np.ndarray:  # output (continuous) → photo (continuous)
+        return (pts - 0.5) @ m[:, :2].T + m[:, 2] + 0.5
+
+    mesh = found[0].mesh.astype(np.float64).copy()
+    mesh[:, :2] = back(mesh[:, :2])
+    mesh[:, 2] *= k
+    x0, y0, x1, y1 = found[0].box
+    corners = back(np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64))
+    box = (float(corners[:, 0].min()), float(corners[:, 1].min()), float(corners[:, 0].max()), float(corners[:, 1].max()))
+    settled = replace(face, mesh=mesh.astype(face.mesh.dtype), box=box)
+    new = framing.plan(settled, (image.shape[1], image.shape[0]), preset=fp.preset, top_cut=fp.top_cut)
+    return framing.frame(image, settled, framing=new), settled
+
+
 def _refine_crown(fr: framing.Framed, image, face: Face, alpha: np.ndarray, valid: np.ndarray, ws: float):
     """Re-frame once when the matte shows the head differently from the mesh estimate:
     the photo cuts through the hair (or does not, though the estimate said so), or the
-    hair ends far from the estimated crown (ID presets: more than 2 % off)."""
+    hair ends more than 2 % from the estimated crown (ID presets only)."""
     p, g = fr.plan, fr.plan.head
     if fr.face.mesh is None:
         return None
@@ -156,8 +194,13 @@ def _refine_crown(fr: framing.Framed, image, face: Face, alpha: np.ndarray, vali
     k = p.height / p.preset.size[1]
     crown = p.top + (first + 0.5) / ws * k  # head-frame px of the photo
     ratio = float(np.clip((g.chin - crown) / max(g.height, 1e-6), 1.2 / framing.CROWN_K, 1.9 / framing.CROWN_K))
-    tol = 0.02 if p.preset.strict else 0.12
-    if cut == p.top_cut and (cut or abs(ratio - 1) <= tol):
+    if not p.preset.strict:
+        # Portrait presets size the head by the mesh model (CROWN_K), the one every
+        # re-analysis of the result uses too (team mode compares head heights that
+        # way): rescaling to the matte's hair top made the plan's head share disagree
+        # with the finished image by up to 5 % of the frame. Only a cut changes here.
+        ratio = 1.0
+    if cut == p.top_cut and (cut or abs(ratio - 1) <= 0.02):
         return None
     new = framing.plan(
         face, (image.shape[1], image.shape[0]), preset=p.preset, crown_ratio=1.0 if cut else ratio, top_cut=cut
