@@ -145,3 +145,27 @@ def test_eval_review_on_a_tiny_subset_returns_the_keys():
     assert res["photos"] == 4 and res["impostor_comparisons"] == 4
     assert 0.0 <= res["genuine_pass_rate"] <= 1.0
     assert res["impostor_pass_rate"] == 0.0
+
+
+def test_a_change_of_light_alone_passes(astro):
+    from likeness.review import review
+    from likeness.review.edits import relight
+
+    img, face, ref = astro
+    for kind in ("exposure", "white_balance"):
+        r = review(relight(img, kind, face=face), ref)
+        assert r.passed, (kind, r.reasons)
+        assert r.source == 0 and r.checks["skin_tone"].value < 2.0
+
+
+def test_delta_e_2000_matches_the_reference_formula():
+    from skimage.color import deltaE_ciede2000
+
+    from likeness.review.color import delta_e
+
+    rng = np.random.default_rng(0)
+    a = np.c_[rng.uniform(0, 100, 500), rng.uniform(-80, 80, (500, 2))]
+    b = np.c_[rng.uniform(0, 100, 500), rng.uniform(-80, 80, (500, 2))]
+    b[:20] = a[:20]
+    for kL in (1.0, 2.0):
+        assert np.abs(delta_e(a, b, kL=kL) - deltaE_ciede2000(a, b, kL=kL)).max() < 1e-6

@@ -59,7 +59,7 @@ class Rec:
     faces: list | None = None
     stats: object = None
     size: tuple[int, int] = (0, 0)
-    info: float | None = None  # edit strength (ΔE reached, hue, ...)
+    info: float | None = None  # skin edit: ΔE2000 reached; iris edit: 1 if turned blue
 
 
 def photos(root: Path, *, people: int | None = None, per_person: int | None = None) -> dict[str, list[Path]]:
@@ -137,7 +137,7 @@ def analyse_all(root: Path, *, progress=None, people=None, per_person=None, seed
             edited["skin_shift"][key] = _with(_analyse(out, key, person), de)
             edited["plastic"][key] = _analyse(edits.plastic_skin(img, f), key, person)
             out, hue = edits.recolour_iris(img, f)
-            edited["eye_colour"][key] = _with(_analyse(out, key, person), hue)
+            edited["eye_colour"][key] = _with(_analyse(out, key, person), float(hue == 245.0))
             other = names[(names.index(person) + 1 + i % (len(names) - 1)) % len(names)]
             if other == person or other not in donors:
                 other = next(n for n in names if n != person and n in donors)
@@ -252,8 +252,10 @@ def summarize(groups, orig: dict[str, Rec], edited: dict[str, dict[str, Rec]], *
         caught[name] = {
             "caught": _rate(a), "caught_unseen": _rate(b), "n": len(a), "n_unseen": len(b),
             "by_intended_check": _rate([target in ch and not ch[target].passed for ch in by_check]),
-            "strength": _mean([r.info for r in recs.values() if r.info is not None]),
         }
+        info = _mean([r.info for r in recs.values() if r.info is not None])
+        if info is not None:  # skin: ΔE2000 reached; iris: share turned blue (others brown)
+            caught[name]["delta_e_reached" if name == "skin_shift" else "turned_blue"] = info
     thr = threshold()
     imp_sorted = np.sort(np.array(imp_d)) if imp_d else np.array([np.inf])
     measured = float(imp_sorted[int(np.floor(0.001 * len(imp_sorted)))]) if len(imp_sorted) else None

@@ -16,7 +16,9 @@ person's own photos.
 - **Glasses**: a frame bridge is a horizontal bar across the nose bridge: vertical
   gradients there are strong *and coherent along a row*, where skin texture is not.
   The score is the strongest row-mean of the vertical gradient on the bridge over the
-  skin's own gradient level (about 1–3 without glasses, 5–20 with a frame).
+  skin's own gradient level. On the eval set: faces without glasses 0.4–5.3, heavy
+  frames 4–13, thin metal frames 3–8; so ≥ 6 reads "glasses", ≤ 3 "none" and the
+  middle is undecided (never fails a lock).
 """
 
 from __future__ import annotations

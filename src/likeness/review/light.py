@@ -15,7 +15,10 @@ both read near the head (a band beside and above it, person pixels out):
 
 Measured on the 173 eval photos with a backdrop in view (real scenes, so the light
 matches by nature): brightness p99 +2.0 stops (max +3.5); colour judged on 55 %,
-cast difference over 20 on 0.6 %, none over 25.
+cast difference over 20 on 0.6 %, none over 25. Studio renders of 59 eval photos
+(all six Looks): up to 15 (p95 10) — but the face's cast is read against the
+person's own photos, which carry their own casts, so ``light_cast`` (28) only
+catches gross mismatches. This gate is coarse; no synthetic mismatch is measured.
 
 Studio outputs sit in their backdrop's light by construction (``studio.light``).
 """

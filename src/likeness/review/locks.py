@@ -23,7 +23,9 @@ Two ways of judging, the stricter one whenever it applies:
   16.6 (max 21.6). Iris colour is compared with the person's median, half the skin's
   colour cast taken out (p99 16.0).
 
-Black-and-white candidates are not judged on colour.
+Glasses are locked only when all the person's photos agree (with, or without); a
+candidate whose glasses score is undecided never fails. Black-and-white candidates
+are not judged on colour.
 """
 
 from __future__ import annotations

@@ -14,6 +14,11 @@ A face carries real detail only down to its own resolution: a scale is measured 
 when the photo has at least ``scale`` px between the eyes (never upsampled: that
 would read as lost texture), and
 a candidate is compared with the person's photos at the finest scale both have.
+
+Measured on the eval set (ratios of energies): a photo against the median of the
+person's other photos p1 0.44, min 0.41 (``texture`` 0.42); the plastic edit against
+its source p95 0.64 (median 0.38), harmless changes against theirs p1 0.78
+(``texture_source`` 0.70); studio renders against their source p5 0.84, min 0.54.
 """
 
 from __future__ import annotations
