@@ -8,7 +8,6 @@ kept for the life of the thread (never at import).
 
 from __future__ import annotations
 
-import contextlib
 import os
 import threading
 import warnings
@@ -25,28 +24,9 @@ MODELS = {"general": 0, "landscape": 1}
 #: model still sees 256 px, but the mask comes back at this size, which is also cheap.
 FEED_SIZE = 512
 
+from ..faces.mediapipe_backend import quiet_stderr  # noqa: E402  (one place for it)
+
 _local = threading.local()
-
-
-@contextlib.contextmanager
-def _quiet_stderr():
-    """TFLite prints start-up lines straight to file descriptor 2; keep them off the
-    user's terminal (set LIKENESS_DEBUG to see them)."""
-    if os.environ.get("LIKENESS_DEBUG"):
-        yield
-        return
-    try:
-        saved = os.dup(2)
-    except OSError:
-        yield
-        return
-    with open(os.devnull, "w") as null:
-        os.dup2(null.fileno(), 2)
-        try:
-            yield
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
 
 
 def _graph(model: str):
@@ -57,7 +37,7 @@ def _graph(model: str):
     if g is None:
         # mediapipe's protobuf use warns on every call with protobuf 4.x; not ours to fix.
         warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype")
-        with _quiet_stderr():
+        with quiet_stderr():
             import mediapipe as mp  # heavy: first use only
 
             g = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=MODELS[model])
