@@ -49,7 +49,7 @@ def shape5(image: np.ndarray, box: tuple[float, float, float, float]):
     import dlib
 
     x0, y0, x1, y1 = (int(round(v)) for v in box)
-    return _predictor()(image, dlib.rectangle(x0, y0, x1, y1))
+    return _predictor()(np.ascontiguousarray(image), dlib.rectangle(x0, y0, x1, y1))
 
 
 def shape_points(shape) -> np.ndarray:
@@ -60,7 +60,7 @@ def chip(image: np.ndarray, shape, *, size: int = 150, padding: float = 0.25) ->
     """The aligned face chip dlib's ResNet expects (RGB uint8 size×size)."""
     import dlib
 
-    return np.asarray(dlib.get_face_chip(image, shape, size=size, padding=padding))
+    return np.asarray(dlib.get_face_chip(np.ascontiguousarray(image), shape, size=size, padding=padding))
 
 
 def embed_chips(chips: list[np.ndarray]) -> np.ndarray:
