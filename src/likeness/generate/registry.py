@@ -56,9 +56,11 @@ class Backend:
     def check_inputs(self, references: list[np.ndarray], *, size: tuple[int, int], face_mask: np.ndarray | None) -> None:
         """Backend-specific checks; the shared ones run in ``generate_candidates``."""
 
-    def load(self, *, device: Any, memory: Any, pixels: int = 1024 * 1024) -> Any:  # pragma: no cover
+    def load(self, *, device: Any, memory: Any, pixels: int = 1024 * 1024) -> Any:
         """The pipeline, from the model store only (offline); cached per process."""
-        raise NotImplementedError
+        from .loading import load_pipeline
+
+        return load_pipeline(self.model, self.pipeline_class, device=device, memory=memory, pixels=pixels)
 
     def __call__(
         self,

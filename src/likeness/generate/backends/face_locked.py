@@ -18,7 +18,7 @@ import numpy as np
 from ...errors import InputError, OptionError
 from ..composite import paste_face
 from ..device import cpu_generators
-from ..loading import fit_area, latent_multiple, load_pipeline, resize_uint8, text_encoder_layers, to_pil, to_uint8
+from ..loading import fit_area, latent_multiple, resize_uint8, text_encoder_layers, to_pil, to_uint8
 from ..prompts import build_prompt
 from ..registry import COMPOSITE, Backend, register
 
@@ -56,9 +56,6 @@ class FaceLocked(Backend):
 
     def prompt(self, look: Any, *, references: int) -> str:
         return build_prompt(look, mode="face-locked", references=references)
-
-    def load(self, *, device: Any, memory: Any, pixels: int = 1024 * 1024) -> Any:
-        return load_pipeline(self.model, self.pipeline_class, device=device, memory=memory, pixels=pixels)
 
     def __call__(
         self,

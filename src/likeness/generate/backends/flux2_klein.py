@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 
 from ..device import cpu_generators
-from ..loading import fit_area, latent_multiple, load_pipeline, text_encoder_layers, to_pil, to_uint8
+from ..loading import fit_area, latent_multiple, text_encoder_layers, to_pil, to_uint8
 from ..prompts import build_prompt
 from ..registry import TRAINED, Backend, register
 
@@ -29,9 +29,6 @@ class Flux2Klein(Backend):
 
     def prompt(self, look: Any, *, references: int) -> str:
         return build_prompt(look, mode="references", references=references)
-
-    def load(self, *, device: Any, memory: Any, pixels: int = 1024 * 1024) -> Any:
-        return load_pipeline(self.model, self.pipeline_class, device=device, memory=memory, pixels=pixels)
 
     def __call__(
         self,
