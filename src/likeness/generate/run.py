@@ -93,8 +93,10 @@ def generate(
     if not sitting.ranking:
         raise NotEnoughPhotosError(sitting.summary, hint=" ".join(sitting.advice) or "Add clear photos of your face.")
     refs_idx = list(sitting.references or sitting.ranking)[: max(1, chosen.max_references)]
-    photos = [load_photo(sitting.photos[i].source, max_side=1536).image for i in sitting.ranking]
-    refs = [photos[list(sitting.ranking).index(i)] if i in sitting.ranking else load_photo(sitting.photos[i].source, max_side=1536).image for i in refs_idx]
+    # Decode each usable photo once: they are both the enrolment and the references.
+    decoded = {i: load_photo(sitting.photos[i].source, max_side=1536).image for i in {*sitting.ranking, *refs_idx}}
+    photos = [decoded[i] for i in sitting.ranking]
+    refs = [decoded[i] for i in refs_idx]
 
     # 3. What the person's own photos say, for the review.
     reference = enroll(photos)
