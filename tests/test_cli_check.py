@@ -85,3 +85,10 @@ def test_no_face_exits_4(monkeypatch, capsys, files):
     assert code == EXIT_FACE == 4
     assert json.loads(out)["photos"][0]["error_code"] == "no_face"
     assert "No face found" in err
+
+
+def test_unknown_option_is_a_usage_error_not_a_traceback(monkeypatch, capsys, files):
+    rc, out, err = _run(monkeypatch, capsys, str(files["astronaut"]), "--no-such-option")
+    assert rc == 2
+    assert "No such option" in err and "--no-such-option" in err
+    assert "Traceback" not in err + out

@@ -91,10 +91,22 @@ def main() -> None:
     except KeyboardInterrupt:
         sys.exit(130)
     except Exception as exc:  # click's usage errors and real bugs
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+        if isinstance(exc, _click_errors()):
             exc.show()
             sys.exit(EXIT_USAGE)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def _click_errors() -> tuple[type[Exception], ...]:
+    """Click's usage-error classes: typer ≥ 0.26 raises its own vendored copy of click's."""
+    import click
+
+    classes: list[type[Exception]] = [click.exceptions.ClickException]
+    try:
+        from typer._click.exceptions import ClickException as Vendored
+    except ImportError:  # older typer uses click itself
+        pass
+    else:
+        classes.append(Vendored)
+    return tuple(classes)
