@@ -27,12 +27,9 @@ def cut_out(image: np.ndarray, *, face_box: tuple[float, float, float, float] | 
     alpha, fg, backend = _matte(image, face_box)
     alpha = keep_subject(np.clip(alpha.astype(np.float32), 0, 1) * valid, face_box)
     img = image.astype(np.float32) * (1 / 255)
-    if fg is None:
-        corr = np.zeros_like(img)
-    else:
-        edge = ((alpha > 0.01) & (alpha < 0.99)).astype(np.float32)
-        edge = cv2.dilate(edge, np.ones((3, 3), np.uint8))
-        corr = (fg.astype(np.float32) - img) * edge[..., None]
+    edge = ((alpha > 0.01) & (alpha < 0.99)).astype(np.float32)
+    edge = cv2.dilate(edge, np.ones((3, 3), np.uint8))
+    corr = (fg.astype(np.float32) - img) * edge[..., None]
     return Cutout(alpha=alpha, correction=corr, backend=backend)
 
 
@@ -62,41 +59,7 @@ def keep_subject(alpha: np.ndarray, face_box) -> np.ndarray:
 
 
 def _matte(image: np.ndarray, face_box):
-    try:
-        from ..matting import matte  # the matting stage (other module)
-    except ImportError:
-        return (*_fallback(image), "fallback: selfie segmentation + guided filter")
+    from ..matting import matte
+
     m = matte(image, face_box=face_box)
     return m.alpha, m.foreground, "likeness.matting"
-
-
-# --- temporary fallback until likeness.matting lands --------------------------------
-
-
-def _fallback(image: np.ndarray):
-    import mediapipe as mp
-
-    seg = _fallback.__dict__.get("seg")
-    if seg is None:
-        seg = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
-        _fallback.seg = seg  # type: ignore[attr-defined]
-    mask = seg.process(np.ascontiguousarray(image)).segmentation_mask.astype(np.float32)
-    mask = cv2.resize(mask, (image.shape[1], image.shape[0]), interpolation=cv2.INTER_LINEAR)
-    grey = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32) / 255
-    r = max(4, image.shape[0] // 100)
-    alpha = cv2.ximgproc.guidedFilter(grey, mask, r, 1e-3)
-    alpha = np.clip((alpha - 0.5) * 1.6 + 0.5, 0, 1).astype(np.float32)
-    img = image.astype(np.float32) / 255
-    fg = img
-    for r in (max(9, image.shape[0] // 12) | 1, 7):  # blur-fusion foreground estimate
-        fg = _blur_fusion(img, fg, alpha, r)
-    return alpha, np.clip(fg, 0, 1)
-
-
-def _blur_fusion(img, fg, alpha, r):
-    a = alpha[..., None]
-    eps = 1e-4
-    b_a = cv2.blur(alpha, (r, r))[..., None]
-    f_hat = cv2.blur(fg * a, (r, r)) / (b_a + eps)
-    b_hat = cv2.blur(img * (1 - a), (r, r)) / (1 - b_a + eps)
-    return f_hat + a * (img - a * f_hat - (1 - a) * b_hat)

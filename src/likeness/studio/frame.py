@@ -290,15 +290,24 @@ class Framed:
     scale: float  # output px per photo px (>1: the photo was enlarged)
 
 
-def frame(image: np.ndarray, face: Face, *, preset: str | FramePreset = "headshot", framing: FramePlan | None = None) -> Framed:
+def frame(
+    image: np.ndarray,
+    face: Face,
+    *,
+    preset: str | FramePreset = "headshot",
+    framing: FramePlan | None = None,
+    size: tuple[int, int] | None = None,
+) -> Framed:
     """Level the eyes and crop ``image`` to the preset (one resampling, output size).
 
     ``face`` is in ``image`` pixels. Pass ``framing`` to reuse a plan made on a smaller
-    view of the same photo (scaled with :meth:`FramePlan.scaled`).
+    view of the same photo (scaled with :meth:`FramePlan.scaled`). ``size`` (w, h)
+    renders the same crop at another size than the preset's (a preview or an
+    analysis view).
     """
     fp = framing or plan(face, (image.shape[1], image.shape[0]), preset=preset)
-    out_w, out_h = fp.preset.size
-    m = fp.matrix()
+    out_w, out_h = size or fp.preset.size
+    m = fp.matrix((out_w, out_h))
     k = fp.height / out_h  # photo px per output px
     src = image
     if k > 1.25:
@@ -317,8 +326,8 @@ def frame(image: np.ndarray, face: Face, *, preset: str | FramePreset = "headsho
             m = _compose_scale(m, bx0, by0, nw / sub.shape[1], nh / sub.shape[0])
     interp = cv2.INTER_CUBIC if k < 0.8 else cv2.INTER_LINEAR
     out = cv2.warpAffine(src, m, (out_w, out_h), flags=interp | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
-    valid = _valid_mask(fp.matrix(), (image.shape[1], image.shape[0]), (out_w, out_h))
-    return Framed(out, valid, transform_face(face, fp), fp, 1.0 / k)
+    valid = _valid_mask(fp.matrix((out_w, out_h)), (image.shape[1], image.shape[0]), (out_w, out_h))
+    return Framed(out, valid, transform_face(face, fp, (out_w, out_h)), fp, 1.0 / k)
 
 
 def _compose_scale(m: np.ndarray, bx0: int, by0: int, fx: float, fy: float) -> np.ndarray:

@@ -35,6 +35,7 @@ from .grade import grade
 WORK_SIDE = 768
 MIN_WORK_SIDE = 512
 ANALYSE_SIDE = 1024  # decode size for finding the face
+SETTLE_SIDE = 1024  # long side of the view of the framed crop that is analysed again
 FORMATS = ("jpg", "png", "webp")
 
 
@@ -75,8 +76,7 @@ def render(
 
     # 1. frame: level the eyes, crop to the preset at output size.
     plan = plan or framing.plan(face, (image.shape[1], image.shape[0]), preset=preset)
-    fr = framing.frame(image, face, framing=plan)
-    fr, face = _settle(fr, image, face)
+    fr, face = _settle(image, face, plan)
     lap("frame")
     # 2. matte at working size (re-framed once when the hair top is far from the estimate).
     small, valid_s, face_s, ws, cut = _matte_framed(fr)
@@ -136,30 +136,35 @@ def _matte_framed(fr: framing.Framed):
     return small, valid, face_s, ww / out_w, cut_out(small, face_box=face_s.box, valid=valid)
 
 
-def _settle(fr: framing.Framed, image: np.ndarray, face: Face) -> tuple[framing.Framed, Face]:
-    """Re-frame once from the face as it is found in the framed crop itself.
+def _settle(image: np.ndarray, face: Face, fp: framing.FramePlan) -> tuple[framing.Framed, Face]:
+    """Frame ``image`` by ``fp``, re-planned once from the face as it is found in the
+    framed crop itself.
 
     The mesh found in the whole (or a smaller) photo and the one found again in the
-    levelled crop at output size differ by 1–3 % in head height and up to ~1° in roll
-    (a different crop for the mesh model, a different scale). The finished headshot is
-    judged, in team mode too, by analysing it again, so the plan is made from the
-    crop's own mesh, mapped back into photo pixels. Returns (framed, face in photo px).
+    levelled crop differ by 1–3 % in head height and up to ~1° in roll (a different
+    crop for the mesh model, a different scale). The finished headshot is judged, in
+    team mode too, by analysing it again, so the plan is made from the crop's own
+    mesh, mapped back into photo pixels. The crop is analysed from a view of at most
+    ``SETTLE_SIDE`` px (the mesh model sees the face at 192 px whatever the input), so
+    only the final crop is rendered at output size. Returns (framed, face in photo px).
     """
     from ..faces import analyze
 
-    fp = fr.plan
-    found = analyze(fr.image, embed=False, subject_only=True)
+    out_w, out_h = fp.preset.size
+    s = min(1.0, SETTLE_SIDE / max(out_w, out_h))
+    vw, vh = max(8, round(out_w * s)), max(8, round(out_h * s))
+    view = framing.frame(image, face, framing=fp, size=(vw, vh))
+    found = analyze(view.image, embed=False, subject_only=True)
     if not found or found[0].mesh is None or face.mesh is None:
-        return fr, face
+        return framing.frame(image, face, framing=fp), face
     seen = framing.head_geometry(found[0])
-    out_h = fp.preset.size[1]
-    want = fp.head.height / fp.height * out_h  # planned head height in output px
-    if abs(seen.height - want) < 0.002 * out_h and abs(seen.roll) < 0.1:
-        return fr, face
-    m = fp.matrix()
-    k = fp.height / out_h  # photo px per output px
+    want = fp.head.height / fp.height * vh  # planned head height in view px
+    if abs(seen.height - want) < 0.002 * vh and abs(seen.roll) < 0.1:
+        return framing.frame(image, face, framing=fp), face
+    m = fp.matrix((vw, vh))
+    k = fp.height / vh  # photo px per view px
 
-    def back(pts: np.ndarray) -> np.ndarray:  # output (continuous) → photo (continuous)
+    def back(pts: np.ndarray) -> np.ndarray:  # view (continuous) → photo (continuous)
         return (pts - 0.5) @ m[:, :2].T + m[:, 2] + 0.5
 
     mesh = found[0].mesh.astype(np.float64).copy()
