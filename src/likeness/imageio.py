@@ -112,6 +112,19 @@ def load_photo(
             fp.close()
 
 
+def oriented_size(path: str | os.PathLike) -> tuple[int, int] | None:
+    """(width, height) of a photo file after its EXIF orientation, from the header
+    alone; None when the header cannot tell (:func:`load_photo` then says why)."""
+    _register_heif()
+    try:
+        with Image.open(path) as img:
+            w, h = img.size
+            orientation = int(img.getexif().get(0x0112, 1) or 1)
+    except Exception:  # noqa: BLE001 - any failure is reported by the real decode
+        return None
+    return (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+
+
 def _decode(fp: BinaryIO, source: str, *, max_pixels: int, max_side: int | None) -> Photo:
     head = fp.read(32)
     fp.seek(0)

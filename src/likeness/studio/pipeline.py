@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import __version__
 from ..errors import ManyFacesError, NoFaceError, OptionError
-from ..imageio import load_photo
+from ..imageio import load_photo, oriented_size
 from ..looks import Look, load_look
 from ..types import Face, Headshot, Photo
 from . import frame as framing
@@ -257,24 +257,40 @@ def subject_face(image: np.ndarray, source: str) -> Face:
 
 def decode_for(source: str | os.PathLike | Photo, *, face: Face | None = None, preset: framing.FramePreset):
     """Decode ``source`` no larger than the framing needs. Returns (photo, face in its
-    pixels, plan). ``face`` may be given in original-photo pixels (from intake)."""
+    pixels, plan). ``face`` may be given in original-photo pixels (from intake): the
+    plan is then made from the file's header and the photo decoded once."""
     if isinstance(source, Photo):
         photo = source
-        f = scale_face(face, photo.scale) if face is not None else subject_face(photo.image, photo.source)
+        f = scale_face(face, photo.scale) if face is not None else find_subject(photo)
         return photo, f, framing.plan(f, photo.size, preset=preset)
-    small = load_photo(source, max_side=ANALYSE_SIDE)
-    f = scale_face(face, small.scale) if face is not None else subject_face(small.image, small.source)
-    fp = framing.plan(f, small.size, preset=preset)
-    if small.scale >= 1.0:
-        return small, f, fp
+    size = oriented_size(source) if face is not None else None
+    if size is None:
+        small = load_photo(source, max_side=ANALYSE_SIDE)
+        f = scale_face(face, small.scale) if face is not None else find_subject(small)
+        size, k = small.original_size, small.scale
+        face = scale_face(f, 1.0 / k)
+    else:
+        small, k = None, 1.0
+    fp = framing.plan(face, size, preset=preset)
     # Photo px the crop spans at full size vs the output's height: decode just enough.
-    need = preset.size[1] / (fp.height / small.scale)
-    side = math.ceil(max(small.original_size) * min(1.0, need) * 1.02)
-    if side <= max(small.size):
-        return small, f, fp
+    need = min(1.0, preset.size[1] / fp.height)
+    side = math.ceil(max(size) * need * 1.02)
+    if small is not None and side <= max(small.size):
+        return small, scale_face(face, k), fp.scaled(k)
     big = load_photo(source, max_side=side)
-    s = big.scale / small.scale
-    return big, scale_face(f, s), fp.scaled(s)
+    return big, scale_face(face, big.scale), fp.scaled(big.scale)
+
+
+def find_subject(photo: Photo) -> Face:
+    """The subject's face in ``photo``'s pixels, found on a view of at most
+    ``ANALYSE_SIDE`` px (a reduced JPEG decode can be up to twice that; the detector
+    and mesh models work at 128–192 px, so the larger view only costs time)."""
+    img = photo.image
+    k = min(1.0, ANALYSE_SIDE / max(img.shape[:2]))
+    if k == 1.0:
+        return subject_face(img, photo.source)
+    view = cv2.resize(img, (max(1, round(img.shape[1] * k)), max(1, round(img.shape[0] * k))), interpolation=cv2.INTER_AREA)
+    return scale_face(subject_face(view, photo.source), 1.0 / k)
 
 
 def make_headshot(
