@@ -181,3 +181,30 @@ def test_neutral_grade_is_identity_and_looks_change_what_they_say(astro):
     assert lap(sharp) > lap(img) * 1.15
     with pytest.raises(OptionError):
         GS(saturation=3.0)
+
+
+# --- shrink (fast area reduction) --------------------------------------------------
+
+
+@pytest.mark.parametrize("size", [(197, 197), (150, 150), (300, 211)])
+def test_shrink_matches_area_filter_and_keeps_geometry(size):
+    img = np.ascontiguousarray(data.astronaut())  # 512×512
+    from likeness.studio.ops import shrink, shrink_scale
+
+    got = shrink(img, size).astype(np.float32)
+    fx, fy = shrink_scale(img.shape, size)
+    tw, th = round(size[0] / fx), round(size[1] / fy)  # what is left after the trim
+    assert 0 <= 512 - tw < 512 / size[0] and 0 <= 512 - th < 512 / size[1]
+    ref = cv2.resize(img[:th, :tw], size, interpolation=cv2.INTER_AREA).astype(np.float32)
+    assert got.shape == ref.shape
+    # The same picture (a one-pixel shift alone gives 9–14 levels on this photo); the
+    # two steps blur a little more than one.
+    assert np.abs(got - ref).mean() < 3.0
+    # A bright dot lands where shrink_scale says (centre convention, sub-pixel).
+    dot = np.zeros((512, 512), np.float32)
+    dot[400:404, 410:414] = 1.0
+    small = shrink(dot, size)
+    ys, xs = np.nonzero(small > 0)
+    w = small[ys, xs]
+    assert abs((xs * w).sum() / w.sum() - ((411.5 + 0.5) * fx - 0.5)) < 0.35
+    assert abs((ys * w).sum() / w.sum() - ((401.5 + 0.5) * fy - 0.5)) < 0.35

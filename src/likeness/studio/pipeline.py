@@ -29,6 +29,7 @@ from . import light as lighting
 from .backdrop import make_backdrop
 from .cutout import cut_out
 from .grade import grade
+from .ops import shrink, shrink_scale
 
 #: Matte and light maps are worked out at this longer side. Under a 2000 px output
 #: (2.6×) edges look the same as at 1024 px side by side, at 40 % less time.
@@ -135,8 +136,8 @@ def _matte_framed(fr: framing.Framed):
     side = max(out_w, out_h)
     ws = min(WORK_SIDE / side, max(MIN_WORK_SIDE / side, 1.0 / fr.scale), 1.0)
     ww, wh = max(8, round(out_w * ws)), max(8, round(out_h * ws))
-    small = cv2.resize(fr.image, (ww, wh), interpolation=cv2.INTER_AREA)
-    valid = cv2.resize(fr.valid, (ww, wh), interpolation=cv2.INTER_AREA)
+    small = shrink(fr.image, (ww, wh))
+    valid = cv2.resize(fr.valid, (ww, wh), interpolation=cv2.INTER_LINEAR)  # a smooth ramp
     face_s = scale_face(fr.face, ww / out_w)
     return small, valid, face_s, ww / out_w, cut_out(small, face_box=face_s.box, valid=valid)
 
@@ -298,8 +299,8 @@ def find_subject(photo: Photo) -> Face:
     k = min(1.0, ANALYSE_SIDE / max(img.shape[:2]))
     if k == 1.0:
         return subject_face(img, photo.source)
-    view = cv2.resize(img, (max(1, round(img.shape[1] * k)), max(1, round(img.shape[0] * k))), interpolation=cv2.INTER_AREA)
-    return scale_face(subject_face(view, photo.source), 1.0 / k)
+    size = (max(1, round(img.shape[1] * k)), max(1, round(img.shape[0] * k)))
+    return scale_face(subject_face(shrink(img, size), photo.source), 1.0 / shrink_scale(img.shape, size)[0])
 
 
 def make_headshot(
