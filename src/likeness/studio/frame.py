@@ -23,6 +23,7 @@ import numpy as np
 
 from ..errors import OptionError
 from ..types import Face, Pose
+from .ops import shrink, shrink_scale
 
 #: Chin → top of hair, as a multiple of chin → mesh point 10 (upper forehead).
 #: Median 1.45 over the 33 hand-masked portraits of the eval set (p10 1.34, p90 1.56).
@@ -302,8 +303,8 @@ def frame(
 
     ``face`` is in ``image`` pixels. Pass ``framing`` to reuse a plan made on a smaller
     view of the same photo (scaled with :meth:`FramePlan.scaled`). ``size`` (w, h)
-    renders the same crop at another size than the preset's (a preview or an
-    analysis view).
+    renders the same crop at another size than the preset's, as a view for analysis
+    or preview (reduced with the faster :func:`~likeness.studio.ops.shrink`).
     """
     fp = framing or plan(face, (image.shape[1], image.shape[0]), preset=preset)
     out_w, out_h = size or fp.preset.size
@@ -322,8 +323,13 @@ def frame(
             f = 1.0 / k
             sub = image[by0:by1, bx0:bx1]
             nw, nh = max(1, round(sub.shape[1] * f)), max(1, round(sub.shape[0] * f))
-            src = cv2.resize(sub, (nw, nh), interpolation=cv2.INTER_AREA)
-            m = _compose_scale(m, bx0, by0, nw / sub.shape[1], nh / sub.shape[0])
+            if size is None:  # output pixels: one area step, the sharpest
+                src = cv2.resize(sub, (nw, nh), interpolation=cv2.INTER_AREA)
+                fx, fy = nw / sub.shape[1], nh / sub.shape[0]
+            else:  # a view: the fast reduction is plenty
+                src = shrink(sub, (nw, nh))
+                fx, fy = shrink_scale(sub.shape, (nw, nh))
+            m = _compose_scale(m, bx0, by0, fx, fy)
     interp = cv2.INTER_CUBIC if k < 0.8 else cv2.INTER_LINEAR
     out = cv2.warpAffine(src, m, (out_w, out_h), flags=interp | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
     valid = _valid_mask(fp.matrix((out_w, out_h)), (image.shape[1], image.shape[0]), (out_w, out_h))
