@@ -320,8 +320,11 @@ def make_headshot(
     out = Path(out)
     if out.suffix.lower().lstrip(".") not in (*FORMATS, "jpeg"):
         raise OptionError(f"Unknown output format {out.suffix!r}.", hint="Use .jpg, .png or .webp.")
+    t0 = time.perf_counter()
     photo, f, fp = decode_for(source, face=face, preset=preset)
+    t1 = time.perf_counter()
     r = render(photo.image, f, look=look, frame=preset.name, retouch=retouch, plan=fp)
+    t2 = time.perf_counter()
     r.settings["source"] = Path(photo.source).name
     dpi = (r.dpi, r.dpi) if r.dpi else None
     from ..deliver import write_image
@@ -329,6 +332,7 @@ def make_headshot(
     path = write_image(
         r.image, out, source_type="algorithmicallyEnhanced", dpi=dpi, quality=quality, settings=r.settings, sign=sign
     )
+    r.timings.update(decode=round(t1 - t0, 4), write=round(time.perf_counter() - t2, 4))
     hs = Headshot(
         path=path,
         source=photo.source,
