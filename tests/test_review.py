@@ -119,6 +119,42 @@ def test_framing_is_judged_against_the_look(astro):
     assert "framing" in r.checks["framing"].reason
 
 
+def test_framing_is_judged_against_the_studios_plan_when_it_framed_tighter():
+    """A photo with too little body: the studio frames it tighter than the Look and
+    records the plan; its headshot passes against that plan, not against the ideal."""
+    from dataclasses import replace
+
+    from likeness.looks import load_look
+    from likeness.review import enroll, review, subject_face
+    from likeness.studio.pipeline import render
+    from likeness.types import Headshot
+
+    img = _load("deepface__matt_damon/02.jpg")
+    ref = enroll([img, *(_load(f"deepface__matt_damon/0{i}.jpg") for i in (3, 4, 5))])
+    look = load_look("corporate-grey")
+    r = render(img, subject_face(img, None), look=look)
+    assert r.plan.head_share > 0.5 * 1.2 + 0.05  # tighter than the Look's tolerance allows
+    assert any("tighter" in n for n in r.notes)
+    ideal = review(r.image, ref, look=look)
+    assert not ideal.checks["framing"].passed and "too large" in ideal.checks["framing"].reason
+    planned = review(r.image, ref, look=look, plan=r.plan)
+    assert planned.passed, planned.reasons
+    assert planned.checks["framing"].threshold == round(r.plan.eye_share, 3)
+    assert "planned by the studio" in planned.checks["framing"].note
+    # The plan as the studio records it with the headshot judges the same.
+    hs = Headshot(path=Path("x.jpg"), source="02.jpg", look="corporate-grey", frame=r.settings["frame"],
+                  width=r.image.shape[1], height=r.image.shape[0], measures=dict(r.measures))
+    assert review(r.image, ref, plan=hs).checks["framing"].passed
+    # A plan the image does not follow fails: it is a real check.
+    wider = replace(r.plan, height=r.plan.height * 1.6)
+    off = review(r.image, ref, plan=wider)
+    assert not off.checks["framing"].passed and "too large" in off.checks["framing"].reason
+    with pytest.raises(InputError):  # a plan for another framing than the Look's
+        review(r.image, ref, look="actor-8x10", plan=r.plan)
+    with pytest.raises(InputError):  # a headshot that recorded no plan
+        review(r.image, ref, plan=replace(hs, measures={}))
+
+
 def test_bad_inputs_raise_clear_errors(astro):
     from likeness.review import ReviewSettings, enroll, review
 
@@ -140,11 +176,13 @@ def test_eval_review_on_a_tiny_subset_returns_the_keys():
 
     res = run(EVAL, people=2, per_person=2)
     for key in (*TARGETS, "genuine_pass_rate_reviewable", "per_check_false_reject", "per_source",
-                "too_small", "benign_pass_rate", "identity", "skin_shift_caught_unseen"):
+                "too_small", "benign_pass_rate", "identity", "skin_shift_caught_unseen",
+                "genuine_pass_rate_uncropped", "impostor_pass_rate_uncropped", "other_faces_cut_by_the_frame"):
         assert key in res, key
     assert res["photos"] == 4 and res["impostor_comparisons"] == 4
     assert 0.0 <= res["genuine_pass_rate"] <= 1.0
-    assert res["impostor_pass_rate"] == 0.0
+    assert res["impostor_pass_rate"] == 0.0 and res["impostor_pass_rate_uncropped"] == 0.0
+    assert res["framing"]["framed"] == 4 and 0.0 < res["framing"]["area_share_median"] <= 1.0
 
 
 def test_a_change_of_light_alone_passes(astro):

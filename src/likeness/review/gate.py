@@ -2,8 +2,9 @@
 
 :func:`review` reads as its steps:
 
-1. validate the candidate; find its faces (the subject is the largest);
-   a second, tiled detection pass looks for faces the first one missed;
+1. validate the candidate; find its faces (the subject is the largest; where none
+   is found, a padded copy is searched for a face filling the frame); a second,
+   tiled detection pass looks for faces the first one missed;
 2. describe the subject (:func:`.stats.describe`);
 3. find the photo it was made from, if any (:mod:`.source`), and the light change;
 4. run the gates in ``CHECKS`` order: artifacts, likeness, attribute locks, texture,
@@ -105,25 +106,29 @@ def review(
     settings: ReviewSettings = ReviewSettings(),
     glasses: bool | None = None,
     look=None,
+    plan=None,
     faces: list[Face] | None = None,
 ) -> Review:
     """Gate one candidate headshot (RGB uint8) against the person's :class:`Reference`.
 
     ``glasses``: True/False as the user chose; None = as in their photos. ``look``: a
     Look (or framing preset name) to judge the framing against; None skips framing.
+    ``plan``: the framing the studio planned for this candidate (``Rendered.plan``, or
+    the studio's ``Headshot``): judged against it instead of the Look's ideal.
     ``faces``: the candidate's faces from ``likeness.faces.analyze`` when already known.
     """
     _check_image(candidate, what="the candidate")
     if not isinstance(reference, Reference):
         raise InputError("review needs a Reference from likeness.review.enroll().",
                          hint="Enrol the person's own photos first: ref = enroll(photos).")
+    framing.target(look, plan)  # a plan that does not fit the Look fails here, before any work
     candidate = np.ascontiguousarray(candidate)
     face, faces = candidate_faces(candidate, faces)
     if face is None:
         check = Check(False, 0.0, 1.0, "No face was found in the picture.")
         return Review(False, 0.0, float("inf"), {"one_face": check}, [check.reason])
     return review_stats(describe(candidate, face), face, faces, (candidate.shape[1], candidate.shape[0]),
-                        reference, settings=settings, glasses=glasses, look=look)
+                        reference, settings=settings, glasses=glasses, look=look, plan=plan)
 
 
 def review_stats(
@@ -136,6 +141,7 @@ def review_stats(
     settings: ReviewSettings = ReviewSettings(),
     glasses: bool | None = None,
     look=None,
+    plan=None,
 ) -> Review:
     """:func:`review` on an already described candidate (the eval reuses descriptions)."""
     s = settings
@@ -158,7 +164,7 @@ def review_stats(
         "eye_colour": lambda: locks.eye_colour(c, reference, s),
         "texture": lambda: texture.check(c, reference, s),
         "light": lambda: light.check(c, reference, s),
-        "framing": lambda: framing.check(c, look, s),
+        "framing": lambda: framing.check(c, look, s, plan=plan),
     }
     too_small = face.inter_eye < s.min_eye_px
     for name, fn in run.items():
@@ -200,9 +206,7 @@ def candidate_faces(image: np.ndarray, faces: list[Face] | None = None) -> tuple
     """(the subject with mesh and embedding, every face: the subject first, then the
     others of ``faces``, then those a second, tiled detection pass finds)."""
     if faces is None:
-        from ..faces import analyze
-
-        faces = analyze(image, subject_only=True)
+        faces = find_faces(image)
     face = subject_face(image, faces)
     if face is None:
         return None, list(faces)
@@ -213,10 +217,10 @@ def candidate_faces(image: np.ndarray, faces: list[Face] | None = None) -> tuple
 def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
     """The subject (largest face) with mesh and embedding; re-meshed on a tighter crop
     when the mesh landed on a neighbouring face (mesh and box disagree)."""
-    from ..faces import analyze, embed_face, mesh_for, pose_from_mesh
+    from ..faces import embed_face, mesh_for, pose_from_mesh
 
     if faces is None:
-        faces = analyze(np.ascontiguousarray(image), subject_only=True)
+        faces = find_faces(image)
     if not faces:
         return None
     f = faces[0]
@@ -234,6 +238,15 @@ def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
         lm5, emb = embed_face(np.ascontiguousarray(image), f.box, mesh=f.mesh)
         f = replace(f, landmarks5=lm5, embedding=emb)
     return f
+
+
+def find_faces(image: np.ndarray) -> list[Face]:
+    """Every face, largest first (the subject analysed): ``likeness.faces.analyze``, and
+    where it finds none, a look at a padded copy for a face filling the frame."""
+    from ..faces import analyze
+
+    image = np.ascontiguousarray(image)
+    return analyze(image, subject_only=True) or artifacts.filling_faces(image)
 
 
 def _mesh_off_box(f: Face) -> bool:
