@@ -3,7 +3,6 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip --disable-pip-version-check -q
-export NUMBA_CACHE_DIR := $(CURDIR)/.numba_cache
 export GLOG_minloglevel := 2
 
 .PHONY: demo test install install-test clean
@@ -32,4 +31,4 @@ test: install-test
 	$(PY) -m pytest
 
 clean:
-	rm -rf $(VENV) out .numba_cache .pytest_cache
+	rm -rf $(VENV) out .pytest_cache
