@@ -12,12 +12,16 @@ import time
 from pathlib import Path
 
 import cv2
+import numpy as np
 import pytest
 from skimage import data
 
 from likeness.errors import InputError, OptionError
-from likeness.imageio import save_image
+from likeness.imageio import load_photo, save_image
 from likeness.team import read_source, run_team
+from likeness.team.measure import LookMeasures, measure_image, outliers, spreads
+
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
 
 
 def _person(folder: Path, *, flip: bool = False) -> None:
@@ -73,7 +77,10 @@ def test_team_run_outputs_lock_and_resume(team_src, tmp_path):
     assert lock["look"]["name"] == "executive-navy"
     page = (out / "index.html").read_text()
     assert "Ada Lovelace" in page and "Retakes needed" in page
+    # The team measures are taken in the workers and kept with each result.
+    assert all(set(p["look_measures"]) == {"before", "after"} for p in res.done)
     c = res.consistency
+    assert c["per_person"]["Ada Lovelace"]["after"]["neutral_ab_v0"] is not None
     # Two framings of one face in the same Look: same eye line, head size and backdrop.
     assert c["after"]["eye_line_std"] < 0.01 and c["after"]["head_ratio_std"] < 0.02
     assert c["after"]["backdrop_delta_e_max"] < 1.0
@@ -118,3 +125,86 @@ def test_ray_local_gives_the_same_results_as_a_local_run(team_src, tmp_path):
     viaray = run_team(team_src, tmp_path / "ray", ray="local", workers=2)
     assert [(p["slug"], p["status"]) for p in viaray.people] == [(p["slug"], p["status"]) for p in local.people]
     assert _digest(tmp_path / "ray") == _digest(tmp_path / "local")
+
+
+def test_workers_are_capped_to_their_share_of_the_cores():
+    """A pool worker starts with OpenMP/BLAS and OpenCV at cores ÷ workers threads."""
+    import multiprocessing as mp
+    from concurrent.futures import ProcessPoolExecutor
+
+    from likeness.team.job import init_worker
+
+    with ProcessPoolExecutor(1, mp_context=mp.get_context("spawn"), initializer=init_worker, initargs=(1,)) as pool:
+        assert pool.submit(os.getenv, "OPENBLAS_NUM_THREADS").result() == "1"
+        assert pool.submit(os.getenv, "OMP_NUM_THREADS").result() == "1"
+        assert pool.submit(cv2.getNumThreads).result() == 1
+
+
+# --- white balance on the whites of the eyes ----------------------------------------
+
+
+def _session() -> list[Path]:
+    """Six photos of one model from one session (same light, same camera)."""
+    photos = sorted((EVAL / "identities" / "human__stock_emotions_a").glob("0[3-8].jpg"))
+    if len(photos) < 6:
+        pytest.skip("shared eval set not present")
+    return photos
+
+
+def _lit(image: np.ndarray, gains) -> np.ndarray:
+    """The photo as if lit by a light of another colour (gains in linear light)."""
+    lin = np.power(image.astype(np.float32) / 255, 2.2) * np.float32(gains)
+    return (np.power(np.clip(lin, 0, 1), 1 / 2.2) * 255 + 0.5).astype(np.uint8)
+
+
+@pytest.mark.parametrize("gains", [(1.1, 1.0, 0.85), (0.9, 1.0, 1.15)])
+def test_whites_of_the_eyes_follow_the_light(gains):
+    """Warmer or cooler light moves the reading as it moves a grey card (within 1.5)."""
+    img = load_photo(_session()[0]).image
+    base, lit = measure_image(img), measure_image(_lit(img, gains))
+    assert base.neutral_ab is not None and base.neutral_eyes_delta_e is not None
+    card = cv2.cvtColor(_lit(np.full((1, 1, 3), 204, np.uint8), gains).astype(np.float32) / 255, cv2.COLOR_RGB2LAB)
+    card0 = cv2.cvtColor(np.full((1, 1, 3), 0.8, np.float32), cv2.COLOR_RGB2LAB)
+    expected = (card - card0)[0, 0, 1:]
+    assert np.abs(np.subtract(lit.neutral_ab, base.neutral_ab) - expected).max() < 1.5
+
+
+def test_whites_of_the_eyes_in_shade_are_not_read():
+    from likeness.faces import analyze
+    from likeness.team.measure import _EYES
+
+    img = load_photo(_session()[0]).image
+    face = analyze(img, embed=False, subject_only=True)[0]
+    eyes = np.zeros(img.shape[:2], np.uint8)
+    for contour, *_ in _EYES:
+        cv2.fillPoly(eyes, [face.mesh[list(contour), :2].round().astype(np.int32)], 1)
+    shaded = img.copy()
+    shaded[eyes > 0] = (shaded[eyes > 0] * 0.45).astype(np.uint8)
+    m = measure_image(shaded, face)
+    assert m.neutral_ab is None and "shade" in m.neutral_note
+    assert measure_image(img, face).neutral_ab is not None
+
+
+def test_one_session_reads_closer_than_the_first_reading():
+    """Six photos of one person in one light: measured 5.9 ΔE apart (first reading 12.1)."""
+    sp = spreads([measure_image(load_photo(p).image) for p in _session()])
+    assert sp["white_balance_read"] >= 4
+    assert sp["white_balance_delta_e_max"] < 0.6 * sp["white_balance_delta_e_max_v0"]
+
+
+def test_a_different_light_breaks_the_team_look():
+    team = [LookMeasures(neutral_ab=ab) for ab in ((0.0, 1.0), (1.0, 0.0), (0.5, 1.5), (1.0, 12.0))]
+    why = outliers(["a", "b", "c", "d"], team)
+    assert list(why) == ["d"] and "warmer" in why["d"][0]
+
+
+def test_bench_phone_photo_keeps_the_face_and_the_phone_size():
+    from likeness.bench.team import PHONE, phone_photo
+    from likeness.faces import analyze
+
+    img = data.astronaut()[:, 64:448]  # portrait 384×512
+    face = analyze(img, embed=False, subject_only=True)[0]
+    big = phone_photo(img, face.box)
+    assert big.shape[:2] == (PHONE[0], PHONE[1])  # portrait: 4032 high
+    again = analyze(big, embed=False, subject_only=True)
+    assert again and again[0].box[1] > 0 and again[0].box[3] < PHONE[0]

@@ -24,3 +24,16 @@ def make_callable(module_name: str, target: str) -> None:
             return getattr(importlib.import_module(f"{module_name}.{sub}"), fn)(*args, **kwargs)
 
     mod.__class__ = _Callable
+
+
+def lazy_getattr(module_name: str, table: dict[str, tuple[str, str]]):
+    """A package's module ``__getattr__``: ``table[name] = (submodule, attribute)`` is
+    imported on first use, so importing the package stays cheap."""
+
+    def __getattr__(name: str) -> Any:
+        if name in table:
+            sub, attr = table[name]
+            return getattr(importlib.import_module(f"{module_name}.{sub}"), attr)
+        raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+
+    return __getattr__

@@ -8,8 +8,6 @@ package is cheap: the stages load on first use.
 
 from __future__ import annotations
 
-from typing import Any
-
 _LAZY = {
     "studio": ("session", "studio"),
     "render": ("pipeline", "render"),
@@ -29,25 +27,7 @@ _LAZY = {
 
 __all__ = list(_LAZY)
 
+from .._callable import lazy_getattr, make_callable  # noqa: E402
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        mod, attr = _LAZY[name]
-        return getattr(importlib.import_module(f"{__name__}.{mod}"), attr)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-
-
-class _StudioModule(__import__("types").ModuleType):
-    """``likeness.studio`` is both this package and the verb: once the package is
-    imported it shadows the lazy ``likeness.studio`` function, so calling the package
-    calls :func:`likeness.studio.session.studio`."""
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        from .session import studio
-
-        return studio(*args, **kwargs)
-
-
-__import__("sys").modules[__name__].__class__ = _StudioModule
+__getattr__ = lazy_getattr(__name__, _LAZY)
+make_callable(__name__, "session:studio")

@@ -1,8 +1,14 @@
-"""One person's part of a team run: intake → studio → a result record on disk.
+"""One person's part of a team run: intake → studio → team measures → a result record.
 
 Runs in a worker process (local pool or a Ray task), so it takes and returns plain
 JSON-able dicts. The result file is written last and atomically: its presence with a
 matching input key is what lets an interrupted run resume without redoing this person.
+The team measures of the headshot and of the photo it was made from are taken here, in
+the worker, so that the report at the end only gathers them (it used to re-analyse
+every face in the parent process, one after another).
+
+This module imports only the standard library at the top: :func:`init_worker` must cap
+the thread pools before numpy, OpenCV or a model loads in a fresh worker process.
 """
 
 from __future__ import annotations
@@ -16,6 +22,24 @@ from pathlib import Path
 from typing import Any
 
 RESULT = "result.json"
+#: Read once by OpenMP, OpenBLAS, MKL, numba and torch when they load.
+THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
+def init_worker(threads: int) -> None:
+    """Cap a fresh worker process at ``threads`` threads (cores ÷ workers).
+
+    Two workers on two cores, each free to start a thread per core in OpenCV, OpenBLAS
+    and numba, would fight over the cores (oversubscription); one thread each keeps the
+    cores busy with the people's work. Must run before numpy or OpenCV is imported.
+    """
+    for k in THREAD_ENV:
+        os.environ[k] = str(threads)
+    import cv2
+
+    cv2.setNumThreads(threads)
+
+
 # Phrases of studio.frame's notes that mean "closest valid framing, not the preset".
 _FRAMING_FALLBACK = ("framed tighter", "cut off in the photo", "touches the edge")
 
@@ -69,6 +93,7 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
             rec = {**base, "status": "retake", "reason": reasons[0], "advice": list(sitting.advice), "coaching": coaching}
         else:
             h = res.headshots[0]
+            enlarged = float(h.measures.get("enlarged", 1.0))
             rec = {
                 **base,
                 "status": "done",
@@ -83,6 +108,7 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
                 "measures": to_jsonable(h.measures),
                 "verdict": sitting.verdict.value,
                 "coaching": coaching,
+                "look_measures": look_measures(h.path, h.source, enlarged=enlarged),
             }
     except LikenessError as exc:
         rec = {**base, "status": "retake", "reason": str(exc), "advice": [exc.hint] if exc.hint else []}
@@ -92,6 +118,17 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
     rec["seconds"] = round(time.perf_counter() - t0, 3)
     write_json_atomic(person_dir / RESULT, rec)
     return rec
+
+
+def look_measures(headshot: str | os.PathLike, source: str | os.PathLike | None, *, enlarged: float) -> dict[str, Any]:
+    """The team measures of a finished headshot ("after") and of its photo ("before"),
+    as JSON; ``enlarged``: headshot px per photo px."""
+    from ..imageio import load_photo
+    from .measure import LookMeasures, measure_image
+
+    after = measure_image(load_photo(headshot).image, enlarged=enlarged)
+    before = measure_image(load_photo(source, max_side=1600).image) if source else LookMeasures()
+    return {"after": after.to_dict(), "before": before.to_dict()}
 
 
 def raise_no_photos(name: str) -> None:

@@ -15,7 +15,8 @@ from typing import Any
 from ..deliver import contact_sheet
 from ..deliver.files import atomic_write
 from ..imageio import load_photo, save_image
-from .measure import LookMeasures, measure_image, outliers, spreads
+from .job import look_measures
+from .measure import LookMeasures, outliers, spreads
 from .source import Member
 
 _CSS = """
@@ -28,6 +29,9 @@ figcaption{padding:10px 12px}figcaption b{display:block}figcaption span{color:#6
 .retake{padding:0 40px 32px}.retake li{margin:4px 0}.warn{color:#a4442d}
 table{border-collapse:collapse;margin:8px 40px}td,th{padding:4px 12px;border-bottom:1px solid #ddd;text-align:left}
 """
+
+
+_THUMB_SIDE = 600  # contact-sheet cells are 300 px: decode the headshots no larger
 
 
 def _e(v: Any) -> str:
@@ -43,10 +47,13 @@ def write_team_outputs(result, members: list[Member], lock: dict[str, Any]):
     thumbs, labels = [], []
     for p in done:
         head = out / "people" / p["slug"] / p["file"]
-        img = load_photo(head).image
-        after.append(measure_image(img))
-        src = next((ph for ph in by_slug[p["slug"]].photos if ph.name == p.get("source")), None)
-        before.append(measure_image(load_photo(src, max_side=1600).image) if src else LookMeasures())
+        img = load_photo(head, max_side=_THUMB_SIDE).image
+        lm = p.get("look_measures")
+        if lm is None:  # a record resumed from a run that did not measure in its workers
+            src = next((ph for ph in by_slug[p["slug"]].photos if ph.name == p.get("source")), None)
+            lm = look_measures(head, src, enlarged=float(p.get("measures", {}).get("enlarged", 1.0)))
+        after.append(LookMeasures.from_dict(lm["after"]))
+        before.append(LookMeasures.from_dict(lm["before"]))
         thumbs.append(img)
         labels.append(p["name"])
     names = [p["name"] for p in done]
@@ -134,7 +141,8 @@ def _team_page(lock: dict[str, Any], people) -> str:
 
 def _consistency_html(c: dict[str, Any]) -> str:
     rows = []
-    for k in ("eye_line_std", "head_ratio_std", "face_exposure_std", "backdrop_delta_e_max", "white_balance_delta_e_max"):
+    for k in ("eye_line_std", "head_ratio_std", "face_exposure_std", "backdrop_delta_e_max", "white_balance_delta_e_max",
+              "white_balance_eyes_delta_e_median", "white_balance_delta_e_max_v0"):
         b, a = c["before"].get(k), c["after"].get(k)
         f = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
         rows.append(f"<tr><td>{_e(k)}</td><td>{f(b)}</td><td>{f(a)}</td></tr>")

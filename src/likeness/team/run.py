@@ -23,7 +23,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import OptionError
-from .job import input_key, person_job, read_result, write_json_atomic
+from .job import THREAD_ENV, init_worker, input_key, person_job, read_result, write_json_atomic
 from .source import Member, read_source
 
 LOCK = "team.lock.json"
@@ -142,17 +142,23 @@ def run_team(
 
 
 def _run_local(specs: list[dict], *, workers: int | None, address: str | None = None):
+    """People over ``workers`` local processes (default: one per core).
+
+    One worker is the same code path as many: a pool of spawned processes, each loading
+    the models once and taking person after person, capped at cores ÷ workers threads
+    (:func:`~likeness.team.job.init_worker`), so 1 and 2 workers compare fairly.
+    """
     if not specs:
-        return
-    n = max(1, min(workers or os.cpu_count() or 1, len(specs)))
-    if n == 1:
-        for s in specs:
-            yield person_job(s)
         return
     import multiprocessing as mp
 
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    n = max(1, min(workers or cores, len(specs)))
+    threads = max(1, cores // n)
     # Workers start clean ("spawn"): mediapipe graphs and dlib models are not fork-safe.
-    with ProcessPoolExecutor(max_workers=n, mp_context=mp.get_context("spawn")) as pool:
+    with ProcessPoolExecutor(
+        max_workers=n, mp_context=mp.get_context("spawn"), initializer=init_worker, initargs=(threads,)
+    ) as pool:
         pending = {pool.submit(person_job, s): s for s in specs}
         while pending:
             done, _ = wait(pending, return_when=FIRST_COMPLETED)
@@ -181,7 +187,9 @@ def _run_ray(specs: list[dict], *, workers: int | None = None, address: str | No
             ray.init(address=address, log_to_driver=False)
         started = True
     try:
-        task = ray.remote(num_cpus=1, max_retries=2)(person_job)
+        # One CPU and one thread per task, as in a local pool of one worker per core.
+        env = {k: "1" for k in THREAD_ENV}
+        task = ray.remote(num_cpus=1, max_retries=2, runtime_env={"env_vars": env})(_ray_person_job)
         refs = {task.remote(s): s for s in specs}
         while refs:
             ready, _ = ray.wait(list(refs), num_returns=1)
@@ -194,6 +202,14 @@ def _run_ray(specs: list[dict], *, workers: int | None = None, address: str | No
     finally:
         if started:
             ray.shutdown()
+
+
+def _ray_person_job(spec: dict) -> dict[str, Any]:
+    """:func:`person_job` in a Ray worker (its environment already caps OpenMP/BLAS)."""
+    import cv2
+
+    cv2.setNumThreads(1)
+    return person_job(spec)
 
 
 def members_from_out(out: Path) -> list[Member]:
