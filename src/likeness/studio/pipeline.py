@@ -154,16 +154,17 @@ def _settle(image: np.ndarray, face: Face, fp: framing.FramePlan) -> tuple[frami
     ``SETTLE_SIDE`` px (the mesh model sees the face at 192 px whatever the input), so
     only the final crop is rendered at output size. Returns (framed, face in photo px).
     """
-    from ..faces import analyze
+    from ..faces import mesh_for
 
     out_w, out_h = fp.preset.size
     s = min(1.0, SETTLE_SIDE / max(out_w, out_h))
     vw, vh = max(8, round(out_w * s)), max(8, round(out_h * s))
     view = framing.frame(image, face, framing=fp, size=(vw, vh))
-    found = analyze(view.image, embed=False, subject_only=True)
-    if not found or found[0].mesh is None or face.mesh is None:
+    # The face is where the plan put it: the mesh model alone, no second detection.
+    seen_mesh = mesh_for(view.image, view.face.box) if face.mesh is not None else None
+    if seen_mesh is None:
         return framing.frame(image, face, framing=fp), face
-    seen = framing.head_geometry(found[0])
+    seen = framing.head_geometry(replace(view.face, mesh=seen_mesh))
     want = fp.head.height / fp.height * vh  # planned head height in view px
     if abs(seen.height - want) < 0.002 * vh and abs(seen.roll) < 0.1:
         return framing.frame(image, face, framing=fp), face
@@ -173,13 +174,10 @@ def _settle(image: np.ndarray, face: Face, fp: framing.FramePlan) -> tuple[frami
     def back(pts: np.ndarray) -> np.ndarray:  # view (continuous) → photo (continuous)
         return (pts - 0.5) @ m[:, :2].T + m[:, 2] + 0.5
 
-    mesh = found[0].mesh.astype(np.float64).copy()
+    mesh = seen_mesh.astype(np.float64)
     mesh[:, :2] = back(mesh[:, :2])
     mesh[:, 2] *= k
-    x0, y0, x1, y1 = found[0].box
-    corners = back(np.array([[x0, y0], [x1, y0], [x0, y1], [x1, y1]], np.float64))
-    box = (float(corners[:, 0].min()), float(corners[:, 1].min()), float(corners[:, 0].max()), float(corners[:, 1].max()))
-    settled = replace(face, mesh=mesh.astype(face.mesh.dtype), box=box)
+    settled = replace(face, mesh=mesh.astype(face.mesh.dtype))
     new = framing.plan(settled, (image.shape[1], image.shape[0]), preset=fp.preset, top_cut=fp.top_cut)
     return framing.frame(image, settled, framing=new), settled
 
