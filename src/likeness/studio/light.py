@@ -190,16 +190,27 @@ def composite(
     gain = cv2.resize(relit.gain, wh, interpolation=cv2.INTER_LINEAR)
     wrap_color = cv2.resize(relit.wrap_color, wh, interpolation=cv2.INTER_LINEAR)
     a = alpha[..., None]
-    wr = relit.wrap[..., None]
-    p = a * (1 - wr) * gain
-    q = p * correction + a * wr * wrap_color + (1 - a) * backdrop
+    aw = a * relit.wrap[..., None]
+    p = (a - aw) * gain
+    q = p * correction
+    q += aw * wrap_color
+    q += (1 - a) * backdrop
     h, w = image.shape[:2]
     # 16-bit fixed point at output size (half the memory traffic of float32, which is
-    # what this costs): P·8192, Q·255·32; out·32 = I·P·8192/256 + Q·255·32.
-    p16 = cv2.resize(np.clip(p * 8192 + 0.5, 0, 65535).astype(np.uint16), (w, h), interpolation=cv2.INTER_LINEAR)
-    q16 = cv2.resize(np.clip(q * (255 * 32) + 0.5, 0, 65535).astype(np.uint16), (w, h), interpolation=cv2.INTER_LINEAR)
-    out = cv2.add(cv2.multiply(image, p16, scale=1 / 256, dtype=cv2.CV_16U), q16)
-    return cv2.convertScaleAbs(out, alpha=1 / 32)
+    # what this costs): P·8192, Q·255·32; out·32 = I·P·8192/256 + Q·255·32. The
+    # full-size steps write into P's buffer: fresh 19 MB arrays cost page faults.
+    p16 = cv2.resize(_fixed(p, 8192), (w, h), interpolation=cv2.INTER_LINEAR)
+    q16 = cv2.resize(_fixed(q, 255 * 32), (w, h), interpolation=cv2.INTER_LINEAR)
+    cv2.multiply(image, p16, dst=p16, scale=1 / 256, dtype=cv2.CV_16U)
+    cv2.add(p16, q16, dst=p16)
+    return cv2.convertScaleAbs(p16, alpha=1 / 32)
+
+
+def _fixed(x: np.ndarray, scale: float) -> np.ndarray:
+    """``x``·scale rounded to uint16 (saturating)."""
+    x = x * np.float32(scale)
+    x += 0.5
+    return np.clip(x, 0, 65535, out=x).astype(np.uint16)
 
 
 def _face_mask(face: Face, size: tuple[int, int], *, origin: tuple[int, int] = (0, 0)) -> np.ndarray:
