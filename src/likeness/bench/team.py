@@ -8,6 +8,9 @@ phone-shaped window of a real photo around its face, enlarged at most
 reads as blur, a cut-off head or a washed-out face is left out, not counted as a retake).
 The sources and their enlargement are reported beside the times.
 
+A worker makes one person at a time on one core (``likeness.team.run``), so "1
+worker" is one core and "2 workers" both.
+
 The floor is the bare work every person costs anyway: decode the photo, resize to
 1600×2000 and encode a JPEG, in one process, measured in the same run.
 """

@@ -17,7 +17,7 @@ def register(app: typer.Typer) -> None:
         out: Path = typer.Option(Path("team-out"), "--out", "-o", help="Output folder (keeps the team's lock file)."),
         look: str = typer.Option(None, "--look", help="Look for the team (locked on the first run). Default: corporate-grey."),
         frame: str = typer.Option(None, "--frame", help="Framing preset (locked with the Look). Default: headshot."),
-        workers: int = typer.Option(None, "--workers", "-j", min=1, help="Local worker processes (default: all cores)."),
+        workers: int = typer.Option(None, "--workers", "-j", min=1, help="People made at a time, one core each (default: all cores)."),
         ray: str = typer.Option(None, "--ray", help="Spread people over a Ray cluster: an address, `auto`, or `local`."),
         relock: bool = typer.Option(False, "--relock", help="Change the team's locked Look/framing (everyone is redone)."),
         name: str = typer.Option(None, "--name", help="With `add`: the new person's name."),

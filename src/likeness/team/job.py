@@ -27,7 +27,7 @@ THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUM
 
 
 def init_worker(threads: int) -> None:
-    """Cap a fresh worker process at ``threads`` threads (cores ÷ workers).
+    """Cap a fresh worker process at ``threads`` threads (1, or the spare cores).
 
     Two workers on two cores, each free to start a thread per core in OpenCV, OpenBLAS
     and numba, would fight over the cores (oversubscription); one thread each keeps the
