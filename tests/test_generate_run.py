@@ -64,3 +64,25 @@ def test_face_locked_keeps_the_real_face_and_passes_the_likeness_gate(photos, tm
         assert distance(analyze(img)[0].embedding, analyze(ref)[0].embedding) < 0.1
         assert cand.source_type == "compositeWithTrainedAlgorithmicMedia"
         assert review(img, enroll([ref])).likeness >= 70
+
+
+def test_candidates_are_framed_as_the_look_says_and_never_enlarged():
+    from likeness.generate.run import frame_candidate
+    from likeness.review import enroll, review
+    from likeness.studio.frame import get_preset
+
+    img = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
+    framed, plan = frame_candidate(img, "headshot")
+    preset = get_preset("headshot")
+    assert plan is not None and plan.preset.name == "headshot"
+    h, w = framed.shape[:2]
+    assert abs(w / h - preset.aspect) < 0.01 and h <= min(preset.size[1], 1024)  # 4:5, no enlargement
+    assert h == pytest.approx(min(preset.size[1], plan.height), abs=1)
+    # The framing gate passes it against the plan, and fails the square original.
+    ref = enroll([img])
+    assert review(framed, ref, look="headshot", plan=plan).checks["framing"].passed
+    assert not review(img, ref, look="headshot").checks["framing"].passed
+    # No face: the candidate goes to the review as it is (which rejects it).
+    noise = np.random.default_rng(0).integers(0, 255, (256, 256, 3), dtype=np.uint8)
+    same, none = frame_candidate(noise, "headshot")
+    assert none is None and same is noise

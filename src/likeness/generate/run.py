@@ -1,16 +1,18 @@
 """``likeness.generate``: AI headshots, verified before anyone sees them.
 
 1. check the options, 2. intake (references, best photo), 3. enrol the person's own
-photos for the review, 4. over-generate candidates, 5. review every candidate (likeness
-gate, attribute locks, artifacts, texture, light, framing), 6. deliver the best passing
-ones with their likeness score and the IPTC source type; list the rejected with reasons.
+photos for the review, 4. over-generate candidates, 5. frame each as the Look says
+(the studio's framing around the face the model drew, never enlarged) and review it
+(likeness gate, attribute locks, artifacts, texture, light, framing), 6. deliver the
+best passing ones with their likeness score and the IPTC source type; list the
+rejected with reasons.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +39,24 @@ class GenerateResult:
     report_json: Path | None = None
     report_html: Path | None = None
     settings: dict[str, Any] = field(default_factory=dict)
+
+
+def frame_candidate(image: np.ndarray, frame: str):
+    """(the candidate cut to the Look's ``frame`` preset, the plan) — the studio's
+    framing around the face the model drew, never enlarged: a generated image is
+    delivered at its own resolution, in the preset's shape. (image, None) when no face
+    is found: the review then rejects it, saying so."""
+    from ..faces import analyze
+    from ..studio import frame as framing
+
+    faces = analyze(image, embed=False, subject_only=True)
+    if not faces or faces[0].mesh is None:
+        return image, None
+    preset = framing.get_preset(frame)
+    fp = framing.plan(faces[0], (image.shape[1], image.shape[0]), preset=preset)
+    k = fp.height / preset.size[1]  # candidate px per output px
+    size = None if k >= 1 else (max(8, round(preset.size[0] * k)), max(8, round(preset.size[1] * k)))
+    return framing.frame(image, faces[0], framing=fp, size=size).image, fp
 
 
 def face_mask(image: np.ndarray, face) -> np.ndarray:
@@ -114,8 +134,12 @@ def generate(
         steps=steps, device=device if pipe is None else None, progress=progress,
     )
 
-    # 5. Review every candidate; 6. deliver the best passing ones.
-    reviewed = [(c, review(c.image, reference, glasses=glasses)) for c in cands]
+    # 5. Frame every candidate as the Look says and review it; 6. deliver the best passing ones.
+    reviewed = []
+    for c in cands:
+        image, plan = frame_candidate(c.image, lk.frame)
+        c = replace(c, image=image)
+        reviewed.append((c, review(image, reference, glasses=glasses, look=lk, plan=plan)))
     passing = sorted((x for x in reviewed if x[1].passed), key=lambda x: -x[1].likeness)[: int(count)]
     rejected = tuple(Rejected(c.seed, r.likeness, tuple(r.reasons)) for c, r in reviewed if not r.passed)
     out.mkdir(parents=True, exist_ok=True)
