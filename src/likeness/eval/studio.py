@@ -10,7 +10,10 @@ headshot:
   :func:`likeness.studio.session.identity_distance`);
 - left/right illumination uniformity of the face (darker/brighter side, linear light)
   before and after: the studio must not make it worse, on average or per photo beyond
-  ``NOISE``.
+  ``NOISE``. Before is the framed crop ahead of the light stage and after the finished
+  headshot, both read at the same (planned) face mesh, so only what the studio did to
+  the pixels differs. The same face read on the photo itself (another crop, scale and
+  mesh) is reported beside it: ``uniformity_remeasure_*`` is that measure's own noise.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from typing import Any
 import numpy as np
 
 IDENTITY_P95_MAX = 0.08
-NOISE = 0.03  # uniformity change that re-measuring the same face can show
+NOISE = 0.03  # uniformity change counted as "worse" (same mesh before and after)
 
 
 def photos(root: Path) -> list[Path]:
@@ -76,8 +79,15 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, look:
                         row["error"] = "face not found again in the input or the output"
                     else:
                         row["identity_distance"] = round(d, 4)
-                        row["uniformity_before"] = round(face_uniformity(src, fin[0]), 4)
-                        row["uniformity_after"] = round(face_uniformity(r.image, fout[0]), 4)
+                        # Same face geometry before and after: the framed crop before
+                        # the light stage and the finished headshot, both read at the
+                        # planned mesh. The photo itself and the face found again in
+                        # the result are kept beside them (their difference is the
+                        # measure's own noise: another crop and scale, another mesh).
+                        row["uniformity_before"] = round(float(r.measures["uniformity_before"]), 4)
+                        row["uniformity_after"] = round(face_uniformity(r.image, r.face), 4)
+                        row["uniformity_photo"] = round(face_uniformity(src, fin[0]), 4)
+                        row["uniformity_after_found_again"] = round(face_uniformity(r.image, fout[0]), 4)
                     row["completed"] = True
                 except LikenessError as exc:
                     row["completed"] = False
@@ -98,6 +108,10 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     before = np.array([p[0] for p in pairs]) if pairs else np.zeros(0)
     after = np.array([p[1] for p in pairs]) if pairs else np.zeros(0)
     worse = [r["photo"] for r in done if "uniformity_after" in r and r["uniformity_after"] < r["uniformity_before"] - NOISE]
+    # The measure's own noise: the same face read on the photo and on the framed crop.
+    remeasured = [abs(r["uniformity_photo"] - r["uniformity_before"]) for r in done
+                  if r.get("uniformity_photo") == r.get("uniformity_photo") and "uniformity_photo" in r
+                  and r.get("uniformity_before") == r.get("uniformity_before")]
     p95 = float(np.percentile(dists, 95)) if len(dists) else float("nan")
     secs = [r["seconds"] for r in done if "seconds" in r]
     out = {
@@ -112,6 +126,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
         "uniformity_before_mean": round(float(before.mean()), 4) if len(before) else None,
         "uniformity_after_mean": round(float(after.mean()), 4) if len(after) else None,
         "uniformity_worse_photos": worse,
+        "uniformity_remeasure_p50": round(float(np.median(remeasured)), 4) if remeasured else None,
+        "uniformity_remeasure_max": round(float(np.max(remeasured)), 4) if remeasured else None,
         "seconds_median": round(float(np.median(secs)), 3) if secs else None,
         "thresholds": {"identity_distance_p95": IDENTITY_P95_MAX, "uniformity_noise": NOISE, "completed": 1.0},
     }
