@@ -185,6 +185,24 @@ def test_whites_of_the_eyes_in_shade_are_not_read():
     assert measure_image(img, face).neutral_ab is not None
 
 
+def test_a_face_cut_by_the_photos_edge_is_measured_on_the_cheek_it_has():
+    """A cheek outside the photo (a face cut by its edge) is skipped, not a crash."""
+    from likeness.faces import analyze
+    from likeness.team.measure import _CHEEKS
+
+    img = data.astronaut()
+    face = analyze(img, embed=False, subject_only=True)[0]
+    cut = int(face.mesh[_CHEEKS[1], 0]) - 30  # keep the image-left cheek only
+    m = measure_image(img[:, :cut].copy(), face)
+    assert m.skin_lab is not None
+    whole = measure_image(img, face)
+    assert abs(m.skin_lab[0] - whole.skin_lab[0]) < 15
+    cheeks_out = face.mesh[:, :2] - 10 * img.shape[1]  # both cheeks outside: no skin reading
+    from dataclasses import replace
+
+    assert measure_image(img, replace(face, mesh=np.c_[cheeks_out, face.mesh[:, 2:]])).skin_lab is None
+
+
 def test_one_session_reads_closer_than_the_first_reading():
     """Six photos of one person in one light: measured 5.9 ΔE apart (first reading 12.1)."""
     sp = spreads([measure_image(load_photo(p).image) for p in _session()])

@@ -72,7 +72,8 @@ def light_test(photos: list[Path], tmp: Path) -> dict:
     to the plain photo's, before (photos) and after (headshots). ``left_median``: the
     median share of the light's colour still on the skin (0: removed, 1: untouched).
     Measured on the eval team (17 people × 2 lights): the lights move the skin by a
-    median 5.0 ΔE; 83 % of that is left in the headshots, up to 11.0 ΔE."""
+    median 5.0 ΔE; 59 % of that is left in the headshots (79 % before the cast estimate
+    worked in log-chromaticity), up to 10.5 ΔE."""
     from ..imageio import save_image
     from ..studio.pipeline import make_headshot
     from ..team.measure import delta_e, measure_image

@@ -54,11 +54,15 @@ def _lab(rgb: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
 
 
-def _disc_mean(image: np.ndarray, c: np.ndarray, r: float) -> np.ndarray:
+def _disc_mean(image: np.ndarray, c: np.ndarray, r: float) -> np.ndarray | None:
+    """Median Lab of the square around ``c``; None where it lies outside the image (a
+    face cut by the photo's edge)."""
     h, w = image.shape[:2]
     x, y, r = int(c[0]), int(c[1]), max(2, int(r))
-    patch = _lab(image[max(0, y - r) : min(h, y + r), max(0, x - r) : min(w, x + r)])
-    return np.median(patch.reshape(-1, 3), axis=0)
+    crop = image[max(0, y - r) : min(h, y + r), max(0, x - r) : min(w, x + r)]
+    if crop.size == 0:
+        return None
+    return np.median(_lab(crop).reshape(-1, 3), axis=0)
 
 
 def measure_image(image: np.ndarray, face: Face | None = None, *, enlarged: float = 1.0) -> LookMeasures:
@@ -85,8 +89,10 @@ def measure_image(image: np.ndarray, face: Face | None = None, *, enlarged: floa
     chin = eye_y + g.chin
     crown = eye_y + g.crown
     r = 0.12 * face.inter_eye
-    cheeks = np.array([_disc_mean(image, m[i, :2], r) for i in _CHEEKS])
-    skin = cheeks.mean(0)
+    cheeks = [c for c in (_disc_mean(image, m[i, :2], r) for i in _CHEEKS) if c is not None]
+    if not cheeks:  # both cheeks outside the photo
+        return LookMeasures(backdrop_lab=backdrop)
+    skin = np.mean(cheeks, axis=0)
     sc = sclera(image, m, skin_lightness=float(skin[0]), enlarged=enlarged)
     return LookMeasures(
         eye_line=eye_y / h,
