@@ -138,12 +138,12 @@ def relight(
     a_small, bd_small = small(alpha), small(backdrop)
 
     # 1. white balance on non-skin near-neutral pixels, the subject's own counting most.
-    skin = np.power(np.clip(face_crop[fm], 0, 1), GAMMA).mean(0) if fm.sum() > 50 else None
+    skin = np.power(np.clip(face_crop[fm][::5], 0, 1), GAMMA).mean(0) if fm.sum() > 50 else None
     cast = _estimate_cast(image, box, valid, alpha, skin) if skin is not None else None
     if cast is not None and s.white_balance > 0:
         g = (cast.mean() / cast) ** s.white_balance
         g = np.clip(g / g[1], *WB_GAIN_RANGE).astype(np.float32)
-        g = _keep_skin_locus(face_crop[fm], g)
+        g = _keep_skin_locus(skin, g)
         gains *= g
         measures["cast_r"], measures["cast_b"] = float(cast[0] / cast[1]), float(cast[2] / cast[1])
     # 2. exposure, bounded, and only outside a comfortable range for the lit skin.
@@ -289,14 +289,17 @@ def _estimate_cast(
         return None
     uv, wy = _log_chroma(lin[ok]), np.sqrt(y[ok]) * (1 + 2 * am[ok])
     sk = _log_chroma(skin[None])[0]
-    est = np.zeros(2)  # start from a neutral light
+    est, last = np.zeros(2), None  # start from a neutral light
     for k, tol in enumerate(_CAST_TOLERANCES):
-        grey = (np.abs(uv - est).max(1) < tol) & ~_on_skin_line(uv, est, sk)
-        if grey.sum() < max(100, 0.01 * len(uv)):
+        near = np.flatnonzero(np.abs(uv - est).max(1) < tol)
+        grey = near[~_on_skin_line(uv[near], est, sk)]
+        if len(grey) < max(100, 0.01 * len(uv)):
             if k == 0:
                 return None
             break
-        est = (uv[grey] * wy[grey, None]).sum(0) / wy[grey].sum()
+        if last is not None and np.array_equal(grey, last):
+            break  # the same pixels again: the estimate has settled
+        est, last = (uv[grey] * wy[grey, None]).sum(0) / wy[grey].sum(), grey
     rgb = np.exp([est[0], 0.0, est[1]])
     return (rgb / rgb.mean()).astype(np.float32)
 
@@ -316,13 +319,11 @@ def _on_skin_line(uv: np.ndarray, light: np.ndarray, skin: np.ndarray) -> np.nda
     return np.linalg.norm(uv - (p0 + t[:, None] * d), axis=1) < SKIN_LINE[2]
 
 
-def _keep_skin_locus(skin_px: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Scale the correction back until the face's skin still reads as skin (R ≥ 1.02·G,
-    G ≥ B), or, where the light has already pushed it out (a cool light can lift B
-    above G), until the correction at least does not push it further out."""
-    if len(skin_px) < 50:
-        return g
-    skin = np.power(np.clip(skin_px[::5], 0, 1), GAMMA).mean(0)
+def _keep_skin_locus(skin: np.ndarray, g: np.ndarray) -> np.ndarray:
+    """Scale the correction back until the face's skin (``skin``: its mean linear RGB)
+    still reads as skin (R ≥ 1.02·G, G ≥ B), or, where the light has already pushed it
+    out (a cool light can lift B above G), until the correction at least does not push
+    it further out."""
     allowed = _locus_excess(skin)
     for t in np.linspace(1.0, 0.0, 11):
         gt = g**t
