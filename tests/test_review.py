@@ -207,3 +207,25 @@ def test_delta_e_2000_matches_the_reference_formula():
     b[:20] = a[:20]
     for kL in (1.0, 2.0):
         assert np.abs(delta_e(a, b, kL=kL) - deltaE_ciede2000(a, b, kL=kL)).max() < 1e-6
+
+
+def test_hands_in_the_hair_do_not_change_the_hair_colour(astro):
+    """Skin-coloured pixels over 40 % of the hair region (hands on the head) are left
+    out of the hair reading; before, the median moved with them."""
+    from likeness.review import attributes
+    from likeness.review.color import delta_e
+    from likeness.review.view import face_view
+
+    img, face, _ = astro
+    v = face_view(img, face)
+    person = np.ones(v.shape, np.float32)
+    clean, _ = attributes.hair_lab(v, person)
+    region = np.argwhere(attributes.hair_region(v))
+    covered = region[np.random.default_rng(0).random(len(region)) < 0.4]
+    skin_rgb = np.median(v.rgb[v.cheeks], axis=0)
+    hands = face_view(img, face)
+    hands.rgb[covered[:, 0], covered[:, 1]] = skin_rgb
+    read, _ = attributes.hair_lab(hands, person)
+    everything = attributes._median(hands.lab[attributes.hair_region(hands)])
+    assert delta_e(everything, clean) > 6, "the painted hands should move a plain median"
+    assert delta_e(read, clean) < 2.5, (read, clean)

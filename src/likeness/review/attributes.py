@@ -8,7 +8,8 @@ person's own photos.
 - **Skin**: median Lab of both cheeks (mesh polygons; median so shine and blemishes
   do not move it).
 - **Hair**: median Lab of person pixels (segmentation) in a band above the forehead
-  and at the temples, outside the face oval. On a bald head this is scalp, which is
+  and at the temples, outside the face oval, less those of the cheeks' colour (hands
+  in the hair) unless that would leave fewer than half. On a bald head this is scalp, which is
   then the person's "hair colour" in every photo alike.
 - **Iris**: median Lab of the ring between 40 % and 90 % of the iris radius (pupil and
   the dark limbus out), inside the visible eye opening (lids out), the brightest 15 %
@@ -68,8 +69,17 @@ def hair_region(v: View) -> np.ndarray:
     return (m > 0) & (grown == 0)
 
 
+#: Hair pixels closer than this (Lab distance) to the cheeks' colour are skin: hands in
+#: the hair, a forehead under a high hairline ...
+HAIR_NOT_SKIN = 10.0
+#: ... unless fewer than this share of the hair pixels would remain (hair of nearly the
+#: skin's colour: then all of them are read).
+HAIR_KEEP_MIN = 0.5
+
+
 def hair_lab(v: View, person: np.ndarray) -> tuple[Lab | None, float]:
-    """(hair colour, share of the hair region that is person): ``None`` below 30 %."""
+    """(hair colour, share of the hair region that is person): ``None`` below 30 %.
+    Skin-coloured pixels in the region (hands on the hair) are left out."""
     region = hair_region(v)
     n = int(region.sum())
     if n < 20:
@@ -78,7 +88,13 @@ def hair_lab(v: View, person: np.ndarray) -> tuple[Lab | None, float]:
     share = float(sel.sum()) / n
     if share < 0.3 or sel.sum() < 15:
         return None, share
-    return _median(v.lab[sel]), share
+    px = v.lab[sel]
+    skin = skin_lab(v)
+    if skin is not None:
+        hair = px[np.linalg.norm(px - np.float32(skin), axis=1) >= HAIR_NOT_SKIN]
+        if len(hair) >= max(15, HAIR_KEEP_MIN * len(px)):
+            px = hair
+    return _median(px), share
 
 
 def glasses_score(v: View) -> float:
