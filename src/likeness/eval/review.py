@@ -33,7 +33,7 @@ whole photos as candidates are measured too (``*_uncropped``), so nothing is hid
   S-curve + saturation, one-sided fill, downsizing + JPEG → ``benign_pass_rate``.
 
 Measured on ../shared/eval (27 people, 177 photos; 4 602 impostor comparisons):
-genuine 0.944 (167/177; whole photos 0.893, before framing 0.881), impostor 0.00087
+genuine 0.944 (167/177; whole, uncropped photos 0.893), impostor 0.00087
 (4 passes, all between two people; whole photos the same), skin shift caught 0.982,
 plastic 0.971, eye colour 0.988, extra face 1.0 (0.971 by the one-face gate; in 5 of
 the tightest 250 px crops the pasted face covers the subject and the likeness gate
