@@ -91,6 +91,41 @@ def test_bad_inputs_fail_loudly(astronaut):
         trimap(np.zeros((4, 4), np.float32), band=-1)
 
 
+def test_a_prior_replaces_the_segmentation(astronaut, astro_matte):
+    from likeness.eval.matting import iou
+
+    same = matte(astronaut, prior=segment(astronaut, face_box=None))
+    assert iou(same.alpha >= 0.5, astro_matte.alpha >= 0.5) > 0.98
+    nobody = matte(astronaut, prior=np.zeros((64, 64), np.float32))
+    assert (nobody.alpha >= 0.5).mean() < 0.01
+    half = cv2.resize(segment(astronaut), (256, 256), interpolation=cv2.INTER_AREA)  # any size of the image's shape
+    assert iou(matte(astronaut, prior=half).alpha >= 0.5, astro_matte.alpha >= 0.5) > 0.97
+    for bad in (np.zeros((64, 64, 3), np.float32), np.zeros((64, 64), np.uint8), np.zeros((64, 128), np.float32)):
+        with pytest.raises(InputError):
+            matte(astronaut, prior=bad)
+
+
+def test_the_whole_photo_mattes_the_headshot_frame_better():
+    """The studio's crop matted with the whole photo's segmentation as the prior, against
+    the crop alone (where the model sees a person cut by the frame's edges)."""
+    _needs_eval()
+    from likeness.eval.matting import _framed, iou
+
+    images = sorted((EVAL / "portraits" / "images").glob("*.jpg"))  # 60: ~15 s
+    got = {"photo": [], "crop_only": []}
+    for p in images:
+        image = _read(p)
+        truth = cv2.imread(str(EVAL / "portraits" / "masks" / (p.stem + ".png")), cv2.IMREAD_GRAYSCALE) > 127
+        framed = _framed(image, truth)
+        if framed is None:
+            continue
+        for way, (pred, t) in framed.items():
+            got[way].append(iou(pred, t))
+    assert len(got["photo"]) >= 40
+    assert np.mean(got["photo"]) > np.mean(got["crop_only"]) + 0.005, {k: np.mean(v) for k, v in got.items()}
+    assert np.percentile(got["photo"], 10) >= np.percentile(got["crop_only"], 10)
+
+
 def test_import_loads_no_model():
     code = "import sys, likeness.matting; print('mediapipe' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -240,3 +275,5 @@ def test_eval_json_on_a_subset():
     assert p["boundary_f"] > p["baseline"]["boundary_f"]
     assert h["hair_recall"] >= 0.94 and "hair_recall" in h["baseline"]
     assert r["seconds_per_image"] > 0
+    assert set(r["framed"]) == {"photo", "crop_only"}
+    assert r["framed"]["photo"]["n"] >= 4 and 0.9 <= r["framed"]["photo"]["mean_iou"] <= 1

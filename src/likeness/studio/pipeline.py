@@ -42,6 +42,10 @@ ANALYSE_SIDE = 1024  # decode size for finding the face
 #: copy first to find the face would cost a second decode (35 ms at 12 MP).
 FULL_DECODE_PIXELS = 16_000_000
 SETTLE_SIDE = 1024  # long side of the view of the framed crop that is analysed again
+#: long side of the whole photo's view for the matte prior (the model's feed size). In
+#: the studio's frame on the eval portraits: 512 mean IoU 0.9741 / p10 0.9516, 384
+#: 0.9736 / 0.9477, 256 0.9730 / 0.9481.
+PRIOR_SIDE = 512
 FORMATS = ("jpg", "png", "webp")
 
 
@@ -84,12 +88,14 @@ def render(
     plan = plan or framing.plan(face, (image.shape[1], image.shape[0]), preset=preset)
     fr, face = _settle(image, face, plan)
     lap("frame")
-    # 2. matte at working size (re-framed once when the hair top is far from the estimate).
-    small, valid_s, face_s, ws, cut = _matte_framed(fr)
+    # 2. matte at working size (re-framed once when the hair top is far from the estimate),
+    # from the segmentation of the whole photo, where the model sees the person whole.
+    prior = photo_prior(image, face)
+    small, valid_s, face_s, ws, cut = _matte_framed(fr, prior)
     fr2 = _refine_crown(fr, image, face, cut.alpha, valid_s, ws)
     if fr2 is not None:
         fr = fr2
-        small, valid_s, face_s, ws, cut = _matte_framed(fr)
+        small, valid_s, face_s, ws, cut = _matte_framed(fr, prior)
     lap("matte")
     out_w, out_h = preset.size
     # 3. backdrop at working size (it is smooth), its light centred behind the head.
@@ -130,7 +136,7 @@ def render(
     return Rendered(final, fr.face, fr.plan, tuple(notes), preset.dpi, settings, measures, times)
 
 
-def _matte_framed(fr: framing.Framed):
+def _matte_framed(fr: framing.Framed, prior: tuple[np.ndarray, tuple[int, int]] | None = None):
     out_w, out_h = fr.plan.preset.size
     # Work no larger than the photo's own pixels (tiny photos), no smaller than 512 px.
     side = max(out_w, out_h)
@@ -139,7 +145,35 @@ def _matte_framed(fr: framing.Framed):
     small = shrink(fr.image, (ww, wh))
     valid = cv2.resize(fr.valid, (ww, wh), interpolation=cv2.INTER_LINEAR)  # a smooth ramp
     face_s = scale_face(fr.face, ww / out_w)
-    return small, valid, face_s, ww / out_w, cut_out(small, face_box=face_s.box, valid=valid)
+    p = None if prior is None else prior_in_frame(*prior, fr.plan, (ww, wh))
+    return small, valid, face_s, ww / out_w, cut_out(small, face_box=face_s.box, valid=valid, prior=p)
+
+
+def photo_prior(image: np.ndarray, face: Face) -> tuple[np.ndarray, tuple[int, int]]:
+    """(person probability of the whole photo at the model's feed size, photo size).
+
+    The segmentation model sees 256 px. Given only the headshot's crop it sees a
+    person cut by the frame's edges and takes walls beside a cut shoulder for the
+    person; given the whole photo it sees the shoulder go on. On the eval portraits,
+    each framed as the studio frames it, mean IoU inside the frame is 0.974 (p10 0.952)
+    this way against 0.965 (p10 0.941) from the crop (``likeness eval matting``)."""
+    from ..matting.mediapipe_selfie import feed_size
+    from ..matting.segment import segment_small
+
+    size = feed_size(image.shape, size=PRIOR_SIDE)
+    view = shrink(image, size)  # a 12 MP photo: 5 ms, where one area step takes 50
+    k = size[0] / image.shape[1], size[1] / image.shape[0]
+    box = (face.box[0] * k[0], face.box[1] * k[1], face.box[2] * k[0], face.box[3] * k[1])
+    return segment_small(view, face_box=box).prob, (image.shape[1], image.shape[0])
+
+
+def prior_in_frame(prob: np.ndarray, photo_size: tuple[int, int], fp: framing.FramePlan, size: tuple[int, int]) -> np.ndarray:
+    """The whole photo's person probability ``prob`` mapped into the frame ``fp`` at
+    ``size`` (w, h): one bilinear warp at the probability's own scale."""
+    kx, ky = prob.shape[1] / photo_size[0], prob.shape[0] / photo_size[1]
+    m = fp.matrix(size) * np.array([[kx], [ky]])  # output index → photo index → prob index
+    m[:, 2] += 0.5 * np.array([kx, ky]) - 0.5
+    return cv2.warpAffine(prob, m, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _settle(image: np.ndarray, face: Face, fp: framing.FramePlan) -> tuple[framing.Framed, Face]:
