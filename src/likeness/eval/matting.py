@@ -11,9 +11,10 @@
 - ``baseline``: the same measures for the raw mediapipe selfie segmentation (general
   model, one view of the photo as it is) thresholded at 0.5.
 - ``framed``: what a headshot shows. Each photo is framed as the studio frames it
-  (``headshot`` preset, working size) and matted as the studio mattes the crop, with
-  the whole photo's segmentation as the prior (``photo``: the default) and from the
-  crop alone (``crop_only``); ``mean_iou``, ``p10_iou``, ``boundary_f`` inside the
+  (``headshot`` preset, working size) and the crop matted as the studio does it
+  (``studio``: from the whole photo's segmentation and the crop's own), from the whole
+  photo's alone (``photo_only``) and from the crop's alone (``crop_only``);
+  ``mean_iou``, ``p10_iou``, ``boundary_f`` inside the
   frame on the portraits, ``hair_recall`` inside the frame on the hair set (photos
   without a face mesh are left out, ``n`` says how many were framed).
 - ``seconds_per_image``: wall time of :func:`likeness.matting.matte` per photo, at the
@@ -120,8 +121,10 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit
     }
 
 
-#: How the studio's crop is matted: with the whole photo's segmentation, or alone.
-FRAMED = ("photo", "crop_only")
+#: How the studio's crop is matted: as the studio does (the whole photo's segmentation
+#: and the crop's own, :func:`likeness.studio.pipeline.crop_prior`), from the whole
+#: photo's alone, from the crop's alone.
+FRAMED = ("studio", "photo_only", "crop_only")
 
 
 def _framed(image: np.ndarray, truth: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]] | None:
@@ -131,7 +134,7 @@ def _framed(image: np.ndarray, truth: np.ndarray) -> dict[str, tuple[np.ndarray,
     from ..faces import analyze
     from ..studio import frame as framing
     from ..studio.cutout import cut_out
-    from ..studio.pipeline import WORK_SIDE, photo_prior, prior_in_frame
+    from ..studio.pipeline import WORK_SIDE, crop_prior, photo_prior, prior_in_frame
 
     faces = analyze(image, embed=False, subject_only=True)
     if not faces or faces[0].mesh is None:
@@ -148,7 +151,8 @@ def _framed(image: np.ndarray, truth: np.ndarray) -> dict[str, tuple[np.ndarray,
     box = framing.transform_face(face, fp, size).box
     prior = prior_in_frame(*photo_prior(image, face), fp, size)
     out = {}
-    for way, p in (("photo", prior), ("crop_only", None)):
+    ways = (("studio", crop_prior(fr.image, box, prior)), ("photo_only", prior), ("crop_only", None))
+    for way, p in ways:
         alpha = cut_out(fr.image, face_box=box, valid=fr.valid, prior=p).alpha
         out[way] = ((alpha >= 0.5) & inside, truth_f)
     return out
