@@ -6,7 +6,7 @@
    mirror image (test-time augmentation); a tight-crop pass when the person is small.
    A caller matting a crop of a larger photo passes that photo's segmentation, mapped
    into the crop, as ``prior`` instead (the studio does: see
-   :func:`likeness.studio.pipeline.photo_prior`).
+   :func:`likeness.studio.pipeline.crop_prior`).
 2. snap: closed-form matting on a narrow band about the model's edge, at 256 px on
    the person's box, puts the edge on the photo's colour edge (``closed_form``).
 3. refine: colour guided filter fitted at ``refine_size`` (long side) and applied to
@@ -75,7 +75,7 @@ class MatteSettings:
     #: eval set (p10 0.9467–0.9468; boundary F 0.709 at 384 and 512, hair recall
     #: 0.964; inside the studio's frame 0.9712 at both); 384 costs about half of 512.
     refine_size: int = 384
-    #: guided-filter window half-size, share of the long side (0.02 → 10 px at 512).
+    #: guided-filter window half-size, share of the long side (0.02 → 8 px at 384).
     radius: float = 0.02
     #: guided-filter regularisation: larger follows colour edges less eagerly.
     eps: float = 1e-2
