@@ -30,7 +30,7 @@ from likeness.deliver.provenance import KeysExistError
 from likeness.errors import InputError, OptionError
 from likeness.imageio import load_photo
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+from shared_eval import EVAL  # noqa: E402
 IPTC = "http://cv.iptc.org/newscodes/digitalsourcetype/"
 SETTINGS = {
     "look": {"name": "corporate-grey", "version": 3},

@@ -17,7 +17,7 @@ from skimage import data
 from likeness.intake import check
 from likeness.types import Verdict, to_jsonable
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+from shared_eval import EVAL  # noqa: E402
 IDS = EVAL / "identities"
 check_mod = importlib.import_module("likeness.intake.check")
 

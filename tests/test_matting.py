@@ -17,7 +17,7 @@ from likeness.matting.closed_form import snap_edge
 from likeness.matting.refine import guided_filter
 from likeness.matting.trimap import trimap
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+from shared_eval import EVAL  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -20,7 +20,7 @@ from likeness.studio.retouch import RetouchSettings, retouch, retouch_result
 from likeness.studio.skin import skin_masks
 from likeness.types import Face
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+from shared_eval import EVAL  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -9,7 +9,7 @@ import pytest
 
 from likeness.errors import InputError, OptionError
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+from shared_eval import EVAL  # noqa: E402
 IDS = EVAL / "identities"
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+from shared_eval import EVAL  # noqa: E402
 
 
 def _load(rel: str) -> np.ndarray:

@@ -18,7 +18,7 @@ from likeness.deliver import read_provenance
 from likeness.errors import NoFaceError, OptionError
 from likeness.imageio import load_photo
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+from shared_eval import EVAL  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -21,7 +21,7 @@ from likeness.imageio import load_photo, save_image
 from likeness.team import read_source, run_team
 from likeness.team.measure import LookMeasures, measure_image, outliers, spreads
 
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+from shared_eval import EVAL  # noqa: E402
 
 
 def _person(folder: Path, *, flip: bool = False) -> None:
