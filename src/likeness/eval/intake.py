@@ -28,6 +28,7 @@ import cv2
 import numpy as np
 from PIL import Image
 
+from ..color import linear_to_srgb, srgb_to_linear, to_uint8
 from ..imageio import is_image_path, load_photo
 from ..intake.quality import FACE_OVAL
 from ..types import Face, PhotoCheck
@@ -56,14 +57,11 @@ DEGRADATIONS: dict[str, tuple[str, dict]] = {
 
 
 def _linear(img: np.ndarray) -> np.ndarray:
-    x = img.astype(np.float32) / 255.0
-    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+    return srgb_to_linear(img)
 
 
 def _srgb(lin: np.ndarray) -> np.ndarray:
-    lin = np.clip(lin, 0.0, 1.0)
-    x = np.where(lin <= 0.0031308, lin * 12.92, 1.055 * lin ** (1 / 2.4) - 0.055)
-    return np.clip(x * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    return to_uint8(linear_to_srgb(lin))
 
 
 def blur(img, face, rng, *, gaussian_sigma_ied):

@@ -63,8 +63,9 @@ def build_team(root: Path, dest: Path) -> int:
 
 
 def _in_light(image: np.ndarray, gains) -> np.ndarray:
-    lin = np.power(image.astype(np.float32) / 255, 2.2) * np.float32(gains)
-    return (np.power(np.clip(lin, 0, 1), 1 / 2.2) * 255 + 0.5).astype(np.uint8)
+    from ..color import gamma_to_linear, linear_to_gamma, to_float, to_uint8
+
+    return to_uint8(linear_to_gamma(gamma_to_linear(to_float(image)) * np.float32(gains)))
 
 
 def light_test(photos: list[Path], tmp: Path) -> dict:

@@ -107,7 +107,9 @@ def poly(h: int, w: int, p: np.ndarray) -> np.ndarray:
 
 
 def linear(rgb: np.ndarray) -> np.ndarray:
-    return np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    from ..color import srgb_to_linear
+
+    return srgb_to_linear(rgb)
 
 
 def disc_mask(v: FaceView, idx: list[int], radius: float) -> np.ndarray:

@@ -27,6 +27,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..color import luminance, srgb_to_linear
 from .view import View
 
 Lab = tuple[float, float, float]
@@ -157,6 +158,5 @@ def backdrop(thumb: np.ndarray, person: np.ndarray, pts: np.ndarray) -> tuple[La
         return None, 0.0, share
     x = thumb[sel].astype(np.float32) / 255.0
     lab = cv2.cvtColor(x.reshape(1, -1, 3), cv2.COLOR_RGB2Lab).reshape(-1, 3)
-    lin = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
-    y = float(np.median(lin @ np.array([0.2126, 0.7152, 0.0722], np.float32)))
+    y = float(np.median(luminance(srgb_to_linear(x))))
     return _median(lab), y, share

@@ -81,7 +81,7 @@ def lighten_skin(image: np.ndarray, face: Face, *, delta_e: float = 5.0) -> tupl
 
 
 def _lighten(image: np.ndarray, face: Face, delta_e: float) -> tuple[np.ndarray, float]:
-    from .color import delta_e as de2000
+    from ..color import delta_e as de2000
 
     alpha, m = _skin(image, face, 0.04)
     cheeks = m.cheeks > 0
@@ -217,13 +217,12 @@ def relight(image: np.ndarray, kind: str, *, face: Face | None = None) -> np.nda
     """A harmless whole-image change of one of the ``BENIGN`` kinds. ``jpeg`` shrinks
     to 70 % but never below 64 px between the eyes of ``face`` (a delivered headshot is
     not smaller than that), then saves at JPEG quality 80."""
-    x = image.astype(np.float32) / 255.0
-    lin = np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4)
+    from ..color import linear_to_srgb, srgb_to_linear, to_uint8
+
+    lin = srgb_to_linear(image)
 
     def back(v):
-        v = np.clip(v, 0, 1)
-        s = np.where(v <= 0.0031308, 12.92 * v, 1.055 * np.power(v, 1 / 2.4) - 0.055)
-        return np.clip(s * 255 + 0.5, 0, 255).astype(np.uint8)
+        return to_uint8(linear_to_srgb(v))
 
     if kind == "exposure":
         return back(lin * 1.4)  # +0.5 EV

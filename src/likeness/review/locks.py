@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .color import delta_e
+from ..color import delta_e
 from .result import Candidate, Check, Reference, ReviewSettings
 from .source import relit
 

@@ -25,6 +25,8 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..color import lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
+
 THUMB = 144
 MATCH = 0.82
 #: Unaligned correlation below which the (costly) alignment is not tried: on the eval
@@ -85,14 +87,11 @@ def find_source(cand_structure: np.ndarray, ref_structures: list[np.ndarray | No
 
 
 def _linear(rgb_u8: np.ndarray) -> np.ndarray:
-    x = rgb_u8.astype(np.float32) / 255.0
-    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    return srgb_to_linear(rgb_u8)
 
 
 def _lab_of_linear(lin: np.ndarray) -> np.ndarray:
-    x = np.clip(lin, 0, 1)
-    srgb = np.where(x <= 0.0031308, 12.92 * x, 1.055 * np.power(x, 1 / 2.4) - 0.055).astype(np.float32)
-    return cv2.cvtColor(srgb.reshape(1, -1, 3), cv2.COLOR_RGB2Lab).reshape(-1, 3)
+    return rgb_to_lab(linear_to_srgb(lin)).reshape(-1, 3)
 
 
 def light_gain(
@@ -120,9 +119,7 @@ def light_gain(
 
 
 def lab_to_linear(lab) -> np.ndarray:
-    srgb = cv2.cvtColor(np.array(lab, np.float32).reshape(1, 1, 3), cv2.COLOR_Lab2RGB).reshape(3)
-    x = np.clip(srgb, 0, 1)
-    return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4).astype(np.float32)
+    return srgb_to_linear(lab_to_rgb(np.asarray(lab, np.float32).reshape(3)))
 
 
 def relit(lab, gain: np.ndarray) -> tuple[float, float, float]:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..color import luminance, srgb_to_linear
 from .view import CANON_IED, View
 
 #: Canonical scales (px between the eyes), finest first.
@@ -46,8 +47,7 @@ def energies(v: View) -> dict[int, float]:
         m = cv2.erode(m, np.ones((3, 3), np.uint8)) > 0
         if m.sum() < 30:
             continue
-        lin = np.where(rgb <= 0.04045, rgb / 12.92, ((rgb + 0.055) / 1.055) ** 2.4)
-        y = np.log(lin @ np.array([0.2126, 0.7152, 0.0722], np.float32) + 0.01)
+        y = np.log(luminance(srgb_to_linear(rgb)) + 0.01)
         hf = y - cv2.GaussianBlur(y, (0, 0), SIGMA)
         out[s] = float(np.median(np.abs(hf[m])))
     return out

@@ -62,8 +62,9 @@ class View:
     @cached_property
     def lin(self) -> np.ndarray:
         """Linear-light RGB (sRGB transfer function undone)."""
-        x = self.rgb
-        return np.where(x <= 0.04045, x / 12.92, ((x + 0.055) / 1.055) ** 2.4).astype(np.float32)
+        from ..color import srgb_to_linear
+
+        return srgb_to_linear(self.rgb)
 
     def poly(self, idx, *, hull: bool = False) -> np.ndarray:
         m = np.zeros(self.shape, np.uint8)

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
+from ..color import GAMMA
 from .ops import blur
 from .settings import BackdropSettings, parse_hex
 
@@ -127,8 +128,8 @@ def _canvas(size, c1, c2, *, mottle: float, seed: int, head: tuple[float, float]
     # Soft shoulder instead of a clip: paint thins out, it never stops at a hard line.
     t = (1.0 / (1.0 + np.exp(-4.0 * (t - 0.5))))[..., None]
     # Mix in linear light so the mottles look like pigment, not like a grey overlay.
-    l1, l2 = c1.astype(np.float32) ** 2.2, c2.astype(np.float32) ** 2.2
-    return ((l1 * (1 - t) + l2 * t) ** (1 / 2.2)).astype(np.float32)
+    l1, l2 = c1.astype(np.float32) ** GAMMA, c2.astype(np.float32) ** GAMMA
+    return ((l1 * (1 - t) + l2 * t) ** (1 / GAMMA)).astype(np.float32)
 
 
 def _blurred_background(photo, a_small, valid, size, *, radius: float) -> np.ndarray:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..color import GAMMA
 from .settings import GradeSettings, parse_hex
 
-GAMMA = 2.2
 
 
 def tone_curve(settings: GradeSettings) -> np.ndarray:

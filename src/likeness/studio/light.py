@@ -25,10 +25,10 @@ import cv2
 import numpy as np
 
 from ..types import Face
+from ..color import GAMMA, gamma_to_linear
 from .ops import blur
 from .settings import LightSettings
 
-GAMMA = 2.2
 MAP_DIV = 4  # smooth maps are made at 1/MAP_DIV of the working size
 _EYES_BROWS_LIPS = frozenset(
     [249, 263, 362, 373, 374, 380, 381, 382, 384, 385, 386, 387, 388, 390, 398, 466]
@@ -71,9 +71,7 @@ def luminance(image: np.ndarray) -> np.ndarray:
     return _linear(x) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
 
 
-def _linear(x: np.ndarray) -> np.ndarray:
-    """x ** GAMMA on float32 [0, 1] (clipped): cv2.pow, 8× numpy's power."""
-    return cv2.pow(np.clip(x, 0, 1).astype(np.float32, copy=False), GAMMA)
+_linear = gamma_to_linear
 
 
 def face_sides(image: np.ndarray, face: Face) -> tuple[float, float]:

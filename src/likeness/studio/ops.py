@@ -57,6 +57,3 @@ def _halvings(shape: tuple[int, ...], size: tuple[int, int]) -> int:
         n += 1
     return n
 
-
-def srgb_to_linear_lut() -> np.ndarray:
-    return (np.linspace(0, 1, 256, dtype=np.float32) ** 2.2).astype(np.float32)

@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, fields
 import cv2
 import numpy as np
 
+from .. import color
 from ..faces import analyze
 from ..types import Face
 
@@ -225,9 +226,7 @@ def _wb_delta_e(a, b) -> float:
 
 
 def delta_e(a, b) -> float:
-    from skimage.color import deltaE_ciede2000
-
-    return float(deltaE_ciede2000(np.array(a, np.float64), np.array(b, np.float64)))
+    return float(color.delta_e(a, b))
 
 
 def _max_pair(values: list, fn) -> float | None:
