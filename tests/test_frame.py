@@ -111,9 +111,8 @@ def test_plan_scaled_matches_full_resolution(astronaut):
     p = F.plan(face, (512, 512), preset="headshot")
     big = cv2.resize(img, (1024, 1024), interpolation=cv2.INTER_CUBIC)
     a = F.frame(img, face, framing=p)
-    from likeness.studio.pipeline import scale_face
 
-    b = F.frame(big, scale_face(face, 2.0), framing=p.scaled(2.0))
+    b = F.frame(big, face.scaled(2.0), framing=p.scaled(2.0))
     diff = np.abs(cv2.GaussianBlur(a.image, (0, 0), 4).astype(int) - cv2.GaussianBlur(b.image, (0, 0), 4)).mean()
     assert diff < 4
     assert math.isclose(b.scale, a.scale / 2, rel_tol=1e-6)

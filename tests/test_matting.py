@@ -15,7 +15,6 @@ from likeness.errors import InputError, OptionError
 from likeness.matting import Matte, MatteSettings, matte, segment
 from likeness.matting.closed_form import snap_edge
 from likeness.matting.refine import guided_filter
-from likeness.matting.trimap import trimap
 
 from shared_eval import EVAL  # noqa: E402
 
@@ -87,8 +86,6 @@ def test_bad_inputs_fail_loudly(astronaut):
     for bad in bad_settings:
         with pytest.raises(OptionError):
             MatteSettings(**bad)
-    with pytest.raises(OptionError):
-        trimap(np.zeros((4, 4), np.float32), band=-1)
 
 
 def test_a_prior_replaces_the_segmentation(astronaut, astro_matte):
@@ -186,17 +183,6 @@ def test_snapping_helps_on_real_portraits():
     assert np.mean(bfs[True]) > np.mean(bfs[False]) + 0.01
     assert np.mean(ious[True]) > np.mean(ious[False])
     assert sum(a > b for a, b in zip(ious[True], ious[False])) >= 6
-
-
-def test_trimap_bands(astro_matte):
-    t = trimap(astro_matte.alpha, band=6)
-    assert set(np.unique(t)) <= {0.0, 0.5, 1.0}
-    unknown = t == 0.5
-    assert 0.005 < unknown.mean() < 0.2
-    # The 0.5 contour lies inside the unknown band.
-    a = astro_matte.alpha >= 0.5
-    edge = a & ~(cv2.erode(a.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
-    assert unknown[edge].all()
 
 
 def test_foreground_has_no_green_fringe(astronaut, astro_matte):

@@ -68,6 +68,17 @@ def test_strength_zero_is_identity(astro):
     assert np.array_equal(retouch(img, face, settings=off), img)
 
 
+def test_two_strengths_are_refused_even_the_default_one(astro):
+    """0.35 used to be a marker for "not given": beside settings of 0.8 it was ignored."""
+    from likeness.errors import OptionError
+
+    img, face = astro
+    with pytest.raises(OptionError):
+        retouch(img, face, strength=0.35, settings=RetouchSettings(strength=0.8))
+    with pytest.raises(OptionError):
+        retouch(img, face, strength=1.5)
+
+
 def test_default_changes_only_the_face_and_is_repeatable(astro):
     img, face = astro
     out = retouch(img, face)

@@ -13,8 +13,8 @@ from likeness.faces import analyze
 from likeness.studio import light as L
 from likeness.studio.backdrop import make_backdrop
 from likeness.studio.grade import grade
-from likeness.studio.settings import BackdropSettings as BS
-from likeness.studio.settings import GradeSettings as GS
+from likeness.looks.settings import BackdropSettings as BS
+from likeness.looks.settings import GradeSettings as GS
 from likeness.studio.settings import LightSettings as LS
 
 SIZE = (320, 400)

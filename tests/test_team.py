@@ -80,7 +80,6 @@ def test_team_run_outputs_lock_and_resume(team_src, tmp_path):
     # The team measures are taken in the workers and kept with each result.
     assert all(set(p["look_measures"]) == {"before", "after"} for p in res.done)
     c = res.consistency
-    assert c["per_person"]["Ada Lovelace"]["after"]["neutral_ab_v0"] is not None
     # Two framings of one face in the same Look: same eye line, head size and backdrop.
     assert c["after"]["eye_line_std"] < 0.01 and c["after"]["head_ratio_std"] < 0.02
     assert c["after"]["backdrop_delta_e_max"] < 1.0
@@ -207,7 +206,7 @@ def test_one_session_reads_closer_than_the_first_reading():
     """Six photos of one person in one light: measured 5.9 ΔE apart (first reading 12.1)."""
     sp = spreads([measure_image(load_photo(p).image) for p in _session()])
     assert sp["white_balance_read"] >= 4
-    assert sp["white_balance_delta_e_max"] < 0.6 * sp["white_balance_delta_e_max_v0"]
+    assert sp["white_balance_delta_e_max"] < 0.6 * 12.1  # the first reading's spread (measured)
 
 
 def test_a_different_light_breaks_the_team_look():

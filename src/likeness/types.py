@@ -8,7 +8,7 @@ pixels of the (orientation-corrected) photo, ``x`` to the right, ``y`` down.
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -73,6 +73,18 @@ class Face:
     def inter_eye(self) -> float:
         a, b = self.eye_centers()
         return float(np.hypot(*(b - a)))
+
+    def scaled(self, k: float) -> Face:
+        """The same face in an image scaled by ``k`` (continuous pixel coordinates)."""
+        if k == 1.0:
+            return self
+        k32 = np.float32(k)
+        return replace(
+            self,
+            box=tuple(float(v) * k for v in self.box),
+            mesh=None if self.mesh is None else self.mesh * k32,
+            landmarks5=None if self.landmarks5 is None else self.landmarks5 * k32,
+        )
 
 
 @dataclass(frozen=True)
@@ -175,11 +187,13 @@ class Headshot:
     frame: str
     width: int
     height: int
-    likeness: float | None = None  # 0–100 from the identity distance input → output
-    identity_distance: float | None = None
+    likeness: float | None = None  # 0–100, ``faces.identity.likeness_score`` (≥ 70: the same person)
+    identity_distance: float | None = None  # the review's: to the person's enrolled identity
     source_type: str = "algorithmicallyEnhanced"  # IPTC DigitalSourceType
     notes: tuple[str, ...] = ()  # e.g. "chest-up needs more body: used headshot"
-    measures: dict[str, float] = field(default_factory=dict)  # review numbers
+    measures: dict[str, float] = field(default_factory=dict)  # the render's numbers
+    framing: tuple[str, ...] = ()  # ``studio.frame.Fallback`` values: how the frame departs from the preset
+    review: dict[str, Any] | None = None  # ``Review.to_dict()``: every check with its figure
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,17 @@ def test_photo(path: Path, *, side: int = 3464, seed: int = 0) -> Path:
 
 
 def run(repeat: int = 5, photo: Path | None = None, look: str = "corporate-grey") -> dict[str, Any]:
+    """The render of one 12 MP photo beside its floor, and (``verb``) the whole studio
+    verb on five phone-size photos (:mod:`likeness.bench.verb`)."""
+    from . import verb
+
+    out = render_bench(repeat, photo, look)
+    out["verb"] = verb.run(repeat=min(repeat, 3))
+    out["pass"] = bool(out["pass"] and out["verb"]["pass"])
+    return out
+
+
+def render_bench(repeat: int = 5, photo: Path | None = None, look: str = "corporate-grey") -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(photo) if photo else test_photo(Path(tmp) / "bench-12mp.jpg")
         cmd = [sys.executable, "-m", "likeness.bench.studio", str(src), str(repeat), look, tmp]

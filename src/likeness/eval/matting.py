@@ -122,7 +122,7 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit
 
 
 #: How the studio's crop is matted: as the studio does (the whole photo's segmentation
-#: and the crop's own, :func:`likeness.studio.pipeline.crop_prior`), from the whole
+#: and the crop's own, :func:`likeness.studio.prior.crop_prior`), from the whole
 #: photo's alone, from the crop's alone.
 FRAMED = ("studio", "photo_only", "crop_only")
 
@@ -134,7 +134,8 @@ def _framed(image: np.ndarray, truth: np.ndarray) -> dict[str, tuple[np.ndarray,
     from ..faces import analyze
     from ..studio import frame as framing
     from ..studio.cutout import cut_out
-    from ..studio.pipeline import WORK_SIDE, crop_prior, photo_prior, prior_in_frame
+    from ..studio.pipeline import WORK_SIDE
+    from ..studio.prior import crop_prior, photo_prior, prior_in_frame
 
     faces = analyze(image, embed=False, subject_only=True)
     if not faces or faces[0].mesh is None:

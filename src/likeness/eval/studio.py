@@ -48,7 +48,8 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, look:
     from ..imageio import load_photo
     from ..studio.light import face_uniformity
     from ..studio.pipeline import make_headshot
-    from ..studio.session import identity_distance, intake, reason
+    from ..intake import check as intake
+    from ..studio.session import reason
 
     files = photos(Path(root))
     if not files:
@@ -137,3 +138,24 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     )
     out["rows"] = rows
     return out
+
+
+def identity_distance(before: np.ndarray, after: np.ndarray) -> float | None:
+    """Identity distance between the subject's face in two images (None: a face is
+    missing): what the studio changed of the person, input photo → headshot.
+
+    Both faces are embedded with the chip and its mirror image averaged (the ``"best"``
+    quality of :func:`likeness.faces.embed_face`): a single view's own noise
+    (re-embedding the same photo enlarged moves it by 0.04–0.09) would otherwise
+    drown what the studio changes.
+    """
+    from ..faces import analyze, distance, embed_face
+
+    embs = []
+    for img in (before, after):
+        faces = analyze(img, embed=False, subject_only=True)
+        if not faces:
+            return None
+        _, e = embed_face(img, faces[0].box, mesh=faces[0].mesh, quality="best")
+        embs.append(e)
+    return distance(embs[0], embs[1])

@@ -3,7 +3,7 @@ photo of DIR/photos/single; spreads before and after normalisation, and each per
 skin tone against their own single studio headshot (no skin normalisation across people).
 
 White balance is read on the whites of the eyes (:func:`likeness.team.measure.sclera`);
-beside its spread stand the first reading's (``_v0``) and the reading's own noise, the
+beside its spread stands the reading's own noise, the
 median difference between the two eyes of one face (``white_balance_eyes_delta_e_median``).
 ``light_test`` asks the question behind a team's white balance without any neutral: the
 same photo as if taken in a warmer and in a cooler room, through the studio; how much of

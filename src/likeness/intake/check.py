@@ -47,12 +47,15 @@ def check(
     progress: Progress | None = None,
     max_photos: int = MAX_PHOTOS,
     limits: Limits | None = None,
+    decode: Callable[[Path], Photo] | None = None,
 ) -> Sitting:
     """Check 1–``max_photos`` photos of one person and say what the set is good for.
 
     ``progress(done, total)`` is called after each photo. Unreadable photos and photos
     without a face become entries with an ``error``; only an empty or too large
-    request raises.
+    request raises. ``decode(path)``: how to decode a photo when the caller keeps the
+    pixels (the studio decodes each photo once, for intake and the render alike);
+    default: a reduced decode (``ANALYSE_SIDE``), larger only for a small face.
     """
     from . import select
 
@@ -67,7 +70,7 @@ def check(
         )
     checks: list[PhotoCheck] = []
     for i, p in enumerate(paths):
-        checks.append(inspect_path(p, limits=limits))
+        checks.append(inspect_path(p, limits=limits, decode=decode))
         if progress:
             progress(i + 1, len(paths))
     sitting = select.sitting(checks)
@@ -76,14 +79,22 @@ def check(
     redo = [i for i, c in enumerate(sitting.photos) if c.faces > 1 and c.other_person]
     if redo and sitting.identity is not None:
         for i in redo:
-            checks[i] = inspect_path(paths[i], limits=limits, identity=sitting.identity)
+            checks[i] = inspect_path(paths[i], limits=limits, identity=sitting.identity, decode=decode)
         sitting = select.sitting(checks)
     return sitting
 
 
-def inspect_path(path: Path, *, limits: Limits | None = None, identity: np.ndarray | None = None) -> PhotoCheck:
+def inspect_path(
+    path: Path,
+    *,
+    limits: Limits | None = None,
+    identity: np.ndarray | None = None,
+    decode: Callable[[Path], Photo] | None = None,
+) -> PhotoCheck:
     """One photo file → PhotoCheck (errors become ``PhotoCheck.error``)."""
     try:
+        if decode is not None:
+            return inspect(decode(path), limits=limits, identity=identity)
         photo = load_photo(path, max_side=ANALYSE_SIDE)
         return inspect(photo, reload=lambda side: load_photo(path, max_side=side), limits=limits, identity=identity)
     except LikenessError as exc:
@@ -106,12 +117,13 @@ def inspect(
     enrolled embedding) the subject is the face that matches it, when one does.
     """
     from ..faces import embed_face, mesh_for, pose_from_mesh
+    from ..faces.subject import pick_subject
     from . import coaching, quality
 
     limits = limits or coaching.LIMITS
 
     faces = _find_faces(photo.image)
-    subject = _subject(faces, photo.size) if faces else None
+    subject = pick_subject(faces, photo.size) if faces else None
     if subject is not None and reload is not None and photo.scale < 1.0:
         ied = _ied(photo.image, subject, mesh_for)
         if ied is not None and ied < CANON_IED:
@@ -122,7 +134,7 @@ def inspect(
             if bigger.scale > photo.scale:
                 photo = bigger
                 faces = _find_faces(photo.image)
-                subject = _subject(faces, photo.size) if faces else None
+                subject = pick_subject(faces, photo.size) if faces else None
     if identity is not None and len(faces) > 1:
         subject = _by_identity(photo.image, faces, identity) or subject
     size = photo.original_size
@@ -182,7 +194,7 @@ def _find_faces(image: np.ndarray) -> list[Face]:
         return analyze(image, embed=False, subject_only=True)
     if f == 1:
         return faces
-    out = [_scale_face(face, float(f)) for face in faces]
+    out = [face.scaled(float(f)) for face in faces]
     if out and out[0].mesh is not None and faces[0].width < SMALL_FACE_PX:
         mesh = mesh_for(image, out[0].box)
         if mesh is not None:
@@ -192,27 +204,6 @@ def _find_faces(image: np.ndarray) -> list[Face]:
 
 #: Faces narrower than this in the halved image get their mesh again at full size.
 SMALL_FACE_PX = 120
-
-
-def _scale_face(face: Face, k: float) -> Face:
-    return replace(
-        face,
-        box=tuple(float(v) * k for v in face.box),
-        mesh=None if face.mesh is None else face.mesh * np.array([k, k, k], np.float32),
-        landmarks5=None if face.landmarks5 is None else face.landmarks5 * k,
-    )
-
-
-def _subject(faces: list[Face], size: tuple[int, int]) -> Face:
-    """The largest, most central face: area weighted down by distance from the centre."""
-    w, h = size
-    diag = float(np.hypot(w, h))
-
-    def weight(f: Face) -> float:
-        d = np.hypot(f.center[0] - w / 2, f.center[1] - h / 2) / diag
-        return f.width * f.height * (1.0 - 0.8 * d)
-
-    return max(faces, key=weight)
 
 
 def _by_identity(image: np.ndarray, faces: list[Face], identity: np.ndarray) -> Face | None:
@@ -253,7 +244,7 @@ def _block_period(photo: Photo) -> int:
 
 def _to_original(face: Face, scale: float) -> Face:
     """Coordinates in the original photo's pixels (what reports and studio expect)."""
-    return face if scale == 1.0 else _scale_face(face, 1.0 / scale)
+    return face.scaled(1.0 / scale)
 
 
 def _sentence(exc: LikenessError) -> str:

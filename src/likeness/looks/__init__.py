@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import OptionError
-from ..studio.settings import BackdropSettings, GradeSettings, LightSettings
+from .settings import BackdropSettings, GradeSettings, LightSettings, get_preset
 
 BUILTIN_DIR = Path(__file__).resolve().parent
 _SECTIONS = {"frame", "backdrop", "light", "retouch", "grade", "generate"}
@@ -117,7 +117,6 @@ def from_dict(data: dict[str, Any], *, where: str = "Look", default_name: str = 
     for sec in _SECTIONS:
         if sec in data and not isinstance(data[sec], dict):
             raise OptionError(f"[{sec}] in {where} must be a table.", hint=f"Write it as a [{sec}] section.")
-    from ..studio.frame import get_preset  # cheap; validates the framing name
 
     frame = data.get("frame", {})
     _only(frame, {"preset"}, f"[frame] of {where}")

@@ -6,7 +6,7 @@
    mirror image (test-time augmentation); a tight-crop pass when the person is small.
    A caller matting a crop of a larger photo passes that photo's segmentation, mapped
    into the crop, as ``prior`` instead (the studio does: see
-   :func:`likeness.studio.pipeline.crop_prior`).
+   :func:`likeness.studio.prior.crop_prior`).
 2. snap: closed-form matting on a narrow band about the model's edge, at 256 px on
    the person's box, puts the edge on the photo's colour edge (``closed_form``).
 3. refine: colour guided filter fitted at ``refine_size`` (long side) and applied to

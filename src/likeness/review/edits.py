@@ -217,9 +217,10 @@ def relight(image: np.ndarray, kind: str, *, face: Face | None = None) -> np.nda
     """A harmless whole-image change of one of the ``BENIGN`` kinds. ``jpeg`` shrinks
     to 70 % but never below 64 px between the eyes of ``face`` (a delivered headshot is
     not smaller than that), then saves at JPEG quality 80."""
-    from ..color import linear_to_srgb, srgb_to_linear, to_uint8
+    from ..color import linear_to_srgb, srgb_to_linear, to_float, to_uint8
 
-    lin = srgb_to_linear(image)
+    x = to_float(image)
+    lin = srgb_to_linear(x)
 
     def back(v):
         return to_uint8(linear_to_srgb(v))
@@ -231,7 +232,7 @@ def relight(image: np.ndarray, kind: str, *, face: Face | None = None) -> np.nda
     if kind == "contrast":  # S-curve, then 10 % more saturation
         y = x + 0.3 * (x * x * (3 - 2 * x) - x)
         g = y.mean(2, keepdims=True)
-        return np.clip((g + 1.1 * (y - g)) * 255 + 0.5, 0, 255).astype(np.uint8)
+        return to_uint8(g + 1.1 * (y - g))
     if kind == "fill":  # one side of the picture lifted by up to 30 % (0.4 EV)
         return back(lin * np.linspace(1.3, 1.0, image.shape[1], dtype=np.float32)[None, :, None])
     if kind == "jpeg":

@@ -17,9 +17,8 @@ The largest genuine leave-one-out distance is 0.365 (a mesh on a bystander), the
 0.340. Calibrated and measured on the same small set: expect a little worse on new
 people; ``identity.threshold_far_1e3_measured`` in the eval output tracks it.
 
-The 0–100 likeness score is the project's ``faces.identity.likeness_score`` scale
-(70 at the FAR-1e-3 point), re-anchored so the gate's own threshold reads 70;
-without it, a logistic of the distance, 50 at the threshold.
+The 0–100 likeness score is the project's one scale, ``faces.identity.likeness_score``
+(70 at the FAR-1e-3 point), re-anchored so the gate's own threshold reads 70.
 """
 
 from __future__ import annotations
@@ -30,15 +29,12 @@ import numpy as np
 
 #: Distance at FAR 1e-3 measured on photo → enrolment comparisons (see above).
 OWN_THRESHOLD = 0.35
-#: Logistic slope of the 0–100 score (distance units).
-SCORE_SLOPE = 0.04
 
 
 def threshold() -> float:
     from ..faces import identity
 
-    theirs = getattr(identity, "THRESHOLD_ENROLLED_FAR_1E3", getattr(identity, "THRESHOLD_FAR_1E3", OWN_THRESHOLD))
-    return float(min(theirs, OWN_THRESHOLD))
+    return float(min(identity.THRESHOLD_ENROLLED_FAR_1E3, OWN_THRESHOLD))
 
 
 def enrolled_identity(embeddings: list[np.ndarray]) -> np.ndarray | None:
@@ -46,11 +42,9 @@ def enrolled_identity(embeddings: list[np.ndarray]) -> np.ndarray | None:
     embs = [np.asarray(e, np.float32) for e in embeddings if e is not None]
     if not embs:
         return None
-    try:
-        from ..intake.identity import consistency
-    except ImportError:  # intake and faces.identity are edited in step; fall back to the mean
-        consistency = None
-    ident = consistency(embs).identity if consistency is not None else None
+    from ..intake.identity import consistency
+
+    ident = consistency(embs).identity
     if ident is None:
         m = np.mean(embs, axis=0)
         ident = m / max(float(np.linalg.norm(m)), 1e-9)
@@ -69,7 +63,4 @@ def score(d: float, *, thr: float) -> float:
         return 0.0
     from ..faces import identity
 
-    if hasattr(identity, "likeness_score") and hasattr(identity, "THRESHOLD_FAR_1E3"):
-        return float(identity.likeness_score(d * identity.THRESHOLD_FAR_1E3 / thr))
-    z = (d - thr) / SCORE_SLOPE
-    return float(100.0 / (1.0 + math.exp(min(60.0, z))))
+    return float(identity.likeness_score(d * identity.THRESHOLD_FAR_1E3 / thr))

@@ -15,7 +15,6 @@ import numpy as np
 
 from ..types import Face
 from . import attributes, texture
-from .segment import person_mask
 from .source import THUMB, structure
 from .view import EYE_L, EYE_R, View, face_view
 
@@ -71,7 +70,9 @@ def describe(image: np.ndarray, face: Face, *, view: View | None = None) -> Phot
     """Measure ``face`` (with mesh) of an RGB uint8 photo."""
     v = view if view is not None else face_view(image, face)
     u8 = np.clip(v.rgb * 255 + 0.5, 0, 255).astype(np.uint8)
-    person = person_mask(u8)
+    from ..matting import segment
+
+    person = segment(u8)  # person probability, the matting stage's model
     hair, share = attributes.hair_lab(v, person)
     iris, n_iris = attributes.iris_lab(v)
     thumb = cv2.resize(u8, (THUMB, THUMB), interpolation=cv2.INTER_AREA)

@@ -13,17 +13,13 @@ _LAZY = {
     "render": ("pipeline", "render"),
     "make_headshot": ("pipeline", "make_headshot"),
     "Rendered": ("pipeline", "Rendered"),
-    "frame": ("frame", "frame"),
+    "StudioSettings": ("options", "StudioSettings"),
     "plan": ("frame", "plan"),
-    "PRESETS": ("frame", "PRESETS"),
-    "FramePreset": ("frame", "FramePreset"),
     "make_backdrop": ("backdrop", "make_backdrop"),
-    "BackdropSettings": ("settings", "BackdropSettings"),
-    "light": ("light", "light"),
-    "LightSettings": ("settings", "LightSettings"),
-    "grade": ("grade", "grade"),
-    "GradeSettings": ("settings", "GradeSettings"),
 }
+# Stage modules (``frame``, ``light``, ``grade``, ...) are imported as modules; names
+# that would shadow them are not exported here. Settings and framing presets live with
+# the Looks (``likeness.looks.settings``).
 
 __all__ = list(_LAZY)
 

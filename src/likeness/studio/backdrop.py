@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InputError
 from ..color import GAMMA
 from .ops import blur
-from .settings import BackdropSettings, parse_hex
+from ..looks.settings import BackdropSettings, parse_hex
 
 SMALL = 4  # the smooth parts are made at 1/SMALL of the output size
 

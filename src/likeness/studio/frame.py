@@ -15,85 +15,20 @@ little) and says so in ``notes``.
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 
-from ..errors import OptionError
+from ..looks.settings import PRESETS, FramePreset, get_preset  # noqa: F401 - the framing names, defined with the Looks
 from ..types import Face, Pose
 from .ops import shrink, shrink_scale
 
 #: Chin → top of hair, as a multiple of chin → mesh point 10 (upper forehead).
 #: Median 1.45 over the 33 hand-masked portraits of the eval set (p10 1.34, p90 1.56).
 CROWN_K = 1.45
-MM_PER_INCH = 25.4
-
-
-@dataclass(frozen=True)
-class FramePreset:
-    """Where the head goes. ``eye_line`` and ``head`` are fractions of the frame height
-    (from the top; chin to top of hair). ID presets also give an allowed head range
-    and a print size: their DPI is written into the file."""
-
-    name: str
-    size: tuple[int, int]  # output width, height in px
-    eye_line: float
-    head: float
-    description: str
-    head_range: tuple[float, float] | None = None  # allowed chin-to-crown share (ID specs)
-    dpi: int | None = None
-    print_size: str = ""  # e.g. "35×45 mm"
-    min_head: float = 0.0  # tightest framing still accepted when the photo is tight
-
-    @property
-    def aspect(self) -> float:
-        return self.size[0] / self.size[1]
-
-    @property
-    def strict(self) -> bool:
-        return self.head_range is not None
-
-
-def _mm(mm: float, dpi: int) -> int:
-    return round(mm / MM_PER_INCH * dpi)
-
-
-PRESETS: dict[str, FramePreset] = {
-    p.name: p
-    for p in (
-        FramePreset("headshot", (1600, 2000), 0.40, 0.50, "4:5 portrait, eyes at 40 %, head half the height"),
-        # The head sits a little lower and smaller so a circle inscribed in the square
-        # (profile pictures) keeps all of the hair and the chin.
-        FramePreset("square", (1600, 1600), 0.44, 0.46, "1:1, safe for a circular crop"),
-        FramePreset("chest-up", (1600, 2400), 0.30, 0.30, "2:3, head and chest"),
-        FramePreset("actor-8x10", (2400, 3000), 0.38, 0.45, "8×10 in actor headshot (4:5)", dpi=300, print_size="8×10 in"),
-        FramePreset(
-            "id-35x45", (_mm(35, 600), _mm(45, 600)), 0.46, 0.75, "ID / passport 35×45 mm, chin to crown 70–80 %",
-            head_range=(0.70, 0.80), dpi=600, print_size="35×45 mm",
-        ),
-        FramePreset(
-            "us-2x2", (1200, 1200), 0.39, 0.60, "US passport 2×2 in, head 1–1⅜ in", head_range=(0.50, 0.6875),
-            dpi=600, print_size="2×2 in",
-        ),
-    )
-}
-
-
-def get_preset(name: str | FramePreset) -> FramePreset:
-    if isinstance(name, FramePreset):
-        return name
-    if name not in PRESETS:
-        raise OptionError(
-            f"Unknown framing {name!r}.",
-            hint="Choose one of: " + ", ".join(PRESETS) + ".",
-            value=name,
-            valid=list(PRESETS),
-        )
-    return PRESETS[name]
-
-
 @dataclass(frozen=True)
 class HeadGeometry:
     """The head in photo pixels: eye midpoint, roll and the chin/crown/eye offsets
@@ -131,6 +66,15 @@ def head_geometry(face: Face) -> HeadGeometry:
     return HeadGeometry((float(mid[0]), float(mid[1])), roll, float(chin[1]), float(crown), half_w, axis_x)
 
 
+class Fallback(str, enum.Enum):
+    """How a plan departs from its preset (each also has a sentence in ``notes``)."""
+
+    BACKDROP_FILLS = "backdrop_fills"  # the photo ends inside the frame; backdrop fills
+    TIGHTER = "tighter"  # too little below the chin: the head is larger than the preset's
+    HEAD_CUT_TOP = "head_cut_top"  # the photo cuts the top of the head
+    HEAD_AT_EDGE = "head_at_edge"  # the head touches the photo's side edge
+
+
 @dataclass(frozen=True)
 class FramePlan:
     """A crop in head-frame coordinates (px of the analysed photo)."""
@@ -142,6 +86,7 @@ class FramePlan:
     height: float  # crop height; width = height * aspect
     notes: tuple[str, ...] = ()
     top_cut: bool = False
+    fallbacks: tuple[Fallback, ...] = ()
 
     @property
     def width(self) -> float:
@@ -229,6 +174,7 @@ def plan(
     near = [0.0] + [s * sign for s in (0.02, 0.04, 0.06, 0.08, 0.10, 0.12) for sign in (1, -1)]
     far = [s * sign for s in (0.16, 0.20, 0.25, 0.30) for sign in (1, -1)]
     notes: list[str] = []
+    fallbacks: list[Fallback] = []
     # Tighter framing, down to a crop through the top of the hair (a classic tight
     # headshot) rather than backdrop under a cut-off chest. ID specs allow no more
     # than their range. The eye line may rise a little (more when the photo cuts
@@ -266,6 +212,7 @@ def plan(
             "The photo is cropped very tightly around the face: the backdrop fills where "
             "the photo ends. Use a photo that shows your shoulders."
         )
+        fallbacks.append(Fallback.BACKDROP_FILLS)
     x0, top, height = chosen
     share = g.height / height
     if share > p.head * 1.03 and not notes and not head_cut_top:
@@ -273,11 +220,14 @@ def plan(
             f"The photo shows too little below the chin for the '{p.name}' framing: "
             f"framed tighter (head {share:.0%} of the height instead of {p.head:.0%})."
         )
+        fallbacks.append(Fallback.TIGHTER)
     if head_cut_top:
         notes.append("The top of the head is cut off in the photo, so the crop is tight at the top.")
+        fallbacks.append(Fallback.HEAD_CUT_TOP)
     if head_cut_side:
         notes.append("The head touches the edge of the photo; the framing keeps inside it.")
-    return FramePlan(p, g, x0, top, height, tuple(notes), head_cut_top)
+        fallbacks.append(Fallback.HEAD_AT_EDGE)
+    return FramePlan(p, g, x0, top, height, tuple(notes), head_cut_top, tuple(fallbacks))
 
 
 @dataclass(frozen=True)

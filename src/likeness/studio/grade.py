@@ -11,7 +11,7 @@ import cv2
 import numpy as np
 
 from ..color import GAMMA
-from .settings import GradeSettings, parse_hex
+from ..looks.settings import GradeSettings, parse_hex
 
 
 

@@ -27,7 +27,7 @@ import numpy as np
 from ..types import Face
 from ..color import GAMMA, gamma_to_linear
 from .ops import blur
-from .settings import LightSettings
+from ..looks.settings import LightSettings
 
 MAP_DIV = 4  # smooth maps are made at 1/MAP_DIV of the working size
 _EYES_BROWS_LIPS = frozenset(

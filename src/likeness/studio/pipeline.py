@@ -9,7 +9,6 @@ scaling), render at output size, deliver. The whole-session verb ``studio()`` is
 
 from __future__ import annotations
 
-import math
 import os
 import time
 from dataclasses import dataclass, field, replace
@@ -20,33 +19,24 @@ import cv2
 import numpy as np
 
 from .. import __version__
-from ..errors import ManyFacesError, NoFaceError, OptionError
-from ..imageio import load_photo, oriented_size
-from ..looks import Look, load_look
+from ..errors import OptionError
+from ..looks import Look
 from ..types import Face, Headshot, Photo
 from . import frame as framing
 from . import light as lighting
 from .backdrop import make_backdrop
 from .cutout import cut_out
+from .decode import decode_for
 from .grade import grade
-from .ops import shrink, shrink_scale
+from .options import FORMATS, StudioSettings, settings_from
+from .ops import shrink
+from .prior import crop_prior, photo_prior, prior_in_frame
 
 #: Matte and light maps are worked out at this longer side. Under a 2000 px output
 #: (2.6×) edges look the same as at 1024 px side by side, at 40 % less time.
 WORK_SIDE = 768
 MIN_WORK_SIDE = 512
-ANALYSE_SIDE = 1024  # decode size for finding the face
-#: Photos up to this size are decoded once, in full, when the face is still to be
-#: found: a headshot (head half the 2000 px frame) needs the full pixels unless the
-#: head is ≥ 2000 px tall, which a 12 MP phone photo hardly has; decoding a reduced
-#: copy first to find the face would cost a second decode (35 ms at 12 MP).
-FULL_DECODE_PIXELS = 16_000_000
 SETTLE_SIDE = 1024  # long side of the view of the framed crop that is analysed again
-#: long side of the whole photo's view for the matte prior (the model's feed size). In
-#: the studio's frame on the eval portraits, the whole photo's segmentation alone: 512
-#: mean IoU 0.9741 / p10 0.9501, 384 0.9736 / 0.9477, 256 0.9730 / 0.9481.
-PRIOR_SIDE = 512
-FORMATS = ("jpg", "png", "webp")
 
 
 @dataclass(frozen=True)
@@ -65,17 +55,18 @@ def render(
     image: np.ndarray,
     face: Face,
     *,
-    look: str | Look = "corporate-grey",
+    settings: StudioSettings | None = None,
+    look: str | Look | None = None,
     frame: str | None = None,
     retouch: float | None = None,
     plan: framing.FramePlan | None = None,
 ) -> Rendered:
-    """Make the headshot from ``image`` (RGB uint8) and its subject's ``face``."""
-    look = load_look(look)
-    preset = framing.get_preset(frame or look.frame)
-    strength = look.retouch if retouch is None else float(retouch)
-    if not 0.0 <= strength <= 1.0:
-        raise OptionError(f"Retouch strength {strength} is out of range.", hint="Use a number from 0 (off) to 1.")
+    """Make the headshot from ``image`` (RGB uint8) and its subject's ``face``.
+
+    ``settings`` (or the keyword options ``look``, ``frame``, ``retouch``, resolved by
+    :class:`~likeness.studio.options.StudioSettings`; not both)."""
+    st = settings_from(settings, look=look, frame=frame, retouch=retouch)
+    look, preset, strength = st.look, st.preset, st.retouch
     t, times = time.perf_counter(), {}
 
     def lap(name: str) -> None:
@@ -125,15 +116,9 @@ def render(
     measures.update(
         head_share=round(fr.plan.head_share, 4), eye_line=round(fr.plan.eye_share, 4), enlarged=round(fr.scale, 3)
     )
-    settings = {
-        "look": look.to_dict(),
-        "frame": preset.name,
-        "size": [out_w, out_h],
-        "retouch": strength,
-        "matte": cut.backend,
-        "likeness": __version__,
-    }
-    return Rendered(final, fr.face, fr.plan, tuple(notes), preset.dpi, settings, measures, times)
+    recorded = {**st.to_dict(), "matte": cut.backend, "likeness": __version__}
+    recorded.pop("format")
+    return Rendered(final, fr.face, fr.plan, tuple(notes), preset.dpi, recorded, measures, times)
 
 
 def _matte_framed(fr: framing.Framed, prior: tuple[np.ndarray, tuple[int, int]] | None = None):
@@ -144,62 +129,9 @@ def _matte_framed(fr: framing.Framed, prior: tuple[np.ndarray, tuple[int, int]] 
     ww, wh = max(8, round(out_w * ws)), max(8, round(out_h * ws))
     small = shrink(fr.image, (ww, wh))
     valid = cv2.resize(fr.valid, (ww, wh), interpolation=cv2.INTER_LINEAR)  # a smooth ramp
-    face_s = scale_face(fr.face, ww / out_w)
+    face_s = fr.face.scaled(ww / out_w)
     p = None if prior is None else crop_prior(small, face_s.box, prior_in_frame(*prior, fr.plan, (ww, wh)))
     return small, valid, face_s, ww / out_w, cut_out(small, face_box=face_s.box, valid=valid, prior=p)
-
-
-def crop_prior(crop: np.ndarray, face_box, from_photo: np.ndarray) -> np.ndarray:
-    """The person probability the crop is matted from: the geometric mean of the whole
-    photo's (``from_photo``, mapped into the crop) and the crop's own (one view).
-
-    Each view fails where the other does not. From the crop alone, the model sees a
-    person cut by the frame's edges and takes a wall beside a cut shoulder for the
-    person; from the whole photo it sees the person at a quarter of the resolution and
-    takes a chair back or a flag touching the head for hair. Both must agree. In the
-    studio's frame on the eval portraits (``likeness eval matting``, ``framed``): mean
-    IoU 0.9712, p10 0.9499, hair recall 0.967 against 0.9651 / 0.9413 / 0.962 from the
-    crop alone; the whole photo alone scores 0.9741 / 0.9501 / 0.981 on those plain
-    backgrounds, but keeps office chairs and flags touching the head in busy ones
-    (``photos/single``). The photo's view is mirrored too, the crop's is not: in a
-    one-off comparison a mirror view of the crop added 0.0001 to the mean IoU."""
-    from ..matting.mediapipe_selfie import downscale
-    from ..matting.segment import segment_small
-
-    h, w = crop.shape[:2]
-    view = downscale(crop)
-    box = None if face_box is None else _scale_box(face_box, view.shape[1] / w, view.shape[0] / h)
-    own = cv2.resize(segment_small(view, face_box=box, flip=False).prob, (w, h), interpolation=cv2.INTER_LINEAR)
-    return np.sqrt(from_photo * own)
-
-
-def photo_prior(image: np.ndarray, face: Face) -> tuple[np.ndarray, tuple[int, int]]:
-    """(person probability of the whole photo at the model's feed size, photo size).
-
-    The segmentation model sees 256 px. Given only the headshot's crop it sees a
-    person cut by the frame's edges and takes walls beside a cut shoulder for the
-    person; given the whole photo it sees the shoulder go on (see :func:`crop_prior`)."""
-    from ..matting.mediapipe_selfie import feed_size
-    from ..matting.segment import segment_small
-
-    size = feed_size(image.shape, size=PRIOR_SIDE)
-    view = shrink(image, size)  # a 12 MP photo: 5 ms, where one area step takes 50
-    box = _scale_box(face.box, size[0] / image.shape[1], size[1] / image.shape[0])
-    return segment_small(view, face_box=box).prob, (image.shape[1], image.shape[0])
-
-
-def _scale_box(box, kx: float, ky: float) -> tuple[float, float, float, float]:
-    x0, y0, x1, y1 = box
-    return (x0 * kx, y0 * ky, x1 * kx, y1 * ky)
-
-
-def prior_in_frame(prob: np.ndarray, photo_size: tuple[int, int], fp: framing.FramePlan, size: tuple[int, int]) -> np.ndarray:
-    """The whole photo's person probability ``prob`` mapped into the frame ``fp`` at
-    ``size`` (w, h): one bilinear warp at the probability's own scale."""
-    kx, ky = prob.shape[1] / photo_size[0], prob.shape[0] / photo_size[1]
-    m = fp.matrix(size) * np.array([[kx], [ky]])  # output index → photo index → prob index
-    m[:, 2] += 0.5 * np.array([kx, ky]) - 0.5
-    return cv2.warpAffine(prob, m, size, flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP, borderMode=cv2.BORDER_REPLICATE)
 
 
 def _settle(image: np.ndarray, face: Face, fp: framing.FramePlan) -> tuple[framing.Framed, Face]:
@@ -285,110 +217,40 @@ def _retouch(image: np.ndarray, face: Face, strength: float) -> np.ndarray:
     return retouch(image, face, strength=strength)
 
 
-def scale_face(face: Face, s: float) -> Face:
-    """The face in an image scaled by ``s`` (continuous pixel coordinates)."""
-    if s == 1.0:
-        return face
-    return replace(
-        face,
-        box=tuple(float(v) * s for v in face.box),
-        mesh=None if face.mesh is None else face.mesh * np.float32(s),
-        landmarks5=None if face.landmarks5 is None else face.landmarks5 * np.float32(s),
-    )
-
-
-def subject_face(image: np.ndarray, source: str) -> Face:
-    """The one face to make a headshot of, or a clear error."""
-    from ..faces import analyze
-
-    faces = analyze(image, embed=False, subject_only=True)
-    name = Path(source).name
-    if not faces or faces[0].mesh is None:
-        raise NoFaceError(
-            f"No face found in {name}.", hint="Use a photo where your face is clearly visible.", faces=0, file=source
-        )
-    # A face much smaller than the subject's is a bystander, not a second subject.
-    others = [f for f in faces[1:] if f.width > 0.5 * faces[0].width]
-    if others:
-        raise ManyFacesError(
-            f"{len(others) + 1} faces found in {name}.",
-            hint="Use a photo of you alone, or crop it to your face.",
-            faces=len(others) + 1,
-            file=source,
-        )
-    return faces[0]
-
-
-def decode_for(source: str | os.PathLike | Photo, *, face: Face | None = None, preset: framing.FramePreset):
-    """Decode ``source`` no larger than the framing needs. Returns (photo, face in its
-    pixels, plan). ``face`` may be given in original-photo pixels (from intake): the
-    plan is then made from the file's header and the photo decoded once. Without it,
-    a photo of up to ``FULL_DECODE_PIXELS`` is decoded once in full; a larger one is
-    first decoded reduced to find the face."""
-    if isinstance(source, Photo):
-        photo = source
-        f = scale_face(face, photo.scale) if face is not None else find_subject(photo)
-        return photo, f, framing.plan(f, photo.size, preset=preset)
-    size = oriented_size(source)
-    if face is None and size is not None and size[0] * size[1] <= FULL_DECODE_PIXELS:
-        return decode_for(load_photo(source), preset=preset)
-    if face is None or size is None:
-        small = load_photo(source, max_side=ANALYSE_SIDE)
-        f = scale_face(face, small.scale) if face is not None else find_subject(small)
-        size, k = small.original_size, small.scale
-        face = scale_face(f, 1.0 / k)
-    else:
-        small, k = None, 1.0
-    fp = framing.plan(face, size, preset=preset)
-    # Photo px the crop spans at full size vs the output's height: decode just enough.
-    need = min(1.0, preset.size[1] / fp.height)
-    side = math.ceil(max(size) * need * 1.02)
-    if small is not None and side <= max(small.size):
-        return small, scale_face(face, k), fp.scaled(k)
-    big = load_photo(source, max_side=side)
-    return big, scale_face(face, big.scale), fp.scaled(big.scale)
-
-
-def find_subject(photo: Photo) -> Face:
-    """The subject's face in ``photo``'s pixels, found on a view of at most
-    ``ANALYSE_SIDE`` px (a reduced JPEG decode can be up to twice that; the detector
-    and mesh models work at 128–192 px, so the larger view only costs time)."""
-    img = photo.image
-    k = min(1.0, ANALYSE_SIDE / max(img.shape[:2]))
-    if k == 1.0:
-        return subject_face(img, photo.source)
-    size = (max(1, round(img.shape[1] * k)), max(1, round(img.shape[0] * k)))
-    return scale_face(subject_face(shrink(img, size), photo.source), 1.0 / shrink_scale(img.shape, size)[0])
-
-
 def make_headshot(
     source: str | os.PathLike | Photo,
     out: str | os.PathLike,
     *,
-    look: str | Look = "corporate-grey",
+    settings: StudioSettings | None = None,
+    look: str | Look | None = None,
     frame: str | None = None,
     retouch: float | None = None,
     face: Face | None = None,
-    sign: bool = False,
-    quality: int = 92,
+    sign: bool | None = None,
+    quality: int | None = None,
 ) -> tuple[Headshot, Rendered]:
-    """Decode → render → write one headshot to ``out`` (.jpg, .png or .webp)."""
-    look = load_look(look)
-    preset = framing.get_preset(frame or look.frame)
+    """Decode → render → write one headshot to ``out`` (.jpg, .png or .webp).
+
+    ``source``: a file, or a :class:`~likeness.types.Photo` already decoded (used as
+    it is: nothing is decoded again). ``face``: the subject in original-photo pixels
+    (from intake), else it is found."""
+    st = settings_from(settings, look=look, frame=frame, retouch=retouch, sign=sign, quality=quality)
+    look, preset = st.look, st.preset
     out = Path(out)
     if out.suffix.lower().lstrip(".") not in (*FORMATS, "jpeg"):
         raise OptionError(f"Unknown output format {out.suffix!r}.", hint="Use .jpg, .png or .webp.")
     t0 = time.perf_counter()
     photo, f, fp = decode_for(source, face=face, preset=preset)
     t1 = time.perf_counter()
-    r = render(photo.image, f, look=look, frame=preset.name, retouch=retouch, plan=fp)
+    r = render(photo.image, f, settings=st, plan=fp)
     t2 = time.perf_counter()
     r.settings["source"] = Path(photo.source).name
     dpi = (r.dpi, r.dpi) if r.dpi else None
     from ..deliver import write_image
 
     path = write_image(
-        r.image, out, source_type="algorithmicallyEnhanced", dpi=dpi, quality=quality, settings=r.settings, sign=sign
+        r.image, out, source_type="algorithmicallyEnhanced", dpi=dpi, quality=st.quality, settings=r.settings,
+        sign=st.sign,
     )
     r.timings.update(decode=round(t1 - t0, 4), write=round(time.perf_counter() - t2, 4))
     hs = Headshot(
@@ -400,5 +262,6 @@ def make_headshot(
         height=r.image.shape[0],
         notes=r.notes,
         measures=dict(r.measures),
+        framing=tuple(f.value for f in r.plan.fallbacks),
     )
     return hs, r

@@ -82,26 +82,25 @@ def _check_strength(strength: float) -> None:
 
 
 def retouch(
-    image: np.ndarray, face: Face, *, strength: float = 0.35, settings: RetouchSettings | None = None
+    image: np.ndarray, face: Face, *, strength: float | None = None, settings: RetouchSettings | None = None
 ) -> np.ndarray:
     """Retouched copy of ``image`` (uint8 H×W×3 RGB); see :func:`retouch_result`."""
     return retouch_result(image, face, strength=strength, settings=settings).image
 
 
 def retouch_result(
-    image: np.ndarray, face: Face, *, strength: float = 0.35, settings: RetouchSettings | None = None
+    image: np.ndarray, face: Face, *, strength: float | None = None, settings: RetouchSettings | None = None
 ) -> RetouchResult:
     """Retouch the skin of ``face`` (from ``likeness.faces.analyze(image)``).
 
-    ``settings`` carries the strength when given; a different explicit ``strength``
-    alongside it is refused rather than silently ignored.
+    Give either ``strength`` (the other settings at their defaults) or ``settings``;
+    neither: the gentle default. Both are refused rather than one silently ignored.
     """
-    _check_strength(strength)
     if settings is None:
-        settings = RetouchSettings(strength=float(strength))
-    elif strength != 0.35 and strength != settings.strength:
+        settings = RetouchSettings() if strength is None else RetouchSettings(strength=strength)
+    elif strength is not None:
         raise OptionError(
-            f"Two retouch strengths given ({strength} and settings.strength={settings.strength}).",
+            f"Two retouch strengths given ({strength!r} and settings.strength={settings.strength}).",
             hint="Pass the strength in RetouchSettings only.",
         )
     if not (isinstance(image, np.ndarray) and image.dtype == np.uint8 and image.ndim == 3 and image.shape[2] == 3):

@@ -1,8 +1,18 @@
-"""``likeness.studio(paths, ...)``: intake → best photo(s) → headshots, contact sheet, report.
+"""``likeness.studio(paths, ...)``: intake → best photo(s) → headshots, review, report.
 
-The per-photo work is :func:`likeness.studio.pipeline.make_headshot`; this module
-chooses the photos, checks each output's likeness against its input (dlib distance
-of the same person's face before and after), and writes what the user looks at.
+The verb reads as its steps, and hands its data down once:
+
+1. resolve every option into one :class:`~.options.StudioSettings` (validated once,
+   before anything is read or written);
+2. decode each photo once (``STUDIO_SIDE``): intake measures those pixels, and the
+   headshot is rendered from the same decoded photo with intake's face;
+3. intake ranks the photos; the person's reference for the review is enrolled from
+   intake's faces and embeddings (no second detection or embedding);
+4. each chosen photo is rendered (:func:`.pipeline.make_headshot`) and goes through the
+   same :func:`likeness.review.review` as a generated image; its likeness is the
+   review's, on the project's one 0–100 scale (``faces.identity.likeness_score``);
+5. contact sheet and report.
+
 Every file is written to a temporary name and renamed, so a failure leaves no
 half-written headshot behind.
 """
@@ -11,21 +21,23 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFaceError, NotEnoughPhotosError, OptionError
+from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFaceError, NotEnoughPhotosError
 from ..imageio import is_image_path
-from ..looks import Look, load_look
-from ..types import Headshot, PhotoCheck, Sitting, StudioResult, to_jsonable
-from . import frame as framing
-from .pipeline import FORMATS, make_headshot
+from ..looks import Look
+from ..types import Headshot, Photo, PhotoCheck, Sitting, StudioResult, to_jsonable
+from .options import StudioSettings
 
 Progress = Callable[[int, int], None]
-#: dlib distance at which likeness reads 0 (its usual same-person threshold is 0.6).
-LIKENESS_ZERO = 0.6
+#: Longer side each photo is decoded at, once, for intake and the render alike: a
+#: 12 MP phone photo (4000×3000) is decoded in full (a headshot at 1600×2000 needs
+#: its pixels); larger ones are reduced by JPEG DCT scaling.
+STUDIO_SIDE = 4096
 
 
 def studio(
@@ -41,45 +53,57 @@ def studio(
     progress: Progress | None = None,
     verify: bool = True,
 ) -> StudioResult:
-    """Make finished headshots from a person's photos (the best one, or ``all`` usable)."""
-    # Validate every option before any work (and before anything is written).
-    look = load_look(look)
-    preset = framing.get_preset(frame or look.frame)
-    fmt = str(format).lower().lstrip(".")
-    if fmt == "jpeg":
-        fmt = "jpg"
-    if fmt not in FORMATS:
-        raise OptionError(f"Unknown format {format!r}.", hint="Choose one of: " + ", ".join(FORMATS) + ".")
-    if retouch is not None and not (isinstance(retouch, (int, float)) and 0.0 <= retouch <= 1.0):
-        raise OptionError(f"Retouch strength {retouch!r} is out of range.", hint="Use a number from 0 (off) to 1.")
+    """Make finished headshots from a person's photos (the best one, or ``all`` usable).
+
+    ``verify=False`` skips the review (for benchmarks of the render alone)."""
+    from ..deliver import write_report
+    from ..intake.check import check
+    from .pipeline import make_headshot
+
+    # 1. every option, validated before any work (and before anything is written)
+    settings = StudioSettings.resolve(look=look, frame=frame, retouch=retouch, format=format, sign=sign)
     files = expand_paths(paths)
+    # 2–3. decode once; intake on those pixels
+    photos: dict[str, Photo] = {}
+
+    def decode(path: Path) -> Photo:
+        from ..imageio import load_photo
+
+        key = str(path)
+        if key not in photos:
+            photos[key] = load_photo(path, max_side=STUDIO_SIDE)
+        return photos[key]
 
     n = len(files)
     total = n + (n if all else 1)
-    sitting = intake(files, progress=(lambda d, _t: progress(d, total)) if progress else None)
+    sitting = check(files, progress=(lambda d, _t: progress(d, total)) if progress else None, decode=decode)
     chosen = list(sitting.ranking) if all else list(sitting.ranking[:1])
     if not chosen:
         raise no_usable_photo(sitting)
     skipped: list[tuple[str, str]] = [
         (p.source, reason(p)) for i, p in enumerate(sitting.photos) if i not in sitting.ranking
     ]
+    reference = enroll_sitting(sitting, photos) if verify else None
+    keep = {sitting.photos[i].source for i in chosen}
+    for key in [k for k in photos if k not in keep]:
+        del photos[key]  # only the photos still to render stay in memory
     out_dir = Path(out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    # 4. render and review each chosen photo
     headshots: list[Headshot] = []
     images: list[np.ndarray] = []
     used: set[str] = set()
+    look_ = settings.look
     for k, idx in enumerate(chosen):
         pc = sitting.photos[idx]
-        name = _unique(f"{Path(pc.source).stem}-{look.name}-{preset.name}", used) + f".{fmt}"
+        name = _unique(f"{Path(pc.source).stem}-{look_.name}-{settings.preset.name}", used) + f".{settings.format}"
         try:
-            hs, r = make_headshot(
-                pc.source, out_dir / name, look=look, frame=preset.name, retouch=retouch, face=pc.face, sign=sign
-            )
+            hs, r = make_headshot(photos.pop(pc.source), out_dir / name, settings=settings, face=pc.face)
         except FaceError as exc:  # intake saw a face the studio could not frame
             skipped.append((pc.source, exc.message))
             continue
-        if verify:
-            hs = _verified(hs, r.image, pc)
+        if reference is not None:
+            hs = reviewed(hs, r, reference, settings)
         headshots.append(hs)
         images.append(r.image)
         if progress:
@@ -89,16 +113,45 @@ def studio(
             "No headshot could be made: " + "; ".join(f"{Path(s).name}: {m}" for s, m in skipped),
             hint="Use a clear, well-lit photo of your face and shoulders.",
         )
+    # 5. what the user looks at
     sheet_path = _contact_sheet(
-        out_dir, images, headshots, {"what": "contact sheet", "look": look.to_dict(), "frame": preset.name}
+        out_dir, images, headshots, {"what": "contact sheet", "look": look_.to_dict(), "frame": settings.preset.name}
     )
-    report = _report(sitting, headshots, skipped, look, preset.name, sheet_path, retouch)
-    from ..deliver import write_report
-
-    rj, rh = write_report(out_dir, report, title=f"Likeness studio — {look.name}")
+    report = _report(sitting, headshots, skipped, settings, sheet_path)
+    rj, rh = write_report(out_dir, report, title=f"Likeness studio — {look_.name}")
     return StudioResult(
         headshots=tuple(headshots), sitting=sitting, out_dir=out_dir, report_json=rj, report_html=rh,
         contact_sheet=sheet_path, skipped=tuple(skipped),
+    )
+
+
+def enroll_sitting(sitting: Sitting, photos: dict[str, Photo]):
+    """The review's :class:`~likeness.review.Reference` from intake's own faces and
+    embeddings on the decoded photos (photos of someone else left out); None when no
+    photo has a measured face."""
+    from ..review import describe, enroll_stats
+
+    stats = []
+    for p in sitting.photos:
+        photo = photos.get(p.source)
+        if photo is None or p.face is None or p.face.mesh is None or p.face.embedding is None or p.other_person:
+            continue
+        stats.append(describe(photo.image, p.face.scaled(photo.scale)))
+    return enroll_stats(stats) if stats else None
+
+
+def reviewed(hs: Headshot, r, reference, settings: StudioSettings) -> Headshot:
+    """``hs`` with the review of its render: likeness on the project's scale, every
+    check with its figure, and a note for each failed check."""
+    from ..review import review
+
+    # The render's face (mesh mapped to output pixels); its identity is read anew.
+    face = replace(r.face, embedding=None, landmarks5=None)
+    rv = review(r.image, reference, look=settings.look, plan=r.plan, faces=[face])
+    notes = tuple(f"Review: {x}" for x in rv.reasons)
+    return replace(
+        hs, likeness=rv.likeness, identity_distance=rv.identity_distance if np.isfinite(rv.identity_distance) else None,
+        review=rv.to_dict(), notes=(*hs.notes, *notes),
     )
 
 
@@ -120,16 +173,6 @@ def expand_paths(paths: Sequence[str | os.PathLike] | str | os.PathLike) -> list
     if not out:
         raise InputError("No photos given.", hint="Give one or more photos of yourself.")
     return out
-
-
-def intake(files: list[Path], *, progress: Progress | None = None) -> Sitting:
-    """``likeness.intake.check`` (its module until the package exports it)."""
-    import importlib
-
-    check = getattr(importlib.import_module("likeness.intake"), "check", None)
-    if check is None or not callable(check):
-        check = importlib.import_module("likeness.intake.check").check
-    return check(files, progress=progress)
 
 
 def reason(p: PhotoCheck) -> str:
@@ -174,42 +217,6 @@ def _unique(stem: str, used: set[str]) -> str:
     return name
 
 
-def _verified(hs: Headshot, image: np.ndarray, pc: PhotoCheck) -> Headshot:
-    """Identity distance input → output face."""
-    from dataclasses import replace
-
-    from ..imageio import load_photo
-
-    src = load_photo(pc.source, max_side=2048).image
-    d = identity_distance(src, image)
-    if d is None:
-        return replace(hs, notes=(*hs.notes, "The face could not be found again in the result: check it by eye."))
-    return replace(hs, identity_distance=round(d, 4), likeness=round(100 * max(0.0, 1 - d / LIKENESS_ZERO), 1))
-
-
-def identity_distance(before: np.ndarray, after: np.ndarray) -> float | None:
-    """dlib distance between the subject's face in two images (None: a face is missing).
-
-    Both faces are embedded with the chip and its mirror image averaged (the
-    ``"best"`` quality of :func:`likeness.faces.embed_face`): a single view's own
-    noise (re-embedding the same photo enlarged moves it by 0.04–0.09) would
-    otherwise drown what the studio changes.
-    """
-    from ..faces import analyze, distance, embed_face
-
-    embs = []
-    for img in (before, after):
-        faces = analyze(img, embed=False, subject_only=True)
-        if not faces:
-            return None
-        try:
-            _, e = embed_face(img, faces[0].box, mesh=faces[0].mesh, quality="best")
-        except TypeError:  # an embed_face without quality levels: its one view
-            _, e = embed_face(img, faces[0].box, mesh=faces[0].mesh)
-        embs.append(e)
-    return distance(embs[0], embs[1])
-
-
 def _contact_sheet(out_dir: Path, images: list[np.ndarray], heads: list[Headshot], settings: dict) -> Path | None:
     from ..deliver import contact_sheet, write_image
 
@@ -219,8 +226,9 @@ def _contact_sheet(out_dir: Path, images: list[np.ndarray], heads: list[Headshot
 
 
 def _report(
-    sitting: Sitting, heads: list[Headshot], skipped, look: Look, frame: str, sheet: Path | None, retouch
+    sitting: Sitting, heads: list[Headshot], skipped, settings: StudioSettings, sheet: Path | None
 ) -> dict[str, Any]:
+    look = settings.look
     return {
         "title": f"Likeness studio — {look.name}",
         "summary": sitting.summary or f"{len(heads)} headshot(s) made with the {look.name} Look.",
@@ -235,8 +243,9 @@ def _report(
             for p in sitting.photos
         ],
         "skipped": [list(s) for s in skipped],
-        "settings": {"look": look.name, "look_version": look.version, "frame": frame, "retouch": retouch},
+        "settings": {"look": look.name, "look_version": look.version, "frame": settings.preset.name,
+                     "retouch": settings.retouch},
     }
 
 
-__all__ = ["expand_paths", "intake", "no_usable_photo", "studio"]
+__all__ = ["enroll_sitting", "expand_paths", "no_usable_photo", "reviewed", "studio"]

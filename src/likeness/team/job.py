@@ -40,8 +40,8 @@ def init_worker(threads: int) -> None:
     cv2.setNumThreads(threads)
 
 
-# Phrases of studio.frame's notes that mean "closest valid framing, not the preset".
-_FRAMING_FALLBACK = ("framed tighter", "cut off in the photo", "touches the edge")
+#: ``studio.frame.Fallback`` values that mean "closest valid framing, not the team's".
+_FRAMING_FALLBACK = ("tighter", "head_cut_top", "head_at_edge")
 
 
 def input_key(photos: list[str], lock_sha: str, frame: str) -> str:
@@ -61,9 +61,9 @@ def read_result(person_dir: Path) -> dict[str, Any] | None:
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(json.dumps(data, indent=2, default=float))
-    os.replace(tmp, path)
+    from ..deliver.files import atomic_write
+
+    atomic_write(path, json.dumps(data, indent=2, default=float).encode())
 
 
 def person_job(spec: dict[str, Any]) -> dict[str, Any]:
@@ -104,7 +104,7 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
                 "notes": list(h.notes),
                 # The team framing could not be met without inventing a body: this
                 # person is framed tighter and is asked for a retake with more body.
-                "framed_as_team": not any(k in n for n in h.notes for k in _FRAMING_FALLBACK),
+                "framed_as_team": not set(h.framing) & set(_FRAMING_FALLBACK),
                 "measures": to_jsonable(h.measures),
                 "verdict": sitting.verdict.value,
                 "coaching": coaching,

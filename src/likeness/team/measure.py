@@ -10,7 +10,7 @@ How far the whites of the eyes can be trusted as a grey card (measured on the ev
 ΔE2000 on a*b* only): a warmer or cooler light moves the reading as it moves a grey card
 (within 1 unit); the two eyes of one face, in one light, read a median 3.1 apart on the
 photos and 4.6 apart on the team's headshots; six photos of one model from one session
-read 5.9 apart at most (the first reading, :func:`sclera_ab_v0`: 12.1). A team spread of
+read 5.9 apart at most (a first reading of the whole eye opening: 12.1). A team spread of
 2 ΔE is below this neutral's own noise: it cannot be measured on the eyes.
 """
 
@@ -40,7 +40,6 @@ class LookMeasures:
     neutral_ab: tuple[float, float] | None = None  # whites of the eyes, see :func:`sclera`
     neutral_eyes_delta_e: float | None = None  # left against right eye
     neutral_note: str = ""  # why there is no neutral reading
-    neutral_ab_v0: tuple[float, float] | None = None  # the first reading, reported beside
 
     def to_dict(self) -> dict:
         return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(self).items()}
@@ -104,7 +103,6 @@ def measure_image(image: np.ndarray, face: Face | None = None, *, enlarged: floa
         neutral_ab=sc.ab,
         neutral_eyes_delta_e=sc.eyes_delta_e,
         neutral_note=sc.note,
-        neutral_ab_v0=sclera_ab_v0(image, m),
     )
 
 
@@ -199,27 +197,6 @@ def _sclera_pixels(rgb: np.ndarray, mesh: np.ndarray, eye, s: ScleraSettings) ->
     return _lab(crop)[keep]
 
 
-def sclera_ab_v0(rgb: np.ndarray, mesh: np.ndarray, *, min_pixels: int = 30) -> tuple[float, float] | None:
-    """The first white-balance reading (kept to report beside :func:`sclera`): mean
-    (a*, b*) of the brightest 40 % of the whole eye opening, iris out. Its lids,
-    caruncle and shaded whites made it read ~12 ΔE apart on six photos of one person
-    from one session."""
-    h, w = rgb.shape[:2]
-    eyes = mesh[[i for contour, *_ in _EYES for i in contour], :2].round()
-    x0, y0 = (int(np.clip(v, 0, lim)) for v, lim in zip(eyes.min(0), (w, h)))
-    x1, y1 = (int(np.clip(v + 1, 0, lim)) for v, lim in zip(eyes.max(0), (w, h)))
-    mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-    for contour, centre, ring, *_ in _EYES:
-        cv2.fillPoly(mask, [(mesh[list(contour), :2].round() - (x0, y0)).astype(np.int32)], 1)
-        r = float(np.linalg.norm(mesh[list(ring), :2] - mesh[centre, :2], axis=1).mean()) * 1.15
-        cv2.circle(mask, tuple(int(v) for v in mesh[centre, :2].round() - (x0, y0)), int(np.ceil(r)), 0, -1)
-    px = _lab(rgb[y0:y1, x0:x1])[mask > 0]
-    if len(px) < min_pixels:
-        return None
-    bright = px[px[:, 0] >= np.percentile(px[:, 0], 60)]
-    return (float(bright[:, 1].mean()), float(bright[:, 2].mean()))
-
-
 def _wb_delta_e(a, b) -> float:
     """White balance difference: chroma only, as two grey cards at L* = 60."""
     return delta_e((60.0, *a), (60.0, *b))
@@ -253,7 +230,6 @@ def spreads(measures: list[LookMeasures]) -> dict[str, float | None]:
         "white_balance_read": sum(m.neutral_ab is not None for m in measures),
         # The reading's own noise: the two eyes of one face are in one light.
         "white_balance_eyes_delta_e_median": float(np.median(eyes)) if eyes else None,
-        "white_balance_delta_e_max_v0": _max_pair([m.neutral_ab_v0 for m in measures], _wb_delta_e),
         "n": len(measures),
     }
 

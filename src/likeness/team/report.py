@@ -6,15 +6,14 @@ import csv
 import html
 import io
 import json
-import os
 import zipfile
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from ..deliver import contact_sheet
-from ..deliver.files import atomic_write
-from ..imageio import load_photo, save_image
+from ..deliver import contact_sheet, write_image
+from ..deliver.files import atomic_path, atomic_write
+from ..imageio import load_photo
 from .job import look_measures
 from .measure import LookMeasures, outliers, spreads
 from .source import Member
@@ -84,7 +83,8 @@ def write_team_outputs(result, members: list[Member], lock: dict[str, Any]):
     sheet = None
     if thumbs:
         sheet = out / "contact-sheet.jpg"
-        save_image(contact_sheet(thumbs, labels, columns=min(6, len(thumbs)), cell=300), sheet, quality=88)
+        sheet = write_image(contact_sheet(thumbs, labels, columns=min(6, len(thumbs)), cell=300), sheet, quality=88,
+                            settings={"what": "team contact sheet", "look": lock["look"].get("name")})
     csv_path = _write_csv(out, result.people)
     zip_path = _write_zip(out, result.people, csv_path)
     page = out / "index.html"
@@ -109,13 +109,11 @@ def _write_csv(out: Path, people) -> Path:
 
 
 def _write_zip(out: Path, people, csv_path: Path) -> Path:
-    tmp = out / f".headshots.zip.{os.getpid()}.tmp"
-    with zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as z:  # JPEGs don't compress further
-        for p in people:
+    with atomic_path(out / "headshots.zip") as tmp, zipfile.ZipFile(tmp, "w", zipfile.ZIP_STORED) as z:
+        for p in people:  # JPEGs don't compress further: stored
             if p["status"] == "done":
                 z.write(out / "people" / p["slug"] / p["file"], _file_name(p))
         z.write(csv_path, "team.csv")
-    os.replace(tmp, out / "headshots.zip")
     return out / "headshots.zip"
 
 
@@ -142,7 +140,7 @@ def _team_page(lock: dict[str, Any], people) -> str:
 def _consistency_html(c: dict[str, Any]) -> str:
     rows = []
     for k in ("eye_line_std", "head_ratio_std", "face_exposure_std", "backdrop_delta_e_max", "white_balance_delta_e_max",
-              "white_balance_eyes_delta_e_median", "white_balance_delta_e_max_v0"):
+              "white_balance_eyes_delta_e_median"):
         b, a = c["before"].get(k), c["after"].get(k)
         f = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
         rows.append(f"<tr><td>{_e(k)}</td><td>{f(b)}</td><td>{f(a)}</td></tr>")

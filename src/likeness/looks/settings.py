@@ -1,6 +1,8 @@
-"""Settings of the studio stages: frozen dataclasses, validated on construction.
+"""What a Look decides: the framing presets and the studio stages' settings, as
+frozen dataclasses validated on construction.
 
-Kept apart from the stage code (no numpy/OpenCV here) so that reading a Look is cheap.
+Kept apart from the stage code (no numpy/OpenCV here) so that reading a Look is cheap;
+the stages import their settings from here, so imports run one way (looks ← studio).
 Every field has the same name in the Look's TOML table.
 """
 
@@ -134,3 +136,69 @@ class GradeSettings(_Settings):
             raise OptionError(f"mono = {self.mono!r} must be true or false.", hint="Write mono = true.")
         if self.toning:
             parse_hex(self.toning, what="Toning colour")
+
+
+MM_PER_INCH = 25.4
+
+
+@dataclass(frozen=True)
+class FramePreset:
+    """Where the head goes. ``eye_line`` and ``head`` are fractions of the frame height
+    (from the top; chin to top of hair). ID presets also give an allowed head range
+    and a print size: their DPI is written into the file."""
+
+    name: str
+    size: tuple[int, int]  # output width, height in px
+    eye_line: float
+    head: float
+    description: str
+    head_range: tuple[float, float] | None = None  # allowed chin-to-crown share (ID specs)
+    dpi: int | None = None
+    print_size: str = ""  # e.g. "35×45 mm"
+    min_head: float = 0.0  # tightest framing still accepted when the photo is tight
+
+    @property
+    def aspect(self) -> float:
+        return self.size[0] / self.size[1]
+
+    @property
+    def strict(self) -> bool:
+        return self.head_range is not None
+
+
+def _mm(mm: float, dpi: int) -> int:
+    return round(mm / MM_PER_INCH * dpi)
+
+
+PRESETS: dict[str, FramePreset] = {
+    p.name: p
+    for p in (
+        FramePreset("headshot", (1600, 2000), 0.40, 0.50, "4:5 portrait, eyes at 40 %, head half the height"),
+        # The head sits a little lower and smaller so a circle inscribed in the square
+        # (profile pictures) keeps all of the hair and the chin.
+        FramePreset("square", (1600, 1600), 0.44, 0.46, "1:1, safe for a circular crop"),
+        FramePreset("chest-up", (1600, 2400), 0.30, 0.30, "2:3, head and chest"),
+        FramePreset("actor-8x10", (2400, 3000), 0.38, 0.45, "8×10 in actor headshot (4:5)", dpi=300, print_size="8×10 in"),
+        FramePreset(
+            "id-35x45", (_mm(35, 600), _mm(45, 600)), 0.46, 0.75, "ID / passport 35×45 mm, chin to crown 70–80 %",
+            head_range=(0.70, 0.80), dpi=600, print_size="35×45 mm",
+        ),
+        FramePreset(
+            "us-2x2", (1200, 1200), 0.39, 0.60, "US passport 2×2 in, head 1–1⅜ in", head_range=(0.50, 0.6875),
+            dpi=600, print_size="2×2 in",
+        ),
+    )
+}
+
+
+def get_preset(name: str | FramePreset) -> FramePreset:
+    if isinstance(name, FramePreset):
+        return name
+    if name not in PRESETS:
+        raise OptionError(
+            f"Unknown framing {name!r}.",
+            hint="Choose one of: " + ", ".join(PRESETS) + ".",
+            value=name,
+            valid=list(PRESETS),
+        )
+    return PRESETS[name]

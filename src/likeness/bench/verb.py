@@ -1,0 +1,168 @@
+"""The studio verb as the user waits for it: ``likeness.studio()`` on five phone-size
+photos (intake of all five, the best headshot, its review, the report), warm and as a
+whole process from a cold start, beside a floor measured in the same run.
+
+- *floor*: a fresh process that decodes all five photos, resizes one to 1600×2000 and
+  encodes it (what any tool must pay); its CPU time.
+- *cold*: a fresh process running ``likeness studio`` on the five photos; wall and
+  CPU time.
+- *warm*: in one process with the models loaded, ``studio()`` on the five photos, and
+  the render alone (:func:`make_headshot` of the chosen, already decoded photo).
+- *passes*: how many decodes, detector, mesh, identity-embedding and segmentation
+  model runs one ``studio()`` call makes (counted by wrapping the backends).
+
+Used by ``likeness bench studio`` (its ``verb`` section).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+#: Targets (issue: "one way through the code").
+WARM_RATIO_MAX = 1.5  # warm verb / render alone
+COLD_CPU_RATIO_MAX = 2.5  # whole process CPU / floor process CPU
+PERSON = "human__stock_emotions_a"  # one person, 8 photos, in ../shared/eval/identities
+SIZE = (3000, 4000)  # phone-size, portrait
+
+
+def phone_photos(folder: Path, *, n: int = 5, seed: int = 0) -> list[Path]:
+    """``n`` phone-size JPEGs of one person: the eval set's photos of ``PERSON`` when
+    present (enlarged to 3000×4000 with a sensor-like grain), else the astronaut."""
+    import cv2
+    import numpy as np
+    from PIL import Image
+    from skimage import data
+
+    from ..imageio import load_photo
+
+    src = Path(__file__).resolve().parents[3].parent / "shared" / "eval" / "identities" / PERSON
+    images = [load_photo(p).image for p in sorted(src.glob("*.jpg"))[:n]] if src.is_dir() else []
+    while len(images) < n:  # no eval set: the astronaut, mirrored every other time
+        a = data.astronaut()
+        images.append(a if len(images) % 2 == 0 else np.ascontiguousarray(a[:, ::-1]))
+    rng = np.random.default_rng(seed)
+    out = []
+    for i, img in enumerate(images[:n]):
+        h, w = img.shape[:2]
+        k = max(SIZE[0] / w, SIZE[1] / h)
+        big = cv2.resize(img, (round(w * k), round(h * k)), interpolation=cv2.INTER_CUBIC)
+        y0, x0 = (big.shape[0] - SIZE[1]) // 2, (big.shape[1] - SIZE[0]) // 2
+        big = big[y0 : y0 + SIZE[1], x0 : x0 + SIZE[0]].astype(np.float32)
+        big += rng.normal(0, 2.0, big.shape[:2]).astype(np.float32)[..., None]
+        p = folder / f"phone-{i + 1}.jpg"
+        Image.fromarray(np.clip(big, 0, 255).astype(np.uint8)).save(p, quality=92)
+        out.append(p)
+    return out
+
+
+def run(repeat: int = 3) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        t = Path(tmp)
+        photos = [str(p) for p in phone_photos(t)]
+        env = {**os.environ, "GLOG_minloglevel": "2"}
+        floor = _process([sys.executable, "-m", "likeness.bench.verb", "floor", *photos], env)
+        cold = _process([sys.executable, "-m", "likeness.cli", "studio", *photos, "-o", str(t / "cold")], env)
+        res = subprocess.run([sys.executable, "-m", "likeness.bench.verb", "warm", str(repeat), tmp, *photos],
+                             capture_output=True, text=True, env=env, check=False)
+        if res.returncode != 0:
+            raise RuntimeError(f"benchmark child failed:\n{res.stderr[-2000:]}")
+        warm = json.loads(res.stdout.strip().splitlines()[-1])
+    out = {
+        "photos": f"5 × {SIZE[0]}×{SIZE[1]} JPEG q92 of one person",
+        "floor_process": floor,
+        "cold_process": cold,
+        "cold_cpu_ratio": round(cold["cpu_s"] / floor["cpu_s"], 2),
+        **warm,
+        "thresholds": {"warm_ratio": WARM_RATIO_MAX, "cold_cpu_ratio": COLD_CPU_RATIO_MAX},
+    }
+    out["pass"] = bool(out["warm_ratio"] <= WARM_RATIO_MAX and out["cold_cpu_ratio"] <= COLD_CPU_RATIO_MAX
+                       and cold["rc"] == 0)
+    return out
+
+
+def _process(cmd: list[str], env: dict[str, str]) -> dict[str, Any]:
+    """Wall and CPU time (user + system) of a fresh process."""
+    before = os.times()
+    t = time.perf_counter()
+    res = subprocess.run(cmd, capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL, check=False)
+    wall = time.perf_counter() - t
+    after = os.times()
+    cpu = (after.children_user - before.children_user) + (after.children_system - before.children_system)
+    return {"wall_s": round(wall, 3), "cpu_s": round(cpu, 3), "rc": res.returncode}
+
+
+def _floor(photos: list[str]) -> None:
+    import cv2
+
+    from ..imageio import load_photo, save_image
+
+    imgs = [load_photo(p).image for p in photos]
+    small = cv2.resize(imgs[0], (1600, 2000), interpolation=cv2.INTER_AREA)
+    save_image(small, Path(photos[0]).with_name("floor.jpg"), quality=92)
+
+
+def _count(passes: dict[str, int]) -> None:
+    """Wrap the model backends and the decoder so each call is counted."""
+    from .. import imageio
+    from ..faces import dlib_backend, mediapipe_backend
+    from ..matting import mediapipe_selfie
+
+    for name, mod, attr in (("decode", imageio, "_decode"), ("detect", mediapipe_backend, "detect"),
+                            ("mesh", mediapipe_backend, "mesh"), ("embed", dlib_backend, "embed_chips"),
+                            ("segment", mediapipe_selfie, "predict")):
+        fn = getattr(mod, attr)
+
+        def counted(*a, _fn=fn, _name=name, **k):
+            passes[_name] += 1
+            return _fn(*a, **k)
+
+        setattr(mod, attr, counted)
+        passes[name] = 0
+
+
+def _warm(repeat: int, tmp: str, photos: list[str]) -> dict[str, Any]:
+    import statistics
+
+    from ..imageio import load_photo
+    from ..studio import studio
+    from ..studio.pipeline import make_headshot
+
+    out = Path(tmp)
+    first = studio(photos, out=out / "warm-up")  # loads the models
+    best = first.headshots[0].source
+    face = next(p.face for p in first.sitting.photos if p.source == best)
+    verb, render = [], []
+    for i in range(repeat):
+        t = time.perf_counter()
+        studio(photos, out=out / f"verb{i}")
+        verb.append(time.perf_counter() - t)
+        photo = load_photo(best, max_side=4096)  # decoded outside the timing
+        t = time.perf_counter()
+        make_headshot(photo, out / f"render{i}.jpg", face=face)
+        render.append(time.perf_counter() - t)
+    passes: dict[str, int] = {}
+    _count(passes)
+    studio(photos, out=out / "counted")
+    v, r = statistics.median(verb), statistics.median(render)
+    return {
+        "warm_verb_s": round(v, 3),
+        "warm_render_s": round(r, 3),
+        "warm_ratio": round(v / r, 2),
+        "passes_per_headshot": passes,
+        "decodes_per_photo": round(passes["decode"] / len(photos), 2),
+    }
+
+
+if __name__ == "__main__":
+    a = sys.argv[1:]
+    if a[0] == "floor":
+        _floor(a[1:])
+    else:
+        print(json.dumps(_warm(int(a[1]), a[2], a[3:])))
