@@ -51,19 +51,31 @@ def _source_stats(c: Candidate, ref: Reference):
     return ref.photos[c.source]
 
 
-def skin_tone(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
-    skin = c.stats.skin
-    if skin is None:
-        return Check(True, None, None, note="cheeks not visible: not judged")
+def _colour_first(c: Candidate, ref: Reference, value, attr: str, limit: float, *, what: str, hidden: str):
+    """The steps every colour lock takes first: not judged when the colour is not
+    visible or the image is black-and-white; against the photo the candidate was made
+    from (under the same light) when that photo is known. None: judge against all of
+    the person's photos."""
+    if value is None:
+        return Check(True, None, None, note=f"{hidden}: not judged")
     if c.stats.mono:
         return Check(True, None, None, note="black-and-white image: colour not judged")
     src = _source_stats(c, ref)
-    if src is not None and src.skin is not None and not src.mono:
-        d = _de(relit(src.skin, c.gain), skin)
-        ok = d <= s.skin_source
-        return Check(ok, round(d, 2), s.skin_source, "" if ok else (
-            f"The skin tone was changed: it differs from your photo by ΔE {d:.1f} beyond the change of "
-            f"light (more than {s.skin_source:.1f})."), note="against the photo it was made from")
+    theirs = None if src is None or src.mono else getattr(src, attr)
+    if theirs is None:
+        return None
+    d = _de(relit(theirs, c.gain), value)
+    ok = d <= limit
+    return Check(ok, round(d, 2), limit, "" if ok else (
+        f"The {what} was changed: it differs from your photo by ΔE {d:.1f} beyond the change of "
+        f"light (more than {limit:.1f})."), note="against the photo it was made from")
+
+
+def skin_tone(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
+    skin = c.stats.skin
+    first = _colour_first(c, ref, skin, "skin", s.skin_source, what="skin tone", hidden="cheeks not visible")
+    if first is not None:
+        return first
     near = nearest([p.skin for p in ref.photos if not p.mono], skin)
     if near is None:
         return Check(True, None, None, note="no skin colour enrolled")
@@ -138,17 +150,9 @@ def glasses(c: Candidate, ref: Reference, s: ReviewSettings, *, wanted: bool | N
 
 def eye_colour(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
     iris = c.stats.iris
-    if iris is None:
-        return Check(True, None, None, note="irises not visible enough: not judged")
-    if c.stats.mono:
-        return Check(True, None, None, note="black-and-white image: colour not judged")
-    src = _source_stats(c, ref)
-    if src is not None and src.iris is not None and not src.mono:
-        d = _de(relit(src.iris, c.gain), iris)
-        ok = d <= s.iris_source
-        return Check(ok, round(d, 2), s.iris_source, "" if ok else (
-            f"The eye colour was changed: it differs from your photo by ΔE {d:.1f} beyond the change "
-            f"of light (more than {s.iris_source:.1f})."), note="against the photo it was made from")
+    first = _colour_first(c, ref, iris, "iris", s.iris_source, what="eye colour", hidden="irises not visible enough")
+    if first is not None:
+        return first
     if ref.iris is None:
         return Check(True, None, None, note="no eye colour enrolled")
     d = iris_distance(iris, c.stats.skin, ref)
