@@ -230,9 +230,3 @@ def test_subject_found_by_identity_among_several_faces(matt, tmp_path):
     assert p.faces >= 2 and p.subject != 0  # not the largest face
     assert not p.other_person and p.identity_distance < 0.5
     assert not p.measures["single_face"].ok and s.people == 1
-
-
-def test_canonical_resolution_constants_agree():
-    from likeness.intake import view
-
-    assert check_mod.CANON_IED == view.CANON_IED

@@ -62,7 +62,7 @@ def test_the_photo_itself_and_its_mirror_image_pass(astro):
 
 def test_lightened_skin_fails_the_skin_lock(astro):
     from likeness.review import review
-    from likeness.review.edits import lighten_skin
+    from likeness.eval.edits import lighten_skin
 
     img, face, ref = astro
     out, de = lighten_skin(img, face, delta_e=5.0)
@@ -75,7 +75,7 @@ def test_lightened_skin_fails_the_skin_lock(astro):
 
 def test_plastic_skin_fails_the_texture_check(astro):
     from likeness.review import review
-    from likeness.review.edits import plastic_skin
+    from likeness.eval.edits import plastic_skin
 
     img, face, ref = astro
     r = review(plastic_skin(img, face), ref)
@@ -86,7 +86,7 @@ def test_plastic_skin_fails_the_texture_check(astro):
 
 def test_a_second_face_fails_the_artifact_check(astro):
     from likeness.review import review
-    from likeness.review.edits import add_face
+    from likeness.eval.edits import add_face
 
     img, face, ref = astro
     r = review(add_face(img, face, img, face, seed=1), ref)
@@ -97,7 +97,7 @@ def test_a_second_face_fails_the_artifact_check(astro):
 
 def test_reasons_are_plain_sentences(astro):
     from likeness.review import ReviewSettings, review
-    from likeness.review.edits import plastic_skin
+    from likeness.eval.edits import plastic_skin
 
     img, face, ref = astro
     # Unreachable settings make several gates fail at once, each with its sentence.
@@ -187,7 +187,7 @@ def test_eval_review_on_a_tiny_subset_returns_the_keys():
 
 def test_a_change_of_light_alone_passes(astro):
     from likeness.review import review
-    from likeness.review.edits import relight
+    from likeness.eval.edits import relight
 
     img, face, ref = astro
     for kind in ("exposure", "white_balance"):
@@ -201,7 +201,7 @@ def test_hands_in_the_hair_do_not_change_the_hair_colour(astro):
     out of the hair reading; before, the median moved with them."""
     from likeness.review import attributes
     from likeness.color import delta_e
-    from likeness.review.view import face_view
+    from likeness.faces.view import face_view
 
     img, face, _ = astro
     v = face_view(img, face)

@@ -15,7 +15,7 @@ from likeness.studio.backdrop import make_backdrop
 from likeness.studio.grade import grade
 from likeness.looks.settings import BackdropSettings as BS
 from likeness.looks.settings import GradeSettings as GS
-from likeness.studio.settings import LightSettings as LS
+from likeness.looks.settings import LightSettings as LS
 
 SIZE = (320, 400)
 

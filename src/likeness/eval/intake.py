@@ -30,7 +30,7 @@ from PIL import Image
 
 from ..color import linear_to_srgb, srgb_to_linear, to_uint8
 from ..imageio import is_image_path, load_photo
-from ..intake.quality import FACE_OVAL
+from ..faces.regions import FACE_OVAL
 from ..types import Face, PhotoCheck
 
 MIN_SIDE = 600

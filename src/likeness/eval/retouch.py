@@ -82,7 +82,7 @@ def _alpha(mark: Mark, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
 
 def place_marks(image: np.ndarray, face, rng: np.random.Generator) -> list[Mark]:
     """Blemish and mole positions on clean cheek/forehead skin, apart from each other."""
-    from ..studio.skin import skin_masks
+    from ..faces.masks import skin_masks
 
     h, w = image.shape[:2]
     m = skin_masks(face.mesh, (h, w))
@@ -182,7 +182,7 @@ def evaluate_photo(image: np.ndarray, *, seed: int, index: int, keep_images: boo
 
     from .. import faces
     from ..studio.retouch import retouch, retouch_result
-    from ..studio.skin import skin_masks
+    from ..faces.masks import skin_masks
 
     found = faces.analyze(image, embed=False, subject_only=True)  # cheap size check first
     if not found or found[0].mesh is None or found[0].inter_eye < MIN_EYE:

@@ -22,7 +22,7 @@ whole photos as candidates are measured too (``*_uncropped``), so nothing is hid
   person (all their photos) → ``impostor_pass_rate`` (the whole review) and
   ``impostor_identity_pass_rate`` (the likeness gate alone).
 - **Edits** (must fail) of each candidate whose unedited version passes, made *after*
-  framing (:mod:`likeness.review.edits`): skin lightened by exactly 5 ΔE2000, plastic
+  framing (:mod:`likeness.eval.edits`): skin lightened by exactly 5 ΔE2000, plastic
   skin, iris recoloured, a second person's face pasted inside the frame. Two
   protocols: ``*_caught``: the person's enrolment includes the photo the edit was
   made from — the studio and face-locked case, where a candidate is made from one of
@@ -174,7 +174,7 @@ def analyse_all(root: Path, *, progress=None, people=None, per_person=None, seed
     """(groups, whole photos, framed candidates, edited candidates): each analysed once."""
     from ..errors import NotFoundError
     from ..imageio import load_photo
-    from ..review import edits
+    from . import edits
 
     groups = photos(root, people=people, per_person=per_person)
     if len(groups) < 2:

@@ -31,12 +31,9 @@ if TYPE_CHECKING:
     from .coaching import Limits
 
 #: Longer side the photo is decoded at for analysis: a 12 MP JPEG decodes at 1/2 scale
-#: (2016 px) in ~40 ms; faces keep ≥ CANON_IED px between the eyes in nearly every photo.
+#: (2016 px) in ~40 ms; faces keep ≥ 64 px (the canonical view's) between the eyes in nearly every photo.
 ANALYSE_SIDE = 1600
 MAX_PHOTOS = 30
-#: A face with fewer px between the eyes at the first decode size is decoded again
-#: larger (= view.CANON_IED; repeated here so this module imports no OpenCV).
-CANON_IED = 64
 
 Progress = Callable[[int, int], None]
 
@@ -117,12 +114,13 @@ def inspect(
     enrolled embedding) the subject is the face that matches it, when one does.
     """
     from ..faces import embed_face, mesh_for, pose_from_mesh
-    from ..faces.subject import pick_subject
+    from ..faces.subject import find_faces, pick_subject
+    from ..faces.view import CANON_IED  # a smaller face is decoded again, larger
     from . import coaching, quality
 
     limits = limits or coaching.LIMITS
 
-    faces = _find_faces(photo.image)
+    faces = find_faces(photo.image)
     subject = pick_subject(faces, photo.size) if faces else None
     if subject is not None and reload is not None and photo.scale < 1.0:
         ied = _ied(photo.image, subject, mesh_for)
@@ -133,7 +131,7 @@ def inspect(
             bigger = reload(side)
             if bigger.scale > photo.scale:
                 photo = bigger
-                faces = _find_faces(photo.image)
+                faces = find_faces(photo.image)
                 subject = pick_subject(faces, photo.size) if faces else None
     if identity is not None and len(faces) > 1:
         subject = _by_identity(photo.image, faces, identity) or subject
@@ -171,39 +169,6 @@ def inspect(
         glasses=raw.glasses >= limits.glasses,
         subject=k,
     )
-
-
-def _find_faces(image: np.ndarray) -> list[Face]:
-    """Faces with the subject's (largest face's) mesh, in ``image`` pixels.
-
-    Detection and the mesh run on a copy halved with a Gaussian pyramid until it is
-    near the detector's 1024 px: the detector sees 192 px and the mesh model 192 px
-    anyway, and pyramid halving costs a fraction of an area resize of the full image.
-    A small face is meshed again at full resolution, where its landmarks are finer.
-    """
-    import cv2
-
-    from ..faces import analyze, mesh_for, pose_from_mesh
-    from ..faces.analyze import DETECT_SIDE
-
-    small, f = image, 1
-    while max(small.shape[:2]) > 1.6 * DETECT_SIDE:
-        small, f = cv2.pyrDown(small), f * 2
-    faces = analyze(small, embed=False, subject_only=True)
-    if not faces and f > 1:  # analyze looks again at the centre of a big photo itself
-        return analyze(image, embed=False, subject_only=True)
-    if f == 1:
-        return faces
-    out = [face.scaled(float(f)) for face in faces]
-    if out and out[0].mesh is not None and faces[0].width < SMALL_FACE_PX:
-        mesh = mesh_for(image, out[0].box)
-        if mesh is not None:
-            out[0] = replace(out[0], mesh=mesh, pose=pose_from_mesh(mesh))
-    return out
-
-
-#: Faces narrower than this in the halved image get their mesh again at full size.
-SMALL_FACE_PX = 120
 
 
 def _by_identity(image: np.ndarray, faces: list[Face], identity: np.ndarray) -> Face | None:

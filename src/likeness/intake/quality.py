@@ -1,7 +1,7 @@
 """Face image quality measures, modelled on OFIQ / ISO/IEC 29794-5.
 
 Every measure reads the *face*, not the whole photo: the 478-point mesh places the
-face and :mod:`.view` brings it to a canonical resolution (``CANON_IED`` px between
+face and :mod:`likeness.faces.view` brings it to a canonical resolution (``CANON_IED`` px between
 the eye centres, roll removed) with masks built from the mesh. Each function returns
 a raw value; :mod:`.coaching` turns raw values into 0–100 scores, pass/fail and advice.
 
@@ -43,13 +43,19 @@ import cv2
 import numpy as np
 
 from ..types import Face
-from .view import (  # noqa: F401 - FaceView, face_view and the mesh indices are part of this module's API
-    BROW_L, BROW_R, CANON_IED, CHEEK_L, CHEEK_R, CORNERS_L, CORNERS_R, EYE_L, EYE_R, FACE_OVAL, FOREHEAD,
-    LIDS_L, LIDS_R, LIPS, FaceView, disc_mask, face_view, poly,
-)
+from ..faces import view as views
+from ..faces.regions import BROW_L, BROW_R, CORNERS_L, CORNERS_R, EYE_L, EYE_R, FACE_OVAL, LIDS_L, LIDS_R, LIPS, MIDLINE
+from ..faces.view import FaceView
 
 
 # --- measures on the view --------------------------------------------------------------
+
+
+def _fill(shape: tuple[int, int], p: np.ndarray) -> np.ndarray:
+    """A polygon of view points (sub-pixel) as a bool mask."""
+    m = np.zeros(shape, np.uint8)
+    cv2.fillPoly(m, [np.round(p * 4).astype(np.int32)], 1, shift=2)
+    return m > 0
 
 
 def sharpness(v: FaceView) -> float:
@@ -76,7 +82,7 @@ def brightness(v: FaceView) -> float:
     The highlights of a well-exposed face are bright whatever the skin tone, where the
     mean luma of darker skin is as low as that of paler skin under-exposed by 1–2 EV.
     """
-    vals = v.luma[v.face]
+    vals = v.luma[v.oval]
     if vals.size < 10:
         return float(v.luma.mean())
     top = np.partition(vals, int(0.9 * vals.size))[int(0.9 * vals.size) :]
@@ -85,7 +91,7 @@ def brightness(v: FaceView) -> float:
 
 def exposure_tails(v: FaceView) -> tuple[float, float]:
     """(share crushed, share clipped) over the whole face oval."""
-    m = v.face
+    m = v.oval
     n = max(1, int(m.sum()))
     crushed = float((v.luma[m] < 0.04).sum()) / n
     clipped = float((v.rgb[m].max(1) >= 0.98).sum()) / n
@@ -93,7 +99,7 @@ def exposure_tails(v: FaceView) -> tuple[float, float]:
 
 
 def dynamic_range(v: FaceView) -> float:
-    vals = (v.luma[v.face] * 255).astype(np.int32)
+    vals = (v.luma[v.oval] * 255).astype(np.int32)
     if vals.size == 0:
         return 0.0
     p = np.bincount(np.clip(vals, 0, 255), minlength=256).astype(np.float64)
@@ -102,7 +108,6 @@ def dynamic_range(v: FaceView) -> float:
 
 
 ILLUMINATION_MAX_YAW = 30.0
-MIDLINE = [168, 6, 197, 195, 5, 4, 1, 2, 164, 0]
 
 
 def illumination(v: FaceView, *, yaw: float = 0.0) -> tuple[float, int]:
@@ -116,7 +121,7 @@ def illumination(v: FaceView, *, yaw: float = 0.0) -> tuple[float, int]:
     """
     if abs(yaw) > ILLUMINATION_MAX_YAW:
         return 0.0, 0
-    h, w = v.lin.shape
+    h, w = v.luminance.shape
     y0 = int(1.5 * v.ied + 0.2 * v.ied)
     y1 = int(v.pts[[61, 291], 1].mean())
     if y1 - y0 < 3:
@@ -127,7 +132,7 @@ def illumination(v: FaceView, *, yaw: float = 0.0) -> tuple[float, int]:
     dx = xs - (k * ys + c)
     band = v.skin & (ys >= y0) & (ys <= y1)
     for gap in (0.3 * v.ied, 0.1 * v.ied):  # a turned head leaves little of the far half
-        left, right = v.lin[band & (dx < -gap)], v.lin[band & (dx > gap)]
+        left, right = v.luminance[band & (dx < -gap)], v.luminance[band & (dx > gap)]
         if left.size >= 12 and right.size >= 12:
             break
     else:
@@ -137,13 +142,13 @@ def illumination(v: FaceView, *, yaw: float = 0.0) -> tuple[float, int]:
 
 
 def skin_lab(v: FaceView) -> tuple[float, float, float]:
-    """Median L*, a*, b* of the cheeks and forehead skin."""
-    m = disc_mask(v, CHEEK_R, 0.3 * v.ied) | disc_mask(v, CHEEK_L, 0.3 * v.ied) | disc_mask(v, FOREHEAD, 0.35 * v.ied)
-    if m.sum() < 10:
-        m = v.skin
-    lab = cv2.cvtColor(v.rgb, cv2.COLOR_RGB2Lab)[m]
-    L, a, b = np.median(lab, axis=0)
-    return float(L), float(a), float(b)
+    """Median L*, a*, b* of the cheeks (the view's one skin reading); of all the face
+    skin when the cheeks are hidden."""
+    lab = v.skin_lab(min_pixels=10)
+    if lab is None:
+        m = v.skin if v.skin.any() else v.oval
+        lab = tuple(float(x) for x in np.median(v.lab[m], axis=0)) if m.any() else (50.0, 0.0, 0.0)
+    return lab
 
 
 #: Natural skin in CIELab (D65): hue angle 25–75° (red-orange to yellow), chroma 8–40,
@@ -225,7 +230,7 @@ def eyes_visible(v: FaceView) -> float:
     for idx in (EYE_R, EYE_L):
         p = v.pts[idx]
         c = p.mean(0)
-        m = poly(*v.luma.shape, c + (p - c) * 1.15)
+        m = _fill(v.shape, c + (p - c) * 1.15)
         if m.sum() < 6:
             vals.append(1.0)
             continue
@@ -252,7 +257,7 @@ def mouth_occlusion(v: FaceView) -> float:
     m2 = cv2.blur(v.luma * v.luma, (k, k))
     rough_all = np.sqrt(np.maximum(m2 - m1 * m1, 0.0)) > 0.03
     nose_y = v.pts[[2, 98, 327], 1].mean()
-    low = v.face.copy()
+    low = v.oval.copy()
     low[: int(nose_y) + 1] = False
     # Reference: smooth upper-face pixels whose colour is skin-like (hue and chroma in
     # the skin locus, not dark): hair, sunglasses and a mask's top edge stay out.
@@ -393,7 +398,7 @@ class Raw:
 def measure(image: np.ndarray, face: Face, others: list[Face], *, scale: float = 1.0, block_period: int = 8) -> Raw:
     """Every raw measure of ``face`` in ``image`` (decoded at ``scale`` of the original);
     ``others`` are the other faces found in the photo."""
-    v = face_view(image, face)
+    v = views.face_view(image, face, framing=views.FACE)
     crushed, clipped = exposure_tails(v)
     ill, side = illumination(v, yaw=face.pose.yaw if face.pose else 0.0)
     lab = skin_lab(v)

@@ -1,6 +1,6 @@
 """Attributes the person owns: skin tone, hair colour, glasses, iris colour.
 
-Each ``*_lab`` function reads one attribute from a canonical :class:`~.view.View` and
+Each ``*_lab`` function reads one attribute from a canonical :class:`~likeness.faces.view.FaceView` and
 returns a CIELAB triple (D65, L* 0–100) or ``None`` when the view cannot show it
 (eyes shut, hair outside the frame). The locks in :mod:`.locks` compare them with the
 person's own photos.
@@ -28,19 +28,16 @@ import cv2
 import numpy as np
 
 from ..color import luminance, srgb_to_linear
-from .view import View
+from ..faces.view import FaceView
 
 Lab = tuple[float, float, float]
 
 
-def skin_lab(v: View) -> Lab | None:
-    m = v.cheeks
-    if m.sum() < 20:
-        return None
-    return _median(v.lab[m])
+def skin_lab(v: FaceView) -> Lab | None:
+    return v.skin_lab()
 
 
-def iris_lab(v: View) -> tuple[Lab | None, int]:
+def iris_lab(v: FaceView) -> tuple[Lab | None, int]:
     """(iris colour, number of iris pixels it was read from)."""
     ring = v.iris_ring(0.4, 0.9)
     vals = v.lab[ring]
@@ -53,7 +50,7 @@ def iris_lab(v: View) -> tuple[Lab | None, int]:
     return _median(keep), int(len(keep))
 
 
-def hair_region(v: View) -> np.ndarray:
+def hair_region(v: FaceView) -> np.ndarray:
     """Where hair is expected: above the forehead and at the temples, outside the face."""
     p, u = v.pts, v.unit
     h, w = v.shape
@@ -78,7 +75,7 @@ HAIR_NOT_SKIN = 10.0
 HAIR_KEEP_MIN = 0.5
 
 
-def hair_lab(v: View, person: np.ndarray) -> tuple[Lab | None, float]:
+def hair_lab(v: FaceView, person: np.ndarray) -> tuple[Lab | None, float]:
     """(hair colour, share of the hair region that is person): ``None`` below 30 %.
     Skin-coloured pixels in the region (hands on the hair) are left out."""
     region = hair_region(v)
@@ -98,10 +95,10 @@ def hair_lab(v: View, person: np.ndarray) -> tuple[Lab | None, float]:
     return _median(px), share
 
 
-def glasses_score(v: View) -> float:
+def glasses_score(v: FaceView) -> float:
     """Coherent horizontal edges on the nose bridge over the skin's gradient level."""
     u = v.unit
-    luma = v.rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = v.luma
     gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3)
     cx, cy = v.pts[[168, 6]].mean(0)
     hw, hh = 0.12 * u, 0.22 * u
@@ -116,14 +113,14 @@ def glasses_score(v: View) -> float:
     return float(rows.max() / level)
 
 
-def exposure(v: View) -> float:
+def exposure(v: FaceView) -> float:
     """Median sRGB luma of the cheeks (0–1)."""
     m = v.cheeks
-    luma = v.rgb @ np.array([0.299, 0.587, 0.114], np.float32)
+    luma = v.luma
     return float(np.median(luma[m])) if m.any() else float(luma.mean())
 
 
-def monochrome(v: View, person: np.ndarray | None = None) -> bool:
+def monochrome(v: FaceView, person: np.ndarray | None = None) -> bool:
     """True when the image carries no colour of its own (black-and-white, or toned
     black-and-white: a*, b* are then a function of L* alone)."""
     lab = v.lab.reshape(-1, 3)[::7]

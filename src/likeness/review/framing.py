@@ -2,7 +2,7 @@
 
 Only judged when a Look (or a framing preset name) or a studio plan is given. Eye
 line: the eye midpoint's height as a share of the image height; head size: chin to
-estimated top of hair (``studio.frame.head_geometry``) as a share of the height, the
+estimated top of hair (``faces.geometry.head_geometry``) as a share of the height, the
 same geometry the studio frames with. ID presets with an allowed head range are
 judged on that range.
 
@@ -24,7 +24,7 @@ from ..types import Headshot
 from .result import Candidate, Check, ReviewSettings
 
 if TYPE_CHECKING:
-    from ..studio.frame import FramePreset
+    from ..looks.settings import FramePreset
 
 
 @dataclass(frozen=True)
@@ -41,25 +41,33 @@ def target(look=None, plan=None) -> Target | None:
     """The framing to judge against: the studio's ``plan`` when given, else the Look's
     preset (None: neither given)."""
     from ..errors import InputError
-    from ..studio.frame import FramePlan, get_preset
+    from ..looks import Look
+    from ..looks.settings import get_preset
+
+    def preset_of(look):
+        return get_preset(look.frame if isinstance(look, Look) else look)
 
     if plan is None:
         if look is None:
             return None
-        p = get_preset(getattr(look, "frame", look))
+        p = preset_of(look)
         return Target(p, p.eye_line, p.head, False)
-    if isinstance(plan, FramePlan):
-        p, eye, head = plan.preset, plan.eye_share, plan.head_share
+    if not isinstance(plan, Headshot):  # the studio's FramePlan (``Rendered.plan``)
+        try:
+            p, eye, head = get_preset(plan.preset), float(plan.eye_share), float(plan.head_share)
+        except AttributeError:
+            raise InputError("The framing plan must be a studio FramePlan or a studio Headshot.",
+                             hint="Pass Rendered.plan, or the Headshot the studio returned, or leave plan out.") from None
     else:  # a studio Headshot: its preset name and the plan it recorded
-        measures = plan.measures if isinstance(plan, Headshot) else {}
+        measures = plan.measures
         if "eye_line" not in measures or "head_share" not in measures:
             raise InputError("The framing plan must be a studio FramePlan or a studio Headshot whose measures "
                              "record eye_line and head_share.",
                              hint="Pass Rendered.plan, or the Headshot the studio returned, or leave plan out.")
         p, eye, head = get_preset(plan.frame), float(measures["eye_line"]), float(measures["head_share"])
-    if look is not None and get_preset(getattr(look, "frame", look)).name != p.name:
+    if look is not None and preset_of(look).name != p.name:
         raise InputError(f"The studio planned the {p.name} framing, not the Look's "
-                         f"{get_preset(getattr(look, 'frame', look)).name}.",
+                         f"{preset_of(look).name}.",
                          hint="Give the plan alone (it names its framing), or the Look it was made for.")
     return Target(p, eye, head, True)
 
@@ -68,7 +76,7 @@ def check(c: Candidate, look, s: ReviewSettings, *, plan=None) -> Check:
     t = target(look, plan)
     if t is None:
         return Check(True, None, None, note="no Look given: not judged")
-    from ..studio.frame import head_geometry
+    from ..faces.geometry import head_geometry
 
     preset = t.preset
     w, h = c.size

@@ -20,6 +20,7 @@ from dataclasses import replace
 import numpy as np
 
 from ..errors import InputError, NoFaceError
+from ..faces.subject import pick_subject
 from ..types import Face
 from . import artifacts, framing, light, locks, texture
 from .likeness import distance, enrolled_identity, score, threshold
@@ -210,20 +211,22 @@ def candidate_faces(image: np.ndarray, faces: list[Face] | None = None) -> tuple
     face = subject_face(image, faces)
     if face is None:
         return None, list(faces)
-    every = [face, *faces[1:]]
+    subject = pick_subject(faces, (image.shape[1], image.shape[0]))
+    every = [face, *(f for f in faces if f is not subject)]
     return face, every + artifacts.more_faces(image, every)
 
 
 def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
-    """The subject (largest face) with mesh and embedding; re-meshed on a tighter crop
-    when the mesh landed on a neighbouring face (mesh and box disagree)."""
+    """The subject (:func:`likeness.faces.subject.pick_subject`) with mesh and
+    embedding; re-meshed on a tighter crop when the mesh landed on a neighbouring face
+    (mesh and box disagree)."""
     from ..faces import embed_face, mesh_for, pose_from_mesh
 
     if faces is None:
         faces = find_faces(image)
     if not faces:
         return None
-    f = faces[0]
+    f = pick_subject(faces, (image.shape[1], image.shape[0]))
     if f.mesh is None or _mesh_off_box(f):
         x0, y0, x1, y1 = f.box
         cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * 0.35, (y1 - y0) * 0.35
@@ -241,12 +244,13 @@ def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
 
 
 def find_faces(image: np.ndarray) -> list[Face]:
-    """Every face, largest first (the subject analysed): ``likeness.faces.analyze``, and
-    where it finds none, a look at a padded copy for a face filling the frame."""
-    from ..faces import analyze
+    """Every face, largest first (the largest with its mesh): :func:`likeness.faces.
+    subject.find_faces`, and where it finds none, a look at a padded copy for a face
+    filling the frame."""
+    from ..faces.subject import find_faces as faces_of
 
     image = np.ascontiguousarray(image)
-    return analyze(image, subject_only=True) or artifacts.filling_faces(image)
+    return faces_of(image) or artifacts.filling_faces(image)
 
 
 def _mesh_off_box(f: Face) -> bool:

@@ -16,7 +16,8 @@ import numpy as np
 from ..types import Face
 from . import attributes, texture
 from .source import THUMB, structure
-from .view import EYE_L, EYE_R, View, face_view
+from ..faces.regions import EYE_L, EYE_R
+from ..faces.view import FaceView, face_view
 
 Lab = tuple[float, float, float]
 
@@ -49,14 +50,14 @@ class PhotoStats:
 
     def cheeks(self) -> np.ndarray:
         """Cheek mask in thumbnail px."""
-        from ..studio.skin import skin_masks
+        from ..faces.masks import skin_masks
 
         return skin_masks(np.c_[self.pts, np.zeros(len(self.pts))], (THUMB, THUMB)).cheeks > 0
 
     def anchors(self) -> np.ndarray:
         """Person pixels that are not face skin (hair, ears, neck, clothes, eyes, brows,
         lips): they share the light with the skin but not a skin edit."""
-        from ..studio.skin import skin_masks
+        from ..faces.masks import skin_masks
 
         m = skin_masks(np.c_[self.pts, np.zeros(len(self.pts))], (THUMB, THUMB))
         skin = cv2.dilate((m.skin > 0).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
@@ -66,7 +67,7 @@ class PhotoStats:
         return self.person & ~skin | (feat > 0)
 
 
-def describe(image: np.ndarray, face: Face, *, view: View | None = None) -> PhotoStats:
+def describe(image: np.ndarray, face: Face, *, view: FaceView | None = None) -> PhotoStats:
     """Measure ``face`` (with mesh) of an RGB uint8 photo."""
     v = view if view is not None else face_view(image, face)
     u8 = np.clip(v.rgb * 255 + 0.5, 0, 255).astype(np.uint8)

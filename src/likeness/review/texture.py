@@ -27,16 +27,16 @@ import cv2
 import numpy as np
 
 from ..color import luminance, srgb_to_linear
-from .view import CANON_IED, View
+from ..faces.view import CANON_IED, FaceView
 
 #: Canonical scales (px between the eyes), finest first.
 SCALES = (64, 48, 40, 32, 24)
 SIGMA = 1.0
 
 
-def energies(v: View) -> dict[int, float]:
+def energies(v: FaceView) -> dict[int, float]:
     """High-frequency energy of the skin at each scale the face can show."""
-    skin = (v.skin.cheeks > 0).astype(np.uint8)
+    skin = v.cheeks.astype(np.uint8)
     out: dict[int, float] = {}
     for s in SCALES:
         if v.native_ied < s:

@@ -23,48 +23,9 @@ import cv2
 import numpy as np
 
 from ..looks.settings import PRESETS, FramePreset, get_preset  # noqa: F401 - the framing names, defined with the Looks
+from ..faces.geometry import CROWN_K, HeadGeometry, head_geometry, rotation  # noqa: F401 - the head model the framing uses
 from ..types import Face, Pose
 from .ops import shrink, shrink_scale
-
-#: Chin → top of hair, as a multiple of chin → mesh point 10 (upper forehead).
-#: Median 1.45 over the 33 hand-masked portraits of the eval set (p10 1.34, p90 1.56).
-CROWN_K = 1.45
-@dataclass(frozen=True)
-class HeadGeometry:
-    """The head in photo pixels: eye midpoint, roll and the chin/crown/eye offsets
-    along the head's vertical axis (px, + = down)."""
-
-    center: tuple[float, float]  # eye midpoint
-    roll: float  # degrees; rotating the photo by -roll levels the eyes
-    chin: float
-    crown: float  # estimated top of hair (negative: above the eyes)
-    half_width: float  # half the face-oval width
-    axis_x: float  # head-frame x of the chin below the eyes (for centring)
-
-    @property
-    def height(self) -> float:
-        return self.chin - self.crown
-
-
-def head_geometry(face: Face) -> HeadGeometry:
-    """Measure the head from the face mesh (or the 5 landmarks and box as a fallback)."""
-    a, b = face.eye_centers()
-    mid = (a + b) / 2
-    roll = math.degrees(math.atan2(b[1] - a[1], b[0] - a[0]))
-    to_head = _rot(-roll)
-    if face.mesh is not None and len(face.mesh) >= 468:
-        pts = (face.mesh[:, :2] - mid) @ to_head.T
-        chin, top = pts[152], pts[10]
-        oval = pts[[234, 454, 93, 323, 132, 361]]
-        half_w = float((oval[:, 0].max() - oval[:, 0].min()) / 2)
-        axis_x = float((chin[0] + pts[168][0]) / 2)  # chin and nose bridge: the head's axis
-    else:  # dlib 5 points only: chin and forehead from the eye distance
-        eye = float(np.hypot(*(b - a)))
-        chin, top = np.array([0.0, 1.45 * eye]), np.array([0.0, -0.85 * eye])
-        half_w, axis_x = 1.0 * eye, 0.0
-    crown = chin[1] - CROWN_K * (chin[1] - top[1])
-    return HeadGeometry((float(mid[0]), float(mid[1])), roll, float(chin[1]), float(crown), half_w, axis_x)
-
 
 class Fallback(str, enum.Enum):
     """How a plan departs from its preset (each also has a sentence in ``notes``)."""
@@ -110,17 +71,12 @@ class FramePlan:
         """2×3 affine map from output pixel indices to photo pixel indices."""
         w, h = size or self.preset.size
         k = self.height / h
-        r = _rot(self.head.roll)
+        r = rotation(self.head.roll)
         cx, cy = self.head.center
         # output index u → centre u+0.5 → head frame x0 + (u+0.5)k → photo → index -0.5
         lin = r * k
         off = r @ np.array([self.x0 + 0.5 * k, self.top + 0.5 * k]) + np.array([cx, cy]) - 0.5
         return np.hstack([lin, off[:, None]]).astype(np.float64)
-
-
-def _rot(deg: float) -> np.ndarray:
-    t = math.radians(deg)
-    return np.array([[math.cos(t), -math.sin(t)], [math.sin(t), math.cos(t)]])
 
 
 def plan(
@@ -142,7 +98,7 @@ def plan(
     if crown_ratio != 1.0:
         g = replace(g, crown=g.chin - crown_ratio * g.height)
     w, h = image_size
-    to_photo = _rot(g.roll)
+    to_photo = rotation(g.roll)
     c = np.array(g.center)
 
     def inside(x: float, y: float, tol: float = 1.0) -> bool:

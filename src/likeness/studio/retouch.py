@@ -27,7 +27,7 @@ import numpy as np
 
 from ..errors import FaceError, InputError, OptionError
 from ..types import Face
-from .skin import skin_masks
+from ..faces.masks import skin_masks
 
 #: Inter-eye distance (px) of the reduced view used for detection and smooth layers.
 WORK_EYE = 110.0

@@ -24,10 +24,9 @@ import numpy as np
 
 from .. import color
 from ..faces import analyze
+from ..faces.regions import CORNERS_L, CORNERS_R, EYE_L, EYE_R, IRIS_L, IRIS_R, LIDS_L, LIDS_R
 from ..types import Face
 
-# Mesh points at the centre of each cheek (image-left, image-right).
-_CHEEKS = (205, 425)
 
 
 @dataclass(frozen=True)
@@ -51,18 +50,25 @@ class LookMeasures:
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2LAB)
+    return color.rgb_to_lab(rgb)
 
 
-def _disc_mean(image: np.ndarray, c: np.ndarray, r: float) -> np.ndarray | None:
-    """Median Lab of the square around ``c``; None where it lies outside the image (a
-    face cut by the photo's edge)."""
+def _skin(image: np.ndarray, face: Face) -> tuple[np.ndarray, float] | None:
+    """(the face's skin colour L*a*b*, read as the review and intake read it: the
+    canonical view's cheeks; the L* of their lit part, the upper quartile), or None
+    when no cheek lies inside the photo (a face cut by the photo's edge)."""
+    from ..faces.regions import CHEEK_L, CHEEK_R
+    from ..faces.view import face_view
+
     h, w = image.shape[:2]
-    x, y, r = int(c[0]), int(c[1]), max(2, int(r))
-    crop = image[max(0, y - r) : min(h, y + r), max(0, x - r) : min(w, x + r)]
-    if crop.size == 0:
+    centres = [face.mesh[idx, :2].mean(0) for idx in (CHEEK_R, CHEEK_L)]
+    if not any(0 <= x < w and 0 <= y < h for x, y in centres):
         return None
-    return np.median(_lab(crop).reshape(-1, 3), axis=0)
+    v = face_view(image, face)
+    lab = v.skin_lab()
+    if lab is None:
+        return None
+    return np.array(lab, np.float64), float(np.percentile(v.lab[v.cheeks][:, 0], 75))
 
 
 def measure_image(image: np.ndarray, face: Face | None = None, *, enlarged: float = 1.0) -> LookMeasures:
@@ -81,19 +87,19 @@ def measure_image(image: np.ndarray, face: Face | None = None, *, enlarged: floa
     backdrop = tuple(float(v) for v in np.median(corners, axis=0))
     if face is None or face.mesh is None:
         return LookMeasures(backdrop_lab=backdrop)
-    from ..studio.frame import head_geometry  # the same head model the framing uses
+    from ..faces.geometry import head_geometry  # the same head model the framing uses
 
     m = face.mesh
     g = head_geometry(face)
     eye_y = g.center[1]
     chin = eye_y + g.chin
     crown = eye_y + g.crown
-    r = 0.12 * face.inter_eye
-    cheeks = [c for c in (_disc_mean(image, m[i, :2], r) for i in _CHEEKS) if c is not None]
-    if not cheeks:  # both cheeks outside the photo
+    read = _skin(image, face)
+    if read is None:  # both cheeks outside the photo
         return LookMeasures(backdrop_lab=backdrop)
-    skin = np.mean(cheeks, axis=0)
-    sc = sclera(image, m, skin_lightness=float(skin[0]), enlarged=enlarged)
+    skin, lit = read
+    # Whites of the eyes darker than the lit cheek by more than max_shade are in shade.
+    sc = sclera(image, m, skin_lightness=lit, enlarged=enlarged)
     return LookMeasures(
         eye_line=eye_y / h,
         head_ratio=(chin - crown) / h,
@@ -109,8 +115,8 @@ def measure_image(image: np.ndarray, face: Face | None = None, *, enlarged: floa
 # Per eye: contour (upper and lower lid), iris centre, iris ring, inner and outer corner,
 # upper and lower lid at the middle.
 _EYES = (
-    ((33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246), 468, (469, 470, 471, 472), 133, 33, 159, 145),
-    ((263, 249, 390, 373, 374, 380, 381, 382, 362, 398, 384, 385, 386, 387, 388, 466), 473, (474, 475, 476, 477), 362, 263, 386, 374),
+    (EYE_R, IRIS_R[0], IRIS_R[1], CORNERS_R[1], CORNERS_R[0], *LIDS_R[1]),
+    (EYE_L, IRIS_L[0], IRIS_L[1], CORNERS_L[0], CORNERS_L[1], *LIDS_L[1]),
 )
 
 

@@ -60,7 +60,7 @@ def _on_crop(image: np.ndarray, face: Face, fn) -> np.ndarray:
 
 
 def _skin(image: np.ndarray, face: Face, feather: float):
-    from ..studio.skin import skin_masks
+    from ..faces.masks import skin_masks
 
     m = skin_masks(face.mesh, image.shape[:2])
     sig = max(0.8, feather * m.inter_eye)
@@ -142,7 +142,7 @@ def recolour_iris(image: np.ndarray, face: Face) -> tuple[np.ndarray, float]:
 
 
 def _recolour(image: np.ndarray, face: Face) -> tuple[np.ndarray, float]:
-    from .view import EYE_L, EYE_R, IRIS
+    from ..faces.regions import EYE_L, EYE_R, IRIS
 
     h, w = image.shape[:2]
     m = face.mesh[:, :2]
