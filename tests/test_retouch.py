@@ -7,7 +7,6 @@ the evaluation's own painter (likeness.eval.retouch), so test and eval agree.
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import cv2
 import numpy as np

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +19,7 @@ def _load(rel: str) -> np.ndarray:
 
 
 def test_the_headshot_crop_leaves_the_bystanders_of_a_group_photo_out():
-    from likeness.eval.review import headshot_crop
+    from likeness.eval.review_data import headshot_crop
     from likeness.looks import load_look
     from likeness.review import ReviewSettings
     from likeness.review.gate import candidate_faces

@@ -173,7 +173,6 @@ def second_face(img, face, rng, *, width_vs_subject, donor: tuple[np.ndarray, Fa
 def face_mask(img, face, rng, *, covers, colour):
     """A surgical face mask over the nose, mouth and chin (shaded, with pleats)."""
     m = face.mesh[:, :2]
-    idx = [195, 351, 412, 434, 364, 394, 378, 400, 377, 152, 148, 176, 149, 169, 135, 214, 188, 122]
     oval_lo = [93, 132, 58, 172, 136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365, 397, 288, 361, 323]
     top = m[195]
     poly = np.vstack([m[[234]] * 0.5 + m[[123]] * 0.5, top[None], m[[454]] * 0.5 + m[[352]] * 0.5, m[oval_lo[::-1]]])

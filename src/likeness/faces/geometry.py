@@ -1,6 +1,7 @@
 """The head's geometry from the face mesh: eye line, roll, chin and the estimated top
-of the hair. The framing, the review's framing check and the team measures all read
-heads with this one model, so a plan and its re-measure agree.
+of the hair; how open the eyes are; the expression. The framing, the review's checks,
+intake and the team measures all read heads with this one model, so a plan and its
+re-measure agree.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..types import Face
+from .regions import CORNERS_L, CORNERS_R, LIDS_L, LIDS_R
 
 
 def rotation(deg: float) -> np.ndarray:
@@ -59,3 +61,28 @@ def head_geometry(face: Face) -> HeadGeometry:
         half_w, axis_x = 1.0 * eye, 0.0
     crown = chin[1] - CROWN_K * (chin[1] - top[1])
     return HeadGeometry((float(mid[0]), float(mid[1])), roll, float(chin[1]), float(crown), half_w, axis_x)
+
+
+def eyes_open(face: Face) -> float:
+    """Eyelid gap over eye width of the less open eye (open ≈ 0.25–0.35, shut < 0.1)."""
+    m = face.mesh
+    vals = []
+    for lids, (c0, c1) in ((LIDS_R, CORNERS_R), (LIDS_L, CORNERS_L)):
+        width = np.linalg.norm(m[c0, :2] - m[c1, :2]) + 1e-6
+        gap = np.mean([np.linalg.norm(m[u, :2] - m[d, :2]) for u, d in lids])
+        vals.append(gap / width)
+    return float(min(vals))
+
+
+def expression(face: Face) -> str:
+    """'neutral', 'smile' or 'open-mouth smile' (or 'open mouth'): reported, never judged."""
+    m = face.mesh
+    ied = face.inter_eye
+    width = np.linalg.norm(m[61, :2] - m[291, :2]) / ied
+    gap = np.linalg.norm(m[13, :2] - m[14, :2]) / ied
+    corners = (m[61, 1] + m[291, 1]) / 2
+    lift = (m[[0, 17], 1].mean() - corners) / ied  # corners above the lip centre line
+    smile = width > 0.88 or lift > 0.06
+    if gap > 0.12:
+        return "open-mouth smile" if smile else "open mouth"
+    return "smile" if smile else "neutral"

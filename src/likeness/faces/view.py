@@ -213,9 +213,18 @@ def _preshrink(image: np.ndarray, M: np.ndarray, size: tuple[int, int], k: float
     if x1 <= x0 or y1 <= y0:  # the view lies outside the photo: nothing to shrink
         return image, M
     crop = image[y0:y1, x0:x1]
-    sw, sh = max(1, round(crop.shape[1] * k)), max(1, round(crop.shape[0] * k))
+    # Halve by area while the ratio is ≥ 2 (OpenCV's area filter is fast only at
+    # exactly 2: a 2400 px crop shrunk by 6× in one area step takes 150 ms), then one
+    # area step for the rest, from an image at most twice the result's size.
+    n = 0
+    while k * 2**n <= 0.5 and min(crop.shape[:2]) >= 4:
+        hh, ww = crop.shape[0] // 2, crop.shape[1] // 2
+        crop = cv2.resize(crop[: 2 * hh, : 2 * ww], (ww, hh), interpolation=cv2.INTER_AREA)
+        n += 1
+    used_w, used_h = crop.shape[1] * 2**n, crop.shape[0] * 2**n  # photo px the halved crop spans
+    sw, sh = max(1, round(used_w * k)), max(1, round(used_h * k))
     small = cv2.resize(crop, (sw, sh), interpolation=cv2.INTER_AREA)
-    fx, fy = sw / crop.shape[1], sh / crop.shape[0]
+    fx, fy = sw / used_w, sh / used_h
     # small-image point = (p − (x0, y0)) · (fx, fy)  →  M' = M · S with S its inverse
     S = np.array([[1 / fx, 0, x0], [0, 1 / fy, y0], [0, 0, 1]], np.float64)
     return small, M @ S

@@ -51,7 +51,7 @@ def one_face(c: Candidate, s: ReviewSettings) -> Check:
 
 
 def eyes_open(c: Candidate, s: ReviewSettings) -> Check:
-    from ..intake.quality import eyes_open as openness
+    from ..faces.geometry import eyes_open as openness
 
     v = openness(c.face)
     ok = v >= s.eyes_open

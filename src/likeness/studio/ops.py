@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -57,3 +59,13 @@ def _halvings(shape: tuple[int, ...], size: tuple[int, int]) -> int:
         n += 1
     return n
 
+
+def lab(rgb: np.ndarray) -> np.ndarray:
+    """L*a*b* of float32 sRGB [0, 1] (H×W×3)."""
+    return cv2.cvtColor(np.ascontiguousarray(rgb, np.float32), cv2.COLOR_RGB2Lab)
+
+
+def box_blur(img: np.ndarray, sigma: float) -> np.ndarray:
+    """Gaussian-like blur in O(1) per pixel (two box passes), fast at large sigma."""
+    k = max(1, int(round(math.sqrt(6 * sigma * sigma + 1))) | 1)
+    return cv2.blur(cv2.blur(img, (k, k)), (k, k))
