@@ -24,17 +24,18 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..color import to_float, to_uint8
 from ..types import Face
 
 BENIGN = ("exposure", "white_balance", "contrast", "fill", "jpeg")
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(rgb.astype(np.float32) / 255.0, cv2.COLOR_RGB2Lab)
+    return cv2.cvtColor(to_float(rgb), cv2.COLOR_RGB2Lab)
 
 
 def _rgb(lab: np.ndarray) -> np.ndarray:
-    return np.clip(cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB) * 255 + 0.5, 0, 255).astype(np.uint8)
+    return to_uint8(cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB))
 
 
 def _crop_box(image: np.ndarray, face: Face, margin: float = 0.25) -> tuple[int, int, int, int]:

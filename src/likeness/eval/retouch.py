@@ -43,6 +43,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from ..color import to_float, to_uint8
+
 MIN_EYE = 60.0
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp"}
 TARGETS = {
@@ -70,7 +72,7 @@ def photos(root: Path) -> list[Path]:
 
 
 def _lab(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(rgb.astype(np.float32) * (1 / 255), cv2.COLOR_RGB2Lab)
+    return cv2.cvtColor(to_float(rgb), cv2.COLOR_RGB2Lab)
 
 
 def _alpha(mark: Mark, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -135,7 +137,7 @@ def paint(image: np.ndarray, marks: list[Mark], rng: np.random.Generator) -> np.
         lab = lab + a * d
         lab[..., 0] = np.clip(lab[..., 0], 8, 100)
         rgb = cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB)
-        out[y0:y1, x0:x1] = np.clip(rgb * 255 + 0.5, 0, 255).astype(np.uint8)
+        out[y0:y1, x0:x1] = to_uint8(rgb)
     return out
 
 
@@ -181,8 +183,8 @@ def evaluate_photo(image: np.ndarray, *, seed: int, index: int, keep_images: boo
     from skimage.color import deltaE_ciede2000, rgb2lab
 
     from .. import faces
-    from ..studio.retouch import retouch, retouch_result
     from ..faces.masks import skin_masks
+    from ..studio.retouch import retouch, retouch_result
 
     found = faces.analyze(image, embed=False, subject_only=True)  # cheap size check first
     if not found or found[0].mesh is None or found[0].inter_eye < MIN_EYE:

@@ -27,7 +27,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..color import luminance, srgb_to_linear
+from ..color import luminance, srgb_to_linear, to_float
 from ..faces.view import FaceView
 
 Lab = tuple[float, float, float]
@@ -153,7 +153,7 @@ def backdrop(thumb: np.ndarray, person: np.ndarray, pts: np.ndarray) -> tuple[La
     share = float(sel.sum()) / max(n, 1)
     if sel.sum() < 30:
         return None, 0.0, share
-    x = thumb[sel].astype(np.float32) / 255.0
+    x = to_float(thumb[sel])
     lab = cv2.cvtColor(x.reshape(1, -1, 3), cv2.COLOR_RGB2Lab).reshape(-1, 3)
     y = float(np.median(luminance(srgb_to_linear(x))))
     return _median(lab), y, share

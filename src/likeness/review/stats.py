@@ -13,11 +13,12 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
+from ..color import to_uint8
+from ..faces.regions import EYE_L, EYE_R
+from ..faces.view import FaceView, face_view
 from ..types import Face
 from . import attributes, texture
 from .source import THUMB, structure
-from ..faces.regions import EYE_L, EYE_R
-from ..faces.view import FaceView, face_view
 
 Lab = tuple[float, float, float]
 
@@ -70,7 +71,7 @@ class PhotoStats:
 def describe(image: np.ndarray, face: Face, *, view: FaceView | None = None) -> PhotoStats:
     """Measure ``face`` (with mesh) of an RGB uint8 photo."""
     v = view if view is not None else face_view(image, face)
-    u8 = np.clip(v.rgb * 255 + 0.5, 0, 255).astype(np.uint8)
+    u8 = to_uint8(v.rgb)
     from ..matting import segment
 
     person = segment(u8)  # person probability, the matting stage's model

@@ -15,7 +15,7 @@ import cv2
 import numpy as np
 
 from ..errors import InputError
-from ..color import GAMMA
+from ..color import GAMMA, to_float
 from .ops import blur
 from ..looks.settings import BackdropSettings, parse_hex
 
@@ -140,7 +140,7 @@ def _blurred_background(photo, a_small, valid, size, *, radius: float) -> np.nda
     and no trace of the person bleeds into the backdrop.
     """
     w, h = size
-    img = cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    img = to_float(cv2.resize(photo, (w, h), interpolation=cv2.INTER_AREA))
     keep = 1.0 - np.clip(a_small * 1.6, 0, 1)
     keep = cv2.erode(keep, np.ones((5, 5), np.uint8))  # keep the hair's fringe out too
     if valid is not None:
@@ -177,7 +177,7 @@ def _picture(path: str, size, *, radius: float) -> np.ndarray:
     cw, ch = round(w / s), round(h / s)
     x0, y0 = (pw - cw) // 2, (ph - ch) // 2
     crop = pic[y0 : y0 + ch, x0 : x0 + cw]
-    img = cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA).astype(np.float32) / 255.0
+    img = to_float(cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA))
     if radius > 0:
         img = blur(img, max(0.5, radius * h))
     return img

@@ -16,8 +16,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..color import to_float, to_uint8
 from .ops import box_blur as _blur
 from .ops import lab as _lab
+
 #: Largest blemish radius, in inter-eye units (≈ 2.9 mm at an eye distance of 63 mm):
 #: spots, bites and blackheads are smaller; moles are larger and kept by this limit.
 MAX_BLEMISH_R = 0.046
@@ -132,10 +134,10 @@ def _skin_colour(filled: np.ndarray, inside: np.ndarray, eye: float) -> np.ndarr
     deep shadow and backdrop inside the face outline are not skin where the mesh says
     face."""
     h, w = inside.shape
-    half = cv2.resize(np.clip(filled * 255 + 0.5, 0, 255).astype(np.uint8), ((w + 1) // 2, (h + 1) // 2),
+    half = cv2.resize(to_uint8(filled), ((w + 1) // 2, (h + 1) // 2),
                       interpolation=cv2.INTER_AREA)  # the median is the slowest filter
     med = cv2.medianBlur(half, max(3, 2 * int(round(0.05 * eye)) + 1))
-    lab = _lab(cv2.resize(med, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32) * (1 / 255))
+    lab = _lab(to_float(cv2.resize(med, (w, h), interpolation=cv2.INTER_LINEAR)))
     ref = np.median(lab[inside], axis=0)
     return (np.abs(lab[..., 1] - ref[1]) < 14) & (np.abs(lab[..., 2] - ref[2]) < 16) & (lab[..., 0] > ref[0] - 28)
 

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..color import to_float
+
 
 @dataclass(frozen=True)
 class Cutout:
@@ -34,7 +36,7 @@ def cut_out(
     :func:`likeness.matting.matte`)."""
     alpha, fg, backend = _matte(image, face_box, prior)
     alpha = keep_subject(np.clip(alpha.astype(np.float32), 0, 1) * valid, face_box)
-    img = image.astype(np.float32) * (1 / 255)
+    img = to_float(image)
     edge = ((alpha > 0.01) & (alpha < 0.99)).astype(np.float32)
     edge = cv2.dilate(edge, np.ones((3, 3), np.uint8))
     corr = (fg.astype(np.float32) - img) * edge[..., None]

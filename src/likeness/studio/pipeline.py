@@ -19,6 +19,7 @@ import cv2
 import numpy as np
 
 from .. import __version__
+from ..color import to_float
 from ..errors import OptionError
 from ..looks import Look
 from ..types import Face, Headshot, Photo
@@ -28,8 +29,8 @@ from .backdrop import make_backdrop
 from .cutout import cut_out
 from .decode import decode_for
 from .grade import grade
-from .options import FORMATS, StudioSettings, settings_from
 from .ops import shrink
+from .options import FORMATS, StudioSettings, settings_from
 from .prior import crop_prior, photo_prior, prior_in_frame
 
 #: Matte and light maps are worked out at this longer side. Under a 2000 px output
@@ -95,7 +96,7 @@ def render(
     bd = make_backdrop((ww, wh), settings=look.backdrop, photo=small, alpha=cut.alpha, valid=valid_s, head=head)
     lap("backdrop")
     # 4. light: worked out at working size; composited once at output size.
-    work = small.astype(np.float32) * np.float32(1 / 255)
+    work = to_float(small)
     relit = lighting.relight(work, cut.alpha, bd.image, face_s, settings=look.light, valid=valid_s)
     comp = lighting.composite(fr.image, alpha=cut.alpha, correction=cut.correction, relit=relit, backdrop=bd.image)
     lap("light")

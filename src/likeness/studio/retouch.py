@@ -25,9 +25,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..color import to_float
 from ..errors import FaceError, InputError, OptionError
-from ..types import Face
 from ..faces.masks import skin_masks
+from ..types import Face
 from .blemishes import find_blemishes, heal
 from .ops import box_blur as _blur
 from .ops import lab as _lab
@@ -142,7 +143,7 @@ def retouch_result(
 def _work(crop: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """The reduced float32 view of a uint8 crop."""
     small = crop if (crop.shape[1], crop.shape[0]) == size else cv2.resize(crop, size, interpolation=cv2.INTER_AREA)
-    return small.astype(np.float32) * (1 / 255)
+    return to_float(small)
 
 
 def _smooth_corrections(work: np.ndarray, masks, eye: float, settings: RetouchSettings) -> tuple[np.ndarray, float]:
