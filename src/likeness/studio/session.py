@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFaceError, NotEnoughPhotosError, OptionError
+from ..deliver.outdir import prepare_out_dir
 from ..imageio import is_image_path
 from ..looks import Look, load_look
 from ..types import Headshot, PhotoCheck, Sitting, StudioResult, to_jsonable
@@ -40,6 +41,7 @@ def studio(
     sign: bool = False,
     progress: Progress | None = None,
     verify: bool = True,
+    overwrite: bool = True,
 ) -> StudioResult:
     """Make finished headshots from a person's photos (the best one, or ``all`` usable)."""
     # Validate every option before any work (and before anything is written).
@@ -53,6 +55,9 @@ def studio(
     if retouch is not None and not (isinstance(retouch, (int, float)) and 0.0 <= retouch <= 1.0):
         raise OptionError(f"Retouch strength {retouch!r} is out of range.", hint="Use a number from 0 (off) to 1.")
     files = expand_paths(paths)
+    # Checked before any work; an earlier run there is refused unless ``overwrite``
+    # (then its files go, so the folder matches the new report): deliver.outdir.
+    out_dir = prepare_out_dir(out, overwrite=overwrite)
 
     n = len(files)
     total = n + (n if all else 1)
@@ -63,8 +68,6 @@ def studio(
     skipped: list[tuple[str, str]] = [
         (p.source, reason(p)) for i, p in enumerate(sitting.photos) if i not in sitting.ranking
     ]
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     headshots: list[Headshot] = []
     images: list[np.ndarray] = []
     used: set[str] = set()
