@@ -160,7 +160,7 @@ def storage_error(exc: BaseException, *, where: str | None = None) -> StorageErr
         text = str(inner).lower()
         full = code == _SQLITE_FULL or "disk is full" in text
         read_only = code in _SQLITE_READ_ONLY or "readonly database" in text or "unable to open database" in text
-    place = f"the disk holding {where}" if where else "the disk holding the data"
+    place = f"the disk holding {where}" if where else "the disk"
     if full:
         return DiskFullError(f"No space is left on {place}.",
                              hint="Free some space (or ask the administrator to), then try again.", errno="ENOSPC")
