@@ -14,7 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from likeness.cli import EXIT_STORAGE, EXIT_USAGE, main
+import likeness.cli as cli
+from likeness.cli import EXIT_USAGE, main
 
 
 def run_cli(monkeypatch, *args) -> int:
@@ -114,7 +115,7 @@ def test_a_full_disk_during_studio_is_exit_6_and_leaves_no_file(tmp_path, monkey
 
     monkeypatch.setattr(os, "fsync", full)  # every output is written through fsync
     out = tmp_path / "out"
-    assert run_cli(monkeypatch, "studio", photo, "-o", out) == EXIT_STORAGE
+    assert run_cli(monkeypatch, "studio", photo, "-o", out) == cli.EXIT_STORAGE
     assert list(out.iterdir()) == []  # no headshot, no temporary file
 
 
@@ -135,7 +136,7 @@ def test_forget_on_a_read_only_database_is_exit_6(tmp_path, monkeypatch):
     sid = store.create_session()[0]["id"]
     store.close()
     _read_only_db(monkeypatch, home)
-    assert run_cli(monkeypatch, "forget", sid, "--home", home) == EXIT_STORAGE
+    assert run_cli(monkeypatch, "forget", sid, "--home", home) == cli.EXIT_STORAGE
     monkeypatch.delenv("LIKENESS_DB_URL")
     store = Store(StoreSettings(home=home))
     assert store.session(sid) is not None  # nothing was half-deleted
@@ -147,7 +148,7 @@ def test_serve_on_a_data_folder_it_cannot_write_is_exit_6(tmp_path, monkeypatch)
     home = tmp_path / "home"
     home.mkdir()
     _read_only_db(monkeypatch, home)  # no database yet, and none can be made
-    assert run_cli(monkeypatch, "serve", "--home", home, "--port", 1) == EXIT_STORAGE
+    assert run_cli(monkeypatch, "serve", "--home", home, "--port", 1) == cli.EXIT_STORAGE
 
 
 def test_serve_on_a_folder_in_use_is_exit_6(tmp_path, monkeypatch):
@@ -158,7 +159,7 @@ def test_serve_on_a_folder_in_use_is_exit_6(tmp_path, monkeypatch):
     home.mkdir()
     fd = _lock_home(home)  # another `likeness serve` holds it
     try:
-        assert run_cli(monkeypatch, "serve", "--home", home, "--port", 1) == EXIT_STORAGE
+        assert run_cli(monkeypatch, "serve", "--home", home, "--port", 1) == cli.EXIT_STORAGE
     finally:
         os.close(fd)
 

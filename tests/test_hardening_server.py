@@ -19,7 +19,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import update
 
 from likeness.server import create_app
-from likeness.server.testing import FAULT_DISK_FULL, astronaut_jpeg, astronaut_photo, encode, session_idle, wait_until
+from likeness.server import testing
+from likeness.server.testing import astronaut_jpeg, astronaut_photo, encode, session_idle, wait_until
 from likeness.store import StoreSettings, leftovers
 from likeness.store.db import sessions, teams
 
@@ -99,13 +100,13 @@ def test_many_file_parts_are_refused_not_dropped(quiet):
 
 
 def test_ipv6_loopback_host_is_answered(quiet):
-    from likeness.cli.serve import public_url
-
     with quiet() as c:
         assert c.get("http://[::1]:8000/api/health").status_code == 200
         assert c.get("http://localhost:8000/api/health").status_code == 200
         error_of(c.get("/api/health", headers={"Host": "evil.example"}), 400, "bad_host")
         error_of(c.get("/api/health", headers={"Host": "[::2]:8000"}), 400, "bad_host")
+    from likeness.cli.serve import public_url  # the banner names the address really listened on
+
     assert public_url("::1", 8000) == "http://[::1]:8000/"
     assert public_url("127.0.0.1", 8000) == "http://127.0.0.1:8000/"
 
@@ -170,8 +171,7 @@ def test_disk_full_in_the_middle_of_a_studio_job(tmp_path):
     from skimage import data
 
     home = tmp_path / "home"
-    app = create_app(StoreSettings(home=home, workers=2), studio_fn=__import__(
-        "likeness.server.testing", fromlist=["studio_with_faults"]).studio_with_faults)
+    app = create_app(StoreSettings(home=home, workers=2), studio_fn=testing.studio_with_faults)
     with TestClient(app, base_url=LOCAL) as c:
         store = app.state.store
         sid, h = new_session(c)
@@ -184,7 +184,7 @@ def test_disk_full_in_the_middle_of_a_studio_job(tmp_path):
         text = json.dumps(s)
         assert str(home) not in text and not any(f in text for f in stored.values())
 
-        (home / FAULT_DISK_FULL).touch()
+        (home / testing.FAULT_DISK_FULL).touch()
         job = c.post(f"/api/sessions/{sid}/studio", json={"frame": "square"}, headers=h).json()
         s = wait_until(lambda: session_idle(c, sid, h), timeout=300, what="the studio job")
         failed = next(j for j in s["jobs"] if j["id"] == job["id"])
@@ -194,7 +194,7 @@ def test_disk_full_in_the_middle_of_a_studio_job(tmp_path):
         assert not [p for p in store.files.files_of(sid) if "runs" in p.parts or p.name.startswith(".")]
         assert s["headshots"] == []
 
-        (home / FAULT_DISK_FULL).unlink()  # space is back
+        (home / testing.FAULT_DISK_FULL).unlink()  # space is back
         again = c.post(f"/api/sessions/{sid}/studio", json={"frame": "square"}, headers=h).json()
         s = wait_until(lambda: session_idle(c, sid, h), timeout=300, what="the second studio job")
         done = next(j for j in s["jobs"] if j["id"] == again["id"])
@@ -215,3 +215,28 @@ def test_disk_full_in_the_middle_of_a_studio_job(tmp_path):
 
         with zipfile.ZipFile(io.BytesIO(z.content)) as zf:
             assert str(home) not in zf.read("report.json").decode()
+
+
+# --- item 5: an upload is decoded in full only once (by its check) ---------------------------
+
+
+def test_an_upload_is_decoded_at_preview_size(monkeypatch):
+    from PIL import Image
+
+    import likeness.imageio as imageio
+    from likeness.server import routes_sessions
+    from likeness.server.testing import astronaut
+
+    seen = []
+    real = imageio.load_photo
+
+    def spy(*a, **k):
+        seen.append(real(*a, **k))
+        return seen[-1]
+
+    monkeypatch.setattr(imageio, "load_photo", spy)
+    big = encode(Image.fromarray(astronaut()).resize((3000, 2000)), "JPEG", quality=85)
+    fmt, size, preview = routes_sessions._decode(big, "big.jpg")
+    assert fmt == "JPEG" and size == (3000, 2000)
+    assert len(seen) == 1 and seen[0].image.shape[1] < 3000  # decoded at reduced scale in the DCT
+    assert max(Image.open(io.BytesIO(preview)).size) == 640
