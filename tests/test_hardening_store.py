@@ -48,12 +48,15 @@ def test_forget_leaves_no_byte_of_the_session_in_the_database_files(tmp_path):
         row, _ = store.create_session()
         sid, name = row["id"], "Holiday-Secret-Zq7.jpg"
         _photo(store, sid, name)
+        gone = _photo(store, keep, "Removed-Alone-Xk3.jpg")
+        store.remove_photo(keep, gone["id"])  # one photo deleted from a session that stays
         forget_session(store, sid)
         home = store.settings.home
         for f in sorted(home.glob("likeness.db*")):
             raw = f.read_bytes()
             assert sid.encode() not in raw, f.name
             assert name.encode() not in raw, f.name
+            assert b"Removed-Alone-Xk3" not in raw, f.name  # (its id stays in the session's job log)
         # The other session is intact and still readable.
         assert [p["name"] for p in store.photos(keep)] == ["someone-else.jpg"]
     finally:

@@ -145,6 +145,7 @@ class Store:
             conn.execute(delete(photos).where(photos.c.id == photo_id))
         self.files.photo_path(session_id, p["file"]).unlink(missing_ok=True)
         self.files.preview_path(session_id, photo_id).unlink(missing_ok=True)
+        self.db.checkpoint()  # the removed row is zeroed (secure_delete): empty the log's older copies too
 
     # --- headshots -----------------------------------------------------------------
 
