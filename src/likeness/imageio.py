@@ -20,7 +20,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
-from .errors import ImageReadError, ImageTooLargeError, ImageTooSmallError
+from .errors import ImageReadError, ImageTooLargeError, ImageTooSmallError, ImplausibleImageError
 from .types import Photo
 
 #: Default pixel limit: 100 MP covers every phone and most DSLRs (a 50 MP phone photo
@@ -30,6 +30,14 @@ MAX_PIXELS = int(os.environ.get("LIKENESS_MAX_PIXELS", 100_000_000))
 MAX_SIDE = 30_000
 MIN_SIDE = 32
 MAX_FILE_BYTES = 80 * 1024 * 1024
+#: Below this many pixels any file size is accepted (decoding costs little).
+PLAUSIBLE_FREE_PIXELS = 16_000_000
+#: Fewest bytes per pixel a real photo above that size takes: lossy formats (JPEG, WebP,
+#: HEIC) hold a phone photo in 0.1–0.5 B/px and a hard-compressed one in 0.03; lossless
+#: ones (PNG, TIFF) in 1–3. A file far below these only *claims* its pixels (a forged
+#: header, or a flat image made to cost seconds of decoding): it is refused unread.
+MIN_BYTES_PER_PIXEL = {"lossy": 0.01, "lossless": 0.05}
+_LOSSY = {"JPEG", "MPO", "WEBP", "HEIF", "AVIF"}
 
 ImageFile.LOAD_TRUNCATED_IMAGES = False  # a truncated photo is an error, never grey
 # We check the limit ourselves (with a clear message); Pillow's own check stays as a
@@ -127,6 +135,7 @@ def oriented_size(path: str | os.PathLike) -> tuple[int, int] | None:
 
 def _decode(fp: BinaryIO, source: str, *, max_pixels: int, max_side: int | None) -> Photo:
     head = fp.read(32)
+    nbytes = fp.seek(0, os.SEEK_END)
     fp.seek(0)
     try:
         img = Image.open(fp)
@@ -150,6 +159,7 @@ def _decode(fp: BinaryIO, source: str, *, max_pixels: int, max_side: int | None)
     w, h = img.size
     if w * h > max_pixels or max(w, h) > MAX_SIDE:
         raise _too_large(source, (w, h), max_pixels)
+    _check_plausible(source, img.format or "unknown", (w, h), nbytes)
     if min(w, h) < MIN_SIDE:
         raise ImageTooSmallError(
             f"{source} is only {w}×{h} pixels.",
@@ -200,6 +210,23 @@ def _decode(fp: BinaryIO, source: str, *, max_pixels: int, max_side: int | None)
         original_size=(ow, oh),
         scale=arr.shape[1] / ow,
         notes=tuple(notes),
+    )
+
+
+def _check_plausible(source: str, fmt: str, size: tuple[int, int], nbytes: int) -> None:
+    """Refuse a file whose byte size cannot hold the pixels its header claims, before
+    any pixel is decoded (a 689-byte JPEG claiming 99 MP would otherwise cost seconds)."""
+    pixels = size[0] * size[1]
+    if pixels <= PLAUSIBLE_FREE_PIXELS:
+        return
+    floor = MIN_BYTES_PER_PIXEL["lossy" if fmt in _LOSSY else "lossless"]
+    if nbytes >= pixels * floor:
+        return
+    raise ImplausibleImageError(
+        f"{source} claims {size[0]}×{size[1]} pixels ({pixels / 1e6:.0f} MP) but holds only "
+        f"{nbytes / 1e6:.2f} MB: that is not a photo we can use.",
+        hint="Export the photo again from your phone or camera as a normal JPEG.",
+        file=source, size=list(size), bytes=nbytes,
     )
 
 

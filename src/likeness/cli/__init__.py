@@ -6,10 +6,13 @@ are decided here, once, from the error hierarchy:
 ====  ==========================================================
 0     done; for ``check``: the set is usable
 1     ``check``: the set is not enough for a headshot (see advice)
-2     usage: unknown option, Look, framing or backend
+2     usage: unknown option, Look, framing or backend; an output folder that
+      cannot be used (a file, read-only, or holding an earlier run); too many photos
 3     a photo or input file cannot be used (unreadable, too large)
 4     no usable face / several faces where one is needed
 5     a model or device is missing (the message names the fix)
+6     a file cannot be written: the disk is full, a folder is read-only, or the
+      data folder is in use by another ``likeness serve``
 70    an internal error (a bug: please report it with the trace)
 ====  ==========================================================
 """
@@ -23,13 +26,23 @@ import sys
 import typer
 
 from .. import __version__
-from ..errors import FaceError, InputError, LikenessError, ModelMissingError, DeviceError, OptionError
+from ..errors import (
+    DeviceError,
+    FaceError,
+    InputError,
+    LikenessError,
+    ModelMissingError,
+    OptionError,
+    StorageError,
+    storage_error,
+)
 
 EXIT_NOT_USABLE = 1
 EXIT_USAGE = 2
 EXIT_INPUT = 3
 EXIT_FACE = 4
 EXIT_MODEL = 5
+EXIT_STORAGE = 6
 EXIT_INTERNAL = 70
 
 COMMANDS = ["check", "studio", "generate", "team", "looks", "models", "keys", "eval", "bench", "serve", "forget", "demo"]
@@ -69,6 +82,8 @@ def exit_code(exc: BaseException) -> int:
         return EXIT_INPUT
     if isinstance(exc, (ModelMissingError, DeviceError)):
         return EXIT_MODEL
+    if isinstance(exc, StorageError):
+        return EXIT_STORAGE
     if isinstance(exc, LikenessError):
         return EXIT_INPUT
     return EXIT_INTERNAL
@@ -80,10 +95,12 @@ def main() -> None:
         # Without standalone mode click hands back typer.Exit's code instead of exiting.
         rc = app(standalone_mode=False)
     except LikenessError as exc:
-        from rich.console import Console
-
-        Console(stderr=True).print(f"[bold red]Error:[/] {exc.message}" + (f"\n[yellow]→[/] {exc.hint}" if exc.hint else ""))
-        sys.exit(exit_code(exc))
+        _report(exc)
+    except OSError as exc:  # a full disk or a read-only folder, met while writing
+        mapped = storage_error(exc, where=_where(exc))
+        if mapped is None:
+            raise
+        _report(mapped)
     except typer.Exit as exc:
         sys.exit(exc.exit_code)
     except typer.Abort:
@@ -96,6 +113,22 @@ def main() -> None:
             sys.exit(EXIT_USAGE)
         raise
     sys.exit(rc if isinstance(rc, int) else 0)
+
+
+def _where(exc: OSError) -> str | None:
+    name = exc.filename
+    if not name:
+        return None
+    # Name the folder, not the temporary file that failed inside it.
+    p = os.fspath(name)
+    return os.path.dirname(p) or p if os.path.basename(p).startswith(".") else p
+
+
+def _report(exc: LikenessError) -> None:
+    from rich.console import Console
+
+    Console(stderr=True).print(f"[bold red]Error:[/] {exc.message}" + (f"\n[yellow]→[/] {exc.hint}" if exc.hint else ""))
+    sys.exit(exit_code(exc))
 
 
 def _click_errors() -> tuple[type[Exception], ...]:

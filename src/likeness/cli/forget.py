@@ -18,23 +18,28 @@ def register(app: typer.Typer) -> None:
         as_json: bool = typer.Option(False, "--json", help="Print what was deleted as JSON."),
     ) -> None:
         """Delete a session's photos, headshots and records, and check that nothing is left."""
-        from ..errors import OptionError
+        from ..errors import OptionError, StorageError, storage_error
         from ..store import Store, StoreSettings, forget_session, forget_team, purge_expired
 
         if not ids and not expired:
             raise OptionError("Give a session id (shown on the page and in the API), or --expired.",
                                hint="Example: likeness forget Qm3k2c9x_Lr8TzAa")
-        store = Store(StoreSettings.from_env(home=home))
+        settings = StoreSettings.from_env(home=home)
         done: list[dict] = []
         try:
-            if expired:
-                done += [{"session": sid, "expired": True, "verified": True} for sid in purge_expired(store)]
-            for i in ids or []:
-                forgotten = forget_team(store, i) if team else [forget_session(store, i)]
-                done += [{"session": f.session_id, "rows": f.rows, "files": f.files, "verified": f.verified}
-                         for f in forgotten]
-        finally:
-            store.close()
+            store = Store(settings)
+            try:
+                if expired:
+                    done += [{"session": sid, "expired": True, "verified": True} for sid in purge_expired(store)]
+                for i in ids or []:
+                    forgotten = forget_team(store, i) if team else [forget_session(store, i)]
+                    done += [{"session": f.session_id, "rows": f.rows, "files": f.files, "verified": f.verified}
+                             for f in forgotten]
+            finally:
+                store.close()
+        except StorageError as exc:  # name the folder: this is the operator's console
+            named = storage_error(exc.__cause__, where=str(settings.home)) if exc.__cause__ is not None else None
+            raise (named or exc) from exc
         if as_json:
             typer.echo(json.dumps({"deleted": done}, indent=2))
             return

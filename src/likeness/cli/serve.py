@@ -7,7 +7,13 @@ from pathlib import Path
 
 import typer
 
-LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
+
+
+def public_url(host: str, port: int) -> str:
+    """The address to open for ``--host``: IPv6 literals in brackets, as a browser needs."""
+    name = host.strip("[]")
+    return f"http://{f'[{name}]' if ':' in name else name}:{port}/"
 
 
 def register(app: typer.Typer) -> None:
@@ -26,16 +32,19 @@ def register(app: typer.Typer) -> None:
         import uvicorn
 
         from ..server import create_app
+        from ..server.app import LOCAL_HOSTS, preflight
         from ..store import StoreSettings
 
         settings = StoreSettings.from_env(home=home, workers=workers, retention_days=retention_days)
+        # A folder in use, read-only or full is said here in one line (exit code 6),
+        # not as a traceback from inside the web server's startup.
+        preflight(settings)
         os.environ["LIKENESS_HOME"] = str(settings.home)  # user Looks are read from the same home
         local = host in LOOPBACK
-        app = create_app(settings, allowed_hosts=None if not local else ("127.0.0.1", "localhost"))
-        shown = host if ":" not in host else f"[{host}]"
-        typer.echo(f"Likeness is at http://{'127.0.0.1' if local else shown}:{port}/  (data in {settings.home})")
+        app = create_app(settings, allowed_hosts=LOCAL_HOSTS if local else None)
+        typer.echo(f"Likeness is at {public_url(host, port)}  (data in {settings.home})")
         if not local:
             typer.echo("Warning: listening beyond this machine; anyone who can reach this address can start a session.",
                        err=True)
-        uvicorn.run(app, host=host, port=port, log_level=log_level, access_log=False,
+        uvicorn.run(app, host=host.strip("[]"), port=port, log_level=log_level, access_log=False,
                     timeout_graceful_shutdown=int(settings.shutdown_grace_s) + 5)

@@ -23,6 +23,8 @@ def register(app: typer.Typer) -> None:
         retouch: Optional[float] = typer.Option(None, "--retouch", help="Retouch strength 0 (off) … 1 (default: the Look's)."),
         fmt: str = typer.Option("jpg", "--format", help="jpg, png or webp."),
         sign: bool = typer.Option(False, "--sign", help="Embed Content Credentials (C2PA) signed with your local key."),
+        overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier run's results in the -o folder "
+                                       "(without it such a folder is refused, so no report is lost)."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Make finished headshots: framed, cut out, on a backdrop, relit, retouched, graded."""
@@ -33,7 +35,7 @@ def register(app: typer.Typer) -> None:
         with progress_bar("studio", enabled=not as_json) as progress:
             res = studio(
                 photos, look=look, frame=frame, out=out, all=all_, retouch=retouch, format=fmt, sign=sign,
-                progress=progress,
+                progress=progress, overwrite=overwrite,
             )
         if as_json:
             data = {

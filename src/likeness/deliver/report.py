@@ -19,6 +19,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+from collections.abc import Mapping
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -51,6 +53,61 @@ def write_report(out_dir: Path, report: dict, *, title: str = "Likeness report")
     )
     html_path = atomic_write(out_dir / "report.html", render_html(data, out_dir=out_dir, title=title).encode("utf-8"))
     return json_path, html_path
+
+
+def relabel(value: Any, names: Mapping[str, str], *, out_dir: Path | None = None) -> Any:
+    """``value`` (JSON-able) as its owner should read it: every photo the server stored
+    under a name of its own gets the user's file name back (``names``: the stored path
+    or file name → the user's name), paths inside ``out_dir`` become relative, and any
+    other absolute path is cut to its file name, so no folder of the machine shows."""
+    keys = sorted(names, key=len, reverse=True)
+    base = str(Path(out_dir).resolve()) + os.sep if out_dir is not None else None
+
+    def path(p: str) -> str:
+        if p in names:
+            return names[p]
+        if base and (p + os.sep).startswith(base):
+            return os.path.relpath(p, base) if p + os.sep != base else "."
+        tail = os.path.basename(p.rstrip(os.sep))
+        return names.get(tail, tail)
+
+    def text(t: str) -> str:
+        if os.path.isabs(t) and len(t) < 4096 and not any(c.isspace() for c in t):
+            return path(t)
+        for k in keys:
+            if k in t:
+                t = t.replace(k, names[k])
+        if base:
+            t = t.replace(base, "")
+        return _ABS_PATH.sub(lambda m: path(m.group(0)), t)
+
+    def walk(v: Any) -> Any:
+        if isinstance(v, str):
+            return text(v)
+        if isinstance(v, dict):
+            return {k: walk(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [walk(x) for x in v]
+        return v
+
+    return walk(to_jsonable(value))
+
+
+def relabel_report(out_dir: Path, names: Mapping[str, str]) -> tuple[Path, Path] | None:
+    """Rewrite ``report.json`` and ``report.html`` in ``out_dir`` through :func:`relabel`
+    (the web app's reports are downloaded and shared: they must not show the server's
+    folders or its internal file names). None when there is no report."""
+    out_dir = Path(out_dir)
+    src = out_dir / "report.json"
+    if not src.is_file():
+        return None
+    data = relabel(json.loads(src.read_text(encoding="utf-8")), names, out_dir=out_dir)
+    return write_report(out_dir, data)
+
+
+#: An absolute path inside free text ("/a/b/photo.jpg is damaged"): at least one
+#: folder, not preceded by a word character (so "1/100" or "and/or" never match).
+_ABS_PATH = re.compile(r"(?<![\w.~])/(?:[\w.\-]+/)+[\w.\-]*")
 
 
 def render_html(data: dict[str, Any], *, out_dir: Path, title: str) -> str:

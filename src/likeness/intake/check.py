@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from ..errors import InputError, LikenessError, NotEnoughPhotosError
+from ..errors import InputError, LikenessError, OptionError
 from ..imageio import load_photo
 from ..types import Face, Photo, PhotoCheck, Sitting
 
@@ -60,7 +60,7 @@ def check(
     if not paths:
         raise InputError("No photos given.", hint="Give 1 to 30 photos of yourself, e.g. `likeness check *.jpg`.")
     if len(paths) > max_photos:
-        raise NotEnoughPhotosError(
+        raise OptionError(  # a usage problem (exit code 2), not a weak set
             f"{len(paths)} photos given; intake reads at most {max_photos}.",
             hint=f"Choose the {max_photos} best photos of yourself and run it again.",
             photos=len(paths),

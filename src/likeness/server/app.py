@@ -20,31 +20,56 @@ from pathlib import Path
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
 from fastapi.staticfiles import StaticFiles
-from starlette.middleware.trustedhost import TrustedHostMiddleware
-
 from .. import __version__
+from ..errors import StorageError, storage_error
 from ..store import Store, StoreSettings, purge_expired
 from . import errors, library
 from .runner import Runner
-from .security import BodyLimit, SecurityHeaders
+from .security import BodyLimit, HostCheck, NewSessionLimit, SecurityHeaders
 
 log = logging.getLogger("likeness.server")
 STATIC = Path(__file__).with_name("static")
 LOCAL_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
 
 
+class HomeInUseError(StorageError):
+    code = "home_in_use"
+
+
 def _lock_home(home: Path) -> int:
     """One server per home folder: the queue's restart recovery assumes it."""
-    fd = os.open(home / ".server.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+        fd = os.open(home / ".server.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError as exc:
+        raise (storage_error(exc, where=str(home)) or exc) from exc
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except BlockingIOError:
         os.close(fd)
-        from ..errors import LikenessError
-
-        raise LikenessError(f"Another `likeness serve` is already using {home}.",
-                            hint="Stop it first, or give this one another LIKENESS_HOME.") from None
+        raise HomeInUseError(f"Another `likeness serve` is already using {home}.",
+                             hint="Stop it first, or give this one another --home.") from None
     return fd
+
+
+def preflight(settings: StoreSettings) -> None:
+    """What the lifespan would find wrong, found before the web server starts, so the
+    command line can say it in one line: the data folder is in use by another server,
+    read-only, full, or its database cannot be opened."""
+    fd = _lock_home(settings.home)
+    try:
+        store = Store(settings)
+        try:
+            store.files.check_writable()
+        finally:
+            store.close()
+    except StorageError as exc:
+        # Name the folder: this message is for the operator's console, not a web page.
+        cause = exc.__cause__
+        named = storage_error(cause, where=str(settings.home)) if cause is not None else None
+        raise (named or exc) from cause
+    finally:
+        os.close(fd)
 
 
 def create_app(
@@ -63,7 +88,6 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        settings.home.mkdir(parents=True, exist_ok=True)
         lock_fd = _lock_home(settings.home)
         store = Store(settings)
         requeued, failed = store.jobs.recover()
@@ -72,6 +96,7 @@ def create_app(
             log.info("start: %d jobs requeued, %d failed, %d expired sessions purged", requeued, failed, len(gone))
         runner = Runner(store, workers=settings.workers, check_fn=check_fn, studio_fn=studio_fn, warm=warm)
         app.state.store, app.state.runner, app.state.settings = store, runner, settings
+        app.state.new_sessions = NewSessionLimit(limit=settings.max_new_sessions, window_s=settings.new_sessions_window_s)
         stop_purge = threading.Event()
 
         def purge_loop() -> None:
@@ -121,7 +146,7 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     # Order: the body limit runs first (outermost after headers), then the host check.
     if allowed_hosts is not None:
-        app.add_middleware(TrustedHostMiddleware, allowed_hosts=list(allowed_hosts))
+        app.add_middleware(HostCheck, allowed=allowed_hosts)
     app.add_middleware(BodyLimit, max_bytes=settings.max_upload_bytes + 256 * 1024)
     app.add_middleware(SecurityHeaders)
     return app

@@ -17,7 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from ..errors import LikenessError, NotFoundError, PermissionDeniedError
+from ..errors import LikenessError, NotFoundError, PermissionDeniedError, storage_error
 from ..types import to_jsonable
 
 log = logging.getLogger("likeness.server")
@@ -33,6 +33,23 @@ class AuthRequiredError(PermissionDeniedError):
 class PayloadTooLargeError(LikenessError):
     code = "too_large"
     http_status = 413
+
+
+class CrossOriginError(PermissionDeniedError):
+    """A session or team may only be created by this server's own page (or a script
+    that sends no Origin): a form on another site must not be able to create them."""
+
+    code = "cross_origin"
+
+
+class RateLimitedError(LikenessError):
+    code = "rate_limited"
+    http_status = 429
+
+
+class BadHostError(LikenessError):
+    code = "bad_host"
+    http_status = 400
 
 
 _HTTP_CODES = {400: "bad_request", 401: "auth_required", 403: "forbidden", 404: "not_found",
@@ -86,6 +103,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(_: Request, exc: Exception) -> JSONResponse:
+        mapped = storage_error(exc)  # a full disk or a read-only data folder met anywhere
+        if mapped is not None:
+            log.error("%s: %s (%s)", type(mapped).__name__, mapped, exc)
+            return error_response(mapped)
         log.exception("internal error", exc_info=exc)
         body = {"error": {"code": "internal", "message": "Something went wrong on our side.",
                           "hint": "Try again; if it keeps happening, report it with the server log."}}

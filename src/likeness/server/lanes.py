@@ -95,12 +95,16 @@ def _child(conn, fns: dict[str, Callable[..., Any]], warm: Callable[[], None] | 
         try:
             result = fns[kind](*args, progress=lambda d, t: conn.send(("progress", int(d), int(t))), **options)
             conn.send(("result", result))
-        except LikenessError as exc:
+        except Exception as exc:  # noqa: BLE001 - sent back: the server decides what it means
+            from ..errors import storage_error
             from ..types import to_jsonable
 
-            conn.send(("error", to_jsonable(exc.to_dict())))
-        except Exception:  # noqa: BLE001 - a bug: the trace goes back to the server's log
-            conn.send(("crash", traceback.format_exc()))
+            # A full disk or a read-only folder is the operator's to fix, not a bug.
+            known = exc if isinstance(exc, LikenessError) else storage_error(exc)
+            if known is not None:
+                conn.send(("error", to_jsonable(known.to_dict())))
+            else:  # a bug: the trace goes back to the server's log
+                conn.send(("crash", traceback.format_exc()))
 
 
 class Lane:

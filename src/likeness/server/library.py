@@ -124,6 +124,21 @@ def look_frame(name: str) -> str:
     return load_look(check_look(name)).frame
 
 
+# --- what the user reads: their own file names, no server folder -----------------
+
+
+def relabel(value: Any, names: dict[str, str], *, out_dir: Path | None = None) -> Any:
+    from ..deliver.report import relabel as _relabel
+
+    return _relabel(value, names, out_dir=out_dir)
+
+
+def relabel_report(out_dir: Path, names: dict[str, str]) -> None:
+    from ..deliver.report import relabel_report as _relabel_report
+
+    _relabel_report(out_dir, names)
+
+
 # --- results as JSON -------------------------------------------------------------
 
 

@@ -10,22 +10,29 @@ import anyio
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from ..errors import ImageReadError, LikenessError, NotEnoughPhotosError, NotFoundError, OptionError
+from ..errors import ImageReadError, InputError, LikenessError, NotEnoughPhotosError, NotFoundError, OptionError
 from ..store import TooManyPhotosError, forget_session
 from ..store.db import loads
 from ..store.jobs import Job
 from . import library
 from .errors import PayloadTooLargeError
 from .schemas import ErrorOut, HeadshotOut, JobOut, Limits, PhotoOut, SessionCreated, SessionOut, StudioIn, TeamBrief
-from .security import session_auth, valid_id
+from .security import creation_guard, session_auth, valid_id
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": ErrorOut} for s in (401, 404, 409, 413, 422, 500)
+    s: {"model": ErrorOut} for s in (401, 404, 409, 410, 413, 422, 500, 507)
 }
 router = APIRouter(tags=["sessions"], responses=ERRORS)
 
 DEFAULT_LOOK = "corporate-grey"
 _decode_limit = anyio.CapacityLimiter(2)  # decoding a 100 MP photo takes ~300 MB: not 40 at once
+#: Longer side an upload is decoded at to be checked and previewed. A JPEG then decodes
+#: at 1/2 to 1/8 scale in the DCT; the full-size decode happens once, in the check.
+PREVIEW_SIDE = 640
+
+
+class OnePhotoPerRequestError(InputError):
+    code = "one_photo_per_request"
 
 
 class BusyError(LikenessError):
@@ -72,7 +79,8 @@ def session_out(request: Request, s: dict[str, Any]) -> SessionOut:
     )
 
 
-@router.post("/sessions", status_code=201, response_model=SessionCreated, summary="Start a session")
+@router.post("/sessions", status_code=201, response_model=SessionCreated, summary="Start a session",
+             dependencies=[Depends(creation_guard)], responses={403: {"model": ErrorOut}, 429: {"model": ErrorOut}})
 async def create_session(request: Request) -> SessionCreated:
     row, token = await run_in_threadpool(request.app.state.store.create_session)
     return SessionCreated(id=row["id"], token=token, expires_at=row["expires_at"], limits=_limits(request))
@@ -97,8 +105,10 @@ async def delete_session(request: Request, session: dict = Depends(session_auth)
 def _decode(data: bytes, name: str) -> tuple[str, tuple[int, int], bytes]:
     from ..imageio import load_photo
 
-    photo = load_photo(data, name=name)  # safe decode: limits, orientation, colour, all modes
-    return photo.format, photo.original_size, library.preview_jpeg(photo.image)
+    # Safe decode (limits, orientation, colour, all modes) at preview size: JPEGs decode
+    # at reduced scale in the DCT, so an upload is decoded in full only once, by its check.
+    photo = load_photo(data, name=name, max_side=PREVIEW_SIDE)
+    return photo.format, photo.original_size, library.preview_jpeg(photo.image, side=PREVIEW_SIDE)
 
 
 @router.post("/sessions/{session_id}/photos", status_code=201, response_model=PhotoOut,
@@ -109,6 +119,12 @@ async def add_photo(
     file: UploadFile = File(..., description="One photo: JPEG, PNG, WebP, HEIC or TIFF."),
 ) -> PhotoOut:
     store = request.app.state.store
+    form = await request.form()  # already parsed for ``file``: this reads Starlette's cache
+    if len(form.getlist("file")) != 1 or set(form.keys()) != {"file"}:
+        raise OnePhotoPerRequestError(
+            f"Send one photo per request (this one has {len(form.getlist('file'))} files and "
+            f"{len(set(form.keys()) - {'file'})} other fields).",
+            hint="Post each photo on its own, as the form field 'file'.", files=len(form.getlist("file")))
     limit = store.settings.max_upload_bytes
     n = len(await run_in_threadpool(store.photos, session["id"]))
     if n >= store.settings.max_photos:

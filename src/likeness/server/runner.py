@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
 
-from ..errors import LikenessError
+from ..errors import LikenessError, storage_error
 from ..store import Job, Store
 from ..store.db import dumps, headshots, new_id, photos, sessions
 from . import library
@@ -134,15 +134,17 @@ class Runner:
                 log.info("job %s interrupted by shutdown: it will run again at the next start", job.id)
             else:
                 log.info("job %s stopped: its session is gone", job.id)
-        except LikenessError as exc:
-            self.store.jobs.fail(job, exc.to_dict())
-            self._after_failure(job, exc.to_dict())
-        except Exception as exc:  # noqa: BLE001 - a bug: recorded on the job and logged with its trace
-            log.error("job %s (%s) crashed:\n%s", job.id, job.kind, traceback.format_exc())
-            err = {"code": "internal", "message": f"Something went wrong while working on this ({type(exc).__name__}).",
-                   "hint": "Try again; if it keeps happening, report it with the server log."}
-            self.store.jobs.fail(job, err)
-            self._after_failure(job, err)
+        except Exception as exc:  # noqa: BLE001 - recorded on the job; a bug is logged with its trace
+            known = exc if isinstance(exc, LikenessError) else storage_error(exc)
+            if known is not None:
+                err = known.to_dict()
+                if known.http_status >= 500:
+                    log.error("job %s (%s) failed: %s", job.id, job.kind, known)
+            else:
+                log.error("job %s (%s) crashed:\n%s", job.id, job.kind, traceback.format_exc())
+                err = {"code": "internal", "message": f"Something went wrong while working on this ({type(exc).__name__}).",
+                       "hint": "Try again; if it keeps happening, report it with the server log."}
+            self._failed(job, err)
         finally:
             with self._lock:
                 self._running.pop(name, None)
@@ -177,6 +179,37 @@ class Runner:
 
         return report
 
+    def _failed(self, job: Job, err: dict[str, Any]) -> None:
+        """Record a failure; a failed studio run keeps no file (a full-size headshot
+        without a record would be an orphan). With the disk full even the record can
+        fail for a moment: it is retried, and the job stays for the next start if not."""
+        if job.kind == "studio":
+            try:
+                self.store.files.remove_tree(self.store.files.run_dir(job.session_id, job.id))
+            except (OSError, ValueError):
+                log.exception("could not remove the files of failed job %s", job.id)
+        for attempt in range(5):
+            try:
+                err = library.relabel(err, self._names(job.session_id))
+                self.store.jobs.fail(job, err)
+                self._after_failure(job, err)
+                return
+            except Exception:  # noqa: BLE001 - the database is full or locked: wait, then retry
+                if attempt == 4:
+                    log.exception("could not record the failure of job %s", job.id)
+                    return
+                time.sleep(0.5 * (attempt + 1))
+
+    def _names(self, session_id: str, rows: list[dict[str, Any]] | None = None) -> dict[str, str]:
+        """The server's names of a session's photos (stored path and file name) → the
+        name the user gave: what every message and report shows instead."""
+        rows = self.store.photos(session_id) if rows is None else rows
+        out: dict[str, str] = {}
+        for r in rows:
+            path = self.store.files.photo_path(session_id, r["file"])
+            out[str(path)] = out[r["file"]] = r["name"]
+        return out
+
     def _after_failure(self, job: Job, err: dict[str, Any]) -> None:
         if job.kind == "check":
             with self.store.db.write() as conn:
@@ -194,7 +227,7 @@ class Runner:
             return
         sitting = self._call(lane, job, "check", ([self.store.files.photo_path(sid, rows[0]["file"])],))
         pc = sitting.photos[0]
-        data = library.photo_check_json(pc)
+        data = library.relabel(library.photo_check_json(pc), self._names(sid, rows))
 
         def outputs(conn) -> None:
             conn.execute(update(photos).where(photos.c.id == pid).values(state="checked", check=dumps(data), usable=bool(pc.usable)))
@@ -221,7 +254,7 @@ class Runner:
             return
         paths = [self.store.files.photo_path(sid, p["file"]) for p in rows]
         sitting = self._call(lane, job, "check", (paths,), progress=self._progress(job))
-        data = library.sitting_json(sitting, [p["id"] for p in rows])
+        data = library.relabel(library.sitting_json(sitting, [p["id"] for p in rows]), self._names(sid))
         data["at"] = time.time()
         self.store.jobs.finish(job, {"verdict": data["verdict"]}, lambda conn: conn.execute(
             update(sessions).where(sessions.c.id == sid).values(set_check=dumps(data))))
@@ -245,13 +278,16 @@ class Runner:
                             progress=self._progress(job))
         if job.session_id in self._cancelled or not self.store.jobs.still_mine(job):
             raise JobCancelled(job.id)
+        names = self._names(sid, rows)
+        if result.report_json is not None:  # it is downloaded and shared: the user's names, no server path
+            library.relabel_report(out, names)
         prev_dir = out / "previews"
         prev_dir.mkdir(exist_ok=True)
         team = (self.store.session(sid) or {}).get("team_id")
         shot_rows = []
         for i, h in enumerate(result.headshots):
             prev = files.write_bytes(prev_dir / f"{i:02d}.jpg", library.preview_jpeg(h.path, side=800))
-            info = library.headshot_info(h)
+            info = library.relabel(library.headshot_info(h), names, out_dir=out)
             if team and i == 0:  # the team's consistency report compares everyone's first headshot
                 info["team_measures"] = self._call(lane, job, "team_measure", (h.path,))
             shot_rows.append({
@@ -263,11 +299,11 @@ class Runner:
             })
         rel = {k: files.relative(sid, getattr(result, k)) for k in ("report_json", "report_html", "contact_sheet")
                if getattr(result, k, None) is not None}
-        summary = {
+        summary = library.relabel({
             "headshots": len(shot_rows), **rel,
             "skipped": [{"photo": by_path.get(str(src), None), "reason": reason} for src, reason in result.skipped],
             "sitting": library.sitting_json(result.sitting, list(by_path.values())) if result.sitting else None,
-        }
+        }, names, out_dir=out)
 
         def outputs(conn) -> None:
             conn.execute(delete(headshots).where(headshots.c.job_id == job.id))  # idempotent

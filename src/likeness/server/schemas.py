@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
+
+
+def _printable(value: str) -> str:
+    """Names are shown on pages and in CSV files: refuse control characters (NUL, line
+    breaks, direction overrides) instead of storing or silently cutting them."""
+    bad = next((c for c in value if not c.isprintable()), None)
+    if bad is not None:
+        raise ValueError(f"must not contain control characters (found U+{ord(bad):04X})")
+    if not value.strip():
+        raise ValueError("must not be blank")
+    return value
+
+
+#: A person's or team's name: 1–200 printable characters.
+Name = Annotated[str, Field(min_length=1, max_length=200), AfterValidator(_printable)]
 
 
 class Frame(str, Enum):
@@ -106,7 +121,8 @@ class StudioIn(BaseModel):
     look: str | None = Field(None, max_length=100, description="A Look name from GET /api/options "
                              "(default: corporate-grey, or the team's Look).")
     frame: Frame | None = Field(None, description="Framing preset (default: headshot, or the team's).")
-    all: bool = Field(False, description="One headshot per usable photo instead of the best one.")
+    all: StrictBool = Field(False, description="One headshot per usable photo instead of the best one "
+                            "(JSON true or false; \"yes\" or 1 are refused).")
     model_config = ConfigDict(extra="forbid")
 
 
@@ -144,7 +160,7 @@ class Health(BaseModel):
 
 
 class TeamIn(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
+    name: Name
     look: str = Field("corporate-grey", max_length=100)
     frame: Frame = Frame.headshot
     model_config = ConfigDict(extra="forbid")
@@ -160,7 +176,8 @@ class TeamCreated(BaseModel):
 
 
 class InviteIn(BaseModel):
-    names: list[str] = Field(min_length=1, max_length=200, description="One invitation per name.")
+    names: list[Name] = Field(min_length=1, max_length=200, description="One invitation per name (1–200 "
+                              "printable characters each).")
     model_config = ConfigDict(extra="forbid")
 
 

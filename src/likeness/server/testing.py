@@ -3,6 +3,7 @@ real ``likeness serve`` in a child process (restart test, load test, browser tes
 
 from __future__ import annotations
 
+import errno
 import io
 import os
 import signal
@@ -45,6 +46,37 @@ def astronaut_photo(side: int = 900, quality: int = 92) -> bytes:
     from PIL import Image
 
     return encode(Image.fromarray(astronaut()).resize((side, side), Image.Resampling.LANCZOS), "JPEG", quality=quality)
+
+
+#: While this file exists in the data folder, :func:`studio_with_faults` fills the disk.
+FAULT_DISK_FULL = ".fault-disk-full"
+
+
+def studio_with_faults(paths: Any, *, out: Any, **kw: Any) -> Any:
+    """The real studio, with a fault that a test switches on and off: while
+    ``<home>/.fault-disk-full`` exists, the disk "fills up" once the run's first file
+    (a full-size headshot) is in place, so every later file fails with ENOSPC. Runs in
+    a worker process: pass it to ``create_app(studio_fn=...)``."""
+    from . import library
+
+    out = Path(out)
+    home = out.resolve().parents[3]  # home/sessions/<session>/runs/<job>
+    if not (home / FAULT_DISK_FULL).exists():
+        return library.studio(paths, out=out, **kw)
+    real, placed = os.replace, []
+
+    def replace(src: Any, dst: Any, *a: Any, **k: Any) -> None:
+        if Path(dst).resolve().is_relative_to(out.resolve()):
+            if placed:
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+            placed.append(dst)
+        real(src, dst, *a, **k)
+
+    os.replace = replace
+    try:
+        return library.studio(paths, out=out, **kw)
+    finally:
+        os.replace = real
 
 
 def free_port() -> int:

@@ -3,10 +3,10 @@ under ``LIKENESS_HOME``, a restart-safe job queue, retention and verified deleti
 
 from .config import StoreSettings
 from .jobs import Job, JobQueue
-from .records import Store, TooManyPhotosError, hash_token
+from .records import ExpiredError, Store, TooManyPhotosError, hash_token
 from .retention import Forgotten, forget_session, forget_team, leftovers, purge_expired
 
 __all__ = [
-    "Forgotten", "Job", "JobQueue", "Store", "StoreSettings", "TooManyPhotosError",
+    "ExpiredError", "Forgotten", "Job", "JobQueue", "Store", "StoreSettings", "TooManyPhotosError",
     "forget_session", "forget_team", "hash_token", "leftovers", "purge_expired",
 ]

@@ -45,6 +45,10 @@ class StoreSettings:
     max_upload_bytes: int = 30 * 1024 * 1024
     max_photos: int = 30  # per session
     max_members: int = 500  # per team
+    # New sessions and teams per client address in a sliding window: a page elsewhere
+    # cannot read the answer of a cross-site POST, but each one would cost a record.
+    max_new_sessions: int = 60
+    new_sessions_window_s: float = 600.0
     workers: int = field(default_factory=_default_workers)
     max_attempts: int = 3  # a job that stops the server this often is failed, not retried
     shutdown_grace_s: float = 10.0
@@ -76,6 +80,7 @@ class StoreSettings:
             purge_every_s=_env_float("LIKENESS_PURGE_EVERY_S", 3600.0),
             max_upload_bytes=_env_int("LIKENESS_MAX_UPLOAD_MB", 30) * 1024 * 1024,
             max_photos=_env_int("LIKENESS_MAX_PHOTOS", 30),
+            max_new_sessions=_env_int("LIKENESS_MAX_NEW_SESSIONS", 60),
             workers=_env_int("LIKENESS_WORKERS", _default_workers()),
         )
         overrides = {k: v for k, v in overrides.items() if v is not None}

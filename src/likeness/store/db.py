@@ -12,6 +12,7 @@ import contextlib
 import json
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -28,6 +29,9 @@ from sqlalchemy import (
     event,
 )
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+
+from ..errors import storage_error
 
 ID_LEN = 16  # secrets.token_urlsafe(12): 96 random bits
 ID_PATTERN = r"^[A-Za-z0-9_-]{16}$"
@@ -160,7 +164,8 @@ class Database:
         self._write_lock = threading.Lock() if self.is_sqlite else contextlib.nullcontext()
         if self.is_sqlite:
             self._sqlite_pragmas()
-        metadata.create_all(self.engine)
+        with _storage_errors():
+            metadata.create_all(self.engine)
 
     def _sqlite_pragmas(self) -> None:
         @event.listens_for(self.engine, "connect")
@@ -171,6 +176,9 @@ class Database:
             cur.execute("PRAGMA synchronous=NORMAL")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.execute("PRAGMA foreign_keys=ON")
+            # Deleted rows are overwritten with zeros, not just unlinked: after `forget`
+            # (and the checkpoint below) no name or id is left in the database files.
+            cur.execute("PRAGMA secure_delete=ON")
             cur.close()
 
         @event.listens_for(self.engine, "begin")
@@ -180,17 +188,51 @@ class Database:
 
     @contextlib.contextmanager
     def read(self) -> Iterator[Connection]:
-        with self.engine.connect() as conn:
+        with _storage_errors(), self.engine.connect() as conn:
             yield conn
             conn.rollback()
 
     @contextlib.contextmanager
     def write(self) -> Iterator[Connection]:
-        """A write transaction: committed on success, rolled back on any exception."""
-        with self._write_lock:
+        """A write transaction: committed on success, rolled back on any exception.
+        A full disk or a read-only database raises :class:`~likeness.errors.StorageError`."""
+        with self._write_lock, _storage_errors():
             with self.engine.connect().execution_options(likeness_write=True) as conn:
                 with conn.begin():
                     yield conn
 
+    def checkpoint(self, *, attempts: int = 40) -> bool:
+        """Copy the write-ahead log into the main file and truncate it to zero bytes, so
+        rows deleted (and zeroed) in the main file leave no older copy in the log. True
+        when the log was emptied; readers still busy make it retry briefly."""
+        if not self.is_sqlite:
+            return True
+        for _ in range(attempts):
+            with self._write_lock, _storage_errors():
+                raw = self.engine.raw_connection()
+                try:
+                    cur = raw.cursor()
+                    busy = cur.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()[0]
+                    cur.close()
+                finally:
+                    raw.close()
+            if not busy:
+                return True
+            time.sleep(0.05)
+        return False
+
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextlib.contextmanager
+def _storage_errors() -> Iterator[None]:
+    """A full disk or a read-only database file becomes a StorageError (HTTP 507/503,
+    exit code 6) instead of a driver traceback."""
+    try:
+        yield
+    except (DBAPIError, OSError) as exc:
+        mapped = storage_error(exc)
+        if mapped is None:
+            raise
+        raise mapped from exc

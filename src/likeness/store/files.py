@@ -12,6 +12,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from ..errors import storage_error
 from .db import ID_PATTERN
 
 _ID = re.compile(ID_PATTERN)
@@ -26,9 +27,12 @@ class FileStore:
     def __init__(self, home: Path) -> None:
         self.home = Path(home)
         self.root = self.home / "sessions"
-        self.root.mkdir(parents=True, exist_ok=True)
         self.tmp = self.home / "tmp"
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.tmp.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise (storage_error(exc) or exc) from exc
 
     # --- paths ---------------------------------------------------------------------
 
@@ -66,17 +70,35 @@ class FileStore:
     # --- writing -------------------------------------------------------------------
 
     def write_bytes(self, path: Path, data: bytes) -> Path:
-        """Atomic write: a reader never sees half a file, a crash leaves no stub."""
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        """Atomic write: a reader never sees half a file, a crash leaves no stub. A
+        full disk or a read-only folder raises StorageError, leaving nothing behind."""
         try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
+        except OSError as exc:
+            raise (storage_error(exc) or exc) from exc
+        try:
+            _write(fd, data)
             os.replace(tmp, path)
-        except BaseException:
+        except BaseException as exc:
             Path(tmp).unlink(missing_ok=True)
+            mapped = storage_error(exc) if isinstance(exc, OSError) else None
+            if mapped is not None:
+                raise mapped from exc
             raise
         return path
+
+    def check_writable(self) -> None:
+        """Raise StorageError now when the data folder cannot take a new file (read-only,
+        no permission, disk full), instead of at the first upload."""
+        try:
+            fd, tmp = tempfile.mkstemp(dir=self.tmp, prefix=".probe-")
+            try:
+                _write(fd, b"likeness")
+            finally:
+                os.unlink(tmp)
+        except OSError as exc:
+            raise (storage_error(exc) or exc) from exc
 
     # --- deleting ------------------------------------------------------------------
 
@@ -100,3 +122,10 @@ class FileStore:
     def files_of(self, session_id: str) -> list[Path]:
         d = self.session_dir(session_id)
         return [p for p in d.rglob("*") if p.is_file()] if d.exists() else []
+
+
+def _write(fd: int, data: bytes) -> None:
+    """Write all of ``data`` to ``fd`` and close it (the one place file bytes are
+    written, so tests can make the disk "full" here)."""
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)

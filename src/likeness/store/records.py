@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import and_, delete, func, select, update
 
-from ..errors import InputError, NotFoundError
+from ..errors import InputError, NotFoundError, storage_error
 from .config import StoreSettings
 from .db import Database, dumps, headshots, loads, new_id, photos, sessions, teams
 from .files import SUFFIX, FileStore
@@ -24,6 +24,13 @@ from .jobs import JobQueue
 class TooManyPhotosError(InputError):
     code = "too_many_photos"
     http_status = 409
+
+
+class ExpiredError(NotFoundError):
+    """The session (or team) is past its retention time: refused at once, then purged."""
+
+    code = "expired"
+    http_status = 410
 
 
 def hash_token(token: str) -> str:
@@ -37,7 +44,10 @@ def _row(r: Any) -> dict[str, Any] | None:
 class Store:
     def __init__(self, settings: StoreSettings) -> None:
         self.settings = settings
-        settings.home.mkdir(parents=True, exist_ok=True)
+        try:
+            settings.home.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise (storage_error(exc) or exc) from exc
         try:  # the home folder holds people's photos: private to this user
             settings.home.chmod(0o700)
         except OSError:
@@ -73,6 +83,9 @@ class Store:
                 "There is no session with this id for this token.",
                 hint="Open the link you were given again, or start a new session.",
             )
+        if row["expires_at"] <= time.time():
+            raise ExpiredError("This session has expired; its photos and headshots are being deleted.",
+                               hint="Start a new session.", expired_at=row["expires_at"])
         return row
 
     def set_session_check(self, session_id: str, check: dict[str, Any]) -> None:
@@ -132,6 +145,7 @@ class Store:
             conn.execute(delete(photos).where(photos.c.id == photo_id))
         self.files.photo_path(session_id, p["file"]).unlink(missing_ok=True)
         self.files.preview_path(session_id, photo_id).unlink(missing_ok=True)
+        self.db.checkpoint()  # the removed row is zeroed (secure_delete): empty the log's older copies too
 
     # --- headshots -----------------------------------------------------------------
 
@@ -179,6 +193,9 @@ class Store:
                 "There is no team with this id for this admin token.",
                 hint="Use the admin link you got when you created the team.",
             )
+        if row["expires_at"] <= time.time():
+            raise ExpiredError("This team has expired; its members' photos and headshots are being deleted.",
+                               hint="Create a new team.", expired_at=row["expires_at"])
         return row
 
     def team_members(self, team_id: str) -> list[dict[str, Any]]:

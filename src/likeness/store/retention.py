@@ -58,6 +58,9 @@ def forget_session(store: Store, session_id: str, *, missing_ok: bool = False) -
             rows += conn.execute(delete(t).where(t.c.session_id == session_id)).rowcount
         rows += conn.execute(delete(sessions).where(sessions.c.id == session_id)).rowcount
     store.files.remove_session(session_id)
+    # The deleted rows are zeroed in the main file (secure_delete); emptying the
+    # write-ahead log removes the copies it still holds.
+    store.db.checkpoint()
     left_rows, left_files = leftovers(store, session_id)
     if left_rows or left_files:
         raise ForgetIncompleteError(
@@ -75,6 +78,7 @@ def forget_team(store: Store, team_id: str) -> list[Forgotten]:
     out = [forget_session(store, m["id"], missing_ok=True) for m in store.team_members(team_id)]
     with store.db.write() as conn:
         conn.execute(delete(teams).where(teams.c.id == team_id))
+    store.db.checkpoint()
     return out
 
 

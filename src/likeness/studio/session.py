@@ -27,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from ..deliver.outdir import prepare_out_dir
 from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFaceError, NotEnoughPhotosError
 from ..imageio import is_image_path
 from ..looks import Look
@@ -52,6 +53,7 @@ def studio(
     sign: bool = False,
     progress: Progress | None = None,
     verify: bool = True,
+    overwrite: bool = True,
 ) -> StudioResult:
     """Make finished headshots from a person's photos (the best one, or ``all`` usable).
 
@@ -63,6 +65,9 @@ def studio(
     # 1. every option, validated before any work (and before anything is written)
     settings = StudioSettings.resolve(look=look, frame=frame, retouch=retouch, format=format, sign=sign)
     files = expand_paths(paths)
+    # Checked before any work; an earlier run there is refused unless ``overwrite``
+    # (then its files go, so the folder matches the new report): deliver.outdir.
+    out_dir = prepare_out_dir(out, overwrite=overwrite)
     # 2–3. decode once; intake on those pixels
     photos: dict[str, Photo] = {}
 
@@ -87,8 +92,6 @@ def studio(
     keep = {sitting.photos[i].source for i in chosen}
     for key in [k for k in photos if k not in keep]:
         del photos[key]  # only the photos still to render stay in memory
-    out_dir = Path(out)
-    out_dir.mkdir(parents=True, exist_ok=True)
     # 4. render and review each chosen photo
     headshots: list[Headshot] = []
     images: list[np.ndarray] = []

@@ -131,7 +131,7 @@ async function refresh() {
   try {
     state.session = await api("GET", `/api/sessions/${state.id}`);
   } catch (e) {
-    if (e.status === 404 || e.status === 401) { forgetLocal(); show("welcome"); toast("That session no longer exists (deleted or expired).", true); return; }
+    if (e.status === 404 || e.status === 410 || e.status === 401) { forgetLocal(); show("welcome"); toast("That session no longer exists (deleted or expired).", true); return; }
     toast(explain(e), true);
     state.timer = setTimeout(refresh, 3000);
     return;

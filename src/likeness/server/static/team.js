@@ -47,7 +47,7 @@
     clearTimeout(team.timer);
     try { team.data = await api("GET", `/api/teams/${team.id}`, { token: team.token }); }
     catch (e) {
-      if (e.status === 404) { localStorage.removeItem(TEAM_KEY); team.id = null; show("welcome"); toast("That team no longer exists.", true); return; }
+      if (e.status === 404 || e.status === 410) { localStorage.removeItem(TEAM_KEY); team.id = null; show("welcome"); toast("That team no longer exists.", true); return; }
       toast(explain(e), true); team.timer = setTimeout(refresh, 4000); return;
     }
     render();
