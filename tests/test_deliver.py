@@ -175,13 +175,16 @@ def test_atomic_write_leaves_no_temp_and_keeps_old_file_on_failure(tmp_path, ast
     assert [p.name for p in target.parent.iterdir()] == ["final.jpg"]
     before = target.read_bytes()
 
-    import likeness.deliver.files as files
+    import errno
+    import os
+
+    from likeness.errors import DiskFullError
 
     def broken_replace(a, b):
-        raise OSError("disk full (simulated)")
+        raise OSError(errno.ENOSPC, "disk full (simulated)")
 
-    monkeypatch.setattr(files.os, "replace", broken_replace)
-    with pytest.raises(OSError, match="simulated"):
+    monkeypatch.setattr(os, "replace", broken_replace)
+    with pytest.raises(DiskFullError):
         write_image(astronaut[::2, ::2].copy(), target, quality=50)
     assert [p.name for p in target.parent.iterdir()] == ["final.jpg"]  # no .part left
     assert target.read_bytes() == before  # the old file is intact, not half-new

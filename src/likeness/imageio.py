@@ -9,18 +9,22 @@ message that says what to do.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
 import re
+import secrets
 import struct
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 import numpy as np
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
+from PIL.PngImagePlugin import PngInfo
 
-from .errors import ImageReadError, ImageTooLargeError, ImageTooSmallError, ImplausibleImageError
+from .errors import ImageReadError, ImageTooLargeError, ImageTooSmallError, ImplausibleImageError, storage_error
 from .types import Photo
 
 #: Default pixel limit: 100 MP covers every phone and most DSLRs (a 50 MP phone photo
@@ -297,6 +301,10 @@ def _to_rgb(img: Image.Image, notes: list[str], icc: bytes | None) -> Image.Imag
     return img
 
 
+#: File suffix → Pillow format of every image the project writes.
+WRITE_FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
+
+
 def save_image(
     image: np.ndarray,
     path: str | os.PathLike,
@@ -304,25 +312,92 @@ def save_image(
     quality: int = 92,
     dpi: tuple[int, int] | None = None,
 ) -> Path:
-    """Encode RGB ``uint8`` with an sRGB profile and no camera EXIF (nothing private).
-
-    The format follows the suffix (.jpg, .png, .webp). Metadata beyond the colour
-    profile and DPI (IPTC source type, C2PA) is written by ``likeness.deliver``.
-    """
+    """Encode RGB ``uint8`` (:func:`encode`: sRGB profile, no camera EXIF, nothing
+    private) and write it atomically. The format follows the suffix (.jpg, .png,
+    .webp). Delivered headshots go through ``likeness.deliver.write_image``, which
+    adds the provenance (IPTC source type, settings, C2PA) to the same encoder."""
     path = Path(path)
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"expected uint8 H×W×3 RGB, got {image.dtype} {image.shape}")
-    img = Image.fromarray(image, "RGB")
-    suffix = path.suffix.lower()
-    kw: dict = {"icc_profile": srgb_icc_bytes()}
+    fmt = WRITE_FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise ValueError(f"unsupported output format {path.suffix!r}: use .jpg, .png or .webp")
+    return atomic_write(path, encode(image, fmt, quality=quality, dpi=dpi))
+
+
+def encode(image: np.ndarray, fmt: str, *, quality: int, dpi: tuple[int, int] | None = None,
+           xmp: bytes | None = None) -> bytes:
+    """Encode to bytes with sRGB ICC, DPI and (optionally) XMP and nothing else (no
+    EXIF): the one image encoder of the project."""
+    img = Image.fromarray(np.ascontiguousarray(image), "RGB")
+    kw: dict[str, Any] = {"icc_profile": srgb_icc_bytes()}
     if dpi:
-        kw["dpi"] = dpi
-    if suffix in (".jpg", ".jpeg"):
-        img.save(path, "JPEG", quality=quality, optimize=False, subsampling=0 if quality >= 90 else 2, **kw)
-    elif suffix == ".png":
-        img.save(path, "PNG", compress_level=6, **kw)
-    elif suffix == ".webp":
-        img.save(path, "WEBP", quality=quality, method=4, **kw)
+        kw["dpi"] = (int(dpi[0]), int(dpi[1]))
+    if xmp is not None and fmt != "PNG":
+        kw["xmp"] = xmp
+    buf = io.BytesIO()
+    if fmt == "JPEG":
+        # 4:4:4 chroma at high quality: 4:2:0 smears coloured edges (lips, ties).
+        img.save(buf, "JPEG", quality=quality, subsampling=0 if quality >= 90 else 2, **kw)
+    elif fmt == "PNG":
+        if xmp is not None:  # Pillow's PNG writer has no xmp= argument: the standard iTXt chunk
+            info = PngInfo()
+            info.add_itxt("XML:com.adobe.xmp", xmp.decode("utf-8"))
+            kw["pnginfo"] = info
+        # Level 3: ~3× faster than 6 for ~10 % more bytes on a 3 MP headshot.
+        img.save(buf, "PNG", compress_level=3, **kw)
+    elif fmt == "WEBP":  # no DPI field: it lives in the XMP (tiff:XResolution)
+        kw.pop("dpi", None)
+        img.save(buf, "WEBP", quality=quality, method=4, **kw)
     else:
-        raise ValueError(f"unsupported output format {suffix!r}: use .jpg, .png or .webp")
+        raise ValueError(f"unsupported output format {fmt!r}: JPEG, PNG or WEBP")
+    return buf.getvalue()
+
+
+@contextlib.contextmanager
+def atomic_path(path: Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` for a writer that needs a file name (a zip);
+    renamed to ``path`` when the block ends, removed if it raises."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def atomic_write(path: Path, data: bytes, *, mode: int = 0o666) -> Path:
+    """Write ``data`` to ``path`` through a temporary file in the same folder.
+
+    ``os.replace`` is atomic on one file system, so ``path`` holds either the old
+    content or the new one, never a part. The temporary name starts with a dot and
+    ends in ``.part`` so a crash leaves something obviously incomplete; any error
+    removes it. A full disk or a read-only folder raises the
+    :class:`~likeness.errors.StorageError` that says so. ``mode`` goes through the
+    umask as for a normal ``open``. The one atomic writer of the project.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.part")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    except OSError as exc:
+        raise (storage_error(exc) or exc) from exc
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        # Clean up and re-raise: the caller must still see the failure (a full disk
+        # or a read-only folder as the StorageError that says so).
+        tmp.unlink(missing_ok=True)
+        mapped = storage_error(exc) if isinstance(exc, OSError) else None
+        if mapped is not None:
+            raise mapped from exc
+        raise
     return path

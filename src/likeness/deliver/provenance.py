@@ -28,7 +28,7 @@ from typing import Any
 
 from .. import __version__
 from ..errors import InputError, ModelMissingError
-from .files import atomic_write
+from ..imageio import atomic_write
 from .metadata import IPTC_DST, settings_json, source_type_code
 
 CA_CERT, CA_KEY = "ca.pem", "ca.key"

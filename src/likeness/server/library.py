@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from ..types import PhotoCheck, Sitting, to_jsonable
+from ..types import Headshot, PhotoCheck, Sitting, to_jsonable
 
 CheckFn = Callable[..., Sitting]
 StudioFn = Callable[..., Any]
@@ -59,48 +59,29 @@ def team_consistency(named: Sequence[tuple[str, dict[str, Any]]]) -> dict[str, A
 
 
 def frames() -> list[dict[str, Any]]:
-    from ..studio.frame import PRESETS
+    from ..looks.settings import PRESETS
 
     return [{"name": p.name, "description": p.description, "width": p.size[0], "height": p.size[1],
              "print_size": p.print_size or None} for p in PRESETS.values()]
 
 
 def check_frame(name: str) -> str:
-    from ..studio.frame import get_preset
+    from ..looks.settings import get_preset
 
     return get_preset(name).name  # raises OptionError naming the valid ones
-
-
-def _attr(obj: Any, *names: str) -> Any:
-    for n in names:
-        for part in n.split("."):
-            obj = obj.get(part) if isinstance(obj, dict) else getattr(obj, part, None)
-            if obj is None:
-                break
-        if obj is not None:
-            return obj
-    return None
 
 
 def looks() -> list[dict[str, Any]]:
     from ..looks import list_looks
 
-    out = []
-    for lk in list_looks():
-        name = lk if isinstance(lk, str) else _attr(lk, "name")
-        if isinstance(lk, str):
-            from ..looks import load_look
-
-            lk = load_look(lk)
-        out.append({
-            "name": str(name),
-            "title": str(_attr(lk, "title", "label") or str(name).replace("-", " ").capitalize()),
-            "description": str(_attr(lk, "description", "summary") or ""),
-            "swatch": _attr(lk, "backdrop.color", "swatch"),
-            "swatch2": _attr(lk, "backdrop.color2"),
-            "frame": _attr(lk, "frame.preset", "frame", "framing"),
-        })
-    return out
+    return [{
+        "name": lk.name,
+        "title": lk.name.replace("-", " ").capitalize(),
+        "description": lk.description,
+        "swatch": lk.backdrop.color,
+        "swatch2": lk.backdrop.color2 or None,
+        "frame": lk.frame,
+    } for lk in list_looks()]
 
 
 def check_look(name: str) -> str:
@@ -175,12 +156,14 @@ def sitting_json(s: Sitting, photo_ids: Sequence[str]) -> dict[str, Any]:
     }
 
 
-def headshot_info(h: Any) -> dict[str, Any]:
+def headshot_info(h: Headshot) -> dict[str, Any]:
     return {
-        "identity_distance": to_jsonable(getattr(h, "identity_distance", None)),
-        "source_type": getattr(h, "source_type", None),
-        "notes": list(getattr(h, "notes", ()) or ()),
-        "measures": to_jsonable(dict(getattr(h, "measures", {}) or {})),
+        "identity_distance": to_jsonable(h.identity_distance),
+        "source_type": h.source_type,
+        "notes": list(h.notes),
+        "measures": to_jsonable(dict(h.measures)),
+        "framing": list(h.framing),
+        "review": h.review,
     }
 
 

@@ -18,11 +18,9 @@ import traceback
 from collections.abc import Callable
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
-
 from ..errors import LikenessError, storage_error
 from ..store import Job, Store
-from ..store.db import dumps, headshots, new_id, photos, sessions
+from ..store.db import dumps, new_id
 from . import library
 from .lanes import Lane, LaneStopped
 
@@ -212,9 +210,7 @@ class Runner:
 
     def _after_failure(self, job: Job, err: dict[str, Any]) -> None:
         if job.kind == "check":
-            with self.store.db.write() as conn:
-                conn.execute(update(photos).where(photos.c.id == job.payload.get("photo_id"))
-                             .values(state="failed", usable=False, check=dumps({"error": err})))
+            self.store.photo_failed(job.payload.get("photo_id"), err)
 
     # --- the jobs ------------------------------------------------------------------
 
@@ -230,10 +226,7 @@ class Runner:
         data = library.relabel(library.photo_check_json(pc), self._names(sid, rows))
 
         def outputs(conn) -> None:
-            conn.execute(update(photos).where(photos.c.id == pid).values(state="checked", check=dumps(data), usable=bool(pc.usable)))
-            pending = conn.execute(select(func.count()).select_from(photos).where(
-                and_(photos.c.session_id == sid, photos.c.state == "checking"))).scalar_one()
-            total = conn.execute(select(func.count()).select_from(photos).where(photos.c.session_id == sid)).scalar_one()
+            pending, total = self.store.photo_checked(conn, sid, pid, data, usable=pc.usable)
             if pending == 0 and total >= 2 and not self.store.jobs.has_active(conn, sid, "check_set", queued_only=True):
                 self.store.jobs.enqueue(conn, sid, "check_set", {})
 
@@ -256,8 +249,8 @@ class Runner:
         sitting = self._call(lane, job, "check", (paths,), progress=self._progress(job))
         data = library.relabel(library.sitting_json(sitting, [p["id"] for p in rows]), self._names(sid))
         data["at"] = time.time()
-        self.store.jobs.finish(job, {"verdict": data["verdict"]}, lambda conn: conn.execute(
-            update(sessions).where(sessions.c.id == sid).values(set_check=dumps(data))))
+        self.store.jobs.finish(job, {"verdict": data["verdict"]},
+                               lambda conn: self.store.set_session_check(sid, data, conn=conn))
 
     def _studio(self, job: Job, lane: Lane) -> None:
         sid, p = job.session_id, job.payload
@@ -306,12 +299,9 @@ class Runner:
         }, names, out_dir=out)
 
         def outputs(conn) -> None:
-            conn.execute(delete(headshots).where(headshots.c.job_id == job.id))  # idempotent
-            if shot_rows:
-                conn.execute(headshots.insert(), shot_rows)
+            self.store.replace_headshots(conn, job.id, shot_rows)
             if summary["sitting"]:
-                conn.execute(update(sessions).where(sessions.c.id == sid).values(
-                    set_check=dumps({**summary["sitting"], "at": time.time()})))
+                self.store.set_session_check(sid, {**summary["sitting"], "at": time.time()}, conn=conn)
 
         if not self.store.jobs.finish(job, summary, outputs):
             raise JobCancelled(job.id)

@@ -70,23 +70,12 @@ class FileStore:
     # --- writing -------------------------------------------------------------------
 
     def write_bytes(self, path: Path, data: bytes) -> Path:
-        """Atomic write: a reader never sees half a file, a crash leaves no stub. A
-        full disk or a read-only folder raises StorageError, leaving nothing behind."""
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".part-")
-        except OSError as exc:
-            raise (storage_error(exc) or exc) from exc
-        try:
-            _write(fd, data)
-            os.replace(tmp, path)
-        except BaseException as exc:
-            Path(tmp).unlink(missing_ok=True)
-            mapped = storage_error(exc) if isinstance(exc, OSError) else None
-            if mapped is not None:
-                raise mapped from exc
-            raise
-        return path
+        """Atomic write (:func:`likeness.imageio.atomic_write`): a reader never
+        sees half a file, a crash leaves no stub; a full disk or a read-only folder
+        raises StorageError, leaving nothing behind."""
+        from ..imageio import atomic_write
+
+        return atomic_write(path, data, mode=0o600)  # people's photos: readable by this user only
 
     def check_writable(self) -> None:
         """Raise StorageError now when the data folder cannot take a new file (read-only,

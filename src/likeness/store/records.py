@@ -12,7 +12,7 @@ import secrets
 import time
 from typing import Any
 
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import Connection, and_, delete, func, select, update
 
 from ..errors import InputError, NotFoundError, storage_error
 from .config import StoreSettings
@@ -88,9 +88,14 @@ class Store:
                                hint="Start a new session.", expired_at=row["expires_at"])
         return row
 
-    def set_session_check(self, session_id: str, check: dict[str, Any]) -> None:
-        with self.db.write() as conn:
-            conn.execute(update(sessions).where(sessions.c.id == session_id).values(set_check=dumps(check)))
+    def set_session_check(self, session_id: str, check: dict[str, Any], *, conn: Connection | None = None) -> None:
+        """Record the set's check; inside ``conn`` (a job's outputs, one transaction)
+        when given."""
+        if conn is None:
+            with self.db.write() as c:
+                self.set_session_check(session_id, check, conn=c)
+            return
+        conn.execute(update(sessions).where(sessions.c.id == session_id).values(set_check=dumps(check)))
 
     # --- photos --------------------------------------------------------------------
 
@@ -139,6 +144,23 @@ class Store:
             raise NotFoundError("There is no such photo in this session.", hint="Reload the page.")
         return _row(row)
 
+    def photo_checked(self, conn: Connection, session_id: str, photo_id: str, check: dict[str, Any], *,
+                      usable: bool) -> tuple[int, int]:
+        """Record one photo's check (inside a job's transaction ``conn``); returns
+        (photos of the session still being checked, photos in the session)."""
+        conn.execute(update(photos).where(photos.c.id == photo_id).values(
+            state="checked", check=dumps(check), usable=bool(usable)))
+        pending = conn.execute(select(func.count()).select_from(photos).where(
+            and_(photos.c.session_id == session_id, photos.c.state == "checking"))).scalar_one()
+        total = conn.execute(select(func.count()).select_from(photos).where(photos.c.session_id == session_id)).scalar_one()
+        return int(pending), int(total)
+
+    def photo_failed(self, photo_id: str, error: dict[str, Any]) -> None:
+        """A photo whose check failed: not usable, with the error to show."""
+        with self.db.write() as conn:
+            conn.execute(update(photos).where(photos.c.id == photo_id).values(
+                state="failed", usable=False, check=dumps({"error": error})))
+
     def remove_photo(self, session_id: str, photo_id: str) -> None:
         p = self.photo(session_id, photo_id)
         with self.db.write() as conn:
@@ -161,6 +183,13 @@ class Store:
             d["info"] = loads(d["info"]) or {}
             out.append(d)
         return out
+
+    def replace_headshots(self, conn: Connection, job_id: str, rows: list[dict[str, Any]]) -> None:
+        """A studio job's headshot records, replacing any of an earlier attempt of the
+        same job (idempotent), inside the job's transaction ``conn``."""
+        conn.execute(delete(headshots).where(headshots.c.job_id == job_id))
+        if rows:
+            conn.execute(headshots.insert(), rows)
 
     def headshot(self, session_id: str, headshot_id: str) -> dict[str, Any]:
         with self.db.read() as conn:

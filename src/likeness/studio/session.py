@@ -150,7 +150,7 @@ def reviewed(hs: Headshot, r, reference, settings: StudioSettings) -> Headshot:
 
     # The render's face (mesh mapped to output pixels); its identity is read anew.
     face = replace(r.face, embedding=None, landmarks5=None)
-    rv = review(r.image, reference, look=settings.look, plan=r.plan, faces=[face])
+    rv = review(r.image, reference, look=settings.preset, plan=r.plan, faces=[face])  # the framing used
     notes = tuple(f"Review: {x}" for x in rv.reasons)
     return replace(
         hs, likeness=rv.likeness, identity_distance=rv.identity_distance if np.isfinite(rv.identity_distance) else None,
