@@ -187,7 +187,7 @@ torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
 from likeness.generate import generate_candidates  # noqa: E402
-from likeness.generate.random_init import flux2_klein_pipeline  # noqa: E402
+from likeness.bench.generate import flux2_klein_pipeline  # noqa: E402
 
 
 @pytest.fixture(scope="module")
