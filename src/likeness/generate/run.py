@@ -122,7 +122,8 @@ def generate(
         from .locked import locked_reference
 
         pc = sitting.photos[refs_idx[0]]
-        locked = locked_reference(pc.source, frame=lk.frame, face=pc.face)  # NoFaceError names the photo
+        # NoFaceError names the photo; ``size`` sets the area the model paints (≤ 1 MP).
+        locked = locked_reference(pc.source, frame=lk.frame, face=pc.face, area=size[0] * size[1])
         refs, mask, size = [locked.image], locked.face_mask, (locked.image.shape[1], locked.image.shape[0])
     n = int(count) * int(oversample)
     cands = generate_candidates(
