@@ -45,3 +45,18 @@ def test_full_size_architectures_match_flux2_klein_4b():
         transformer = Flux2Transformer2DModel(**ARCHS["4b"]["transformer"])
     params = sum(p.numel() for p in transformer.parameters())
     assert 3.7e9 < params < 4.1e9  # FLUX.2 [klein] 4B
+
+
+def test_bench_estimate_uses_the_memory_plan(monkeypatch):
+    """The GPU rows carry the plan's estimate beside the measured peak (a simulated card here)."""
+    from likeness.bench import generate as bench_mod
+    from likeness.generate import device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(device, "cuda_card", lambda: device.Card(80.0, 79.5, (9, 0), True))
+    refs = bench_mod._references(None, 4, (912, 1136))
+    one = bench_mod._estimate("flux2-klein", refs[:1], size=(912, 1136), batch=1)
+    four = bench_mod._estimate("flux2-klein", refs, size=(912, 1136), batch=2)
+    locked = bench_mod._estimate("face-locked", refs[:1], size=(912, 1136), batch=1)
+    assert locked == pytest.approx(one)  # the source image conditions the inpainting like one reference
+    assert 15 < one < four < 30  # weights ~15 GiB resident, plus activations

@@ -64,13 +64,31 @@ def test_a_folder_is_expanded_into_its_photos(cli_run):
     assert abs(w / h - 0.8) < 0.01  # corporate-grey's headshot framing
 
 
-def test_the_cpu_warning_is_the_clis_one_line_not_a_python_warning(cli_run):
+def test_the_cpu_warning_is_the_clis_one_line_not_a_python_warning(cli_run, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    import likeness.generate
+    from likeness.cli import app
     from likeness.cli.generate import plain_warnings
-    from likeness.generate.device import SlowDeviceWarning
+    from likeness.generate.device import SlowDeviceWarning, pick_device
+    from likeness.generate.run import GenerateResult
 
     result, _, caught = cli_run
     assert result.exit_code in (0, 1)
     assert not [w for w in caught if issubclass(w.category, SlowDeviceWarning)]  # handled inside the CLI
+
+    # The same with a stand-in for the library call: only the device choice, which warns.
+    def fake_generate(paths, **kwargs):
+        pick_device(kwargs["device"])
+        return GenerateResult((), (), None, tmp_path, "flux2-klein", settings={})
+
+    monkeypatch.setattr(likeness.generate, "generate", fake_generate)
+    photo = save_image(data.astronaut(), tmp_path / "a.jpg")
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        res = CliRunner().invoke(app, ["generate", str(photo), "--device", "cpu"])
+    assert res.exit_code == 1 and not isinstance(res.exception, SlowDeviceWarning)  # 1: nothing delivered
+    assert not [w for w in seen if issubclass(w.category, SlowDeviceWarning)]
 
     lines = []
     console = type("Console", (), {"print": lambda self, text, **kw: lines.append(text)})()
