@@ -182,8 +182,8 @@ def test_paste_face_keeps_the_mask_core_exactly_and_paints_all_outside():
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
-from likeness.generate import generate_candidates  # noqa: E402
 from likeness.bench.generate import flux2_klein_pipeline  # noqa: E402
+from likeness.generate import generate_candidates  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -26,12 +26,12 @@ def _card(total_gb: float, *, bf16: bool) -> Card:
     return Card(total_gb, total_gb - 0.5, (8, 6) if bf16 else (7, 5), True)
 
 
-def _plan(total_gb: float, *, bf16: bool, references: int, batch: int | None = None, options=MemoryOptions()):
+def _plan(total_gb: float, *, bf16: bool, references: int, batch: int | None = None, options=None):
     card = _card(total_gb, bf16=bf16)
     choice = DeviceChoice("cuda", choose_dtype("cuda", card), card.total_gb, card)
     tokens = sequence_tokens(HEADSHOT, [HEADSHOT] * references)
-    return plan_memory(choice, options, weights_gb=SPEC.weights_gb, token_gb=SPEC.token_gb, tokens=tokens,
-                       pixels=HEADSHOT[0] * HEADSHOT[1], batch=batch)
+    return plan_memory(choice, options or MemoryOptions(), weights_gb=SPEC.weights_gb, token_gb=SPEC.token_gb,
+                       tokens=tokens, pixels=HEADSHOT[0] * HEADSHOT[1], batch=batch)
 
 
 # (card GB, references) → (offload, batch) chosen by the card's free memory (total − 0.5 GB).

@@ -89,10 +89,8 @@ def generate(
     from ..intake.check import check
     from ..looks import load_look
     from ..review import enroll, review
-    from .pipeline import generate_candidates
+    from .pipeline import generate_candidates, size_for_look
     from .registry import default_backend, get_backend
-
-    from .pipeline import size_for_look
 
     # 1. Options, before any work.
     lk = load_look(look)
