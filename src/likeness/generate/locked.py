@@ -56,10 +56,14 @@ def face_mask(image: np.ndarray, face: Any, *, valid: np.ndarray | None = None) 
     return keep.astype(np.float32) * (valid >= 0.5)
 
 
-def locked_reference(source: str | os.PathLike, *, frame: str, face: Any = None, area: int = MODEL_AREA) -> LockedReference:
+def locked_reference(
+    source: str | os.PathLike, *, frame: str, face: Any = None, size: tuple[int, int] | None = None
+) -> LockedReference:
     """Decode ``source`` as the studio does, frame it with the ``frame`` preset at the
     model's size and mask its face and hair.
 
+    ``size``: the canvas (w, h) to paint, used as it is when it has the preset's
+    aspect (``pipeline.size_for_look``), else for its area; None: the model's 1 MP.
     ``face``: the subject in original-photo pixels (intake's), else it is found here;
     no face raises the studio's :class:`~likeness.errors.NoFaceError` naming the file.
     """
@@ -70,7 +74,9 @@ def locked_reference(source: str | os.PathLike, *, frame: str, face: Any = None,
 
     preset = framing.get_preset(frame)
     photo, subject, fp = decode_for(source, face=face, preset=preset)
-    size = model_size(preset.size, area=area)
+    if size is None or abs(size[0] / size[1] - preset.aspect) > 0.01 or size[0] % 16 or size[1] % 16:
+        size = model_size(preset.size, area=MODEL_AREA if size is None else size[0] * size[1])
+    size = (int(size[0]), int(size[1]))
     k = fp.height / size[1]  # photo px per crop px
     if k > 1.25:
         # Reduce with one area step from the preset's render (frame() reduces views,

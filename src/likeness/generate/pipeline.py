@@ -102,9 +102,10 @@ def generate_candidates(
         from . import store
 
         choice = pick_device(device)
-        spec = store.spec(chosen.model)
+        spec = store.spec(chosen.model) if chosen.model else None  # weight-free backends need no plan figures
         plan = plan_memory(
-            choice, memory or MemoryOptions(), weights_gb=spec.weights_gb, token_gb=spec.token_gb,
+            choice, memory or MemoryOptions(), weights_gb=spec.weights_gb if spec else {},
+            token_gb=spec.token_gb if spec else 0.0,
             tokens=chosen.tokens(references, size=size), pixels=size[0] * size[1], batch=batch_size,
         )
         pipe = chosen.load(device=choice, plan=plan)

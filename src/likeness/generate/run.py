@@ -120,8 +120,8 @@ def generate(
         from .locked import locked_reference
 
         pc = sitting.photos[refs_idx[0]]
-        # NoFaceError names the photo; ``size`` sets the area the model paints (≤ 1 MP).
-        locked = locked_reference(pc.source, frame=lk.frame, face=pc.face, area=size[0] * size[1])
+        # NoFaceError names the photo; ``size`` is the canvas the model paints (≤ 1 MP).
+        locked = locked_reference(pc.source, frame=lk.frame, face=pc.face, size=size)
         refs, mask, size = [locked.image], locked.face_mask, (locked.image.shape[1], locked.image.shape[0])
     n = int(count) * int(oversample)
     cands = generate_candidates(
