@@ -19,7 +19,7 @@ import pytest
 from likeness.errors import ImageTooSmallError, InputError, ModelMissingError, OptionError
 from likeness.generate import registry, store
 from likeness.generate.composite import paste_face
-from likeness.generate.device import DeviceChoice, MemoryOptions, resolve_memory
+from likeness.generate.device import DeviceChoice, MemoryPlan
 from likeness.generate.prompts import build_prompt
 
 LOOK = {
@@ -140,7 +140,8 @@ def test_missing_model_names_the_pull_command(home):
     assert "likeness models pull flux2-klein-4b" in str(err.value) and "16 GB" in str(err.value)
     assert err.value.data["pull_command"] == "likeness models pull flux2-klein-4b"
     with pytest.raises(ModelMissingError, match="likeness models pull flux2-klein-4b"):
-        registry.get_backend("flux2-klein").load(device=DeviceChoice("cpu", "float32"), memory=MemoryOptions())
+        registry.get_backend("flux2-klein").load(device=DeviceChoice("cpu", "float32"),
+                                                 plan=MemoryPlan("cpu", "float32", "none", 1, False))
 
 
 def test_pull_records_checksums_and_verify_finds_tampering(home):
@@ -162,23 +163,18 @@ def test_pull_records_checksums_and_verify_finds_tampering(home):
         store.model_dir("flux2-klein-9b")
 
 
-def test_memory_options_follow_the_gpu():
-    small, big = DeviceChoice("cuda", "bfloat16", 16.0), DeviceChoice("cuda", "bfloat16", 80.0)
-    assert resolve_memory(small, MemoryOptions(), need_gb=17, pixels=1024**2) == MemoryOptions(True, True)
-    assert resolve_memory(big, MemoryOptions(), need_gb=17, pixels=1024**2) == MemoryOptions(False, False)
-    assert resolve_memory(big, MemoryOptions(), need_gb=17, pixels=2048**2).vae_tiling
-    with pytest.raises(OptionError):
-        resolve_memory(DeviceChoice("cpu", "float32"), MemoryOptions(cpu_offload=True), need_gb=1, pixels=1)
-
-
-def test_paste_face_keeps_mask_pixels_exactly():
+def test_paste_face_keeps_the_mask_core_exactly_and_paints_all_outside():
     photo, gen = _photo(1), _photo(2)
     mask = np.zeros((64, 64), np.float32)
     mask[20:40, 20:40] = 1.0
     mask[19, 20:40] = 0.5
     out = paste_face(gen, photo, mask, feather=4)
-    assert np.array_equal(out[mask == 1], photo[mask == 1])
-    assert np.array_equal(out[:10, :10], gen[:10, :10])  # far from the mask: painted
+    core = np.zeros_like(mask, bool)
+    core[24:36, 24:36] = True  # ≥ 4 px inside the mask's edge
+    assert np.array_equal(out[core], photo[core])
+    assert np.array_equal(out[mask == 0], gen[mask == 0])  # the seam lies inside: all painted outside
+    seam = (mask == 1) & ~core
+    assert not np.array_equal(out[seam], photo[seam])
 
 
 # --- the real pipelines, tiny ---------------------------------------------------------------
@@ -186,8 +182,8 @@ def test_paste_face_keeps_mask_pixels_exactly():
 torch = pytest.importorskip("torch")
 pytest.importorskip("diffusers")
 
+from likeness.bench.generate import flux2_klein_pipeline  # noqa: E402
 from likeness.generate import generate_candidates  # noqa: E402
-from likeness.generate.random_init import flux2_klein_pipeline  # noqa: E402
 
 
 @pytest.fixture(scope="module")
@@ -232,20 +228,32 @@ def test_over_generation_in_batches_is_per_seed(klein):
     assert not np.array_equal(batched[0].image, batched[1].image)
 
 
+def _core(mask: np.ndarray, feather: int) -> np.ndarray:
+    import cv2
+
+    return cv2.distanceTransform((mask > 0).astype(np.uint8), cv2.DIST_L2, 5) >= feather
+
+
 def test_face_locked_keeps_the_face_pixels_exactly(inpaint):
+    from likeness.generate.composite import blend_width
+
     photo = _photo(3, h=96, w=80)
     mask = np.zeros((96, 80), np.float32)
     mask[24:64, 20:60] = 1.0
     mask[23, 20:60] = 0.5  # a soft edge is allowed; only mask == 1 is kept exactly
-    out = _gen(inpaint, backend="face-locked", references=[photo], face_mask=mask, count=2, seed=1)
+    core = _core(mask, blend_width(photo.shape)) & (mask == 1)
+    out = _gen(inpaint, backend="face-locked", references=[photo], face_mask=mask, count=2, seed=1, size=(80, 96))
     for cand in out:
         assert cand.image.shape == photo.shape and cand.source_type == "compositeWithTrainedAlgorithmicMedia"
-        assert np.array_equal(cand.image[mask == 1], photo[mask == 1])
+        assert np.array_equal(cand.image[core], photo[core]) and core.sum() > 500
         assert np.abs(cand.image[:10].astype(int) - photo[:10].astype(int)).mean() > 5  # backdrop repainted
-    again = _gen(inpaint, backend="face-locked", references=[photo], face_mask=mask, count=2, seed=1)
+        assert cand.enlarged == 1.0  # painted at the photo's own size
+    again = _gen(inpaint, backend="face-locked", references=[photo], face_mask=mask, count=2, seed=1, size=(80, 96))
     assert all(np.array_equal(a.image, b.image) for a, b in zip(again, out))
     hard = _gen(inpaint, backend="face-locked", references=[photo], face_mask=mask == 1, seed=1)[0]  # bool mask
-    assert np.array_equal(hard.image[mask == 1], photo[mask == 1])
+    hard_core = _core((mask == 1).astype(np.float32), blend_width(photo.shape))
+    assert np.array_equal(hard.image[hard_core], photo[hard_core])
+    assert hard.enlarged == pytest.approx(96 / 64)  # painted at 64×64's area, enlarged to the photo: said so
 
 
 def test_check_inputs_fail_early_with_the_bad_value(klein, inpaint):
@@ -279,19 +287,10 @@ def test_pulled_model_loads_offline_from_the_store(home, klein, monkeypatch):
     with pytest.warns(SlowDeviceWarning):
         loaded = _gen(None, device="cpu", seed=7)[0]
     assert np.array_equal(loaded.image, _gen(klein, seed=7)[0].image)
+    assert (loaded.plan.device, loaded.plan.dtype, loaded.plan.offload, loaded.plan.batch) == ("cpu", "float32", "none", 1)
     photo, mask = _photo(4), np.zeros((64, 64), np.float32)
     mask[16:48, 16:48] = 1
     with pytest.warns(SlowDeviceWarning):
         locked = _gen(None, device="cpu", backend="face-locked", references=[photo], face_mask=mask)[0]
-    assert np.array_equal(locked.image[mask == 1], photo[mask == 1])
-
-
-def test_bench_without_gpu_says_so_and_times_the_tiny_model():
-    if torch.cuda.is_available():
-        pytest.skip("this machine has a GPU: the bench builds full-size models")
-    from likeness.bench.generate import run
-
-    result = run()
-    assert result["skipped"] == "no GPU"
-    assert [b["backend"] for b in result["tiny_cpu"]["backends"]] == ["flux2-klein", "face-locked"]
-    assert all(b["seconds_per_candidate"] > 0 for b in result["tiny_cpu"]["backends"])
+    core = _core(mask, 2)
+    assert np.array_equal(locked.image[core], photo[core])

@@ -34,7 +34,7 @@ def test_random_pipeline_candidates_are_rejected_with_reasons(photos, tmp_path):
     """A random-weight model paints noise: the review must reject every candidate and
     deliver nothing, listing why (this is the gate working, not the model)."""
     from likeness.generate import generate
-    from likeness.generate.random_init import flux2_klein_pipeline
+    from likeness.bench.generate import flux2_klein_pipeline
 
     pipe = flux2_klein_pipeline("tiny")
     res = generate(photos, count=1, oversample=2, out=tmp_path, pipe=pipe, size=(64, 64), steps=2, seed=3)
@@ -47,7 +47,7 @@ def test_random_pipeline_candidates_are_rejected_with_reasons(photos, tmp_path):
 def test_face_locked_keeps_the_real_face_and_passes_the_likeness_gate(photos, tmp_path):
     from likeness.faces import analyze, distance
     from likeness.generate import generate
-    from likeness.generate.random_init import flux2_klein_pipeline
+    from likeness.bench.generate import flux2_klein_pipeline
     from likeness.imageio import load_photo
     from likeness.review import enroll, review
 

@@ -2,15 +2,31 @@
 
 from __future__ import annotations
 
+import contextlib
+import warnings
+from collections.abc import Iterator
 from pathlib import Path
 
 import typer
 
 
+@contextlib.contextmanager
+def plain_warnings(console) -> Iterator[None]:
+    """Show each warning raised inside as one plain line ("note: …") on ``console``,
+    not as Python's ``file:line: Category: …`` with the source line under it."""
+
+    def show(message, category, filename, lineno, file=None, line=None) -> None:  # warnings.showwarning's signature
+        console.print(f"[yellow]note:[/] {message}", highlight=False, soft_wrap=True)
+
+    with warnings.catch_warnings():  # restores warnings.showwarning on the way out
+        warnings.showwarning = show
+        yield
+
+
 def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate_cmd(
-        photos: list[Path] = typer.Argument(..., help="3–10 photos of the person (several angles help)."),
+        photos: list[Path] = typer.Argument(..., help="3–10 photos of the person, or folders of them (several angles help)."),
         look: str = typer.Option("corporate-grey", "--look", help="Look name or .toml file (`likeness looks`)."),
         count: int = typer.Option(4, "--count", "-n", min=1, max=16, help="Headshots to deliver."),
         out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
@@ -25,13 +41,18 @@ def register(app: typer.Typer) -> None:
 
         from ..cli.progress import progress_bar
         from ..generate import generate
+        from ..studio.session import expand_paths
 
-        with progress_bar("generating") as progress:
+        files = expand_paths(photos)  # folders become the photos in them, as for `likeness studio`
+        with plain_warnings(Console(stderr=True)), progress_bar("generating") as progress:
             res = generate(
-                [str(p) for p in photos], look=look, count=count, out=out, backend=backend, seed=seed,
+                [str(p) for p in files], look=look, count=count, out=out, backend=backend, seed=seed,
                 oversample=oversample, glasses=glasses, device=device, progress=progress,
             )
         c = Console()
+        plan = res.settings.get("device") or {}
+        if plan.get("summary"):
+            c.print(f"Generated with {plan['summary']}.", highlight=False)
         for h in res.headshots:
             c.print(f"[green]✓[/] {h.path}  likeness {h.likeness:.0f}/100")
         for r in res.rejected:

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 
 from . import store
-from .device import DeviceChoice, MemoryOptions, place_pipeline, resolve_memory
+from .device import DeviceChoice, MemoryPlan, place_pipeline
 
 # One pipeline per process: a FLUX.2 pipeline holds 16+ GB, two would not fit. Loading
 # another backend or device replaces it. The lock keeps two threads from loading twice.
@@ -17,14 +17,10 @@ _CACHE: dict[tuple, Any] = {}
 _CACHE_LOCK = threading.Lock()
 
 
-def load_pipeline(
-    model: str, pipeline_class: str, *, device: DeviceChoice, memory: MemoryOptions, pixels: int
-) -> Any:
-    """``diffusers.<pipeline_class>`` from the pulled ``model``, fully offline."""
-    spec = store.spec(model)
+def load_pipeline(model: str, pipeline_class: str, *, device: DeviceChoice, plan: MemoryPlan) -> Any:
+    """``diffusers.<pipeline_class>`` from the pulled ``model``, fully offline, placed as ``plan`` says."""
     root = store.model_dir(model)  # raises ModelMissingError naming the pull command
-    options = resolve_memory(device, memory, need_gb=spec.memory_gb, pixels=pixels)
-    key = (model, pipeline_class, device, options)
+    key = (model, pipeline_class, device.kind, device.dtype, plan.offload, plan.vae_tiling)
     with _CACHE_LOCK:
         if key in _CACHE:
             return _CACHE[key]
@@ -35,7 +31,7 @@ def load_pipeline(
         # Several pipelines (e.g. klein and its inpainting variant) share one folder.
         pipe = cls.from_pretrained(root, dtype=device.torch_dtype, local_files_only=True)
         pipe.set_progress_bar_config(disable=True)
-        _CACHE[key] = place_pipeline(pipe, device, options)
+        _CACHE[key] = place_pipeline(pipe, plan)
         return _CACHE[key]
 
 

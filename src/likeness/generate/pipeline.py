@@ -14,14 +14,14 @@ from typing import Any
 import numpy as np
 
 from ..errors import ImageTooSmallError, InputError, OptionError
-from .device import MemoryOptions, pick_device
+from .device import DEFAULT_BATCH, MemoryOptions, MemoryPlan, pick_device, plan_memory
 from .registry import Backend, default_backend, get_backend
 
 MIN_SIDE = 64  # FLUX.2's image processor refuses smaller references
 MAX_SIDE = 2048
 SIZE_MULTIPLE = 16  # VAE ×8, then 2×2 patches
 MAX_COUNT = 64
-_BATCH = {"cuda": 2, "mps": 1, "cpu": 1}
+MODEL_AREA = 1024 * 1024  # FLUX.2 [klein] paints at up to 1 MP
 # A diffusers pipeline keeps per-call state (scheduler timesteps, step index), so two
 # threads must not run one pipeline at once; the device runs one batch at a time anyway.
 _RUN_LOCK = threading.Lock()
@@ -38,6 +38,20 @@ class Candidate:
     source_type: str  # IPTC DigitalSourceType
     model: str | None = None
     steps: int = 0
+    plan: MemoryPlan | None = None  # device, dtype, offload and batch it was made with
+    enlarged: float = 1.0  # candidate px per px the model painted (>1: the painting was enlarged)
+
+
+def size_for_look(look: Any, *, area: int = MODEL_AREA) -> tuple[int, int]:
+    """(width, height) in the Look's framing aspect, multiples of 16, about ``area`` px:
+    the prompt asks for that framing, so the canvas has its shape (4:5 for a headshot)."""
+    from ..studio.frame import PRESETS
+    from .loading import fit_area
+    from .prompts import framing_preset
+
+    preset = PRESETS.get(framing_preset(look) or "headshot", PRESETS["headshot"])
+    w, h = preset.size
+    return fit_area(w, h, area=min(area, w * h), multiple=SIZE_MULTIPLE)
 
 
 def generate_candidates(
@@ -47,7 +61,7 @@ def generate_candidates(
     count: int,
     backend: str | None = None,
     seed: int = 0,
-    size: tuple[int, int] = (1024, 1024),
+    size: tuple[int, int] | None = None,
     pipe: Any = None,
     face_mask: np.ndarray | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -60,27 +74,41 @@ def generate_candidates(
 
     ``references``: uint8 H×W×3 RGB photos, best first. ``look``: a Look or a dict
     (see ``prompts``). ``backend``: a registry name (None: the default, ``flux2-klein``).
-    ``size``: (width, height) of each candidate; ``face-locked`` keeps the photo's own
-    size and paints at ``size``'s area. ``pipe``: a ready pipeline (tests, servers that
-    hold one); otherwise it is loaded from the model store, offline. ``face_mask``:
+    ``size``: (width, height) of each candidate (None: the Look's framing aspect near
+    1 MP, ``size_for_look``); ``face-locked`` keeps the photo's own size and paints at
+    ``size``'s area (give it the framed crop at model size: ``locked.locked_reference``).
+    ``pipe``: a ready pipeline (tests, servers that hold one); otherwise it is loaded
+    from the model store, offline, as the memory plan for this card says. ``face_mask``:
     float32 H×W in [0, 1] over ``references[0]``, the face and hair to keep (face-locked).
+    ``batch_size``: the largest batch wanted (the plan may choose 1 to fit the card).
     ``progress(done, count)`` is called after each batch.
     """
     # 1. Check inputs before any work.
     chosen = get_backend(backend or default_backend())
     references = list(references) if isinstance(references, (list, tuple)) else references
     face_mask = _as_mask(face_mask)
+    if size is None:
+        size = size_for_look(look)
     check_inputs(references, chosen, count=count, seed=seed, size=size, steps=steps, batch_size=batch_size)
-    chosen.check_inputs(references, size=tuple(size), face_mask=face_mask)
+    size = (int(size[0]), int(size[1]))
+    chosen.check_inputs(references, size=size, face_mask=face_mask)
 
     # 2. Prompt from the Look.
     prompt = chosen.prompt(look, references=len(references))
 
-    # 3. Pipeline: the injected one, or the backend's from the model store.
+    # 3. Pipeline: the injected one, or the backend's from the model store, placed by
+    # a memory plan that counts this run's references and batch.
     if pipe is None:
+        from . import store
+
         choice = pick_device(device)
-        pipe = chosen.load(device=choice, memory=memory or MemoryOptions(), pixels=size[0] * size[1])
-        kind = choice.kind
+        spec = store.spec(chosen.model) if chosen.model else None  # weight-free backends need no plan figures
+        plan = plan_memory(
+            choice, memory or MemoryOptions(), weights_gb=spec.weights_gb if spec else {},
+            token_gb=spec.token_gb if spec else 0.0,
+            tokens=chosen.tokens(references, size=size), pixels=size[0] * size[1], batch=batch_size,
+        )
+        pipe = chosen.load(device=choice, plan=plan)
     else:
         if device is not None or memory is not None:
             raise OptionError(
@@ -94,8 +122,12 @@ def generate_candidates(
                 hint=f"Pass a {expected}, or leave pipe out to load it from the model store.",
             )
         kind = getattr(getattr(pipe, "_execution_device", None), "type", "cpu")
+        dtype = str(getattr(pipe, "dtype", "")).removeprefix("torch.")
+        tiling = bool(getattr(getattr(pipe, "vae", None), "use_tiling", False))
+        plan = MemoryPlan(kind, dtype, "none", batch_size or DEFAULT_BATCH.get(kind, 1), tiling)
     steps = steps or chosen.steps
-    batch_size = batch_size or _BATCH.get(kind, 1)
+    batch_size = plan.batch
+    enlarged = chosen.enlargement(references, size=size)
 
     # 4. Over-generate in batches; candidate i has seed + i.
     seeds = [int(seed) + i for i in range(count)]
@@ -103,10 +135,10 @@ def generate_candidates(
     for start in range(0, count, batch_size):
         batch = seeds[start : start + batch_size]
         with _RUN_LOCK:
-            images = chosen(pipe, references, prompt=prompt, seeds=batch, size=tuple(size), steps=steps, face_mask=face_mask)
+            images = chosen(pipe, references, prompt=prompt, seeds=batch, size=size, steps=steps, face_mask=face_mask)
         candidates += [
             Candidate(image=im, seed=s, backend=chosen.name, prompt=prompt, source_type=chosen.source_type,
-                      model=chosen.model, steps=steps)
+                      model=chosen.model, steps=steps, plan=plan, enlarged=enlarged)
             for s, im in zip(batch, images, strict=True)
         ]
         if progress is not None:

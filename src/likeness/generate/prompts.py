@@ -85,16 +85,16 @@ def _text(look: Any, key: str) -> str:
     )
 
 
-def _framing(look: Any) -> str:
+def _framing_name(look: Any) -> str | None:
     value = look_value(look, "framing")
     if value is None:
         value = look_value(look, "frame")  # the Look dataclass's name for it
     if value is None:
-        return ""
+        return None
     if not isinstance(value, str):
         preset = look_value(value, "preset") or look_value(value, "name")
         if preset is None:
-            return ""  # a framing table without a preset name carries numbers, not words
+            return None  # a framing table without a preset name carries numbers, not words
         value = preset
     if not isinstance(value, str):
         raise OptionError(
@@ -102,8 +102,20 @@ def _framing(look: Any) -> str:
             hint="Use one of: " + ", ".join(FRAMING_WORDS) + ".",
             key="framing",
         )
-    name = value.strip().lower().replace("_", "-").replace(" ", "-")
-    return FRAMING_WORDS.get(name, value.strip())
+    return value.strip()
+
+
+def framing_preset(look: Any) -> str | None:
+    """The Look's framing preset name, normalised ("Head_and shoulders" → "head-and-shoulders"), or None."""
+    name = _framing_name(look)
+    return None if name is None else name.lower().replace("_", "-").replace(" ", "-")
+
+
+def _framing(look: Any) -> str:
+    name = _framing_name(look)
+    if name is None:
+        return ""
+    return FRAMING_WORDS.get(framing_preset(look), name)
 
 
 def build_prompt(look: Any, *, mode: str = "references", references: int = 1) -> str:

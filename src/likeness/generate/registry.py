@@ -3,7 +3,8 @@
 A backend is a class with a ``name``, the store ``model`` it loads, the IPTC
 ``source_type`` of what it makes, and three methods: ``check_inputs`` (before any work),
 ``load`` (weights from the model store, offline) and ``__call__`` (a batch of seeds →
-uint8 images). Its ``licence`` and ``commercial_use`` come from the store manifest, so a
+uint8 images); ``tokens`` and ``enlargement`` describe the work for the memory plan and
+the report. Its ``licence`` and ``commercial_use`` come from the store manifest, so a
 backend cannot claim a licence its weights do not have.
 
 New backends need no change anywhere else: a module in ``backends/`` that decorates its
@@ -56,11 +57,22 @@ class Backend:
     def check_inputs(self, references: list[np.ndarray], *, size: tuple[int, int], face_mask: np.ndarray | None) -> None:
         """Backend-specific checks; the shared ones run in ``generate_candidates``."""
 
-    def load(self, *, device: Any, memory: Any, pixels: int = 1024 * 1024) -> Any:
-        """The pipeline, from the model store only (offline); cached per process."""
+    def load(self, *, device: Any, plan: Any) -> Any:
+        """The pipeline, from the model store only (offline), placed as the memory
+        ``plan`` says; cached per process."""
         from .loading import load_pipeline
 
-        return load_pipeline(self.model, self.pipeline_class, device=device, memory=memory, pixels=pixels)
+        return load_pipeline(self.model, self.pipeline_class, device=device, plan=plan)
+
+    def tokens(self, references: list[np.ndarray], *, size: tuple[int, int]) -> int:
+        """Sequence tokens per candidate, for the memory plan (``device.sequence_tokens``)."""
+        from .device import sequence_tokens
+
+        return sequence_tokens(size, [(r.shape[1], r.shape[0]) for r in references])
+
+    def enlargement(self, references: list[np.ndarray], *, size: tuple[int, int]) -> float:
+        """Candidate px per painted px: 1.0 when the model paints at the candidate's size."""
+        return 1.0
 
     def __call__(
         self,

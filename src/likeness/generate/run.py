@@ -1,11 +1,13 @@
 """``likeness.generate``: AI headshots, verified before anyone sees them.
 
 1. check the options, 2. intake (references, best photo), 3. enrol the person's own
-photos for the review, 4. over-generate candidates, 5. frame each as the Look says
-(the studio's framing around the face the model drew, never enlarged) and review it
+photos for the review, 4. over-generate candidates on a canvas of the Look's framing
+shape (face-locked: the studio's framed crop of the best photo, at the model's size),
+5. frame each as the Look says (the studio's framing around the face the model drew,
+never enlarged) and review it
 (likeness gate, attribute locks, artifacts, texture, light, framing), 6. deliver the
-best passing ones with their likeness score and the IPTC source type; list the
-rejected with reasons.
+best passing ones with their likeness score, the IPTC source type, how much they
+were enlarged and the device plan they were made with; list the rejected with reasons.
 """
 
 from __future__ import annotations
@@ -46,35 +48,24 @@ def frame_candidate(image: np.ndarray, frame: str):
     framing around the face the model drew, never enlarged: a generated image is
     delivered at its own resolution, in the preset's shape. (image, None) when no face
     is found: the review then rejects it, saying so."""
+    image, fp, _ = _frame(image, frame)
+    return image, fp
+
+
+def _frame(image: np.ndarray, frame: str):
+    """``frame_candidate`` plus the scale (output px per candidate px, ≤ 1)."""
     from ..faces import analyze
     from ..studio import frame as framing
 
     faces = analyze(image, embed=False, subject_only=True)
     if not faces or faces[0].mesh is None:
-        return image, None
+        return image, None, 1.0
     preset = framing.get_preset(frame)
     fp = framing.plan(faces[0], (image.shape[1], image.shape[0]), preset=preset)
     k = fp.height / preset.size[1]  # candidate px per output px
     size = None if k >= 1 else (max(8, round(preset.size[0] * k)), max(8, round(preset.size[1] * k)))
-    return framing.frame(image, faces[0], framing=fp, size=size).image, fp
-
-
-def face_mask(image: np.ndarray, face) -> np.ndarray:
-    """Face and hair to keep (1) for ``face-locked``: the person's pixels above the
-    collar line, plus the face oval; feathering happens outside, in the backend."""
-    import cv2
-
-    from ..studio.cutout import cut_out  # the studio's person matte
-
-    h, w = image.shape[:2]
-    alpha = cut_out(image, face_box=face.box, valid=np.ones((h, w), np.float32)).alpha
-    chin = float(face.mesh[152, 1]) if face.mesh is not None else face.box[3]
-    keep = (alpha >= 0.5).astype(np.uint8)
-    keep[int(min(h, chin + 0.08 * face.height)) :] = 0
-    if face.mesh is not None:
-        hull = cv2.convexHull(face.mesh[:, :2].astype(np.int32))
-        cv2.fillConvexPoly(keep, hull, 1)
-    return keep.astype(np.float32)
+    fr = framing.frame(image, faces[0], framing=fp, size=size)
+    return fr.image, fp, min(1.0, fr.scale)
 
 
 def generate(
@@ -87,7 +78,7 @@ def generate(
     seed: int = 0,
     oversample: int = 2,
     glasses: bool | None = None,
-    size: tuple[int, int] = (1024, 1024),
+    size: tuple[int, int] | None = None,
     pipe: Any = None,
     steps: int | None = None,
     device: str | None = None,
@@ -98,11 +89,12 @@ def generate(
     from ..intake.check import check
     from ..looks import load_look
     from ..review import enroll, review
-    from .pipeline import generate_candidates
+    from .pipeline import generate_candidates, size_for_look
     from .registry import default_backend, get_backend
 
     # 1. Options, before any work.
     lk = load_look(look)
+    size = tuple(size) if size is not None else size_for_look(lk)  # the Look's framing, near 1 MP
     chosen = get_backend(backend or default_backend())
     if not (1 <= int(count) <= 16) or not (1 <= int(oversample) <= 8):
         raise OptionError(f"count {count} / oversample {oversample} out of range.", hint="Use count 1–16 and oversample 1–8.")
@@ -121,13 +113,16 @@ def generate(
     # 3. What the person's own photos say, for the review.
     reference = enroll(photos)
 
-    # 4. Over-generate.
-    mask = None
+    # 4. Over-generate. face-locked repaints the best reference's framed crop at the
+    # model's size (locked.py); flux2-klein paints a canvas of the Look's shape.
+    mask, locked = None, None
     if getattr(chosen, "needs_face_mask", False):
-        from ..faces import analyze
+        from .locked import locked_reference
 
-        refs = refs[:1]
-        mask = face_mask(refs[0], analyze(refs[0], embed=False, subject_only=True)[0])
+        pc = sitting.photos[refs_idx[0]]
+        # NoFaceError names the photo; ``size`` is the canvas the model paints (≤ 1 MP).
+        locked = locked_reference(pc.source, frame=lk.frame, face=pc.face, size=size)
+        refs, mask, size = [locked.image], locked.face_mask, (locked.image.shape[1], locked.image.shape[0])
     n = int(count) * int(oversample)
     cands = generate_candidates(
         refs, look=lk, count=n, backend=chosen.name, seed=seed, size=size, pipe=pipe, face_mask=mask,
@@ -137,22 +132,32 @@ def generate(
     # 5. Frame every candidate as the Look says and review it; 6. deliver the best passing ones.
     reviewed = []
     for c in cands:
-        image, plan = frame_candidate(c.image, lk.frame)
+        if locked is not None:  # already the Look's framing: the crop's plan holds
+            image, plan, enlarged = c.image, locked.plan, locked.enlarged * c.enlarged
+        else:
+            image, plan, scale = _frame(c.image, lk.frame)
+            enlarged = c.enlarged * scale
         c = replace(c, image=image)
-        reviewed.append((c, review(image, reference, glasses=glasses, look=lk, plan=plan)))
+        reviewed.append((c, review(image, reference, glasses=glasses, look=lk, plan=plan), enlarged))
     passing = sorted((x for x in reviewed if x[1].passed), key=lambda x: -x[1].likeness)[: int(count)]
-    rejected = tuple(Rejected(c.seed, r.likeness, tuple(r.reasons)) for c, r in reviewed if not r.passed)
+    rejected = tuple(Rejected(c.seed, r.likeness, tuple(r.reasons)) for c, r, _ in reviewed if not r.passed)
     out.mkdir(parents=True, exist_ok=True)
     heads = []
-    for c, r in passing:
-        settings = {"look": lk.to_dict(), "backend": c.backend, "model": c.model, "seed": c.seed, "steps": c.steps, "prompt": c.prompt}
+    for c, r, enlarged in passing:
+        settings = {"look": lk.to_dict(), "backend": c.backend, "model": c.model, "seed": c.seed, "steps": c.steps,
+                    "prompt": c.prompt, "size": [int(c.image.shape[1]), int(c.image.shape[0])],
+                    "enlarged": round(enlarged, 3), "device": _plan_dict(c.plan)}
         path = write_image(c.image, out / f"{lk.name}-{c.backend}-seed{c.seed}.jpg", source_type=c.source_type, settings=settings)
         heads.append(Headshot(
             path=path, source=os.path.basename(sitting.photos[refs_idx[0]].source), look=lk.name, frame=lk.frame,
             width=c.image.shape[1], height=c.image.shape[0], likeness=r.likeness, identity_distance=r.identity_distance,
-            source_type=c.source_type, measures={k: float(v.value) for k, v in r.checks.items() if v.value is not None},
+            source_type=c.source_type,
+            measures={**{k: float(v.value) for k, v in r.checks.items() if v.value is not None}, "enlarged": round(enlarged, 3)},
         ))
-    settings = {"look": lk.name, "backend": chosen.name, "seed": seed, "count": count, "candidates": n}
+    plan = cands[0].plan if cands else None
+    settings = {"look": lk.name, "backend": chosen.name, "seed": seed, "count": count, "candidates": n,
+                "size": list(size), "device": _plan_dict(plan),
+                "enlarged": round(max(e for _, _, e in reviewed), 3) if reviewed else None}
     report = {
         "title": "Generated headshots",
         "look": lk.to_dict(),
@@ -167,3 +172,10 @@ def generate(
     }
     rj, rh = write_report(out, report, title="Generated headshots")
     return GenerateResult(tuple(heads), rejected, sitting, out, chosen.name, rj, rh, settings)
+
+
+def _plan_dict(plan) -> dict[str, Any] | None:
+    """The memory plan as recorded in the settings and report: device, dtype, offload, batch."""
+    from dataclasses import asdict
+
+    return None if plan is None else {**asdict(plan), "summary": plan.describe()}

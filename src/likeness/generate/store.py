@@ -45,6 +45,11 @@ class ModelSpec:
     download_gb: float
     description: str = ""
     gated: bool = False  # the hub asks the user to accept the licence before download
+    #: GiB (2^30 bytes, as torch reports card memory) of each component's weights in
+    #: bf16/fp16: the memory plan offloads by component (``device.plan_memory``).
+    weights_gb: dict[str, float] = field(default_factory=dict, hash=False)
+    #: GiB of transformer activations per sequence token in bf16.
+    token_gb: float = 0.0
     sha256: dict[str, str] = field(default_factory=dict, hash=False)  # known checksums
 
 
@@ -64,6 +69,15 @@ MANIFEST: dict[str, ModelSpec] = {
             # (0.17 GB). BFL quotes ~13 GB VRAM; with model CPU offload far less.
             memory_gb=17.0,
             download_gb=16.0,
+            # 3.876e9, 4.022e9 and 0.084e9 parameters (the architectures of
+            # bench/generate.py, counted on the meta device) × 2 bytes.
+            weights_gb={"text_encoder": 7.49, "transformer": 7.22, "vae": 0.16},
+            # Per token, a single-stream block holds its input (3 072 wide), the fused
+            # QKV+MLP projection (27 648), normed and rotated q/k/v, the attention output,
+            # the MLP's 9 216 and the concatenated 12 288: ~65k values, 130 KB in bf16,
+            # plus float32 RoPE temporaries (flash/SDPA attention keeps no T×T matrix).
+            # 41k tokens → 5.3 GiB. An estimate: `likeness bench generate` measures it.
+            token_gb=140e3 / 2**30,
             description="FLUX.2 [klein] 4B, step-distilled (4 steps), multi-reference editing and inpainting.",
         ),
         ModelSpec(
@@ -77,6 +91,8 @@ MANIFEST: dict[str, ModelSpec] = {
             # 9B transformer (~18 GB bf16) + Qwen3-8B text encoder (~16.4 GB).
             memory_gb=36.0,
             download_gb=35.0,
+            weights_gb={"text_encoder": 15.26, "transformer": 16.91, "vae": 0.16},  # 8.19e9, 9.08e9 parameters
+            token_gb=140e3 * 4096 / 3072 / 2**30,  # as the 4B, 4096 wide instead of 3072
             description="FLUX.2 [klein] 9B: better detail, NOT for commercial use.",
             gated=True,
         ),

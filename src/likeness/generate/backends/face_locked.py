@@ -6,7 +6,10 @@ are pasted back exactly (``composite.paste_face``). Likeness therefore holds by
 construction, and the output is labelled ``compositeWithTrainedAlgorithmicMedia``.
 
 The output keeps the photo's own size (its face pixels cannot be resized and still be
-its own); ``size`` sets the area the model paints at, in the photo's aspect.
+its own); ``size`` sets the area the model paints at, in the photo's aspect. Give it
+the headshot's framed crop at the model's size (``locked.locked_reference``, as
+``likeness generate`` does): the painting is then never enlarged (``enlargement``).
+A larger photo gets a painting enlarged to its size, and says by how much.
 """
 
 from __future__ import annotations
@@ -16,8 +19,8 @@ from typing import Any
 import numpy as np
 
 from ...errors import InputError, OptionError
-from ..composite import paste_face
-from ..device import cpu_generators
+from ..composite import blend_width, paste_face, repaint_mask
+from ..device import cpu_generators, sequence_tokens
 from ..loading import fit_area, latent_multiple, resize_uint8, text_encoder_layers, to_pil, to_uint8
 from ..prompts import build_prompt
 from ..registry import COMPOSITE, Backend, register
@@ -57,6 +60,19 @@ class FaceLocked(Backend):
     def prompt(self, look: Any, *, references: int) -> str:
         return build_prompt(look, mode="face-locked", references=references)
 
+    @staticmethod
+    def work_size(photo: np.ndarray, *, size: tuple[int, int], multiple: int = 16) -> tuple[int, int]:
+        """Where the model paints: the photo's aspect at ``size``'s area, at most 1 MP."""
+        height, width = photo.shape[:2]
+        return fit_area(width, height, area=min(size[0] * size[1], 1024 * 1024), multiple=multiple)
+
+    def tokens(self, references: list[np.ndarray], *, size: tuple[int, int]) -> int:
+        return sequence_tokens(self.work_size(references[0], size=size), [], inpaint=True)
+
+    def enlargement(self, references: list[np.ndarray], *, size: tuple[int, int]) -> float:
+        work = self.work_size(references[0], size=size)
+        return max(1.0, references[0].shape[0] / work[1])
+
     def __call__(
         self,
         pipe: Any,
@@ -69,13 +85,19 @@ class FaceLocked(Backend):
         face_mask: np.ndarray | None = None,
     ) -> list[np.ndarray]:
         assert face_mask is not None  # check_inputs ran
+        import cv2
+
         photo = references[0]
         height, width = photo.shape[:2]
-        area = min(size[0] * size[1], 1024 * 1024)
-        work = fit_area(width, height, area=area, multiple=latent_multiple(pipe))
+        block = latent_multiple(pipe)
+        work = self.work_size(photo, size=size, multiple=block)
         keep = np.clip(face_mask.astype(np.float32), 0.0, 1.0)
-        # diffusers' convention: white = repaint. Everything but the face and hair.
-        repaint = to_pil(np.rint((1.0 - keep) * 255).astype(np.uint8), work)
+        feather = blend_width(photo.shape)
+        work_keep = keep if work == (width, height) else cv2.resize(keep, work, interpolation=cv2.INTER_AREA)
+        # diffusers' convention: white = repaint. Everything but the face and hair,
+        # grown by a latent block and the seam (see composite.repaint_mask).
+        seam = max(1, round(feather * work[1] / height))
+        repaint = to_pil(repaint_mask(work_keep, block=block, feather=seam))  # mode "L"
         out = pipe(
             prompt=prompt,
             image=to_pil(photo, work),
@@ -90,4 +112,6 @@ class FaceLocked(Backend):
             output_type="np",
             text_encoder_out_layers=text_encoder_layers(pipe),
         )
-        return [paste_face(resize_uint8(to_uint8(im), (width, height)), photo, keep) for im in out.images]
+        return [
+            paste_face(resize_uint8(to_uint8(im), (width, height)), photo, keep, feather=feather) for im in out.images
+        ]

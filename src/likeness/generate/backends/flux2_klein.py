@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from ..device import cpu_generators
+from ..device import cpu_generators, sequence_tokens
 from ..loading import fit_area, latent_multiple, text_encoder_layers, to_pil, to_uint8
 from ..prompts import build_prompt
 from ..registry import TRAINED, Backend, register
@@ -30,6 +30,15 @@ class Flux2Klein(Backend):
     def prompt(self, look: Any, *, references: int) -> str:
         return build_prompt(look, mode="references", references=references)
 
+    def reference_sizes(self, references: list[np.ndarray], *, size: tuple[int, int], multiple: int = 16) -> list[tuple[int, int]]:
+        """Each reference at about the output's area (capped at the model's 1 MP): more
+        pixels only lengthen the attention sequence without adding identity detail."""
+        area = min(size[0] * size[1], 1024 * 1024)
+        return [fit_area(r.shape[1], r.shape[0], area=area, multiple=multiple) for r in references]
+
+    def tokens(self, references: list[np.ndarray], *, size: tuple[int, int]) -> int:
+        return sequence_tokens(size, self.reference_sizes(references, size=size))
+
     def __call__(
         self,
         pipe: Any,
@@ -42,11 +51,8 @@ class Flux2Klein(Backend):
         face_mask: np.ndarray | None = None,
     ) -> list[np.ndarray]:
         width, height = size
-        multiple = latent_multiple(pipe)
-        # References at about the output's area (capped at the model's 1 MP): more
-        # pixels only lengthen the attention sequence without adding identity detail.
-        area = min(width * height, 1024 * 1024)
-        images = [to_pil(r, fit_area(r.shape[1], r.shape[0], area=area, multiple=multiple)) for r in references]
+        sizes = self.reference_sizes(references, size=size, multiple=latent_multiple(pipe))
+        images = [to_pil(r, wh) for r, wh in zip(references, sizes, strict=True)]
         out = pipe(
             image=images,
             prompt=prompt,
