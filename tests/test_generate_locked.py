@@ -91,7 +91,7 @@ def big_png(tmp_path_factory):
 def test_the_framed_crop_is_painted_at_model_size_never_enlarged(big_png):
     from likeness.generate.locked import locked_reference
     from likeness.studio.frame import get_preset
-    from likeness.studio.pipeline import decode_for
+    from likeness.studio.decode import decode_for
 
     locked = locked_reference(big_png, frame="headshot")
     h, w = locked.image.shape[:2]

@@ -70,7 +70,7 @@ def locked_reference(
     import cv2
 
     from ..studio import frame as framing
-    from ..studio.pipeline import decode_for, scale_face
+    from ..studio.decode import decode_for
 
     preset = framing.get_preset(frame)
     photo, subject, fp = decode_for(source, face=face, preset=preset)
@@ -85,7 +85,7 @@ def locked_reference(
         s = size[1] / fr.image.shape[0]
         image = cv2.resize(fr.image, size, interpolation=cv2.INTER_AREA)
         valid = cv2.resize(fr.valid, size, interpolation=cv2.INTER_AREA)
-        crop_face, enlarged = scale_face(fr.face, s), fr.scale * s
+        crop_face, enlarged = fr.face.scaled(s), fr.scale * s
     else:
         fr = framing.frame(photo.image, subject, framing=fp, size=size)
         image, valid, crop_face, enlarged = fr.image, fr.valid, fr.face, fr.scale

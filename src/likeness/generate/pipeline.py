@@ -45,7 +45,7 @@ class Candidate:
 def size_for_look(look: Any, *, area: int = MODEL_AREA) -> tuple[int, int]:
     """(width, height) in the Look's framing aspect, multiples of 16, about ``area`` px:
     the prompt asks for that framing, so the canvas has its shape (4:5 for a headshot)."""
-    from ..studio.frame import PRESETS
+    from ..looks.settings import PRESETS
     from .loading import fit_area
     from .prompts import framing_preset
 
