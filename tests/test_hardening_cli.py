@@ -36,8 +36,8 @@ def no_work(monkeypatch):
 
     import importlib
 
-    # ``likeness.studio`` is also the verb: reach the module itself.
-    monkeypatch.setattr(importlib.import_module("likeness.studio.session"), "intake", intake)
+    # The studio verb reads its photos through intake's check (imported when it runs).
+    monkeypatch.setattr(importlib.import_module("likeness.intake.check"), "check", intake)
 
 
 @pytest.fixture(scope="module")

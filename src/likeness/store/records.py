@@ -37,6 +37,18 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
+def _authorized(row: dict[str, Any] | None, token: str, *, unknown: tuple[str, str],
+                expired: tuple[str, str]) -> dict[str, Any]:
+    """``row`` (a session or team) when ``token`` is its token and it has not expired.
+    An unknown id and a wrong token give the same answer, so a token cannot be used to
+    learn which ids exist; an expired one is refused at once (then purged)."""
+    if row is None or not token or not hmac.compare_digest(row["token_hash"], hash_token(token)):
+        raise NotFoundError(unknown[0], hint=unknown[1])
+    if row["expires_at"] <= time.time():
+        raise ExpiredError(expired[0], hint=expired[1], expired_at=row["expires_at"])
+    return row
+
+
 def _row(r: Any) -> dict[str, Any] | None:
     return dict(r._mapping) if r is not None else None
 
@@ -77,16 +89,12 @@ class Store:
     def authorize_session(self, session_id: str, token: str) -> dict[str, Any]:
         """The session when ``token`` is its token. Unknown id and wrong token give the
         same answer, so a token cannot be used to learn which sessions exist."""
-        row = self.session(session_id)
-        if row is None or not token or not hmac.compare_digest(row["token_hash"], hash_token(token)):
-            raise NotFoundError(
-                "There is no session with this id for this token.",
-                hint="Open the link you were given again, or start a new session.",
-            )
-        if row["expires_at"] <= time.time():
-            raise ExpiredError("This session has expired; its photos and headshots are being deleted.",
-                               hint="Start a new session.", expired_at=row["expires_at"])
-        return row
+        return _authorized(
+            self.session(session_id), token,
+            unknown=("There is no session with this id for this token.",
+                     "Open the link you were given again, or start a new session."),
+            expired=("This session has expired; its photos and headshots are being deleted.", "Start a new session."),
+        )
 
     def set_session_check(self, session_id: str, check: dict[str, Any], *, conn: Connection | None = None) -> None:
         """Record the set's check; inside ``conn`` (a job's outputs, one transaction)
@@ -216,16 +224,13 @@ class Store:
             return _row(conn.execute(select(teams).where(teams.c.id == team_id)).first())
 
     def authorize_team(self, team_id: str, token: str) -> dict[str, Any]:
-        row = self.team(team_id)
-        if row is None or not token or not hmac.compare_digest(row["token_hash"], hash_token(token)):
-            raise NotFoundError(
-                "There is no team with this id for this admin token.",
-                hint="Use the admin link you got when you created the team.",
-            )
-        if row["expires_at"] <= time.time():
-            raise ExpiredError("This team has expired; its members' photos and headshots are being deleted.",
-                               hint="Create a new team.", expired_at=row["expires_at"])
-        return row
+        return _authorized(
+            self.team(team_id), token,
+            unknown=("There is no team with this id for this admin token.",
+                     "Use the admin link you got when you created the team."),
+            expired=("This team has expired; its members' photos and headshots are being deleted.",
+                     "Create a new team."),
+        )
 
     def team_members(self, team_id: str) -> list[dict[str, Any]]:
         with self.db.read() as conn:
