@@ -9,15 +9,16 @@ projection), so outputs agree with ``mp.solutions`` (numbers in ``tests/test_tfl
 
 - :func:`detect`: ``FaceDetection(model_selection=1)``, the full-range detector;
 - :func:`mesh`: ``FaceMesh(static_image_mode=True, refine_landmarks=True)``. Its
-  attention model uses custom operators OpenCV cannot run, so the 478 points come
-  from the plain mesh model (468 points) refined by the iris model (eye contours and
-  irises), the pair mediapipe itself used before the attention model.
+  attention model holds three custom operators OpenCV lacks (they place 16×16 crops
+  of a feature map on the lips and eyes, and map the refined points back); the model
+  runs in two OpenCV pieces around them, with the three done here in numpy.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -48,17 +49,19 @@ SHORT_RANGE = _Ssd("face_detection/face_detection_short_range.tflite", 128, (8, 
 #: boxes overlapping the best one by more than this IoU are merged into it.
 NMS_IOU = 0.3
 
-#: mesh vertices of the eyelids, lower lid then upper, as the iris model's first 16
-#: eye-contour points stand for them: image-left eye (corners 33 → 133), then the
-#: image-right eye (362 → 263), which the model sees mirrored. Of its 71 contour
-#: points only the lids are taken: on 60 faces they land nearer the attention model's
-#: than the plain mesh's do (2.3 % against 2.5 % of the inter-pupil distance), its
-#: outer rings and brows farther (4.6 % against 2.7 %).
-EYE_LIDS = (
-    (33, 7, 163, 144, 145, 153, 154, 155, 133, 246, 161, 160, 159, 158, 157, 173),
-    (263, 249, 390, 373, 374, 380, 381, 382, 362, 466, 388, 387, 386, 385, 384, 398),
+#: the attention mesh model and the tensors it is cut at (see ``_attention``).
+ATTENTION = "face_landmark/face_landmark_with_attention.tflite"
+_HEAD = ("output_mesh", "conv_faceflag", "p_re_lu_3", "multiply_by_constant", "multiply_by_constant_2", "multiply_by_constant_4")
+_CROPS = ("transform_tensor_bilinear_v2", "transform_tensor_bilinear_v2_1", "transform_tensor_bilinear_v2_2")
+#: refined points (lips, left eye, left iris, right eye, right iris), each with the
+#: region whose crop it was found in and the tensor that scales that crop's matrix.
+_REFINED = (
+    ("reshape_1", 0, "multiply_by_constant_1"),
+    ("reshape_3", 1, "multiply_by_constant_3"),
+    ("reshape_4", 1, "multiply_by_constant_3"),
+    ("reshape_6", 2, "multiply_by_constant_5"),
+    ("reshape_7", 2, "multiply_by_constant_5"),
 )
-EYE_CORNERS = ((33, 133), (362, 263))
 
 
 def detect(image: np.ndarray, *, min_score: float = 0.5) -> list[tuple[tuple[float, float, float, float], float, np.ndarray]]:
@@ -76,15 +79,10 @@ def mesh(crop: np.ndarray) -> np.ndarray | None:
     the faces found there the one whose mesh centre is nearest the crop's is kept."""
     h, w = crop.shape[:2]
     centre = np.array([w / 2, h / 2], np.float32)
-    meshes = []
-    for box, _, kps in _ssd(crop, SHORT_RANGE)[:MESH_FACES]:
-        m = _landmarks(crop, box, kps)
-        if m is not None:
-            meshes.append(m)
+    meshes = [m for box, _, kps in _ssd(crop, SHORT_RANGE)[:MESH_FACES] if (m := _landmarks(crop, box, kps)) is not None]
     if not meshes:
         return None
-    best = min(meshes, key=lambda m: float(np.linalg.norm(m[:, :2].mean(0) - centre)))
-    return _refine_eyes(crop, best)
+    return min(meshes, key=lambda m: float(np.linalg.norm(m[:, :2].mean(0) - centre)))
 
 
 # --- detection ---------------------------------------------------------------------
@@ -192,48 +190,89 @@ def _project(points: np.ndarray, *, size: int, center: tuple[float, float], side
 
 
 def _landmarks(crop: np.ndarray, box: np.ndarray, kps: np.ndarray) -> np.ndarray | None:
-    """468×3 mesh of the face detected at ``box`` (kps: eyes first), or None when the
+    """478×3 mesh of the face detected at ``box`` (kps: eyes first), or None when the
     model says no face is there. The ROI is the box 1.5× as a square, turned upright."""
     center = (float(box[0] + box[2]) / 2, float(box[1] + box[3]) / 2)
     side = 1.5 * float(max(box[2] - box[0], box[3] - box[1]))
     angle = _rect_angle(kps[0], kps[1])
     view = tflite.warp(crop, center=center, side=(side, side), angle=angle, size=(192, 192), border=cv2.BORDER_REPLICATE)
-    net = tflite.net("face_landmark/face_landmark.tflite")
-    presence, pts = tflite.forward(net, tflite.blob(view, low=0.0, high=1.0), ("conv2d_31", "conv2d_21"))
-    if 1.0 / (1.0 + math.exp(-float(presence.ravel()[0]))) < MESH_MIN_PRESENCE:
+    pts = _attention(tflite.blob(view, low=0.0, high=1.0))
+    return None if pts is None else _project(pts, size=192, center=center, side=side, angle=angle)
+
+
+@lru_cache(maxsize=1)
+def _attention_params() -> tuple[list[dict], list[np.ndarray]]:
+    """The custom operators' settings (lips, left eye, right eye) and the constants
+    that scale their matrices for the refined points, read from the model file."""
+    data = tflite.model_file(ATTENTION).read_bytes()
+    regions = tflite.custom_options(data)["Landmarks2TransformMatrix"]
+    scales = [tflite.constant(data, f"{name}/Constant_dequantize")[0] for _, _, name in _REFINED]
+    return regions, scales
+
+
+def _attention(blob: np.ndarray) -> np.ndarray | None:
+    """The attention model on a 1×3×192×192 view: 478×3 points in view pixels, or None
+    below the face-presence threshold. Refined lips and eyes replace the mesh's x, y;
+    an iris takes the mean depth of its eye's 16 lid points (as mediapipe does)."""
+    head = tflite.net(ATTENTION, outputs=_HEAD)
+    mesh_, flag, feature, *marks = tflite.forward(head, blob, _HEAD)
+    if 1.0 / (1.0 + math.exp(-float(flag.ravel()[0]))) < MESH_MIN_PRESENCE:
         return None
-    return _project(pts.reshape(468, 3), size=192, center=center, side=side, angle=angle)
-
-
-def _refine_eyes(crop: np.ndarray, m: np.ndarray) -> np.ndarray:
-    """478 points: eyelids (x, y) from the iris model, plus 5 points per iris (centre
-    first) whose depth is the mean of the eye's 16 lid points (as the attention model
-    does). Both eyes go through the model in one batch."""
-    out = np.empty((478, 3), np.float32)
-    out[:468] = m
-    rois, views = [], []
-    for eye, (i0, i1) in enumerate(EYE_CORNERS):
-        p0, p1 = m[i0, :2], m[i1, :2]
-        center = (float(p0[0] + p1[0]) / 2, float(p0[1] + p1[1]) / 2)
-        side = 2.3 * float(max(abs(p1[0] - p0[0]), abs(p1[1] - p0[1])))
-        angle = _rect_angle(p0, p1)
-        rois.append((center, side, angle))
-        # The model knows one eye; the other is shown to it mirrored.
-        views.append(tflite.warp(crop, center=center, side=(side, side), angle=angle, size=(64, 64),
-                                 border=cv2.BORDER_REPLICATE, flip=eye == 1))
-    net = tflite.net("iris_landmark/iris_landmark.tflite")
-    contours, irises = tflite.forward(net, np.concatenate([tflite.blob(v, low=0.0, high=1.0) for v in views]),
-                                      ("output_eyes_contours_and_brows", "output_iris"))
-    contours, irises = contours.reshape(2, 71, 3), irises.reshape(2, 5, 3)  # OpenCV joins the batch
-    for eye, ((center, side, angle), lids) in enumerate(zip(rois, EYE_LIDS)):
-        pts = np.concatenate([contours[eye, :16], irises[eye]])
-        if eye == 1:  # back from the mirror; the rim points' order then runs the other way
-            pts[:, 0] = 64.0 - pts[:, 0]
-            pts[[17, 19]] = pts[[19, 17]]
-        pts = _project(pts, size=64, center=center, side=side, angle=angle)
-        idx = np.array(lids)
-        out[idx, :2] = pts[:16, :2]
-        at = 468 + 5 * eye
-        out[at : at + 5, :2] = pts[16:, :2]
-        out[at : at + 5, 2] = m[idx, 2].mean()
+    regions, scales = _attention_params()
+    feature = feature[0].transpose(1, 2, 0)  # NCHW → H×W×C
+    mats = [_region_matrix(m.reshape(468, 3), r) for m, r in zip(marks, regions)]
+    tail = tflite.net(ATTENTION, inputs=_CROPS, outputs=tuple(n for n, _, _ in _REFINED))
+    for name, m, r in zip(_CROPS, mats, regions):
+        crop = _sample(feature, m, (r["output_width"], r["output_height"]))
+        tail.setInput(np.ascontiguousarray(crop.transpose(2, 0, 1)[None]), name)
+    refined = tail.forward([n for n, _, _ in _REFINED])
+    out = np.zeros((478, 3), np.float32)
+    out[:468] = mesh_.reshape(468, 3)
+    lips, left, right = (np.array(r["subset_idxs"]) for r in regions)
+    for pts, (_, k, _), scale, idx in zip(refined, _REFINED, scales, (lips, left, np.arange(468, 473), right, np.arange(473, 478))):
+        m = mats[k] * scale
+        p = pts.reshape(-1, 2)
+        out[idx, 0] = p[:, 0] * m[0, 0] + p[:, 1] * m[0, 1] + m[0, 3]
+        out[idx, 1] = p[:, 0] * m[1, 0] + p[:, 1] * m[1, 1] + m[1, 3]
+    out[468:473, 2] = out[left[:16], 2].mean()
+    out[473:478, 2] = out[right[:16], 2].mean()
     return out
+
+
+def _region_matrix(marks: np.ndarray, opt: dict) -> np.ndarray:
+    """mediapipe's Landmarks2TransformMatrix (v2): the 4×4 matrix taking a crop's
+    pixels to the feature map, for a box around the region's points turned so that
+    its two reference points lie level, scaled by scale_x/scale_y."""
+    left, right = marks[opt["left_rotation_idx"], :2], marks[opt["right_rotation_idx"], :2]
+    r = opt["target_rotation_radians"] - math.atan2(right[1] - left[1], right[0] - left[0])
+    c, s = math.cos(r), math.sin(r)
+    pts = marks[np.array(opt["subset_idxs"]), :2].astype(np.float64) @ np.array([[c, s], [-s, c]])  # turned by r
+    lo, hi = pts.min(0), pts.max(0)
+    mid = (lo + hi) / 2 @ np.array([[c, -s], [s, c]])  # turned back
+    w, h = opt["output_width"], opt["output_height"]
+    shift = np.eye(4)
+    shift[:2, 3] = mid
+    turn = np.eye(4)
+    turn[:2, :2] = [[c, s], [-s, c]]
+    scale = np.diag([opt["scale_x"] * (hi[0] - lo[0]) / w, opt["scale_y"] * (hi[1] - lo[1]) / h, 1.0, 1.0])
+    centre = np.eye(4)
+    centre[:2, 3] = (-w / 2, -h / 2)
+    return shift @ turn @ scale @ centre
+
+
+def _sample(feature: np.ndarray, m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """mediapipe's TransformTensorBilinear (v2): a size[1]×size[0] crop of an H×W×C
+    map, pixel centres mapped through ``m``; zero where a sample falls off the map."""
+    hh, ww = feature.shape[:2]
+    v, u = np.mgrid[0 : size[1], 0 : size[0]].astype(np.float64) + 0.5
+    x = m[0, 0] * u + m[0, 1] * v + m[0, 3] - 0.5
+    y = m[1, 0] * u + m[1, 1] * v + m[1, 3] - 0.5
+    inside = (x >= 0) & (x <= ww - 1) & (y >= 0) & (y <= hh - 1)
+    x0, y0 = np.floor(x).astype(int), np.floor(y).astype(int)
+    fx, fy = (x - x0)[..., None], (y - y0)[..., None]
+    pad = np.pad(feature, ((0, 1), (0, 1), (0, 0)))  # the +1 neighbour of the last row/column reads zero
+    x0, y0 = np.clip(x0, 0, ww - 1), np.clip(y0, 0, hh - 1)
+    top = (1 - fx) * pad[y0, x0] + fx * pad[y0, x0 + 1]
+    bottom = (1 - fx) * pad[y0 + 1, x0] + fx * pad[y0 + 1, x0 + 1]
+    out = (1 - fy) * top + fy * bottom
+    return np.where(inside[..., None], out, 0.0).astype(np.float32)

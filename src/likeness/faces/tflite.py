@@ -25,6 +25,7 @@ _local = threading.local()
 
 #: TFLite ``BuiltinOperator`` and ``TensorType`` values used here (schema.fbs).
 _DENSIFY = 124
+_DEQUANTIZE = 6
 DEPTH_TO_SPACE = 5
 _DTYPES = {0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 9: np.int8}
 
@@ -50,16 +51,23 @@ def model_file(name: str) -> Path:
     return path
 
 
-def net(name: str, *, cut_before: int | None = None) -> cv2.dnn.Net:
-    """The network in ``mediapipe/modules/<name>``, loaded once per thread (see
-    :func:`rewrite` for ``cut_before``)."""
+def net(
+    name: str,
+    *,
+    cut_before: int | None = None,
+    inputs: tuple[str, ...] | None = None,
+    outputs: tuple[str, ...] | None = None,
+) -> cv2.dnn.Net:
+    """The network in ``mediapipe/modules/<name>``, or the part of it :func:`rewrite`
+    keeps, loaded once per thread."""
     nets = getattr(_local, "nets", None)
     if nets is None:
         nets = _local.nets = {}
-    n = nets.get((name, cut_before))
+    key = (name, cut_before, inputs, outputs)
+    n = nets.get(key)
     if n is None:
-        data = rewrite(model_file(name).read_bytes(), cut_before=cut_before)
-        n = nets[name, cut_before] = cv2.dnn.readNetFromTFLite(np.frombuffer(data, np.uint8))
+        data = rewrite(model_file(name).read_bytes(), cut_before=cut_before, inputs=inputs, outputs=outputs)
+        n = nets[key] = cv2.dnn.readNetFromTFLite(np.frombuffer(data, np.uint8))
     return n
 
 
@@ -139,30 +147,43 @@ class _Table:
         p, n = self.vector(slot)
         return [_Table(self.buf, p + 4 * i + struct.unpack_from("<I", self.buf, p + 4 * i)[0]) for i in range(n)]
 
+    def string(self, slot: int) -> str:
+        p, n = self.vector(slot)
+        return bytes(self.buf[p : p + n]).decode() if n else ""
+
     def array(self, slot: int, dtype: type) -> np.ndarray:
         p, n = self.vector(slot)
         return np.frombuffer(self.buf, dtype, n, p) if n else np.zeros(0, dtype)
 
 
-def rewrite(data: bytes, *, cut_before: int | None = None) -> bytes:
+def rewrite(
+    data: bytes,
+    *,
+    cut_before: int | None = None,
+    inputs: tuple[str, ...] | None = None,
+    outputs: tuple[str, ...] | None = None,
+) -> bytes:
     """The model with every DENSIFY operator replaced by the dense constant it makes,
-    and, with ``cut_before`` (a BuiltinOperator code), ending where the first operator
-    of that kind would run: the inputs of those operators become the outputs, in graph
-    order, and operators no output needs are dropped.
+    narrowed to the part that computes ``outputs`` (tensor names) from ``inputs``
+    (tensor names; the network's own when None). ``cut_before`` (a BuiltinOperator
+    code) is a shorthand for outputs: the inputs of the operators of that kind, in
+    graph order. Operators no output needs are dropped, which is how a graph around
+    operators OpenCV lacks (mediapipe's custom ones) is run piece by piece.
 
-    A model that needs neither comes back unchanged. Only the plain CSR sparse layout
-    (identity traversal order, no blocks) is handled: the one mediapipe's full-range
-    face detector uses; anything else raises ``ValueError``.
+    A model that needs none of this comes back unchanged. Only the plain CSR sparse
+    layout (identity traversal order, no blocks) is handled: the one mediapipe's
+    full-range face detector uses; anything else raises ``ValueError``.
     """
     model = _Table(data, struct.unpack_from("<I", data, 0)[0])
     codes = [max(c.scalar(0, "b"), c.scalar(3, "i")) for c in model.tables(1)]
-    if _DENSIFY not in codes and cut_before not in codes:
+    if _DENSIFY not in codes and cut_before not in codes and inputs is None and outputs is None:
         return data
     out = bytearray(data)
     buffers_at, _ = model.vector(4)
     buffers = model.tables(4)
     for sg in model.tables(2):
         tensors = sg.tables(0)
+        index = {t.string(3): i for i, t in enumerate(tensors)}
         ops_at, _ = sg.vector(3)
         ops = sg.tables(3)
         op_code = [codes[op.scalar(0, "I")] for op in ops]
@@ -177,16 +198,24 @@ def rewrite(data: bytes, *, cut_before: int | None = None) -> bytes:
             table = _append_buffer(out, dense.tobytes())
             entry = buffers_at + 4 * target
             struct.pack_into("<I", out, entry, table - entry)
-        outputs = [int(t) for t in sg.array(2, "<i4")]
+        ins = [int(t) for t in sg.array(1, "<i4")]
+        outs = [int(t) for t in sg.array(2, "<i4")]
+        if inputs is not None:
+            ins = [index[n] for n in inputs]
+            _set_vector(out, sg, 1, np.array(ins, "<i4"))
         if cut_before in op_code:
-            outputs = [int(op.array(1, "<i4")[0]) for op, c in zip(ops, op_code) if c == cut_before]
-            _set_vector(out, sg, 2, np.array(outputs, "<i4"))
-        # Keep the operators some output needs (walking back from the outputs); a
-        # DENSIFY's output is a constant now, so it needs nothing.
-        needed = set(outputs)
+            outs = [int(op.array(1, "<i4")[0]) for op, c in zip(ops, op_code) if c == cut_before]
+        if outputs is not None:
+            outs = [index[n] for n in outputs]
+        if cut_before in op_code or outputs is not None:
+            _set_vector(out, sg, 2, np.array(outs, "<i4"))
+        # Keep the operators some output needs, walking back from the outputs and
+        # stopping at the inputs; a DENSIFY's output is a constant now.
+        needed, given = set(outs), set(ins)
         kept = []
         for i in reversed(range(len(ops))):
-            if op_code[i] == _DENSIFY or not needed.intersection(int(t) for t in ops[i].array(2, "<i4")):
+            made = {int(t) for t in ops[i].array(2, "<i4")}
+            if op_code[i] == _DENSIFY or not (needed & made) or made <= given:
                 continue
             needed.update(int(t) for t in ops[i].array(1, "<i4") if t >= 0)
             kept.append(i)
@@ -197,6 +226,39 @@ def rewrite(data: bytes, *, cut_before: int | None = None) -> bytes:
             struct.pack_into("<I", out, entry, ops[i].pos - entry)
         struct.pack_into("<I", out, ops_at - 4, len(kept))
     return bytes(out)
+
+
+def custom_options(data: bytes) -> dict[str, list[dict]]:
+    """The options of each custom operator in the (first) graph, by operator name, in
+    graph order (mediapipe stores them as a FlexBuffer map)."""
+    from flatbuffers import flexbuffers
+
+    model = _Table(data, struct.unpack_from("<I", data, 0)[0])
+    names = [c.string(1) for c in model.tables(1)]
+    found: dict[str, list[dict]] = {}
+    for op in model.tables(2)[0].tables(3):
+        name = names[op.scalar(0, "I")]
+        if name:
+            raw = op.array(5, np.uint8)
+            found.setdefault(name, []).append(flexbuffers.Loads(bytes(raw)) if len(raw) else {})
+    return found
+
+
+def constant(data: bytes, name: str) -> np.ndarray:
+    """The value of a constant tensor (float32), following a DEQUANTIZE to its source."""
+    model = _Table(data, struct.unpack_from("<I", data, 0)[0])
+    codes = [max(c.scalar(0, "b"), c.scalar(3, "i")) for c in model.tables(1)]
+    sg = model.tables(2)[0]
+    tensors = sg.tables(0)
+    t = next(i for i, x in enumerate(tensors) if x.string(3) == name)
+    for op in sg.tables(3):
+        if codes[op.scalar(0, "I")] == _DEQUANTIZE and int(op.array(2, "<i4")[0]) == t:
+            t = int(op.array(1, "<i4")[0])
+    tensor = tensors[t]
+    dtype = np.dtype(_DTYPES[tensor.scalar(1, "b")]).newbyteorder("<")
+    raw = model.tables(4)[tensor.scalar(2, "I")].array(0, np.uint8)
+    shape = [int(v) for v in tensor.array(0, "<i4")]
+    return raw.view(dtype).astype(np.float32).reshape(shape)
 
 
 def _set_vector(out: bytearray, table: _Table, slot: int, values: np.ndarray) -> None:
