@@ -206,7 +206,7 @@ def _attention_params() -> tuple[list[dict], list[np.ndarray]]:
     that scale their matrices for the refined points, read from the model file."""
     data = tflite.model_file(ATTENTION).read_bytes()
     regions = tflite.custom_options(data)["Landmarks2TransformMatrix"]
-    scales = [tflite.constant(data, f"{name}/Constant_dequantize")[0] for _, _, name in _REFINED]
+    scales = [c[0] for c in tflite.constants(data, tuple(f"{name}/Constant_dequantize" for _, _, name in _REFINED))]
     return regions, scales
 
 

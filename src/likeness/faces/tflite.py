@@ -143,6 +143,12 @@ class _Table:
         p = self._ref(slot)
         return (0, 0) if p is None else (p + 4, struct.unpack_from("<I", self.buf, p)[0])
 
+    def item(self, slot: int, i: int) -> _Table:
+        """Element ``i`` of a vector of tables (without reading the others)."""
+        p, _ = self.vector(slot)
+        p += 4 * i
+        return _Table(self.buf, p + struct.unpack_from("<I", self.buf, p)[0])
+
     def tables(self, slot: int) -> list[_Table]:
         p, n = self.vector(slot)
         return [_Table(self.buf, p + 4 * i + struct.unpack_from("<I", self.buf, p + 4 * i)[0]) for i in range(n)]
@@ -180,10 +186,9 @@ def rewrite(
         return data
     out = bytearray(data)
     buffers_at, _ = model.vector(4)
-    buffers = model.tables(4)
     for sg in model.tables(2):
         tensors = sg.tables(0)
-        index = {t.string(3): i for i, t in enumerate(tensors)}
+        index = {t.string(3): i for i, t in enumerate(tensors)} if inputs or outputs else {}
         ops_at, _ = sg.vector(3)
         ops = sg.tables(3)
         op_code = [codes[op.scalar(0, "I")] for op in ops]
@@ -191,7 +196,7 @@ def rewrite(
             if code != _DENSIFY:
                 continue
             src, dst = tensors[int(op.array(1, "<i4")[0])], tensors[int(op.array(2, "<i4")[0])]
-            dense = _sparse_to_dense(src, buffers[src.scalar(2, "I")])
+            dense = _sparse_to_dense(src, model.item(4, src.scalar(2, "I")))
             target = dst.scalar(2, "I")
             if target == 0:  # buffer 0 is the shared empty one; never the case in practice
                 raise ValueError("DENSIFY output shares the empty buffer; cannot patch this model.")
@@ -244,21 +249,24 @@ def custom_options(data: bytes) -> dict[str, list[dict]]:
     return found
 
 
-def constant(data: bytes, name: str) -> np.ndarray:
-    """The value of a constant tensor (float32), following a DEQUANTIZE to its source."""
+def constants(data: bytes, names: tuple[str, ...]) -> list[np.ndarray]:
+    """The values of constant tensors (float32), following a DEQUANTIZE to its source."""
     model = _Table(data, struct.unpack_from("<I", data, 0)[0])
     codes = [max(c.scalar(0, "b"), c.scalar(3, "i")) for c in model.tables(1)]
     sg = model.tables(2)[0]
     tensors = sg.tables(0)
-    t = next(i for i, x in enumerate(tensors) if x.string(3) == name)
+    index = {t.string(3): i for i, t in enumerate(tensors)}
+    source = {}
     for op in sg.tables(3):
-        if codes[op.scalar(0, "I")] == _DEQUANTIZE and int(op.array(2, "<i4")[0]) == t:
-            t = int(op.array(1, "<i4")[0])
-    tensor = tensors[t]
-    dtype = np.dtype(_DTYPES[tensor.scalar(1, "b")]).newbyteorder("<")
-    raw = model.tables(4)[tensor.scalar(2, "I")].array(0, np.uint8)
-    shape = [int(v) for v in tensor.array(0, "<i4")]
-    return raw.view(dtype).astype(np.float32).reshape(shape)
+        if codes[op.scalar(0, "I")] == _DEQUANTIZE:
+            source[int(op.array(2, "<i4")[0])] = int(op.array(1, "<i4")[0])
+    out = []
+    for name in names:
+        tensor = tensors[source.get(index[name], index[name])]
+        dtype = np.dtype(_DTYPES[tensor.scalar(1, "b")]).newbyteorder("<")
+        raw = model.item(4, tensor.scalar(2, "I")).array(0, np.uint8)
+        out.append(raw.view(dtype).astype(np.float32).reshape([int(v) for v in tensor.array(0, "<i4")]))
+    return out
 
 
 def _set_vector(out: bytearray, table: _Table, slot: int, values: np.ndarray) -> None:
