@@ -2,16 +2,22 @@
 478-point face mesh.
 
 The models ship inside the mediapipe wheel (Apache-2.0); :mod:`.tflite` runs them
-with OpenCV's DNN module, which starts in milliseconds where ``import mediapipe`` and
-its graphs take about 2 s on one core. The pre- and post-processing follows the
+with OpenCV's DNN module, which loads them in about 0.1 s where ``import mediapipe``
+and its graphs took over 1 s on one core. The pre- and post-processing follows the
 legacy solutions' graphs (ImageToTensor views, SSD anchors, weighted NMS, ROI
-projection), so outputs agree with ``mp.solutions`` (numbers in ``tests/test_tflite*``):
+projection), so the outputs are mediapipe's (checked in ``tests/test_tflite.py``):
 
-- :func:`detect`: ``FaceDetection(model_selection=1)``, the full-range detector;
+- :func:`detect`: ``FaceDetection(model_selection=1)``, the full-range detector. On
+  the 284 photos of ../shared/eval, the same 321 faces, box IoU 1.0000, same scores.
 - :func:`mesh`: ``FaceMesh(static_image_mode=True, refine_landmarks=True)``. Its
   attention model holds three custom operators OpenCV lacks (they place 16×16 crops
   of a feature map on the lips and eyes, and map the refined points back); the model
-  runs in two OpenCV pieces around them, with the three done here in numpy.
+  runs in two OpenCV pieces around them, with the three done here in numpy. On 60
+  faces of ../shared/eval every point lies within 2e-4 of the inter-pupil distance.
+
+Per call on one core the models run somewhat slower than under mediapipe's XNNPACK
+(detection ≈ 20 ms against 14, mesh ≈ 18 ms against 14 at 320 px), which the start
+saved pays for many times over in a single-photo process.
 """
 
 from __future__ import annotations
@@ -69,6 +75,9 @@ def detect(image: np.ndarray, *, min_score: float = 0.5) -> list[tuple[tuple[flo
 
     The full-range model sees a 192×192 view of the whole image, so the caller passes
     a moderately sized image (≈1024 px); boxes come back in that image's pixels.
+    Scores below 0.6 never come back, whatever ``min_score``: mediapipe 0.10.14's
+    full-range graph keeps (and merges) only candidates from 0.6 up and ignores its
+    min_detection_confidence; the same floor keeps the boxes identical.
     """
     return [((float(b[0]), float(b[1]), float(b[2]), float(b[3])), s, k) for b, s, k in _ssd(image, FULL_RANGE) if s >= min_score]
 
