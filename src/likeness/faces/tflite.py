@@ -1,12 +1,16 @@
 """The TFLite models inside the mediapipe wheel, run by OpenCV's DNN module.
 
-``import mediapipe`` and starting its graphs costs about 2 s on one core (matplotlib,
-protobuf, its C++ graph runtime); ``cv2.dnn`` loads the same files in milliseconds.
-The files are located with ``importlib.util.find_spec`` (nothing is imported). One
-of them, the full-range face detector, keeps most of its 1×1 convolution weights
-sparse behind ``DENSIFY`` operators and ends in ``DEPTH_TO_SPACE``, neither of which
-OpenCV can import: :func:`rewrite` patches the model in memory into its dense form,
-ending before the depth-to-space (which the caller does in numpy).
+``import mediapipe`` alone took 0.57–0.65 s on one core (it pulls in matplotlib and
+protobuf) and each of its graphs 25–75 ms more to start; ``cv2.dnn`` loads the same
+files in 2–30 ms each. The files are located with ``importlib.util.find_spec``
+(nothing is imported). Two need help first, done by :func:`rewrite` in memory:
+
+- the full-range face detector keeps most 1×1 convolution weights sparse behind
+  ``DENSIFY`` operators and ends in ``DEPTH_TO_SPACE``, neither of which OpenCV can
+  import: the weights are made dense and the graph ends before the depth-to-space
+  (which the caller does in numpy);
+- the attention face-mesh model holds mediapipe's custom operators: it is run as two
+  graphs cut around them (the caller does them in numpy).
 
 Networks are not thread-safe: each thread gets its own, loaded on first use.
 """
@@ -105,7 +109,7 @@ def blob(view: np.ndarray, *, low: float, high: float) -> np.ndarray:
     return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
 
 
-# --- rewrite: sparse (DENSIFY) weights into plain constants, cut the graph ----------------------------
+# --- rewrite: sparse (DENSIFY) weights into plain constants, cut the graph ---------
 #
 # A flatbuffer is read through vtables: a table at ``pos`` starts with a signed offset to
 # its vtable, which lists each field's offset inside the table (0 = absent). References
