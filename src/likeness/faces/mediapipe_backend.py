@@ -2,8 +2,8 @@
 478-point face mesh.
 
 The models ship inside the mediapipe wheel (Apache-2.0); :mod:`.tflite` runs them
-with OpenCV's DNN module, which loads them in about 0.1 s where ``import mediapipe``
-and its graphs took over 1 s on one core. The pre- and post-processing follows the
+with OpenCV's DNN module, which loads the four it needs in about 0.15 s where
+``import mediapipe`` and its graphs took about 0.75 s on one core. The pre- and post-processing follows the
 legacy solutions' graphs (ImageToTensor views, SSD anchors, weighted NMS, ROI
 projection), so the outputs are mediapipe's (checked in ``tests/test_tflite.py``):
 
