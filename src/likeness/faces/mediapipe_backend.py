@@ -86,6 +86,7 @@ def mesh(crop: np.ndarray) -> np.ndarray | None:
     """478×3 landmarks (x, y in crop pixels, z in the same scale) of the face at the
     centre of the crop. A crop around one face can hold a neighbour's face too, so of
     the faces found there the one whose mesh centre is nearest the crop's is kept."""
+    crop = np.ascontiguousarray(crop)
     h, w = crop.shape[:2]
     centre = np.array([w / 2, h / 2], np.float32)
     meshes = [m for box, _, kps in _ssd(crop, SHORT_RANGE)[:MESH_FACES] if (m := _landmarks(crop, box, kps)) is not None]
@@ -113,6 +114,7 @@ _ANCHORS: dict[str, np.ndarray] = {}
 
 def _ssd(image: np.ndarray, spec: _Ssd) -> list[tuple[np.ndarray, float, np.ndarray]]:
     """Boxes (x0, y0, x1, y1 px), scores and 6 keypoints (px), best first."""
+    image = np.ascontiguousarray(image)  # one layout for OpenCV, as mediapipe was given
     h, w = image.shape[:2]
     side = max(h, w)  # the whole image, letterboxed into the square input
     view = tflite.warp(image, center=(w / 2, h / 2), side=(side, side), angle=0.0,
