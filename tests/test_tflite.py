@@ -97,7 +97,7 @@ def test_full_range_detector_loads_once_rewritten():
 
 
 def test_rewrite_leaves_plain_models_alone():
-    raw = tflite.model_file("face_landmark/face_landmark.tflite").read_bytes()
+    raw = tflite.model_file(mpb.SHORT_RANGE.file).read_bytes()
     assert tflite.rewrite(raw) is raw
 
 
@@ -109,10 +109,10 @@ def test_missing_mediapipe_says_what_to_do(monkeypatch):
 
 
 def test_networks_are_per_thread():
-    here = tflite.net("iris_landmark/iris_landmark.tflite")
-    assert tflite.net("iris_landmark/iris_landmark.tflite") is here
+    here = tflite.net("selfie_segmentation/selfie_segmentation.tflite")
+    assert tflite.net("selfie_segmentation/selfie_segmentation.tflite") is here
     there = []
-    t = threading.Thread(target=lambda: there.append(tflite.net("iris_landmark/iris_landmark.tflite")))
+    t = threading.Thread(target=lambda: there.append(tflite.net("selfie_segmentation/selfie_segmentation.tflite")))
     t.start()
     t.join()
     assert there[0] is not here
