@@ -1,49 +1,28 @@
-"""mediapipe 0.10.14 selfie segmentation (legacy solution; Apache-2.0, ships in the wheel).
+"""mediapipe 0.10.14's selfie segmentation (Apache-2.0, ships in the wheel), run by
+OpenCV's DNN module without importing mediapipe (see ``likeness.faces.tflite``).
 
 Two models: ``general`` (256×256 input) and ``landscape`` (256×144). Both stretch
 the whole input to their size (no letterbox), so the caller decides the framing. The
-graph objects are not thread-safe: each thread gets its own, created on first use and
-kept for the life of the thread (never at import).
+networks are not thread-safe: each thread gets its own, loaded on first use and kept
+for the life of the thread (never at import).
 """
 
 from __future__ import annotations
 
-import os
-import threading
-import warnings
-
 import cv2
 import numpy as np
 
-os.environ.setdefault("GLOG_minloglevel", "2")  # quieten C++ INFO lines on stderr
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+from ..faces import tflite
 
-MODELS = {"general": 0, "landscape": 1}
+#: model name → (file inside mediapipe/modules, input width, input height)
+MODELS = {
+    "general": ("selfie_segmentation/selfie_segmentation.tflite", 256, 256),
+    "landscape": ("selfie_segmentation/selfie_segmentation_landscape.tflite", 256, 144),
+}
 #: mediapipe resizes its input with a plain bilinear warp (no low-pass filter), so a
 #: big photo aliases; we hand it an area-downscaled copy of about this long side. The
 #: model still sees 256 px, but the mask comes back at this size, which is also cheap.
 FEED_SIZE = 512
-
-from ..faces.mediapipe_backend import quiet_stderr  # noqa: E402  (one place for it)
-
-_local = threading.local()
-
-
-def _graph(model: str):
-    graphs = getattr(_local, "graphs", None)
-    if graphs is None:
-        graphs = _local.graphs = {}
-    g = graphs.get(model)
-    if g is None:
-        # mediapipe's protobuf use warns on every call with protobuf 4.x; not ours to fix.
-        warnings.filterwarnings("ignore", message="SymbolDatabase.GetPrototype")
-        with quiet_stderr():
-            import mediapipe as mp  # heavy: first use only
-
-            g = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=MODELS[model])
-            g.process(np.zeros((64, 64, 3), np.uint8))  # the first call logs too
-        graphs[model] = g
-    return g
 
 
 def feed_size(shape: tuple[int, ...], *, size: int = FEED_SIZE) -> tuple[int, int]:
@@ -64,14 +43,26 @@ def predict(image: np.ndarray, *, model: str = "general", flip: bool = False) ->
         from ..errors import OptionError
 
         raise OptionError(f"Unknown selfie segmentation model {model!r}.", hint=f"Use one of: {', '.join(MODELS)}.")
-    view = image[:, ::-1] if flip else image
-    out = _graph(model).process(np.ascontiguousarray(view)).segmentation_mask
-    if out is None:  # mediapipe answers None only for empty input; keep the contract
+    if image.size == 0:  # mediapipe answered None for empty input; keep the contract
         return np.zeros(image.shape[:2], np.float32)
-    out = np.asarray(out, np.float32)
+    view = image[:, ::-1] if flip else image
+    out = _run(np.ascontiguousarray(view), model)
     if flip:
         out = out[:, ::-1]
     return np.ascontiguousarray(out)
+
+
+def _run(image: np.ndarray, model: str) -> np.ndarray:
+    """The model's mask for ``image``, brought back to its size as mediapipe does
+    (the input is the whole image stretched by a bilinear warp; the mask is resized
+    bilinearly)."""
+    name, mw, mh = MODELS[model]
+    h, w = image.shape[:2]
+    view = tflite.warp(image, center=(w / 2, h / 2), side=(w, h), angle=0.0, size=(mw, mh), border=cv2.BORDER_CONSTANT)
+    net = tflite.net(name)
+    (mask,) = tflite.forward(net, tflite.blob(view, low=0.0, high=1.0), tuple(net.getUnconnectedOutLayersNames()))
+    mask = mask.reshape(mh, mw)
+    return cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def downscale(image: np.ndarray, *, size: int = FEED_SIZE) -> np.ndarray:
