@@ -150,6 +150,9 @@ def sitting_json(s: Sitting, photo_ids: Sequence[str]) -> dict[str, Any]:
         per[pid] = {"usable": bool(pc.usable), "problems": list(pc.problems), "other_person": bool(pc.other_person),
                     "identity_distance": to_jsonable(pc.identity_distance)}
     return {
+        # Distances are on this model's scale; the server keeps no embeddings: every
+        # check re-embeds the stored photos, so nothing is compared across models.
+        "identity_model": _identity_model(),
         "verdict": to_jsonable(s.verdict),
         "summary": s.summary,
         "advice": list(s.advice),
@@ -160,8 +163,15 @@ def sitting_json(s: Sitting, photo_ids: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def _identity_model() -> str:
+    from ..faces.identity import MODEL
+
+    return MODEL
+
+
 def headshot_info(h: Any) -> dict[str, Any]:
     return {
+        "identity_model": _identity_model(),
         "identity_distance": to_jsonable(getattr(h, "identity_distance", None)),
         "source_type": getattr(h, "source_type", None),
         "notes": list(getattr(h, "notes", ()) or ()),

@@ -1,7 +1,7 @@
 """``likeness.studio(paths, ...)``: intake → best photo(s) → headshots, contact sheet, report.
 
 The per-photo work is :func:`likeness.studio.pipeline.make_headshot`; this module
-chooses the photos, checks each output's likeness against its input (dlib distance
+chooses the photos, checks each output's likeness against its input (identity distance
 of the same person's face before and after), and writes what the user looks at.
 Every file is written to a temporary name and renamed, so a failure leaves no
 half-written headshot behind.
@@ -24,8 +24,6 @@ from . import frame as framing
 from .pipeline import FORMATS, make_headshot
 
 Progress = Callable[[int, int], None]
-#: dlib distance at which likeness reads 0 (its usual same-person threshold is 0.6).
-LIKENESS_ZERO = 0.6
 
 
 def studio(
@@ -184,11 +182,13 @@ def _verified(hs: Headshot, image: np.ndarray, pc: PhotoCheck) -> Headshot:
     d = identity_distance(src, image)
     if d is None:
         return replace(hs, notes=(*hs.notes, "The face could not be found again in the result: check it by eye."))
-    return replace(hs, identity_distance=round(d, 4), likeness=round(100 * max(0.0, 1 - d / LIKENESS_ZERO), 1))
+    from ..faces.identity import likeness_score  # the project's one 0–100 likeness scale
+
+    return replace(hs, identity_distance=round(d, 4), likeness=round(likeness_score(d), 1))
 
 
 def identity_distance(before: np.ndarray, after: np.ndarray) -> float | None:
-    """dlib distance between the subject's face in two images (None: a face is missing).
+    """Identity distance (faces.identity) between the subject's face in two images (None: a face is missing).
 
     Both faces are embedded with the chip and its mirror image averaged (the
     ``"best"`` quality of :func:`likeness.faces.embed_face`): a single view's own
