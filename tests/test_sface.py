@@ -133,3 +133,18 @@ def test_server_records_say_which_identity_model():
     s = Sitting(photos=(), verdict=Verdict.NOT_ENOUGH, summary="")
     assert library.sitting_json(s, [])["identity_model"] == MODEL
     assert library.headshot_info(object())["identity_model"] == MODEL
+
+
+def test_landmarks_fall_back_to_the_mesh_then_the_box(monkeypatch):
+    from skimage import data
+
+    from likeness.faces import identity, yunet
+
+    img = data.astronaut()
+    f = analyze(img, subject_only=True)[0]
+    monkeypatch.setattr(yunet, "detect", lambda *a, **k: [])  # YuNet sees nothing (a far-turned head)
+    lm_mesh, e_mesh = identity.embed_face(img, f.box, mesh=f.mesh)
+    lm_box, e_box = identity.embed_face(img, f.box)
+    for lm, e in ((lm_mesh, e_mesh), (lm_box, e_box)):
+        assert lm.shape == (5, 2) and np.abs(lm - f.landmarks5).max() < 0.25 * f.inter_eye
+        assert distance(e, f.embedding) < THRESHOLD_FAR_1E3  # still the same person
