@@ -148,3 +148,25 @@ def test_landmarks_fall_back_to_the_mesh_then_the_box(monkeypatch):
     for lm, e in ((lm_mesh, e_mesh), (lm_box, e_box)):
         assert lm.shape == (5, 2) and np.abs(lm - f.landmarks5).max() < 0.25 * f.inter_eye
         assert distance(e, f.embedding) < THRESHOLD_FAR_1E3  # still the same person
+
+
+def test_intake_and_review_faces_name_their_identity_model(tmp_path):
+    from PIL import Image
+    from skimage import data
+
+    from likeness.intake.check import check
+    from likeness.review.gate import subject_face
+
+    img = data.astronaut()
+    path = tmp_path / "astronaut.jpg"
+    Image.fromarray(img).resize((1024, 1024)).save(path, quality=92)
+    face = check([path]).photos[0].face
+    assert face is not None and face.embedding is not None and face.embedding_model == MODEL
+    f = subject_face(img, [replace_embedding(analyze(img, embed=False, subject_only=True)[0])])
+    assert f is not None and f.embedding_model == MODEL
+
+
+def replace_embedding(face: Face) -> Face:
+    from dataclasses import replace
+
+    return replace(face, embedding=None, embedding_model=None)

@@ -237,8 +237,10 @@ def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
         if f.mesh is None:
             return None
     if f.embedding is None:
-        lm5, emb = embed_face(np.ascontiguousarray(image), f.box, mesh=f.mesh)
-        f = replace(f, landmarks5=lm5, embedding=emb)
+        from ..faces.identity import MODEL
+
+        lm5, emb = embed_face(np.ascontiguousarray(image), f.box, mesh=f.mesh, landmarks5=f.landmarks5)
+        f = replace(f, landmarks5=lm5, embedding=emb, embedding_model=MODEL)
     return f
 
 
