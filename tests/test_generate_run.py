@@ -61,7 +61,10 @@ def test_face_locked_keeps_the_real_face_and_passes_the_likeness_gate(photos, tm
     else:
         img = load_photo(cand.path).image
         ref = load_photo(photos[0]).image
-        assert distance(analyze(img)[0].embedding, analyze(ref)[0].embedding) < 0.1
+        from likeness.faces.identity import THRESHOLD_FAR_1E3
+
+        # the real face kept: far inside the identity model's FAR-1e-3 distance
+        assert distance(analyze(img)[0].embedding, analyze(ref)[0].embedding) < 0.3 * THRESHOLD_FAR_1E3
         assert cand.source_type == "compositeWithTrainedAlgorithmicMedia"
         assert review(img, enroll([ref])).likeness >= 70
 

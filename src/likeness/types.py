@@ -45,9 +45,10 @@ class Face:
     box: tuple[float, float, float, float]  # x0, y0, x1, y1
     score: float  # detector confidence
     mesh: np.ndarray | None = None  # 478×3 (x, y px; z relative) from the face mesh
-    landmarks5: np.ndarray | None = None  # 5×2 dlib order: r-eye corners 2, l-eye 2, nose
+    landmarks5: np.ndarray | None = None  # 5×2 YuNet order: r-eye, l-eye (centres), nose tip, r-, l-mouth corner
     pose: Pose | None = None
     embedding: np.ndarray | None = None  # 128-D identity embedding, L2-normalised
+    embedding_model: str | None = None  # which model made ``embedding`` (faces.identity.MODEL)
 
     @property
     def width(self) -> float:
@@ -65,8 +66,8 @@ class Face:
         """Eye centres in px, image-left eye first (the subject's right eye)."""
         if self.mesh is not None and len(self.mesh) >= 478:
             return self.mesh[468, :2].copy(), self.mesh[473, :2].copy()
-        if self.landmarks5 is not None:  # dlib order: points 0–1 are the image-right eye
-            return self.landmarks5[2:4].mean(0), self.landmarks5[0:2].mean(0)
+        if self.landmarks5 is not None:  # YuNet order: the subject's right eye first
+            return self.landmarks5[0].copy(), self.landmarks5[1].copy()
         raise ValueError("face has no landmarks")
 
     @property

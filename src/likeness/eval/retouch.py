@@ -22,7 +22,7 @@ retouched *without* the mark (so shine and under-eye corrections do not count):
   from the marks, output / input, mean over photos (1 = grain untouched);
 - ``skin_delta_e_p95``: CIEDE2000 between the mean cheek colour (marks excluded) of the
   painted input and of the output;
-- ``identity_distance_p95``: dlib distance (``faces.analyze(...)[0].embedding``) between
+- ``identity_distance_p95``: identity distance (``faces.analyze(...)[0].embedding``) between
   each *real* photo and the same photo retouched, as a user would run it. It is not
   measured on the painted photos: there the marks themselves move the embedding (see
   ``identity_distance_marks_p95``, clean → painted), so removing them well would count
@@ -51,7 +51,9 @@ TARGETS = {
     "blemish_removal": (">=", 0.8),
     "texture_retention": (">=", 0.9),
     "moles_kept": (">=", 0.95),
-    "identity_distance_p95": ("<=", 0.06),
+    # Just above the identity model's own re-analysis jitter (``identity_distance_jitter_p95``):
+    # SFace 0.200 (retouched 0.199); the dlib ResNet it replaced had 0.053 and a 0.06 target.
+    "identity_distance_p95": ("<=", 0.22),
     "skin_delta_e_p95": ("<=", 2.0),
 }
 BLEMISHES_PER_FACE = 6  # half red, half dark

@@ -5,7 +5,7 @@ Photos: every file in ``DIR/photos/single`` and the first photo of each person i
 give a headshot (``completed``), the others must come with a reason (listed). For each
 headshot:
 
-- ``identity_distance``: dlib distance between the face in the input and the face in
+- ``identity_distance``: identity distance between the face in the input and the face in
   the output (found by :func:`likeness.faces.analyze`, embedded chip + mirror; see
   :func:`likeness.studio.session.identity_distance`);
 - left/right illumination uniformity of the face (darker/brighter side, linear light)
@@ -26,7 +26,9 @@ from typing import Any
 
 import numpy as np
 
-IDENTITY_P95_MAX = 0.08
+#: About 1.5× the identity model's re-analysis jitter (eval retouch's jitter p95), as
+#: before: SFace jitter 0.200, studio p95 0.291 (dlib, replaced: 0.053, 0.075, limit 0.08).
+IDENTITY_P95_MAX = 0.31
 NOISE = 0.03  # uniformity change counted as "worse" (same mesh before and after)
 
 

@@ -1,41 +1,90 @@
-"""Identity embedding: align the face, embed with dlib's ResNet, compare and enrol.
+"""Identity embedding: five landmarks → SFace chip → 128-D unit vector; compare and enrol.
 
-Measured on the eval set (`likeness eval identity`, 176 faces, all pairs):
+The model is OpenCV Zoo's SFace (:mod:`.sface`), aligned by OpenCV's ``alignCrop``
+from YuNet's five landmarks (:mod:`.yunet`), which are the only 5-point landmarks
+in the project. The face is cut from the photo around its box and scaled so the
+face is about as large as SFace's chip needs (``CROP_SIDE``): one resize with area
+averaging feeds both the landmark pass and the alignment, so a large face is not
+aliased by the alignment's bilinear warp and a small one is not re-detected at a
+size YuNet was not trained on.
 
-- alignment: dlib's 5-point predictor inside the mediapipe box is kept. Landmarks
-  taken from the 478-point mesh (eye corners 263/362/33/133, nose 2) put through the
-  same chip template score the same (TAR@FAR1e-3 0.955 vs 0.960) where the mesh is on
-  the right face, but the mesh can land on a neighbouring face in a crowded photo;
-  the predictor costs 2–3 ms and sees the box itself. Chip padding other than the
-  0.25 the ResNet was trained with, pre-shrinking large faces (dlib already uses an
-  image pyramid), colour/histogram normalisation and centring on a population mean
-  did not help or hurt.
-- views: the mirrored chip is the only extra view worth its cost (0.960 → 0.976);
-  shifts, zooms, rotations and dlib's own jitter give no more than the mirror at
-  2–9× the cost. ``quality="best"`` adds the mirror; ``"fast"`` (default) is one
-  pass, which already meets the targets and keeps intake within its time budget.
+Measured by ``likeness eval identity ../shared/eval`` (27 people, 177 faces, 554
+genuine / 15 022 impostor pairs), "fast" (one pass): TAR 1.000 at FAR 1e-3, 0.998 at
+1e-4 and at FAR 0, EER 0.0001, enrolled TAR 1.000 at 1e-3 and 1e-4; 49 ms CPU per
+face including the landmark pass. "best" adds the mirrored chip: the same figures
+at 1.8× the cost (it helped with a 224 px view: 0.991 → 0.996 at 1e-4). The dlib
+ResNet it replaces: 0.960 / 0.876 / 0.789, EER 0.0077, 91 ms CPU.
+
+dlib was dropped after a fusion test (224 px view; z-normalised distances, weighted
+sum): on all people the best weight lifts TAR at FAR 1e-4 from 0.991 to 0.998, but
+that weight is chosen on the same pairs; chosen on one half of the people and
+applied to the other it gains nothing (1.000 → 1.000 and 0.994 → 0.994), and the
+288 px view alone reaches 0.998.
+
+Thresholds are distances between unit embeddings (0 = same, 2 = opposite); how they
+were calibrated is written beside them.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 from ..errors import OptionError
-from . import dlib_backend as dlb
+from . import sface, yunet
+from .opencv_zoo import SFACE
 
 QUALITIES = ("fast", "best")
 
-#: Pair distance (unit embeddings, one photo vs one photo) at which 0.1 % of
-#: different-person pairs are accepted: "same person" means ``distance < this``.
-#: Measured by `likeness eval identity` (27 people, 176 faces, 15 400 impostor pairs).
-THRESHOLD_FAR_1E3 = 0.366
-#: The same at 1 % false accepts (a looser "probably the same person").
-THRESHOLD_FAR_1E2 = 0.424
+#: Stored beside every embedding and record: embeddings of different models (or
+#: versions) are never compared.
+MODEL = SFACE.name
+
+# Thresholds are distances between unit embeddings, read off `likeness eval identity`
+# (27 people, 177 faces, 554 genuine / 15 022 impostor pairs, "fast") and set
+# stricter than the fit on all people: fitted on half of the people and tested on the
+# other half (`calibration` in that eval), the FAR-1e-3 point lands at 1.154 / 1.136
+# and lets 0.26 % / 0.02 % of the held-out impostors through, so a fit on few people
+# drifts loose. The lowest impostor pairs lie at 1.079, 1.081, 1.088, 1.097, 1.101;
+# the highest genuine pairs at 1.056, 1.061, 1.095.
+
+#: Pair distance (one photo vs one photo) at which 0.1 % of different-person pairs
+#: are accepted: "same person" means ``distance < this``. All-people fit 1.130
+#: (OpenCV's own SFace cosine threshold 0.363 is distance 1.129). At 1.11: TAR 1.000,
+#: 8 of 15 022 impostor pairs (FAR 5.3e-4).
+THRESHOLD_FAR_1E3 = 1.11
+#: The same at 0.01 % false accepts (the strict point). All-people fit 1.081; at
+#: 1.07: TAR 0.998, no impostor pair.
+THRESHOLD_FAR_1E4 = 1.07
+#: The same at 1 % false accepts (a looser "probably the same person"); fit 1.185,
+#: at 1.18 FAR 0.83 %.
+THRESHOLD_FAR_1E2 = 1.18
 #: Probe vs an enrolled identity (unit mean of several photos, e.g. Sitting.identity):
-#: the mean is less noisy than one photo, so both kinds of distance are smaller.
-THRESHOLD_ENROLLED_FAR_1E3 = 0.354
+#: the mean is less noisy than one photo, so both kinds of distance are smaller. Of
+#: 4 576 photo → other-person enrolments the closest lie at 1.083, 1.113, 1.119; the
+#: farthest photo → own enrolment (leave-one-out) at 0.886. Fit at FAR 1e-3: 1.123.
+THRESHOLD_ENROLLED_FAR_1E3 = 1.10
+THRESHOLD_ENROLLED_FAR_1E4 = 1.07
+
+#: Set consistency (``intake.identity.consistency``): a photo farther than this from
+#: the mean of the set's other subject photos is taken as someone else (the enrolled
+#: FAR-1e-3 point) ...
+SET_SAME_PERSON = THRESHOLD_ENROLLED_FAR_1E3
+#: ... and two groups of photos whose average pair distance is below this are one
+#: person: looser than the pair FAR-1e-3 point, tighter than FAR 1e-2. Swept 1.15–1.30
+#: on eval identity: 1.15 flags every intruder, no genuine photo, and splits every
+#: two-person set, on each half of the people; 1.25 misses 7 % of two-person sets.
+SET_LINK = 1.15
+
+#: Side of the square view the face is cut to (the box spans about half of it).
+#: Swept 160–288 px × 2–2.5 box sizes on eval identity: 288 × 2 gave the smallest
+#: genuine distances (median 0.777) and TAR 0.998 at FAR 1e-4 and at FAR 0; the
+#: others 0.991–1.000 at 1e-4 (within two genuine pairs of each other).
+CROP_SIDE = 288
+#: The view around the box: this many box sizes wide, so YuNet sees the whole head.
+CROP_SCALE = 2.0
 
 
 def embed_face(
@@ -43,12 +92,15 @@ def embed_face(
     box: tuple[float, float, float, float],
     *,
     mesh: np.ndarray | None = None,
+    landmarks5: np.ndarray | None = None,
     quality: str = "fast",
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(5×2 landmarks, 128-D unit float32 embedding) of the face in ``box`` (x0, y0, x1, y1).
+    """(5×2 landmarks in YuNet order, 128-D unit float32 embedding) of the face in ``box``.
 
-    ``mesh`` is accepted for callers that have one but not used for alignment (see
-    the module notes: it measured no better and fails on crowded photos).
+    ``landmarks5`` (image px) are used when the caller already has YuNet's; otherwise
+    YuNet looks again in a view around the box. When it finds nothing there (a face
+    turned far away), the 478-point ``mesh`` gives the five points; without a mesh, a
+    template placed in the box does.
     """
     if quality not in QUALITIES:
         raise OptionError(f"Unknown identity quality {quality!r}.", hint="Use 'fast' or 'best'.")
@@ -56,20 +108,63 @@ def embed_face(
         raise OptionError(
             "embed_face needs an RGB uint8 H×W×3 image.", hint="Decode it with likeness.imageio.load_photo."
         )
-    shape = dlb.shape5(image, _dlib_box(box))
-    chip = dlb.chip(image, shape)
+    view, k, (ox, oy) = _view(image, box)
+    if landmarks5 is not None:
+        lm = (np.asarray(landmarks5, np.float32) - (ox, oy)) * k
+    else:
+        lm = _landmarks_in_view(view)
+        if lm is None:
+            lm = (mesh_landmarks5(mesh) - (ox, oy)) * k if mesh is not None else _template(box, ox, oy, k)
+    bgr = np.ascontiguousarray(view[:, :, ::-1])
+    chip = sface.align(bgr, lm)
     views = [chip] if quality == "fast" else [chip, np.ascontiguousarray(chip[:, ::-1])]
-    d = dlb.embed_chips(views)
-    e = (d / np.linalg.norm(d, axis=1, keepdims=True)).mean(0)
-    return dlb.shape_points(shape), (e / np.linalg.norm(e)).astype(np.float32)
+    e = _unit(sface.embed_chips(views)).mean(0)
+    return (lm / k + (ox, oy)).astype(np.float32), _unit(e).astype(np.float32)
 
 
-def _dlib_box(box: tuple[float, float, float, float]) -> tuple[float, float, float, float]:
-    # mediapipe boxes run from the brows to the mouth; dlib's detector boxes (what the
-    # 5-point predictor was trained on) are a little lower and larger.
+def _view(image: np.ndarray, box) -> tuple[np.ndarray, float, tuple[float, float]]:
+    """A CROP_SIDE square around ``box`` (black past the photo's edge), its scale and origin."""
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = (float(v) for v in box)
+    side = max(8.0, CROP_SCALE * max(x1 - x0, y1 - y0))
+    ax0, ay0 = int(round((x0 + x1) / 2 - side / 2)), int(round((y0 + y1) / 2 - side / 2))
+    s = int(round(side))
+    crop = np.zeros((s, s, 3), np.uint8)
+    sx0, sy0, sx1, sy1 = max(0, ax0), max(0, ay0), min(w, ax0 + s), min(h, ay0 + s)
+    if sx1 > sx0 and sy1 > sy0:
+        crop[sy0 - ay0 : sy1 - ay0, sx0 - ax0 : sx1 - ax0] = image[sy0:sy1, sx0:sx1]
+    k = CROP_SIDE / s
+    interp = cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR
+    return cv2.resize(crop, (CROP_SIDE, CROP_SIDE), interpolation=interp), k, (float(ax0), float(ay0))
+
+
+def _landmarks_in_view(view: np.ndarray) -> np.ndarray | None:
+    """YuNet's five points of the face nearest the view's centre (the one in the box)."""
+    found = yunet.detect(view, min_score=0.5)
+    c = CROP_SIDE / 2
+    near = [(np.hypot((b[0] + b[2]) / 2 - c, (b[1] + b[3]) / 2 - c), lm) for b, _, lm in found
+            if b[0] < c < b[2] and b[1] < c < b[3]]
+    return min(near, key=lambda t: t[0])[1] if near else None
+
+
+def mesh_landmarks5(mesh: np.ndarray) -> np.ndarray:
+    """YuNet-order five points from the 478-point mesh: iris centres, nose tip, mouth corners."""
+    return np.asarray(mesh, np.float32)[[468, 473, 1, 61, 291], :2].copy()
+
+
+#: Five points in a mediapipe box (brows to mouth), as fractions of its size: the
+#: medians of YuNet's points over the 176 eval identity faces mediapipe found.
+_BOX_TEMPLATE = np.array([[0.30, 0.31], [0.70, 0.29], [0.50, 0.54], [0.34, 0.71], [0.68, 0.70]], np.float32)
+
+
+def _template(box, ox: float, oy: float, k: float) -> np.ndarray:
     x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    return (x0 - 0.05 * w, y0 + 0.05 * h, x1 + 0.05 * w, y1 + 0.12 * h)
+    pts = _BOX_TEMPLATE * (x1 - x0, y1 - y0) + (x0, y0)
+    return (pts - (ox, oy)) * k
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-12)
 
 
 def distance(a: np.ndarray, b: np.ndarray) -> float:
@@ -93,9 +188,18 @@ def enroll(
 
 
 #: (distance, score) anchors of :func:`likeness_score`: a typical same-person pair
-#: (median ≈0.28) scores about 85, the FAR-1e-3 threshold 70, the FAR-1e-2 threshold
-#: 40, and the median different-person pair (≈0.60) 0.
-_SCORE_ANCHORS = ((0.15, 100.0), (THRESHOLD_FAR_1E3, 70.0), (THRESHOLD_FAR_1E2, 40.0), (0.60, 0.0))
+#: scores about 85, the FAR-1e-4 threshold 80, the FAR-1e-3 threshold 70, the FAR-1e-2
+#: threshold 40, and the median different-person pair 0.
+GENUINE_MEDIAN = 0.78
+IMPOSTOR_MEDIAN = 1.34
+_SCORE_ANCHORS = (
+    (0.0, 100.0),
+    (GENUINE_MEDIAN, 85.0),
+    (THRESHOLD_FAR_1E4, 80.0),
+    (THRESHOLD_FAR_1E3, 70.0),
+    (THRESHOLD_FAR_1E2, 40.0),
+    (IMPOSTOR_MEDIAN, 0.0),
+)
 
 
 def likeness_score(d: float, *, enrolled: bool = False) -> float:

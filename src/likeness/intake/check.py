@@ -157,8 +157,10 @@ def inspect(
     raw = quality.measure(photo.image, subject, others, scale=photo.scale, block_period=_block_period(photo))
     measures = coaching.grade(raw, limits=limits)
     if embed:
-        lm5, emb = embed_face(photo.image, subject.box, mesh=subject.mesh)
-        subject = replace(subject, landmarks5=lm5, embedding=emb)
+        from ..faces.identity import MODEL
+
+        lm5, emb = embed_face(photo.image, subject.box, mesh=subject.mesh, landmarks5=subject.landmarks5)
+        subject = replace(subject, landmarks5=lm5, embedding=emb, embedding_model=MODEL)
     return PhotoCheck(
         source=photo.source,
         size=size,

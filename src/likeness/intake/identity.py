@@ -18,18 +18,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import OptionError
-from ..faces.identity import enroll
+from ..faces.identity import SET_LINK, SET_SAME_PERSON, enroll
 
 #: Leave-one-out distance (photo ↔ unit mean of the other subject photos) above which
-#: a photo is taken as another person. Genuine photos lie at ≈0.22 median, 0.34 at
-#: the 99th percentile on the eval set; other people at ≥0.35 (0.1 % quantile), so
-#: 0.36 sits just above the enrolled FAR-1e-3 point (measured by `likeness eval identity`).
-SAME_PERSON = 0.36
-
-#: Average-linkage distance at which two groups of photos are taken as one person.
-#: Pairs of photos are noisier than photo-vs-mean, so this is a little looser than
-#: ``SAME_PERSON`` but below the impostor pair median (≈0.60).
-LINK = 0.45
+#: a photo is taken as another person, and the average-linkage distance at which two
+#: groups of photos are one person. Both belong to the identity model and are
+#: calibrated beside it (``faces.identity``, measured by `likeness eval identity`).
+SAME_PERSON = SET_SAME_PERSON
+LINK = SET_LINK
 
 
 @dataclass(frozen=True)

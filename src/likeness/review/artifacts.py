@@ -10,7 +10,7 @@
   and the eval reports them.
 - **Eyes open**: eyelid gap / eye width of the less open eye (open ≈ 0.2–0.35; a
   laughing squint on the eval set goes down to 0.07; shut < 0.05).
-- **Landmarks**: the 478-point mesh must agree with dlib's 5 points (eye centres
+- **Landmarks**: the 478-point mesh must agree with YuNet's 5 points (eye centres
   within ``landmark_error`` inter-eye distances) and with the detection box, and its
   proportions must lie in human ranges (``RANGES``: observed min/max on the 177 eval
   faces, widened by ~15 %; yaw-proof because distances are 3-D).
@@ -66,15 +66,16 @@ def landmarks(c: Candidate, s: ReviewSettings) -> Check:
 
 
 def landmark_problems(face: Face, s: ReviewSettings) -> tuple[list[str], float]:
-    """(plain descriptions of what is off, mesh–dlib eye disagreement in IED units)."""
+    """(plain descriptions of what is off, mesh–YuNet eye disagreement in IED units)."""
     m = face.mesh
     out: list[str] = []
     ied = max(face.inter_eye, 1e-6)
     err = 0.0
     if face.landmarks5 is not None:
         l5 = face.landmarks5
-        err = max(float(np.linalg.norm(l5[2:4].mean(0) - m[[33, 133], :2].mean(0))),
-                  float(np.linalg.norm(l5[0:2].mean(0) - m[[362, 263], :2].mean(0)))) / ied
+        # YuNet order: the image-left eye (subject's right) first.
+        err = max(float(np.linalg.norm(l5[0] - m[[33, 133], :2].mean(0))),
+                  float(np.linalg.norm(l5[1] - m[[362, 263], :2].mean(0)))) / ied
         if err > s.landmark_error:
             out.append("the eye positions do not agree between two landmark models")
     x0, y0, x1, y1 = face.box

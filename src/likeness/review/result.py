@@ -20,7 +20,7 @@ class ReviewSettings:
     other_face: float = 0.35  # another face at least this wide (share of the subject's) fails
     other_face_score: float = 0.6  # detector confidence that counts as a face
     eyes_open: float = 0.06  # eyelid gap / eye width of the less open eye
-    landmark_error: float = 0.35  # mesh vs dlib eye corners, inter-eye units
+    landmark_error: float = 0.35  # mesh eye corners vs YuNet eye centres, inter-eye units
     skin: float = 12.0  # ΔE2000 (kL=2) to the nearest of the person's skins: floor of the limit
     skin_spread_k: float = 3.0  # ... or this many times the person's own spread
     skin_cap: float = 16.0

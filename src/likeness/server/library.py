@@ -146,6 +146,9 @@ def sitting_json(s: Sitting, photo_ids: Sequence[str]) -> dict[str, Any]:
         per[pid] = {"usable": bool(pc.usable), "problems": list(pc.problems), "other_person": bool(pc.other_person),
                     "identity_distance": to_jsonable(pc.identity_distance)}
     return {
+        # Distances are on this model's scale; the server keeps no embeddings: every
+        # check re-embeds the stored photos, so nothing is compared across models.
+        "identity_model": _identity_model(),
         "verdict": to_jsonable(s.verdict),
         "summary": s.summary,
         "advice": list(s.advice),
@@ -156,8 +159,15 @@ def sitting_json(s: Sitting, photo_ids: Sequence[str]) -> dict[str, Any]:
     }
 
 
+def _identity_model() -> str:
+    from ..faces.identity import MODEL
+
+    return MODEL
+
+
 def headshot_info(h: Headshot) -> dict[str, Any]:
     return {
+        "identity_model": _identity_model(),
         "identity_distance": to_jsonable(h.identity_distance),
         "source_type": h.source_type,
         "notes": list(h.notes),

