@@ -4,8 +4,8 @@ Two sizes: a 12 MP JPEG (4000×3000, a phone photo) and a 250 px one (a web thum
 For each, the median of ``repeat`` runs of:
 
 - ``check_s``: ``likeness.intake.check([photo])``, everything a user waits for;
-- ``no_identity_s``: the same without the identity embedding (dlib's ResNet, the
-  single largest cost, owned by faces/identity.py);
+- ``no_identity_s``: the same without the identity embedding (SFace, owned by
+  faces/identity.py);
 - ``decode_full_s``: decoding the whole file to RGB (the floor for any tool that
   reads every pixel), and ``decode_reduced_s``: the reduced DCT-domain decode that
   intake actually does.

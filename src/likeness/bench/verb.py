@@ -111,11 +111,11 @@ def _floor(photos: list[str]) -> None:
 def _count(passes: dict[str, int]) -> None:
     """Wrap the model backends and the decoder so each call is counted."""
     from .. import imageio
-    from ..faces import dlib_backend, mediapipe_backend
+    from ..faces import mediapipe_backend, sface
     from ..matting import mediapipe_selfie
 
     for name, mod, attr in (("decode", imageio, "_decode"), ("detect", mediapipe_backend, "detect"),
-                            ("mesh", mediapipe_backend, "mesh"), ("embed", dlib_backend, "embed_chips"),
+                            ("mesh", mediapipe_backend, "mesh"), ("embed", sface, "embed_chips"),
                             ("segment", mediapipe_selfie, "predict")):
         fn = getattr(mod, attr)
 

@@ -55,7 +55,7 @@ def head_geometry(face: Face) -> HeadGeometry:
         oval = pts[[234, 454, 93, 323, 132, 361]]
         half_w = float((oval[:, 0].max() - oval[:, 0].min()) / 2)
         axis_x = float((chin[0] + pts[168][0]) / 2)  # chin and nose bridge: the head's axis
-    else:  # dlib 5 points only: chin and forehead from the eye distance
+    else:  # 5 landmarks only: chin and forehead from the eye distance
         eye = float(np.hypot(*(b - a)))
         chin, top = np.array([0.0, 1.45 * eye]), np.array([0.0, -0.85 * eye])
         half_w, axis_x = 1.0 * eye, 0.0

@@ -93,7 +93,11 @@ def _difference(a: PhotoCheck, b: PhotoCheck) -> float:
     if a.expression != b.expression:
         d += 0.4
     if a.face.embedding is not None and b.face.embedding is not None:
-        d += float(np.linalg.norm(a.face.embedding - b.face.embedding))  # light, clothes, day
+        # light, clothes, day: the identity distance in units of the model's same-person
+        # threshold, weighted as when it was dlib's (threshold 0.37) to keep its share
+        from ..faces.identity import THRESHOLD_FAR_1E3
+
+        d += 0.37 * float(np.linalg.norm(a.face.embedding - b.face.embedding)) / THRESHOLD_FAR_1E3
     return float(d)
 
 

@@ -201,8 +201,8 @@ def _astronaut():
 
 
 def warm() -> None:
-    """Load the face models in the calling (worker) thread: mediapipe graphs are
-    per thread, dlib is per process. Called from the app's lifespan, never at import."""
+    """Load the face models in the calling (worker) thread: each model's network is
+    per thread. Called from the app's lifespan, never at import."""
     from ..faces import analyze
 
     analyze(_astronaut(), embed=True)

@@ -160,7 +160,7 @@ def _run_local(specs: list[dict], *, workers: int | None, address: str | None = 
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     n = max(1, min(workers or cores, len(specs)))
     threads = 1 if workers else max(1, cores // n)
-    # Workers start clean ("spawn"): mediapipe graphs and dlib models are not fork-safe.
+    # Workers start clean ("spawn"): OpenCV networks and thread pools are not fork-safe.
     with ProcessPoolExecutor(
         max_workers=n, mp_context=mp.get_context("spawn"), initializer=init_worker, initargs=(threads,)
     ) as pool:
