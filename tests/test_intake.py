@@ -150,11 +150,11 @@ def test_no_face_and_limits(tmp_path):
     img = _jpeg(data.coffee(), tmp_path / "coffee.jpg")
     s = check([img])
     assert s.photos[0].error_code == "no_face" and s.verdict == Verdict.NOT_ENOUGH and s.people == 0
-    from likeness.errors import InputError, NotEnoughPhotosError
+    from likeness.errors import InputError, OptionError
 
     with pytest.raises(InputError):
         check([])
-    with pytest.raises(NotEnoughPhotosError):
+    with pytest.raises(OptionError):  # too many photos is a usage problem (exit 2)
         check([img] * 31)
 
 
