@@ -132,7 +132,12 @@ def test_server_records_say_which_identity_model():
 
     s = Sitting(photos=(), verdict=Verdict.NOT_ENOUGH, summary="")
     assert library.sitting_json(s, [])["identity_model"] == MODEL
-    assert library.headshot_info(object())["identity_model"] == MODEL
+    from pathlib import Path
+
+    from likeness.types import Headshot
+
+    h = Headshot(path=Path("a.jpg"), source="me.jpg", look="corporate-grey", frame="headshot", width=16, height=20)
+    assert library.headshot_info(h)["identity_model"] == MODEL
 
 
 def test_landmarks_fall_back_to_the_mesh_then_the_box(monkeypatch):
