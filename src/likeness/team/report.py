@@ -139,8 +139,7 @@ def _team_page(lock: dict[str, Any], people) -> str:
 
 def _consistency_html(c: dict[str, Any]) -> str:
     rows = []
-    for k in ("eye_line_std", "head_ratio_std", "face_exposure_std", "backdrop_delta_e_max", "white_balance_delta_e_max",
-              "white_balance_eyes_delta_e_median"):
+    for k in ("eye_line_std", "head_ratio_std", "face_exposure_std", "backdrop_delta_e_max"):
         b, a = c["before"].get(k), c["after"].get(k)
         f = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
         rows.append(f"<tr><td>{_e(k)}</td><td>{f(b)}</td><td>{f(a)}</td></tr>")
