@@ -116,9 +116,12 @@ def find_grey_card(image: np.ndarray) -> Card | None:
     f = min(1.0, 800 / max(h, w))
     small = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA)
     lin = srgb_to_linear(small)
-    grey = cv2.cvtColor((small * 255).astype(np.uint8), cv2.COLOR_RGB2GRAY)
-    edges = cv2.dilate(cv2.Canny(grey, 20, 60), np.ones((3, 3), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats((edges == 0).astype(np.uint8), connectivity=4)
+    # Flat pixels: almost no gradient after a light blur (sensor noise out). A card is
+    # flat inside and set off from its surroundings by its edge, which is not flat.
+    s = cv2.GaussianBlur(small, (0, 0), 1.5)
+    grad = np.sqrt(cv2.Sobel(s, cv2.CV_32F, 1, 0) ** 2 + cv2.Sobel(s, cv2.CV_32F, 0, 1) ** 2).max(2) / 8
+    flat = cv2.erode((grad < 0.006).astype(np.uint8), np.ones((3, 3), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(flat, connectivity=4)
     area = small.shape[0] * small.shape[1]
     best = None
     for i in range(1, n):
@@ -176,3 +179,49 @@ def place_chart(image: np.ndarray, chart: np.ndarray, *, center: tuple[float, fl
     mask = cv2.warpPerspective(np.full((ch, cw), 255, np.uint8), m, (w, h), flags=cv2.INTER_LINEAR)
     a = (mask.astype(np.float32) / 255)[..., None]
     return (image * (1 - a) + warped * a + 0.5).astype(np.uint8)
+
+
+@dataclass(frozen=True)
+class CardUse:
+    """A card found for a person: the gains it gives and where it was found."""
+
+    gains: tuple[float, float, float]
+    kind: str
+    source: str  # the file it was found in
+
+    @property
+    def note(self) -> str:
+        return f"White balance and exposure from the {self.kind} in {self.source}."
+
+    def apply(self, look):
+        """``look`` with this card's gains in its light settings."""
+        from dataclasses import replace
+
+        return replace(look, light=replace(look.light, card=self.gains))
+
+
+def find_card(photos, *, card_photo=None) -> CardUse | None:
+    """The card for a person's set. ``photos``: (name, RGB image) pairs of the set,
+    searched for a 24-patch chart (first found wins); ``card_photo``: (name, image) of
+    a photo the user says shows a card, searched for a chart, then a plain grey card,
+    and an error when neither is there (the user expects it to be used)."""
+    from ..errors import InputError
+
+    if card_photo is not None:
+        name, image = card_photo
+        card = find_chart(image) or find_grey_card(image)
+        gains = card.gains() if card is not None else None
+        if gains is None:
+            raise InputError(
+                f"No usable grey card or colour chart found in {name}.",
+                hint="Photograph the card flat-on, filling a good part of the frame, in the same light as the "
+                "person, not over-exposed; or leave out the card photo.",
+                file=str(name),
+            )
+        return CardUse(gains, card.kind, str(name))
+    for name, image in photos:
+        card = find_chart(image)
+        gains = card.gains() if card is not None else None
+        if gains is not None:
+            return CardUse(gains, card.kind, str(name))
+    return None
