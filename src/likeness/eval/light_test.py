@@ -62,9 +62,15 @@ def _skin(image: np.ndarray, face=None):
 
 
 def _headshot(path: Path, out: Path, look):
+    """The render, or None when the studio finds no face in this version of the photo
+    (a strong cast can hide a small face from the detector; counted as ``no_face``)."""
+    from ..errors import FaceError
     from ..studio.pipeline import make_headshot
 
-    _, r = make_headshot(path, out, look=look, frame="headshot")
+    try:
+        _, r = make_headshot(path, out, look=look, frame="headshot")
+    except FaceError:
+        return None
     return r
 
 
@@ -74,13 +80,15 @@ def light_test(photos: list[Path], tmp: Path, *, chart: bool = True, look: str =
     from ..looks import load_look
 
     look_ = load_look(look)
-    rows, plain, chart_rows = [], {}, []
+    rows, plain, chart_rows, no_face = [], {}, [], []
     for k, photo in enumerate(photos):
         person = photo.parent.name
         img = load_photo(photo).image
         f0 = tmp / f"light-{k}-plain.jpg"
         save_image(img, f0, quality=95)
         r0 = _headshot(f0, tmp / f"light-{k}-plain-hs.jpg", look_)
+        if r0 is None:
+            continue
         p_skin, h_skin = _skin(load_photo(f0).image), _skin(r0.image, r0.face)
         if p_skin is None or h_skin is None:
             continue
@@ -90,6 +98,9 @@ def light_test(photos: list[Path], tmp: Path, *, chart: bool = True, look: str =
             f = files[name] = tmp / f"light-{k}-{name}.jpg"
             save_image(in_light(img, gains), f, quality=95)
             r = _headshot(f, tmp / f"light-{k}-{name}-hs.jpg", look_)
+            if r is None:
+                no_face.append(f"{person}/{name}")
+                continue
             before, after = _skin(load_photo(f).image), _skin(r.image, r.face)
             if before is None or after is None:
                 continue
@@ -105,6 +116,7 @@ def light_test(photos: list[Path], tmp: Path, *, chart: bool = True, look: str =
     out["passed"] = {k: a.get(k) is not None and a[k] <= v for k, v in LIGHT_TARGETS.items() if k != "chart_found"}
     out["passed"]["chart_found"] = a.get("chart_found") is not None and a["chart_found"] >= LIGHT_TARGETS["chart_found"]
     out["casts"] = CASTS
+    out["no_face"] = no_face
     out["rows"] = [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items() if k != "residual"} for r in rows]
     out["chart_rows"] = chart_rows
     return out
@@ -129,7 +141,7 @@ def chart_test(img: np.ndarray, person: str, k: int, files: dict, tmp: Path, loo
             src = tmp / f"light-{k}-plain.jpg" if name == "plain" else files[name]
             lk = replace(look, light=replace(look.light, card=g))
             r = _headshot(src, tmp / f"chart-{k}-{name}-hs.jpg", lk)
-            skin = _skin(r.image, r.face)
+            skin = None if r is None else _skin(r.image, r.face)
             if name == "plain":
                 ref = skin
             elif skin is not None and ref is not None:
