@@ -36,7 +36,7 @@ _GREYS = (19, 20, 21, 22)
 #: A grey card reflects 18 %: its nominal linear value.
 GREY_CARD = 0.18
 #: Longer side the chart is searched at (the detector's time grows with the pixels).
-SEARCH_SIDE = 1600
+SEARCH_SIDE = 1024
 #: Bounds on a card's gains: a card reading beyond them is a misdetection or a clipped,
 #: unusable card, not a light.
 GAIN_RANGE = (0.4, 2.5)
