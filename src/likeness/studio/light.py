@@ -131,7 +131,7 @@ def relight(
     # (white_balance.py: grey edge refined by a grey search, bounded).
     skin = _linear(face_crop[fm][::5]).mean(0) if fm.sum() > 50 else None
     if s.card and skin is not None:
-        gains *= wb.card_correction(s.card, skin=skin)
+        gains *= wb.card_correction(s.card)
         measures["card"] = 1.0
     elif skin is not None and s.white_balance > 0:
         est = wb.estimate_light(image, face_box=box, alpha=alpha, skin=skin, valid=valid)
