@@ -23,6 +23,8 @@ def register(app: typer.Typer) -> None:
         name: str = typer.Option(None, "--name", help="With `add`: the new person's name."),
         title: str = typer.Option("", "--title", help="With `add`: job title."),
         department: str = typer.Option("", "--department", help="With `add`: department."),
+        card: Path = typer.Option(None, "--card", help="A photo of a grey card or colour chart: with `add`, the new "
+                                  "person's; otherwise for everyone without their own (the CSV's card column)."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Headshots for a whole team in one consistent, locked Look (resumable)."""
@@ -40,9 +42,13 @@ def register(app: typer.Typer) -> None:
             if load_lock(out) is None:
                 raise InputError(f"{out} holds no team yet.", hint="Run `likeness team SOURCE -o OUT` first, or point -o at the team's folder.")
             members = [m for m in members_from_out(out) if m.slug != slugify(name)]
-            members.append(Member(name=name, slug=slugify(name), photos=tuple(photos), title=title, department=department))
+            members.append(Member(name=name, slug=slugify(name), photos=tuple(photos), title=title, department=department, card=card))
         else:
             members = read_source(source)
+            if card is not None:
+                from dataclasses import replace
+
+                members = [m if m.card else replace(m, card=card) for m in members]
         console = Console(stderr=True, quiet=as_json)
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

@@ -102,10 +102,20 @@ class LightSettings(_Settings):
     match: float = 0.3  # pull of the subject's colour toward the backdrop's light
     wrap: float = 0.3  # light wrap: backdrop light spilling around the edges
     exposure: float = 0.5  # share of a face under/over-exposure corrected (bounded)
+    #: Linear-light gains (r, g, b) read from a grey card or colour chart held in one of
+    #: the person's photos (:mod:`likeness.studio.card`); when set they replace the
+    #: estimated white balance and the exposure step. Empty: no card. Set per person by
+    #: the studio, not in a Look file.
+    card: tuple[float, ...] = ()
 
     def __post_init__(self) -> None:
         for name in ("white_balance", "fill", "match", "wrap", "exposure"):
             _range(self, name, 0.0, 1.0)
+        card = tuple(self.card)
+        if card and (len(card) != 3 or not all(isinstance(v, (int, float)) and 0.2 <= v <= 5.0 for v in card)):
+            raise OptionError(f"LightSettings.card = {self.card!r} is not three gains.",
+                              hint="Give three numbers from 0.2 to 5 (r, g, b), or leave it empty.", field="card")
+        object.__setattr__(self, "card", tuple(float(v) for v in card))
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,12 @@
 Worked out at working resolution as smooth maps that the pipeline applies once at
 output size (``apply``):
 
-1. **White balance, skin-aware.** The cast is measured on near-neutral pixels that are
-   *not skin* (skin is never assumed grey: that would bleach dark skin and redden
-   pale skin). The correction is bounded and undone as far as needed to keep the
-   face inside the skin locus (R ≥ G ≥ B), so skin tone changes by the cast and no more.
-2. **Exposure**, bounded: only a clearly under- or over-exposed face is moved.
+1. **White balance** (:mod:`.white_balance`): from a grey card or chart when the
+   person held one (``LightSettings.card``), else estimated outside the face (skin is
+   never assumed grey), bounded, and undone as far as needed to keep the face inside
+   the skin locus (R ≥ G ≥ B).
+2. **Exposure**, bounded: only a clearly under- or over-exposed face is moved (a card
+   sets it instead).
 3. **Fill.** The face's left/right luminance is measured on the mesh; the darker side
    gets a soft, smooth lift (a fill light), ``fill`` = share of the imbalance evened out.
 4. **Match.** A slight pull of the subject's colour toward the backdrop's light, and a
@@ -26,6 +27,7 @@ import numpy as np
 
 from ..types import Face
 from ..color import GAMMA, gamma_to_linear
+from . import white_balance as wb
 from .ops import blur
 from ..looks.settings import LightSettings
 
@@ -40,21 +42,6 @@ _EYES_BROWS_LIPS = frozenset(
 )
 _Y = np.array([0.2126, 0.7152, 0.0722], np.float32)
 _SKIN_POINTS = np.array([i for i in range(468) if i not in _EYES_BROWS_LIPS])
-#: Grey tolerance (largest log-chroma distance to the current estimate) in each round of
-#: the cast estimate: wide, then narrow and repeated so the grey set re-centres on it.
-_CAST_TOLERANCES = (0.35, 0.18, 0.18, 0.18, 0.18)
-#: Skin in log-chroma: from this share of the way from the light to the face's skin
-#: colour, to this share beyond it, within this distance of that line.
-SKIN_LINE = (0.25, 0.5, 0.12)
-#: Bounds of the white-balance gains (linear light, relative to green). Wider bounds
-#: (0.75, 1.33) removed more of a synthetic cast (36 % left instead of 59 % on the eval
-#: team) but warmed real photos whose only near-greys are blue shirts or cool walls
-#: (a one-off comparison on the 40 eval team photos: photo-to-headshot skin change p90
-#: 6.9 ΔE, against 5.6 at these bounds and 4.9 with the earlier estimate; several faces
-#: visibly orange), so the gains stay this narrow.
-WB_GAIN_RANGE = (0.85, 1.18)
-
-
 @dataclass(frozen=True)
 class Relight:
     """The relighting as maps; :func:`composite` applies them at output size."""
@@ -140,17 +127,21 @@ def relight(
     small = (lambda x: cv2.resize(x, (lw, lh), interpolation=cv2.INTER_AREA))  # noqa: E731
     a_small, bd_small = small(alpha), small(backdrop)
 
-    # 1. white balance on non-skin near-neutral pixels, the subject's own counting most.
+    # 1. white balance: from a card when the person held one, else estimated
+    # (white_balance.py: grey edge refined by a grey search, bounded).
     skin = _linear(face_crop[fm][::5]).mean(0) if fm.sum() > 50 else None
-    cast = _estimate_cast(image, box, valid, alpha, skin) if skin is not None else None
-    if cast is not None and s.white_balance > 0:
-        g = (cast.mean() / cast) ** s.white_balance
-        g = np.clip(g / g[1], *WB_GAIN_RANGE).astype(np.float32)
-        g = _keep_skin_locus(skin, g)
-        gains *= g
-        measures["cast_r"], measures["cast_b"] = float(cast[0] / cast[1]), float(cast[2] / cast[1])
-    # 2. exposure, bounded, and only outside a comfortable range for the lit skin.
-    if s.exposure > 0 and fm.sum() > 50:
+    if s.card and skin is not None:
+        gains *= wb.card_correction(s.card)
+        measures["card"] = 1.0
+    elif skin is not None and s.white_balance > 0:
+        est = wb.estimate_light(image, face_box=box, alpha=alpha, skin=skin, valid=valid)
+        if est is not None:
+            gains *= wb.correction(est, skin=skin, strength=s.white_balance)
+            measures["cast_r"], measures["cast_b"] = (float(math.exp(v)) for v in est.chroma)
+            measures["cast_bounded"] = float(est.bounded)
+    # 2. exposure, bounded, and only outside a comfortable range for the lit skin
+    # (a card has set the exposure already).
+    if s.exposure > 0 and fm.sum() > 50 and not s.card:
         lum = luminance(face_crop)[fm] * float(gains @ _Y)
         hi = float(np.percentile(lum, 90))
         target = min(max(hi, 0.16), 0.62)  # sRGB ≈ 0.44 … 0.80
@@ -251,94 +242,6 @@ def _mesh_box(face: Face, size: tuple[int, int]) -> tuple[int, int, int, int]:
     x0, x1 = int(np.clip(x0, 0, w - 1)), int(np.clip(x1, 1, w))
     y0, y1 = int(np.clip(y0, 0, h - 1)), int(np.clip(y1, 1, h))
     return y0, max(y1, y0 + 1), x0, max(x1, x0 + 1)
-
-
-def _estimate_cast(
-    image: np.ndarray,
-    face_box: tuple[int, int, int, int],
-    valid: np.ndarray | None,
-    alpha: np.ndarray,
-    skin: np.ndarray,
-) -> np.ndarray | None:
-    """The light's colour (r, g, b; only ratios matter) from near-neutral pixels that
-    are not this person's skin (``skin``: the face skin's mean linear RGB). Pixels of
-    the subject (clothes, eyes, teeth, grey hair) weigh three times the background's:
-    walls are often painted warm or cool; a shirt rarely is off-grey without being
-    clearly coloured.
-
-    Every choice is made in log-chromaticity, where a light's colour is a plain shift,
-    against references that move with the light, so the same pixels are chosen
-    whatever the light: "grey" is near the current estimate, in rounds that narrow
-    (``_CAST_TOLERANCES``); "skin" is near the line from the estimate to the face's
-    own skin colour and a little beyond (lit skin is its colour plus some of the
-    light's: arms, neck, chest in shade and in highlight lie on that line). A generic
-    "looks like skin" test on the raw pixels did not move with the light: under a
-    warm light grey walls and shirts passed as skin and were dropped, so warm casts
-    were underestimated."""
-    f = min(1.0, (40_000 / (image.shape[0] * image.shape[1])) ** 0.5)
-    size = (max(8, round(image.shape[1] * f)), max(8, round(image.shape[0] * f)))
-    x = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if f < 1 else image
-    fm = np.zeros((size[1], size[0]), np.float32)
-    y0, y1, x0, x1 = (int(round(v * f)) for v in face_box)
-    fm[y0:y1, x0:x1] = 1.0  # the face's box: skin, brows, lips, eyes all out
-    fm = fm.reshape(-1)
-    am = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA).reshape(-1)
-    lin = _linear(x).reshape(-1, 3)
-    y = lin @ _Y
-    ok = (y > 0.02) & (lin.max(1) < 0.9) & (fm < 0.5)
-    if valid is not None:
-        ok &= cv2.resize(valid, size, interpolation=cv2.INTER_NEAREST).reshape(-1) > 0.5
-    if ok.sum() < 200:
-        return None
-    uv, wy = _log_chroma(lin[ok]), np.sqrt(y[ok]) * (1 + 2 * am[ok])
-    sk = _log_chroma(skin[None])[0]
-    est, last = np.zeros(2), None  # start from a neutral light
-    for k, tol in enumerate(_CAST_TOLERANCES):
-        near = np.flatnonzero(np.abs(uv - est).max(1) < tol)
-        grey = near[~_on_skin_line(uv[near], est, sk)]
-        if len(grey) < max(100, 0.01 * len(uv)):
-            if k == 0:
-                return None
-            break
-        if last is not None and np.array_equal(grey, last):
-            break  # the same pixels again: the estimate has settled
-        est, last = (uv[grey] * wy[grey, None]).sum(0) / wy[grey].sum(), grey
-    rgb = np.exp([est[0], 0.0, est[1]])
-    return (rgb / rgb.mean()).astype(np.float32)
-
-
-def _log_chroma(lin: np.ndarray) -> np.ndarray:
-    """(log r/g, log b/g) of rows of linear RGB: a light's colour only shifts it."""
-    lin = np.maximum(lin, 1e-6)
-    return np.log(lin[:, [0, 2]] / lin[:, 1:2])
-
-
-def _on_skin_line(uv: np.ndarray, light: np.ndarray, skin: np.ndarray) -> np.ndarray:
-    """Log-chroma points near the line from the light to the skin colour (from a
-    quarter of the way there to half as far again beyond the skin)."""
-    p0 = light + SKIN_LINE[0] * (skin - light)
-    d = (skin + SKIN_LINE[1] * (skin - light)) - p0
-    t = np.clip((uv - p0) @ d / max(float(d @ d), 1e-9), 0, 1)
-    return np.linalg.norm(uv - (p0 + t[:, None] * d), axis=1) < SKIN_LINE[2]
-
-
-def _keep_skin_locus(skin: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Scale the correction back until the face's skin (``skin``: its mean linear RGB)
-    still reads as skin (R ≥ 1.02·G, G ≥ B), or, where the light has already pushed it
-    out (a cool light can lift B above G), until the correction at least does not push
-    it further out."""
-    allowed = _locus_excess(skin)
-    for t in np.linspace(1.0, 0.0, 11):
-        gt = g**t
-        if _locus_excess(skin * gt) <= allowed:
-            return gt.astype(np.float32)
-    return np.ones(3, np.float32)
-
-
-def _locus_excess(rgb: np.ndarray) -> float:
-    """How far (log ratio) a linear-RGB colour lies outside the skin locus; 0 inside."""
-    r, g, b = np.maximum(rgb, 1e-6)
-    return max(0.0, math.log(1.02 * g / r)) + max(0.0, math.log(b / g))
 
 
 def _fill_map(image: np.ndarray, face: Face, size: tuple[int, int], *, fill: float, div: int = 1) -> np.ndarray:

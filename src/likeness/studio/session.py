@@ -54,9 +54,12 @@ def studio(
     progress: Progress | None = None,
     verify: bool = True,
     overwrite: bool = True,
+    card: str | os.PathLike | None = None,
 ) -> StudioResult:
     """Make finished headshots from a person's photos (the best one, or ``all`` usable).
 
+    ``card``: a photo of a grey card or colour chart in the person's light (a chart in
+    one of the photos is found without it): white balance and exposure come from it.
     ``verify=False`` skips the review (for benchmarks of the render alone)."""
     from ..deliver import write_report
     from ..intake.check import check
@@ -89,6 +92,9 @@ def studio(
         (p.source, reason(p)) for i, p in enumerate(sitting.photos) if i not in sitting.ranking
     ]
     reference = enroll_sitting(sitting, photos) if verify else None
+    held = _card(photos, card)
+    if held is not None:
+        settings = replace(settings, look=held.apply(settings.look))
     keep = {sitting.photos[i].source for i in chosen}
     for key in [k for k in photos if k not in keep]:
         del photos[key]  # only the photos still to render stay in memory
@@ -107,6 +113,8 @@ def studio(
             continue
         if reference is not None:
             hs = reviewed(hs, r, reference, settings)
+        if held is not None:
+            hs = replace(hs, notes=(*hs.notes, held.note))
         headshots.append(hs)
         images.append(r.image)
         if progress:
@@ -126,6 +134,15 @@ def studio(
         headshots=tuple(headshots), sitting=sitting, out_dir=out_dir, report_json=rj, report_html=rh,
         contact_sheet=sheet_path, skipped=tuple(skipped),
     )
+
+
+def _card(photos: dict[str, Photo], card: str | os.PathLike | None):
+    """The grey card or chart for this person (:func:`.card.find_card`), or None."""
+    from ..imageio import load_photo
+    from .card import find_card
+
+    given = None if card is None else (Path(card).name, load_photo(card, max_side=STUDIO_SIDE).image)
+    return find_card([(Path(k).name, p.image) for k, p in photos.items()], card_photo=given)
 
 
 def enroll_sitting(sitting: Sitting, photos: dict[str, Photo]):

@@ -79,11 +79,12 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
     base = {k: spec[k] for k in ("name", "slug", "title", "department", "key")}
     base["photos"] = [os.path.basename(p) for p in spec["photos"]]
     base["photo_paths"] = list(spec["photos"])  # lets `team add` rebuild the team later
+    base["card_path"] = spec.get("card")
     try:
         if not spec["photos"]:
             raise_no_photos(spec["name"])
         look = from_dict({k: v for k, v in spec["look"].items() if k != "source"}, where="the team's lock file")
-        res = studio(spec["photos"], look=look, frame=spec["frame"], out=person_dir)
+        res = studio(spec["photos"], look=look, frame=spec["frame"], out=person_dir, card=spec.get("card"))
         sitting = res.sitting
         coaching = [
             {"photo": os.path.basename(p.source), "problems": p.problems, "usable": p.usable} for p in sitting.photos
@@ -106,6 +107,8 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
                 # person is framed tighter and is asked for a retake with more body.
                 "framed_as_team": not set(h.framing) & set(_FRAMING_FALLBACK),
                 "measures": to_jsonable(h.measures),
+                # White balance and exposure read from a grey card or chart (studio.card).
+                "card": bool(h.measures.get("card")),
                 "verdict": sitting.verdict.value,
                 "coaching": coaching,
                 "look_measures": look_measures(h.path, h.source, enlarged=enlarged),

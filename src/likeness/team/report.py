@@ -75,6 +75,8 @@ def write_team_outputs(result, members: list[Member], lock: dict[str, Any]):
         "after": spreads([a for a, ok in zip(after, fits) if ok]),
         "after_all": spreads(after),
         "framed_tighter": [n for n, ok in zip(names, fits) if not ok],
+        # White balance and exposure from a grey card or colour chart, not estimated.
+        "corrected_from_card": [p["name"] for p in done if p.get("card")],
         "per_person": {n: {"before": b.to_dict(), "after": a.to_dict()} for n, b, a in zip(names, before, after)},
         "breaks_team_look": breaks,
     }
@@ -139,8 +141,7 @@ def _team_page(lock: dict[str, Any], people) -> str:
 
 def _consistency_html(c: dict[str, Any]) -> str:
     rows = []
-    for k in ("eye_line_std", "head_ratio_std", "face_exposure_std", "backdrop_delta_e_max", "white_balance_delta_e_max",
-              "white_balance_eyes_delta_e_median"):
+    for k in ("eye_line_std", "head_ratio_std", "face_exposure_std", "backdrop_delta_e_max"):
         b, a = c["before"].get(k), c["after"].get(k)
         f = lambda v: "–" if v is None else f"{v:.3f}"  # noqa: E731
         rows.append(f"<tr><td>{_e(k)}</td><td>{f(b)}</td><td>{f(a)}</td></tr>")
@@ -150,6 +151,7 @@ def _consistency_html(c: dict[str, Any]) -> str:
         f'<!doctype html><html lang="en"><meta charset="utf-8"><title>Team consistency</title><style>{_CSS}</style>'
         f'<header><h1>Team consistency</h1><p class="sub">{c["done"]} of {c["people"]} people · Look {_e(c["look"])}</p></header>'
         f"<table><tr><th>spread</th><th>photos as given</th><th>team headshots</th></tr>{''.join(rows)}</table>"
+        f'<section class="retake"><h2>Light from a grey card or chart</h2><p>{_e(", ".join(c.get("corrected_from_card") or [])) or "Nobody: every white balance was estimated."}</p></section>'
         f'<section class="retake"><h2>Breaks the team look</h2><ul>{breaks or "<li>Nobody: the team matches.</li>"}</ul>'
         f"<h2>Retakes</h2><ul>{retakes or '<li>None.</li>'}</ul></section></html>"
     )

@@ -112,7 +112,8 @@ def run_team(
     for m in members:
         pdir = out / "people" / m.slug
         photos = [str(p) for p in m.photos]
-        key = input_key(photos, lock["sha256"], lock["frame"])
+        card = str(m.card) if m.card else None
+        key = input_key(photos + ([card] if card else []), lock["sha256"], lock["frame"])
         prev = read_result(pdir)
         if prev and prev.get("key") == key and prev.get("status") in ("done", "retake"):
             records[m.slug] = prev
@@ -122,6 +123,7 @@ def run_team(
             {
                 "name": m.name, "slug": m.slug, "title": m.title, "department": m.department,
                 "photos": photos, "out_dir": str(pdir), "look": lock["look"], "frame": lock["frame"], "key": key,
+                "card": card,
             }
         )
     total = len(members)
@@ -227,6 +229,7 @@ def members_from_out(out: Path) -> list[Member]:
                 Member(
                     name=rec["name"], slug=rec["slug"], title=rec.get("title", ""), department=rec.get("department", ""),
                     photos=tuple(Path(p) for p in rec.get("photo_paths", [])),
+                    card=Path(rec["card_path"]) if rec.get("card_path") else None,
                 )
             )
     return out_members

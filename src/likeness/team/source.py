@@ -1,7 +1,8 @@
 """Who is in the team: a folder with one sub-folder per person, or a CSV manifest.
 
 CSV columns: ``name`` and ``photos`` (a folder or a glob, relative to the CSV), with
-optional ``title`` and ``department``. Names become file-safe slugs; two people may
+optional ``title``, ``department`` and ``card`` (a photo of a grey card or colour chart
+in the person's light, relative to the CSV: white balance and exposure come from it). Names become file-safe slugs; two people may
 not share a slug (the second is told to rename).
 """
 
@@ -25,6 +26,7 @@ class Member:
     photos: tuple[Path, ...]
     title: str = ""
     department: str = ""
+    card: Path | None = None  # a grey card / colour chart photo (studio.card)
 
 
 def slugify(name: str) -> str:
@@ -90,10 +92,16 @@ def _from_csv(path: Path) -> list[Member]:
                 photos = _photos_in(target)
             else:
                 photos = tuple(sorted(Path(p) for p in glob.glob(str(target)) if is_image_path(Path(p))))
+            card = None
+            if row.get("card"):
+                card = (path.parent / row["card"]) if not Path(row["card"]).is_absolute() else Path(row["card"])
+                if not card.is_file():
+                    raise InputError(f"{path}, line {i}: the card photo {row['card']!r} does not exist.",
+                                     hint="Give the card photo's path relative to the CSV, or leave the column empty.")
             out.append(
                 Member(
                     name=row["name"], slug=slugify(row["name"]), photos=photos,
-                    title=row.get("title", ""), department=row.get("department", ""),
+                    title=row.get("title", ""), department=row.get("department", ""), card=card,
                 )
             )
     return out
