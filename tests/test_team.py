@@ -17,9 +17,9 @@ import pytest
 from skimage import data
 
 from likeness.errors import InputError, OptionError
-from likeness.imageio import load_photo, save_image
+from likeness.imageio import save_image
 from likeness.team import read_source, run_team
-from likeness.team.measure import LookMeasures, measure_image, outliers, spreads
+from likeness.team.measure import LookMeasures, measure_image, spreads
 
 
 

@@ -125,7 +125,6 @@ def light_test(photos: list[Path], tmp: Path, *, chart: bool = True, look: str =
 def chart_test(img: np.ndarray, person: str, k: int, files: dict, tmp: Path, look) -> list[dict]:
     """A chart held in ``img`` under every light: found or not, and the skin of the
     headshot corrected from it against the plain headshot corrected from it."""
-    from ..imageio import save_image
     from ..studio.card import find_chart, place_chart, render_chart
 
     h, w = img.shape[:2]
