@@ -81,8 +81,7 @@
       const rows = [["Eye line spread", num(sp.eye_line_std, v => `${(v * 100).toFixed(1)} % of height`)],
         ["Head size spread", num(sp.head_ratio_std, v => `${(v * 100).toFixed(1)} % of height`)],
         ["Face brightness spread", num(sp.face_exposure_std, v => `${v.toFixed(1)} L*`)],
-        ["Backdrop colour, largest difference", num(sp.backdrop_delta_e_max, v => `ΔE ${v.toFixed(1)}`)],
-        ["White balance, largest difference", num(sp.white_balance_delta_e_max, v => `ΔE ${v.toFixed(1)}`)]];
+        ["Backdrop colour, largest difference", num(sp.backdrop_delta_e_max, v => `ΔE ${v.toFixed(1)}`)]];
       fill(box, el("h3", { text: "Team look" }),
         el("p", { class: "muted small", text: `${c.members} headshots compared.` }),
         out.length ? el("ul", { class: "retakes" }, ...out.map(([name, why]) => el("li", {}, el("strong", { text: `${name}: ` }), why.join("; "))))
