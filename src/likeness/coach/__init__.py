@@ -1,0 +1,12 @@
+"""Live coaching: a camera preview frame → one direction at a time, a readiness
+light and when to capture (:mod:`.analyse`, :mod:`.directions`, :mod:`.session`);
+wardrobe advice for a Look (:mod:`.wardrobe`). Heavy imports stay inside functions."""
+
+from __future__ import annotations
+
+from .analyse import Reading, decode_frame, read_frame
+from .directions import LIVE, Direction, LiveLimits, problems
+from .session import Answer, CoachState, Shot, next_variation, step
+
+__all__ = ["Answer", "CoachState", "Direction", "LIVE", "LiveLimits", "Reading", "Shot", "decode_frame",
+           "next_variation", "problems", "read_frame", "step"]

@@ -1,0 +1,114 @@
+"""A :class:`~.analyse.Reading` → the problems it shows, most important first, each as
+one live direction in the plain words of the photo checks.
+
+The order is a photographer's: first be seen (a face, you alone, near enough, all of
+the head in the frame), then light, then pose, then stillness and the eyes. Only the
+first problem is spoken (:mod:`.session`); fixing it often fixes the next.
+
+Directions are said from the person's side: they face the camera, so the image's
+right is their left. ``lit_side`` +1 means the image-left half of the face (their
+right cheek) is the brighter one; yaw + means turned towards the image's right
+(their left); roll + means the head leans clockwise in the image (towards their left
+shoulder).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .analyse import Reading
+
+
+@dataclass(frozen=True)
+class Direction:
+    key: str  # the problem, e.g. "roll"
+    text: str  # one plain sentence: what to do
+    blocking: bool = True  # no capture while shown
+    severe: bool = False  # the light turns red (nothing usable yet)
+
+
+@dataclass(frozen=True)
+class LiveLimits:
+    """Live limits in the raw units of :mod:`likeness.intake.quality` (and head/IED
+    shares of the frame). Set on the calibration half of ``likeness eval coach``
+    (people split by name; the other half reports): each sits between the clean
+    previews' p98 and the degraded previews' p10 of its measure, nearer the clean side."""
+
+    head_share_min: float = 0.20  # head (chin to crown) under a fifth of the frame height: too far
+    head_share_max: float = 0.80  # more than this: too close, shoulders gone
+    margin_min: float = -0.02  # head margin (face heights) below this: cut off
+    brightness_min: float = 0.40
+    overexposure_max: float = 0.30
+    illumination_max: float = 1.5  # EV between the two halves of the face
+    yaw_max: float = 24.0
+    roll_max: float = 12.0
+    pitch_max: float = 22.0
+    sharpness_min: float = 0.36
+    eyes_open_min: float = 0.10
+    eyes_visible_min: float = 0.156
+    mouth_occlusion_max: float = 0.50
+    other_face_max: float = 0.45  # another face at least this wide (vs the subject's)
+
+
+LIVE = LiveLimits()
+
+#: Keys in the order they are said; the eval names its problems with these.
+ORDER = ("no_face", "others", "too_far", "cut_off", "too_close", "dark", "bright", "covered", "eyes_hidden",
+         "side_light", "yaw", "roll", "pitch", "blur", "eyes_closed")
+
+
+def _yours(image_side: str) -> str:
+    """The person's side for a side of the image (they face the camera)."""
+    return {"left": "right", "right": "left"}.get(image_side, image_side)
+
+
+def problems(r: Reading, *, limits: LiveLimits = LIVE) -> list[Direction]:
+    """Every problem of the frame, most important first (empty: a good frame)."""
+    L = limits
+    if r.raw is None:
+        return [Direction("no_face", "We can't see your face: look into the camera, with your face in the light.",
+                          severe=True)]
+    raw = r.raw
+    out: list[Direction] = []
+    if raw.single_face >= L.other_face_max:
+        out.append(Direction("others", "Someone else is in the picture: make sure only you are in the frame.", severe=True))
+    if r.head_share < L.head_share_min:
+        out.append(Direction("too_far", "Come a little closer: your head should fill about half the picture's height.",
+                             severe=True))
+    if raw.head_margins < L.margin_min:
+        side = raw.margin_side
+        if side == "top":
+            text = "Step back a little (or raise the camera) so the top of your head fits, with some space above it."
+        elif side == "bottom":
+            text = "Step back so your chin and shoulders show."
+        else:
+            text = f"Move a little to your {_yours('right' if side == 'left' else 'left')} so your whole head is in the frame."
+        out.append(Direction("cut_off", text, severe=True))
+    elif r.head_share > L.head_share_max:
+        out.append(Direction("too_close", "Step back so your shoulders show.", severe=True))
+    if raw.brightness < L.brightness_min:
+        out.append(Direction("dark", "Your face is too dark: face a window or turn on a lamp in front of you.", severe=True))
+    if raw.overexposure > L.overexposure_max:
+        out.append(Direction("bright", "Your face is washed out: move out of direct sun or away from the lamp."))
+    if raw.mouth_occlusion > L.mouth_occlusion_max:
+        out.append(Direction("covered", "Something covers your mouth or chin: move your hand (or mask) away from your face."))
+    if raw.eyes_visible < L.eyes_visible_min and raw.eyes_open >= L.eyes_open_min:
+        out.append(Direction("eyes_hidden", "We can't see your eyes: take off sunglasses, move hair aside, or tilt your glasses against the glare."))
+    if raw.illumination > L.illumination_max:
+        side = "right" if raw.lit_side > 0 else "left"  # the brighter cheek is on this side of the person
+        out.append(Direction("side_light", f"The light falls on your {side} side only: turn a little to your {side}, "
+                                           "towards the window or lamp."))
+    if abs(raw.yaw) > L.yaw_max:
+        side = "right" if raw.yaw > 0 else "left"
+        out.append(Direction("yaw", f"Turn your head a little to your {side}, back towards the camera."))
+    if abs(raw.roll) > L.roll_max:
+        shoulder = "right" if raw.roll > 0 else "left"
+        out.append(Direction("roll", f"Hold your head level: tilt it a touch towards your {shoulder} shoulder."))
+    if abs(raw.pitch) > L.pitch_max:
+        out.append(Direction("pitch", "Chin down a touch." if raw.pitch > 0 else "Chin up a touch."))
+    if raw.sharpness < L.sharpness_min:
+        out.append(Direction("blur", "Hold still (and keep the camera steady)."))
+    if raw.eyes_open < L.eyes_open_min:
+        out.append(Direction("eyes_closed", "Open your eyes and look into the lens."))
+    rank = {k: i for i, k in enumerate(ORDER)}
+    return sorted(out, key=lambda d: rank[d.key])

@@ -1,0 +1,304 @@
+"""Wardrobe advice, as a photographer gives it: what the clothing will do on camera.
+
+The clothing region is the person (the selfie segmentation) below the chin, from
+0.35 to 1.3 face heights under it and within 1.4 face widths of the face's centre,
+less skin-coloured pixels (neck, chest). Four checks, each a plain sentence with
+what to do:
+
+- ``blend``: the clothing at the silhouette's edge against the Look's backdrop beside
+  it (ΔE2000, the Look's backdrop rendered at the frame's size; a mono Look compares
+  lightness only): below ``BLEND_DE`` the person melts into the backdrop. The advice
+  names the built-in Look with the most contrast.
+- ``stripes``: a sharp peak in the clothing's spectrum whose period, at web size (the
+  face ``WEB_FACE_PX`` tall), is under ``STRIPE_WEB_PX``: fine stripes and checks
+  shimmer (moiré) when the headshot is shown small.
+- ``print``: a compact patch of dense, high-contrast edges on the chest (a large logo,
+  lettering) that the rest of the garment does not have.
+- ``neckline``: the Look's framing would cut within ``NECK_CUT`` face heights of the
+  neckline (a line across the bottom edge), or shows only skin down to its edge
+  (bare shoulders read as no top in a headshot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import cv2
+import numpy as np
+
+from ..color import delta_e, rgb_to_lab
+from ..types import Face
+
+BLEND_DE = 12.0
+WEB_FACE_PX = 220.0  # chin to upper forehead in a 640 px tall web headshot (head half the height)
+STRIPE_WEB_PX = 6.0
+STRIPE_PEAK = 9.0  # spectral peak over the band's median magnitude
+PRINT_SHARE = 0.05
+NECK_CUT = 0.12
+MIN_CLOTHING = 0.12  # share of the clothing box that must be clothing to judge it
+
+
+@dataclass(frozen=True)
+class Advice:
+    key: str  # "blend", "stripes", "print", "neckline"
+    text: str
+
+
+@dataclass(frozen=True)
+class Wardrobe:
+    visible: bool  # enough clothing in the frame to judge
+    advice: tuple[Advice, ...] = ()
+    clothing_lab: tuple[float, float, float] | None = None
+    contrast: dict[str, float] = field(default_factory=dict)  # Look name → ΔE2000 clothing vs backdrop
+    recommend: str | None = None  # the built-in Look with the most contrast
+    stripe_period_web: float | None = None  # px at web size of the strongest fine peak
+    stripe_peak: float = 0.0
+
+
+@dataclass(frozen=True)
+class Regions:
+    clothing: np.ndarray  # bool H×W
+    edge: np.ndarray  # clothing near the silhouette (beside the backdrop)
+    beside: np.ndarray  # background just outside the silhouette, same rows
+    person: np.ndarray  # float32 H×W alpha
+    face_height: float  # chin to upper forehead, px
+    chin_y: float
+    box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the clothing search box
+
+
+def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) -> Regions:
+    """The clothing, its silhouette band and the background beside it."""
+    from ..intake.quality import skin_lab
+    from ..faces import view as views
+    from ..matting.segment import segment
+
+    h, w = image.shape[:2]
+    m = face.mesh[:, :2]
+    chin, top = m[152], m[10]
+    fh = float(np.hypot(*(chin - top)))
+    fw = float(face.width)
+    cx = float(m[[152, 168], 0].mean())
+    y0, y1 = int(chin[1] + 0.35 * fh), int(min(h, chin[1] + 1.3 * fh))
+    x0, x1 = int(max(0, cx - 1.4 * fw)), int(min(w, cx + 1.4 * fw))
+    alpha = segment(image, face_box=face.box) if person is None else person
+    fg = alpha > 0.5
+    box = np.zeros((h, w), bool)
+    if y1 > y0 and x1 > x0:
+        box[y0:y1, x0:x1] = True
+    lab = rgb_to_lab(image)
+    skin = np.array(skin_lab(views.face_view(image, face, framing=views.FACE)), np.float32)
+    d = np.sqrt(((lab - skin) ** 2 * np.array([0.25, 1.0, 1.0], np.float32)).sum(-1))
+    clothing = box & fg & (d > 10.0)
+    k = max(3, int(0.25 * fw) | 1)
+    inner = cv2.erode(fg.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    outer = cv2.dilate(fg.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    gap = max(3, int(0.06 * fw) | 1)
+    far = cv2.dilate(fg.astype(np.uint8), np.ones((gap, gap), np.uint8)) > 0
+    rows = np.zeros((h, w), bool)
+    if y1 > y0:
+        rows[y0:y1] = True
+    return Regions(clothing=clothing, edge=clothing & ~inner, beside=rows & outer & ~far, person=alpha.astype(np.float32),
+                   face_height=fh, chin_y=float(chin[1]), box=(x0, y0, x1, y1))
+
+
+# --- colour against each Look's backdrop ------------------------------------------------------
+
+
+@lru_cache(maxsize=64)
+def _backdrop(look_name: str, size: tuple[int, int], head: tuple[float, float]) -> np.ndarray:
+    from ..looks import load_look
+    from ..studio.backdrop import make_backdrop
+
+    look = load_look(look_name)
+    if look.backdrop.kind in ("blur", "image"):
+        raise ValueError("photo backdrops have no fixed colour")
+    bd = make_backdrop(size, settings=look.backdrop, head=head)
+    return (np.clip(bd.image, 0, 1) * 255).astype(np.uint8)
+
+
+def _mono(look_name: str) -> bool:
+    from ..looks import load_look
+
+    g = load_look(look_name).grade
+    return bool(getattr(g, "mono", False)) or g.saturation < 0.2
+
+
+def composite(image: np.ndarray, person: np.ndarray, look_name: str, head: tuple[float, float]) -> np.ndarray:
+    """The person over the Look's backdrop (a quick render: no relight, no grade)."""
+    h, w = image.shape[:2]
+    bg = _backdrop(look_name, (w, h), (round(head[0], 2), round(head[1], 2)))
+    a = person[..., None]
+    return (image * a + bg * (1 - a)).astype(np.uint8)
+
+
+def contrast(image: np.ndarray, r: Regions, look_name: str, head: tuple[float, float]) -> float | None:
+    """ΔE2000 between the clothing at the silhouette and the Look's backdrop beside it
+    (None when either is too small to read)."""
+    if r.edge.sum() < 30 or r.beside.sum() < 30:
+        return None
+    comp = composite(image, r.person, look_name, head)
+    lab = rgb_to_lab(comp)
+    a, b = np.median(lab[r.edge], axis=0), np.median(lab[r.beside], axis=0)
+    if _mono(look_name):
+        a, b = np.array([a[0], 0, 0]), np.array([b[0], 0, 0])
+    return float(delta_e(a, b))
+
+
+def colour_name(lab) -> str:
+    """A plain name for a clothing colour (L*a*b*)."""
+    L, a, b = (float(v) for v in lab)
+    c = float(np.hypot(a, b))
+    shade = "dark " if L < 35 else "light " if L > 75 else ""
+    if c < 10:
+        return "black" if L < 22 else "white" if L > 88 else f"{shade}grey"
+    hue = float(np.degrees(np.arctan2(b, a))) % 360
+    names = ((20, "pink"), (45, "red"), (70, "orange"), (100, "beige" if c < 25 else "yellow"), (160, "green"),
+             (220, "teal"), (290, "blue"), (330, "purple"), (360, "pink"))
+    name = next(n for lim, n in names if hue < lim)
+    if name == "blue" and L < 40:
+        return "navy"
+    if name in ("orange", "beige", "red") and L < 45 and c < 35:
+        return "brown"
+    return f"{shade}{name}"
+
+
+# --- pattern and print -----------------------------------------------------------------------
+
+
+def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
+    """(peak ratio, period at web size in px) of the finest strong periodic pattern in
+    the clothing (0, None when there is none to read)."""
+    ys, xs = np.nonzero(r.clothing)
+    if ys.size < 400:
+        return 0.0, None
+    # the largest square of the clothing's bounding box, filled with its own mean outside the clothing
+    g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    patch, mask = g[y0:y1, x0:x1], r.clothing[y0:y1, x0:x1]
+    patch = np.where(mask, patch - patch[mask].mean(), 0.0)
+    n = int(min(256, 2 ** int(np.log2(max(16, min(patch.shape))))))
+    best, period = 0.0, None
+    for oy in range(0, max(1, patch.shape[0] - n + 1), max(1, n // 2)):
+        for ox in range(0, max(1, patch.shape[1] - n + 1), max(1, n // 2)):
+            win, mk = patch[oy : oy + n, ox : ox + n], mask[oy : oy + n, ox : ox + n]
+            if win.shape != (n, n) or mk.mean() < 0.6:
+                continue
+            hp = win - cv2.GaussianBlur(win, (0, 0), 4.0)
+            spec = np.abs(np.fft.fftshift(np.fft.fft2(hp * np.outer(np.hanning(n), np.hanning(n)))))
+            fy, fx = np.mgrid[-n // 2 : n // 2, -n // 2 : n // 2] / n
+            f = np.hypot(fx, fy)
+            p_max = STRIPE_WEB_PX * r.face_height / WEB_FACE_PX  # periods finer than this alias at web size
+            band = (f >= 1.0 / max(p_max, 2.01)) & (f <= 0.5)
+            if band.sum() < 20:
+                continue
+            mags = spec[band]
+            ratio = float(mags.max() / max(np.median(mags), 1e-6))
+            if ratio > best:
+                best = ratio
+                period = float(1.0 / f[band][mags.argmax()]) * WEB_FACE_PX / r.face_height
+    return best, period
+
+
+def print_share(image: np.ndarray, r: Regions) -> float:
+    """Share of the clothing covered by dense, high-contrast edges that the rest of the
+    garment does not have (a large logo or lettering)."""
+    if r.clothing.sum() < 400:
+        return 0.0
+    g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+    edges = cv2.Canny(g, 60, 150) > 0
+    k = max(5, int(0.18 * r.face_height) | 1)
+    dens = cv2.blur((edges & r.clothing).astype(np.float32), (k, k)) / np.maximum(cv2.blur(r.clothing.astype(np.float32), (k, k)), 1e-3)
+    base = float(np.median(dens[r.clothing]))
+    hot = r.clothing & (dens > max(0.12, 3.0 * base))
+    return float(hot.sum() / r.clothing.sum())
+
+
+def neckline(image: np.ndarray, face: Face, r: Regions, *, frame: str) -> str | None:
+    """'cut' when the framing's bottom edge runs along the neckline, 'bare' when it
+    shows only skin down to its edge; None otherwise."""
+    from ..faces.geometry import head_geometry
+    from ..looks.settings import get_preset
+
+    p = get_preset(frame)
+    head = head_geometry(face)
+    frame_h = head.height / p.head
+    eye_y = head.center[1]
+    bottom = eye_y + (1.0 - p.eye_line) * frame_h
+    h = image.shape[0]
+    if bottom > h:  # the frame reaches past the photo: the neckline cannot be judged against it
+        return None
+    cx = float(face.center[0])
+    half = 0.35 * face.width
+    x0, x1 = int(max(0, cx - half)), int(cx + half)
+    fg = r.person > 0.5
+    y_start = int(r.chin_y + 0.15 * r.face_height)
+    rows = range(max(0, y_start), min(h, int(bottom) + 1))
+    neck = None
+    for y in rows:
+        band = fg[y, x0:x1]
+        if band.sum() < 0.5 * band.size:
+            continue
+        if (r.clothing[y, x0:x1] & band).sum() > 0.5 * band.sum():
+            neck = y
+            break
+    if neck is None:
+        return "bare"
+    return "cut" if abs(bottom - neck) < NECK_CUT * r.face_height else None
+
+
+# --- the advice ------------------------------------------------------------------------------
+
+
+def advise(image: np.ndarray, face: Face, *, look: str, frame: str | None = None, looks: tuple[str, ...] | None = None,
+           person: np.ndarray | None = None) -> Wardrobe:
+    """Wardrobe advice for ``image`` with the Look ``look`` (and its framing unless
+    ``frame`` is given); ``looks``: the Looks to compare (default: the built-in ones
+    with a fixed backdrop colour)."""
+    from ..looks import load_look
+
+    r = regions(image, face, person=person)
+    x0, y0, x1, y1 = r.box
+    if (x1 - x0) * (y1 - y0) <= 0 or r.clothing.sum() < MIN_CLOTHING * (x1 - x0) * (y1 - y0):
+        return Wardrobe(visible=False)
+    names = looks if looks is not None else builtin_looks()
+    h, w = image.shape[:2]
+    head = (float(face.center[0] / w), float(face.center[1] / h))
+    contrasts = {n: c for n in names if (c := contrast(image, r, n, head)) is not None}
+    cloth = tuple(float(v) for v in np.median(rgb_to_lab(image)[r.clothing], axis=0))
+    name = colour_name(cloth)
+    pretty = look.replace("-", " ").capitalize()
+    out: list[Advice] = []
+    others = {n: c for n, c in contrasts.items() if n != look}
+    recommend = max(others, key=others.get) if others else None
+    mine = contrasts.get(look)
+    if look not in contrasts and look not in names:
+        mine = contrast(image, r, look, head)
+    if mine is not None and mine < BLEND_DE:
+        alt = recommend.replace("-", " ").capitalize() if recommend else "another"
+        out.append(Advice("blend", f"Your {name} top is close to the {pretty} backdrop, so you would blend into it: "
+                                   f"choose the {alt} Look, or wear a top that is clearly lighter or darker."))
+    peak, period = stripes(image, r)
+    if period is not None and peak >= STRIPE_PEAK and period < STRIPE_WEB_PX:
+        out.append(Advice("stripes", "Fine stripes or checks shimmer when a headshot is shown small: "
+                                     "wear a plain top, or one with a broad pattern."))
+    if print_share(image, r) > PRINT_SHARE:
+        out.append(Advice("print", "A large logo or lettering on your top draws the eye from your face: "
+                                   "wear a plain top, or cover it with a jacket."))
+    neck = neckline(image, face, r, frame=frame or load_look(look).frame)
+    if neck == "cut":
+        out.append(Advice("neckline", "The frame would cut right along your neckline: choose the Chest up framing, "
+                                      "or wear a top whose neckline sits higher or lower."))
+    elif neck == "bare":
+        out.append(Advice("neckline", "Only skin shows down to the frame's edge, which reads as bare shoulders: "
+                                      "wear a top with sleeves or a collar, or choose the Chest up framing."))
+    return Wardrobe(visible=True, advice=tuple(out), clothing_lab=cloth, contrast={k: round(v, 2) for k, v in contrasts.items()},
+                    recommend=recommend if out and out[0].key == "blend" else (recommend if mine is not None and mine < BLEND_DE else None),
+                    stripe_period_web=None if period is None else round(period, 2), stripe_peak=round(peak, 2))
+
+
+def builtin_looks() -> tuple[str, ...]:
+    """The built-in Looks whose backdrop has a fixed colour (not the photo's own)."""
+    from ..looks import list_looks
+
+    return tuple(lk.name for lk in list_looks() if lk.source == "built-in" and lk.backdrop.kind not in ("blur", "image"))
