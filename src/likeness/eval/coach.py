@@ -37,6 +37,8 @@ from ..intake.quality import Raw
 from . import coach_frames as cf
 
 SEED = 11
+#: Photos the sequences are made from, spread over the set (all 144 take ~1 h on 2 busy cores).
+PHOTOS = 48
 BAD, GOOD = 5, 7
 MAX_UPSCALE = 1.5
 CHECKS = ("sharpness", "brightness", "overexposure", "illumination", "yaw", "roll", "pitch", "eyes_open",
@@ -69,8 +71,6 @@ def bases(root: Path, *, limit: int | None = None) -> tuple[list[Path], dict[str
 
     files = [p for p in sorted((root / "identities").glob("*/*")) if is_image_path(p)]
     files += [p for p in sorted((root / "photos" / "single").glob("*")) if is_image_path(p)]
-    if limit:
-        files = files[:: max(1, len(files) // limit)][:limit]
     keep, left = [], {}
     for p in files:
         c = inspect_path(p)
@@ -79,6 +79,10 @@ def bases(root: Path, *, limit: int | None = None) -> tuple[list[Path], dict[str
             left[_name(p)] = c.error_code or ",".join(bad)
         else:
             keep.append(p)
+    if limit and len(keep) > limit:  # spread over the set (and so over the people)
+        idx = np.linspace(0, len(keep) - 1, limit).round().astype(int)
+        left.update({_name(p): "not_sampled" for i, p in enumerate(keep) if i not in set(idx)})
+        keep = [keep[i] for i in sorted(set(idx))]
     return keep, left
 
 
@@ -220,7 +224,7 @@ def suggest(seqs: list[dict]) -> dict:
     return out
 
 
-def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit: int | None = None,
+def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit: int | None = PHOTOS,
         wardrobe: bool = True) -> dict:
     t0 = time.perf_counter()
     rec = records(root, limit=limit, progress=progress)
