@@ -36,6 +36,9 @@ class Answer:
 STEADY = 2
 GOOD_FRAMES = 3
 COOLDOWN = 8
+#: The wardrobe is read every this many frames (its segmentation costs ~20 ms; clothes
+#: do not change between frames).
+WARDROBE_EVERY = 6
 
 
 def step(state: CoachState, found: Sequence[Direction], *, steady: int = STEADY, good_frames: int = GOOD_FRAMES,

@@ -33,7 +33,7 @@ from ..types import Face
 BLEND_DE = 12.0
 WEB_FACE_PX = 220.0  # chin to upper forehead in a 640 px tall web headshot (head half the height)
 STRIPE_WEB_PX = 6.0
-STRIPE_PEAK = 9.0  # spectral peak over the band's median magnitude
+STRIPE_PEAK = 60.0  # spectral peak over the band median (128 px windows): set on every 6th eval photo, striped vs as-is
 PRINT_SHARE = 0.05
 NECK_CUT = 0.12
 MIN_CLOTHING = 0.12  # share of the clothing box that must be clothing to judge it
@@ -90,15 +90,17 @@ def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) 
     skin = np.array(skin_lab(views.face_view(image, face, framing=views.FACE)), np.float32)
     d = np.sqrt(((lab - skin) ** 2 * np.array([0.25, 1.0, 1.0], np.float32)).sum(-1))
     clothing = box & fg & (d > 10.0)
+    # The silhouette's edge: clothing within a quarter face width of the background, and
+    # the background within 0.4 face widths of the clothing (beside the shoulders or
+    # above them), leaving out a gap where the matte's edge mixes the two.
+    bg = (~fg).astype(np.uint8)
     k = max(3, int(0.25 * fw) | 1)
-    inner = cv2.erode(fg.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
-    outer = cv2.dilate(fg.astype(np.uint8), np.ones((k, k), np.uint8)) > 0
+    near_bg = cv2.dilate(bg, np.ones((k, k), np.uint8)) > 0
+    kb = max(5, int(0.4 * fw) | 1)
+    near_cloth = cv2.dilate(clothing.astype(np.uint8), np.ones((kb, kb), np.uint8)) > 0
     gap = max(3, int(0.06 * fw) | 1)
-    far = cv2.dilate(fg.astype(np.uint8), np.ones((gap, gap), np.uint8)) > 0
-    rows = np.zeros((h, w), bool)
-    if y1 > y0:
-        rows[y0:y1] = True
-    return Regions(clothing=clothing, edge=clothing & ~inner, beside=rows & outer & ~far, person=alpha.astype(np.float32),
+    off = cv2.dilate(fg.astype(np.uint8), np.ones((gap, gap), np.uint8)) == 0
+    return Regions(clothing=clothing, edge=clothing & near_bg, beside=off & near_cloth, person=alpha.astype(np.float32),
                    face_height=fh, chin_y=float(chin[1]), box=(x0, y0, x1, y1))
 
 
@@ -167,37 +169,56 @@ def colour_name(lab) -> str:
 
 
 def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
-    """(peak ratio, period at web size in px) of the finest strong periodic pattern in
-    the clothing (0, None when there is none to read)."""
+    """(peak ratio, period at web size in px) of the strongest periodic pattern in the
+    clothing that is fine enough to alias at web size (0, None when there is none).
+
+    Square windows wholly inside the clothing are high-passed and windowed; in the
+    band of periods finer than ``STRIPE_WEB_PX`` at web size, the spectrum's peak over
+    its median is the pattern's strength. The JPEG block lattice (periods 8/k px along
+    the axes) is left out: it is the file, not the cloth.
+    """
+    g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
+    p_max = STRIPE_WEB_PX * r.face_height / WEB_FACE_PX  # finer than this aliases at web size
+    if p_max < 2.2:
+        return 0.0, None  # the frame is too small to resolve such a pattern
     ys, xs = np.nonzero(r.clothing)
     if ys.size < 400:
         return 0.0, None
-    # the largest square of the clothing's bounding box, filled with its own mean outside the clothing
-    g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
-    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    patch, mask = g[y0:y1, x0:x1], r.clothing[y0:y1, x0:x1]
-    patch = np.where(mask, patch - patch[mask].mean(), 0.0)
-    n = int(min(256, 2 ** int(np.log2(max(16, min(patch.shape))))))
     best, period = 0.0, None
-    for oy in range(0, max(1, patch.shape[0] - n + 1), max(1, n // 2)):
-        for ox in range(0, max(1, patch.shape[1] - n + 1), max(1, n // 2)):
-            win, mk = patch[oy : oy + n, ox : ox + n], mask[oy : oy + n, ox : ox + n]
-            if win.shape != (n, n) or mk.mean() < 0.6:
-                continue
-            hp = win - cv2.GaussianBlur(win, (0, 0), 4.0)
-            spec = np.abs(np.fft.fftshift(np.fft.fft2(hp * np.outer(np.hanning(n), np.hanning(n)))))
-            fy, fx = np.mgrid[-n // 2 : n // 2, -n // 2 : n // 2] / n
-            f = np.hypot(fx, fy)
-            p_max = STRIPE_WEB_PX * r.face_height / WEB_FACE_PX  # periods finer than this alias at web size
-            band = (f >= 1.0 / max(p_max, 2.01)) & (f <= 0.5)
-            if band.sum() < 20:
-                continue
-            mags = spec[band]
-            ratio = float(mags.max() / max(np.median(mags), 1e-6))
-            if ratio > best:
-                best = ratio
-                period = float(1.0 / f[band][mags.argmax()]) * WEB_FACE_PX / r.face_height
+    for n in (128, 64, 32):
+        step = n // 2
+        for oy in range(int(ys.min()), int(ys.max()) - n + 2, step):
+            for ox in range(int(xs.min()), int(xs.max()) - n + 2, step):
+                if r.clothing[oy : oy + n, ox : ox + n].mean() < 0.9:
+                    continue
+                win = g[oy : oy + n, ox : ox + n]
+                hp = win - cv2.GaussianBlur(win, (0, 0), 3.0)
+                spec = np.abs(np.fft.fftshift(np.fft.fft2(hp * _hann(n))))
+                band, f = _band(n, p_max)
+                mags = spec[band]
+                ratio = float(mags.max() / max(float(np.median(mags)), 1e-6))
+                if ratio > best:
+                    best, period = ratio, float(1.0 / f[band][mags.argmax()]) * WEB_FACE_PX / r.face_height
+        if period is not None:
+            break
     return best, period
+
+
+@lru_cache(maxsize=8)
+def _hann(n: int) -> np.ndarray:
+    return np.outer(np.hanning(n), np.hanning(n)).astype(np.float32)
+
+
+@lru_cache(maxsize=32)
+def _band(n: int, p_max: float) -> tuple[np.ndarray, np.ndarray]:
+    fy, fx = np.mgrid[-n // 2 : n // 2, -n // 2 : n // 2] / n
+    f = np.hypot(fx, fy)
+    band = (f >= 1.0 / p_max) & (f <= 0.5)
+    lattice = np.zeros_like(band)
+    for k in range(1, 5):  # 1/8, 2/8, 3/8, 4/8 cycles per px, along either axis
+        lattice |= (np.abs(np.abs(fx) - k / 8) <= 1.01 / n) & (np.abs(fy) <= 1.01 / n)
+        lattice |= (np.abs(np.abs(fy) - k / 8) <= 1.01 / n) & (np.abs(fx) <= 1.01 / n)
+    return band & ~lattice, f
 
 
 def print_share(image: np.ndarray, r: Regions) -> float:
@@ -301,4 +322,4 @@ def builtin_looks() -> tuple[str, ...]:
     """The built-in Looks whose backdrop has a fixed colour (not the photo's own)."""
     from ..looks import list_looks
 
-    return tuple(lk.name for lk in list_looks() if lk.source == "built-in" and lk.backdrop.kind not in ("blur", "image"))
+    return tuple(lk.name for lk in list_looks() if lk.source.startswith("built-in") and lk.backdrop.kind not in ("blur", "image"))

@@ -32,7 +32,6 @@ MAX_FRAME_BYTES = 3 * 2**20  # a 1280×720 JPEG preview is ~100 KB
 MAX_BURST = 5
 MAX_COACHES = 64  # sessions coached at once (the oldest state is dropped beyond)
 ANALYSE_AT_ONCE = 2
-WARDROBE_EVERY = 6  # frames between wardrobe readings (the segmentation costs ~20 ms)
 _analyse_limit = anyio.CapacityLimiter(ANALYSE_AT_ONCE)
 
 
@@ -110,6 +109,7 @@ def shots_of(photos: list[dict[str, Any]]) -> list[Any]:
 def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any]]) -> CoachOut:
     """One frame through the coach (runs on a worker thread)."""
     from ..coach import decode_frame, next_variation, problems, read_frame, step
+    from ..coach.session import WARDROBE_EVERY
     from ..coach.wardrobe import advise
 
     t0 = time.perf_counter()

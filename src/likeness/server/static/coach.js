@@ -11,8 +11,9 @@
   const LIGHT_LABEL = { red: "Not ready", amber: "Almost", green: "Ready: hold still" };
   const coach = { stream: null, running: false, facing: "user", lastText: "", captures: 0, busy: false };
 
-  function setDirection(text, light) {
+  function setDirection(text, light, key = "") {
     const d = $("#coach-direction");
+    d.dataset.key = key;
     if (text !== coach.lastText) { d.textContent = text; coach.lastText = text; }  // aria-live: announce changes only
     d.classList.toggle("green", light === "green");
     const l = $("#coach-light");
@@ -92,7 +93,7 @@
 
   function show(ans) {
     const text = ans.direction ? ans.direction.text : ans.light === "green" ? "Perfect — hold that." : "Hold on…";
-    setDirection(text, ans.light);
+    setDirection(text, ans.light, ans.direction ? ans.direction.key : ans.light);
     $("#coach-next").textContent = ans.next || "";
     L().fill($("#coach-wardrobe"), ...(ans.wardrobe || []).map(a => L().el("li", { text: a.text })));
   }
