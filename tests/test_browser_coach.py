@@ -29,22 +29,20 @@ if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
 if not PHOTO.exists():  # pragma: no cover - without the eval set
     pytest.skip("the eval photo is missing (../shared/eval)", allow_module_level=True)
 
-FPS, TILTED_S, GOOD_S = 10, 4, 8
+FPS, TILTED_S, GOOD_S = 5, 6, 8
 
 
 def write_y4m(path: Path) -> None:
-    """640×480 frames: the photo tilted 25° (TILTED_S seconds), then level (GOOD_S)."""
+    """1280×720 frames (the photo's own size: a 720p webcam): the photo tilted 25°
+    (TILTED_S seconds), then level (GOOD_S)."""
     from PIL import Image
 
-    img = np.asarray(Image.open(PHOTO).convert("RGB"))
-    h, w = img.shape[:2]
-    cw = int(h * 4 / 3)
-    img = cv2.resize(img[:, (w - cw) // 2 : (w - cw) // 2 + cw], (640, 480), interpolation=cv2.INTER_AREA)
-    M = cv2.getRotationMatrix2D((320, 200), 25, 1.0)
-    tilted = cv2.warpAffine(img, M, (640, 480), borderMode=cv2.BORDER_REPLICATE)
+    img = cv2.resize(np.asarray(Image.open(PHOTO).convert("RGB")), (1280, 720), interpolation=cv2.INTER_AREA)
+    M = cv2.getRotationMatrix2D((640, 300), 25, 1.0)
+    tilted = cv2.warpAffine(img, M, (1280, 720), borderMode=cv2.BORDER_REPLICATE)
     rng = np.random.default_rng(0)
     with open(path, "wb") as f:
-        f.write(f"YUV4MPEG2 W640 H480 F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
+        f.write(f"YUV4MPEG2 W1280 H720 F{FPS}:1 Ip A1:1 C420jpeg\n".encode())
         for k in range(FPS * (TILTED_S + GOOD_S)):
             src = tilted if k < FPS * TILTED_S else img
             noisy = np.clip(src + rng.normal(0, 1.5, src.shape), 0, 255).astype(np.uint8)
@@ -86,18 +84,22 @@ def test_fake_camera_tilt_then_automatic_capture(tmp_path, tmp_path_factory):
         page.focus("#coach-open")
         page.keyboard.press("Enter")  # the keyboard opens it
         direction = page.locator("#coach-direction")
+        count = page.locator("#coach-count")
         keys: list[str] = []
+        timeline: list[tuple[float, str, str]] = []  # (s, direction key, photos taken)
+        t0 = time.monotonic()
 
         def seen(key: str) -> bool:
-            k = direction.get_attribute("data-key") or ""
+            k, n = direction.get_attribute("data-key") or "", count.inner_text().strip()
             if k and (not keys or keys[-1] != k):
                 keys.append(k)
+                timeline.append((round(time.monotonic() - t0, 1), k, n))
             return k == key
 
         _wait(page, lambda: seen("roll"), what="the tilt direction", shots=shots)
         assert direction.get_attribute("aria-live") == "polite"
+        assert not count.inner_text().strip(), timeline  # said before anything was captured
         page.screenshot(path=str(shots / "coach-1-tilt.png"))
-        count = page.locator("#coach-count")
         _wait(page, lambda: (seen("none"), count.inner_text().strip())[1], what="an automatic capture", timeout=90, shots=shots)
         page.screenshot(path=str(shots / "coach-2-captured.png"))
         page.keyboard.press("Escape")  # closes the panel: the camera stops
@@ -107,6 +109,7 @@ def test_fake_camera_tilt_then_automatic_capture(tmp_path, tmp_path_factory):
         page.screenshot(path=str(shots / "coach-3-session.png"), full_page=True)
         browser.close()
     assert not errors, errors
+    print("timeline", timeline)
     first_problem = next(k for k in keys if k not in ("green", "amber", "red", ""))
-    assert first_problem == "roll", keys
+    assert first_problem == "roll", timeline
     assert all(u.startswith(server.url) or u.startswith(("blob:", "data:")) for u in requests_seen)

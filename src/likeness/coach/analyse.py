@@ -28,6 +28,15 @@ class Reading:
     raw: Raw | None
     head_share: float = 0.0  # chin-to-crown height over the frame height
     ied_share: float = 0.0  # inter-eye distance over the frame's longer side
+    capture_ied: float | None = None  # px between the eyes in the full-resolution capture, when its size is known
+    detail: float = 1.0  # mid-band over coarse-band detail of the inner face (motion blur; see live_detail)
+    eye_tone: float = 1.0  # median luma inside the eyes over the skin's (skin-bright: lids closed; dark: glasses)
+
+    def at_capture(self, camera_side: int | None) -> Reading:
+        """The same reading, knowing the longer side of the camera's full-resolution capture."""
+        from dataclasses import replace
+
+        return self if not camera_side else replace(self, capture_ied=self.ied_share * float(camera_side))
 
     @property
     def found(self) -> bool:
@@ -69,7 +78,57 @@ def read_frame(image: np.ndarray) -> Reading:
     others = [f for f in faces if f.box != subject.box]
     raw = measure(image, subject, others, block_period=0)
     head = head_geometry(subject)
+    from ..faces import view as views
+
+    v = views.face_view(image, subject, framing=views.FACE)
     return Reading(
         size=(w, h), faces=len(faces), face=subject, raw=raw,
         head_share=float(head.height / h), ied_share=float(subject.inter_eye / max(w, h)),
+        detail=live_detail(v), eye_tone=eye_tone(v),
     )
+
+
+def _inner(v) -> tuple[int, int, int, int]:
+    from ..faces.regions import BROW_L, BROW_R, LIPS
+
+    h, w = v.luma.shape
+    y0 = int(v.pts[BROW_R + BROW_L, 1].min())
+    y1 = int(v.pts[LIPS, 1].max()) + 2
+    x0 = int(v.pts[[33, 130, 226], 0].min()) - 2
+    x1 = int(v.pts[[263, 359, 446], 0].max()) + 2
+    return max(0, y0), min(h, y1), max(0, x0), min(w, x1)
+
+
+def live_detail(v) -> float:
+    """RMS of the band between σ 1 and 2.5 (view px) over the band between 2.5 and 6,
+    on the inner face.
+
+    The photo checks' sharpness reads the finest band (σ < 1), which a webcam's sensor
+    noise and JPEG fill even when the face is smeared by motion; one band coarser, the
+    eyes' and lips' edges are what is left, and motion blur removes them first.
+    """
+    import cv2
+
+    y0, y1, x0, x1 = _inner(v)
+    if y1 - y0 < 8 or x1 - x0 < 8:
+        return 0.0
+    g = v.luma
+    b1, b2, b3 = (cv2.GaussianBlur(g, (0, 0), s) for s in (1.0, 2.5, 6.0))
+    mid, coarse = (b1 - b2)[y0:y1, x0:x1], (b2 - b3)[y0:y1, x0:x1]
+    return float(np.sqrt((mid**2).mean() / max((coarse**2).mean(), 1e-9)))
+
+
+def eye_tone(v) -> float:
+    """Median luma inside the eyes over the skin's median: near 1 when lids cover the
+    eyes (skin), low for dark glasses or a bar; an open eye lies between."""
+    import cv2
+
+    from ..faces.regions import EYE_L, EYE_R
+
+    m = np.zeros(v.luma.shape, np.uint8)
+    for idx in (EYE_R, EYE_L):
+        cv2.fillPoly(m, [np.round(v.pts[idx] * 4).astype(np.int32)], 1, shift=2)
+    skin = v.skin if v.skin.any() else v.oval
+    if m.sum() < 6 or not skin.any():
+        return 1.0
+    return float(np.median(v.luma[m > 0]) / max(float(np.median(v.luma[skin])), 1e-3))

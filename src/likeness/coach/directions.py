@@ -2,7 +2,8 @@
 one live direction in the plain words of the photo checks.
 
 The order is a photographer's: first be seen (a face, you alone, near enough, all of
-the head in the frame), then light, then pose, then stillness and the eyes. Only the
+the head in the frame), then exposure and stillness (a dark or smeared frame makes
+every later measure unreliable), then light, then pose, then the eyes. Only the
 first problem is spoken (:mod:`.session`); fixing it often fixes the next.
 
 Directions are said from the person's side: they face the camera, so the image's
@@ -35,6 +36,7 @@ class LiveLimits:
     previews' p98 and the degraded previews' p10 of its measure, nearer the clean side."""
 
     head_share_min: float = 0.20  # head (chin to crown) under a fifth of the frame height: too far
+    capture_ied_min: float = 60.0  # the photo checks' pass mark (intake inter_eye) for the capture
     head_share_max: float = 0.80  # more than this: too close, shoulders gone
     margin_min: float = -0.02  # head margin (face heights) below this: cut off
     brightness_min: float = 0.40
@@ -43,9 +45,10 @@ class LiveLimits:
     yaw_max: float = 24.0
     roll_max: float = 12.0
     pitch_max: float = 22.0
-    sharpness_min: float = 0.36
+    detail_min: float = 0.50  # live_detail: motion blur
     eyes_open_min: float = 0.10
     eyes_visible_min: float = 0.156
+    lid_tone: float = 0.80  # eyes hidden but as bright as the skin around them: closed lids
     mouth_occlusion_max: float = 0.50
     other_face_max: float = 0.45  # another face at least this wide (vs the subject's)
 
@@ -53,8 +56,8 @@ class LiveLimits:
 LIVE = LiveLimits()
 
 #: Keys in the order they are said; the eval names its problems with these.
-ORDER = ("no_face", "others", "too_far", "cut_off", "too_close", "dark", "bright", "covered", "eyes_hidden",
-         "side_light", "yaw", "roll", "pitch", "blur", "eyes_closed")
+ORDER = ("no_face", "others", "too_far", "cut_off", "too_close", "dark", "bright", "blur", "covered", "eyes_hidden",
+         "side_light", "yaw", "roll", "pitch", "eyes_closed")
 
 
 def _yours(image_side: str) -> str:
@@ -72,7 +75,7 @@ def problems(r: Reading, *, limits: LiveLimits = LIVE) -> list[Direction]:
     out: list[Direction] = []
     if raw.single_face >= L.other_face_max:
         out.append(Direction("others", "Someone else is in the picture: make sure only you are in the frame.", severe=True))
-    if r.head_share < L.head_share_min:
+    if r.head_share < L.head_share_min or (r.capture_ied is not None and r.capture_ied < L.capture_ied_min):
         out.append(Direction("too_far", "Come a little closer: your head should fill about half the picture's height.",
                              severe=True))
     if raw.head_margins < L.margin_min:
@@ -92,7 +95,8 @@ def problems(r: Reading, *, limits: LiveLimits = LIVE) -> list[Direction]:
         out.append(Direction("bright", "Your face is washed out: move out of direct sun or away from the lamp."))
     if raw.mouth_occlusion > L.mouth_occlusion_max:
         out.append(Direction("covered", "Something covers your mouth or chin: move your hand (or mask) away from your face."))
-    if raw.eyes_visible < L.eyes_visible_min and raw.eyes_open >= L.eyes_open_min:
+    closed = raw.eyes_open < L.eyes_open_min or (raw.eyes_visible < L.eyes_visible_min and r.eye_tone >= L.lid_tone)
+    if raw.eyes_visible < L.eyes_visible_min and not closed:
         out.append(Direction("eyes_hidden", "We can't see your eyes: take off sunglasses, move hair aside, or tilt your glasses against the glare."))
     if raw.illumination > L.illumination_max:
         side = "right" if raw.lit_side > 0 else "left"  # the brighter cheek is on this side of the person
@@ -106,9 +110,9 @@ def problems(r: Reading, *, limits: LiveLimits = LIVE) -> list[Direction]:
         out.append(Direction("roll", f"Hold your head level: tilt it a touch towards your {shoulder} shoulder."))
     if abs(raw.pitch) > L.pitch_max:
         out.append(Direction("pitch", "Chin down a touch." if raw.pitch > 0 else "Chin up a touch."))
-    if raw.sharpness < L.sharpness_min:
+    if r.detail < L.detail_min:
         out.append(Direction("blur", "Hold still (and keep the camera steady)."))
-    if raw.eyes_open < L.eyes_open_min:
+    if closed:
         out.append(Direction("eyes_closed", "Open your eyes and look into the lens."))
     rank = {k: i for i, k in enumerate(ORDER)}
     return sorted(out, key=lambda d: rank[d.key])

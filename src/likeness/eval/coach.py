@@ -37,17 +37,17 @@ from ..intake.quality import Raw
 from . import coach_frames as cf
 
 SEED = 11
-#: Photos the sequences are made from, spread over the set (all 144 take ~1 h on 2 busy cores).
-PHOTOS = 48
 BAD, GOOD = 5, 7
 MAX_UPSCALE = 1.5
+PREVIEW_HEAD = 0.5 * cf.PREVIEW  # the largest head a view frames (px): portrait, half its height
 CHECKS = ("sharpness", "brightness", "overexposure", "illumination", "yaw", "roll", "pitch", "eyes_open",
           "eyes_visible", "mouth_occlusion", "single_face", "head_margins")
 TARGETS = {"first_direction_rate": 0.9, "clean_direction_rate": 0.05, "capture_on_bad": 0}
 #: The measure each problem moves (for calibration): (reading field, direction of "bad").
 MEASURE = {"roll": ("roll", "abs_high"), "yaw": ("yaw", "abs_high"), "too_far": ("head_share", "low"),
            "cut_off": ("head_margins", "low"), "side_light": ("illumination", "high"),
-           "underexposed": ("brightness", "low"), "motion_blur": ("sharpness", "low"), "eyes_closed": ("eyes_open", "low")}
+           "underexposed": ("brightness", "low"), "motion_blur": ("detail", "low"), "eyes_closed": ("eyes_open", "low")}
+TOP_LEVEL = ("head_share", "detail", "eye_tone")
 
 
 def person_of(path: Path) -> str:
@@ -66,6 +66,7 @@ def half_of(person: str) -> str:
 
 def bases(root: Path, *, limit: int | None = None) -> tuple[list[Path], dict[str, str]]:
     """Photos to build sequences from, and why the others were left out."""
+    from ..faces.geometry import head_geometry
     from ..imageio import is_image_path
     from ..intake.check import inspect_path
 
@@ -77,6 +78,8 @@ def bases(root: Path, *, limit: int | None = None) -> tuple[list[Path], dict[str
         bad = [k for k in CHECKS if k in c.measures and not c.measures[k].ok]
         if c.error or bad:
             left[_name(p)] = c.error_code or ",".join(bad)
+        elif PREVIEW_HEAD / head_geometry(c.face).height > MAX_UPSCALE:
+            left[_name(p)] = "too_small_to_frame"
         else:
             keep.append(p)
     if limit and len(keep) > limit:  # spread over the set (and so over the people)
@@ -119,7 +122,8 @@ def records(root: Path, *, limit: int | None = None, progress: Callable[[int, in
             elif name == "too_far":
                 bad, _ = cf.view(img, face, head_share=cf.PROBLEMS["too_far"][1]["head_share"], portrait=portrait)
             elif name == "cut_off":
-                kw = {"eyes_y": 0.10} if i % 2 == 0 else {"eyes_x": 0.10 if rng.random() < 0.5 else 0.90}
+                edge = 0.25 * face.width * cf.scale_of(M) / v.shape[1]  # the face centre this far from the edge
+                kw = {"eyes_y": 0.10} if i % 2 == 0 else {"eyes_x": edge if rng.random() < 0.5 else 1 - edge}
                 bad, _ = cf.view(img, face, head_share=share, portrait=portrait, **kw)
             else:
                 bad = cf.on_view(name, v, vf, rng)
@@ -127,7 +131,7 @@ def records(root: Path, *, limit: int | None = None, progress: Callable[[int, in
             for k in range(BAD + GOOD):
                 r = read_frame(decode_frame(cf.jitter(bad if k < BAD else v, rng)))
                 frames.append({"bad": name != "clean" and k < BAD, "faces": r.faces, "head_share": r.head_share,
-                               "raw": None if r.raw is None else asdict(r.raw)})
+                               "detail": r.detail, "eye_tone": r.eye_tone, "raw": None if r.raw is None else asdict(r.raw)})
             seqs.append({"photo": _name(p), "person": person_of(p), "problem": name, "frames": frames})
         if progress:
             progress(i + 1, len(keep))
@@ -142,7 +146,8 @@ def _reading(fr: dict):
         d = dict(fr["raw"])
         d["skin_lab"] = tuple(d["skin_lab"])
         raw = Raw(**{f.name: d[f.name] for f in fields(Raw)})
-    return Reading(size=(0, 0), faces=fr["faces"], face=None, raw=raw, head_share=fr["head_share"])
+    return Reading(size=(0, 0), faces=fr["faces"], face=None, raw=raw, head_share=fr["head_share"],
+                   detail=fr["detail"], eye_tone=fr["eye_tone"])
 
 
 def replay(seq: dict, limits=None) -> list:
@@ -212,7 +217,7 @@ def suggest(seqs: list[dict]) -> dict:
         bad = [f for s in seqs if s["problem"] == name for f in s["frames"] if f["bad"] and f["raw"] is not None]
 
         def val(f):
-            v = f["head_share"] if field_ == "head_share" else f["raw"][field_]
+            v = f[field_] if field_ in TOP_LEVEL else f["raw"][field_]
             return abs(v) if how == "abs_high" else v
 
         cv, bv = np.array([val(f) for f in clean]), np.array([val(f) for f in bad])
@@ -224,7 +229,7 @@ def suggest(seqs: list[dict]) -> dict:
     return out
 
 
-def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit: int | None = PHOTOS,
+def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit: int | None = None,
         wardrobe: bool = True) -> dict:
     t0 = time.perf_counter()
     rec = records(root, limit=limit, progress=progress)

@@ -29,9 +29,10 @@ PREVIEW = 640
 #: problem → (direction key the coach must say first, parameters)
 PROBLEMS: dict[str, tuple[str, dict]] = {
     "roll": ("roll", {"degrees": 25.0, "sign": "random"}),
-    "yaw": ("yaw", {"degrees": 75.0, "sign": "random", "how": "mesh points slid sideways by depth × sin(degrees), fading to 0 at the face outline; piecewise-affine warp (reads as a ~15–25° turn)"}),
+    "yaw": ("yaw", {"degrees": 75.0, "sign": "both tried, the larger measured turn kept", "how": "mesh points slid sideways by depth × sin(degrees), fading to 0 at the face outline; piecewise-affine warp (reads as a ~15–25° turn)"}),
     "too_far": ("too_far", {"head_share": 0.11}),
-    "cut_off": ("cut_off", {"even": "eyes at 10 % of the frame height (crown cut)", "odd": "face centre on a side edge"}),
+    "cut_off": ("cut_off", {"even": "eyes at 10 % of the frame height (crown cut)",
+                            "odd": "a side edge through the cheek, 1/4 of the face width in (random side)"}),
     "side_light": ("side_light", dict(degr.DEGRADATIONS["side_light"][1])),
     "underexposed": ("dark", dict(degr.DEGRADATIONS["underexposed"][1])),
     "motion_blur": ("blur", {"length_ied": 0.3, "angle": "random"}),
@@ -103,7 +104,8 @@ def eyes_closed(img: np.ndarray, face: Face, rng: np.random.Generator, *, lids: 
     return np.clip(out, 0, 255).astype(np.uint8)
 
 
-def yaw(img: np.ndarray, face: Face, rng: np.random.Generator, *, degrees: float, sign: str, how: str) -> np.ndarray:
+def yaw(img: np.ndarray, face: Face, rng: np.random.Generator, *, degrees: float, sign: str, how: str,
+        sgn: float | None = None) -> np.ndarray:
     """The face turned by ``degrees`` about the vertical axis: the mesh is rotated in
     3-D and projected, and the picture follows it piece by piece (the frame's border
     and a ring around the head stay put)."""
@@ -111,7 +113,7 @@ def yaw(img: np.ndarray, face: Face, rng: np.random.Generator, *, degrees: float
 
     from ..faces.regions import FACE_OVAL
 
-    ang = np.radians(degrees) * (1 if rng.random() < 0.5 else -1)
+    ang = np.radians(degrees) * (sgn if sgn is not None else (1.0 if rng.random() < 0.5 else -1.0))
     mesh = face.mesh.astype(np.float64)
     # Turning about an axis at the depth of the face's outline: the outline stays, and
     # each point slides sideways by its depth in front of it (the nose tip the most).
@@ -159,8 +161,17 @@ def on_view(problem: str, img: np.ndarray, face: Face, rng: np.random.Generator)
     params = {k: v for k, v in PROBLEMS[problem][1].items()}
     if problem == "roll":
         return roll(img, face, rng, **params)
-    if problem == "yaw":
-        return yaw(img, face, rng, **params)
+    if problem == "yaw":  # both ways; the one that reads as the larger turn (further the way it already turns)
+        from ..faces.subject import find_faces
+
+        best, best_yaw = img, -1.0
+        for sgn in (1.0, -1.0):
+            out = yaw(img, face, rng, sgn=sgn, **params)
+            fs = find_faces(out)
+            y = abs(fs[0].pose.yaw) if fs and fs[0].pose is not None else -1.0
+            if y > best_yaw:
+                best, best_yaw = out, y
+        return best
     if problem == "side_light":
         return degr.side_light(img, face, rng, **params)
     if problem == "underexposed":

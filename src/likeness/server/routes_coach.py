@@ -106,7 +106,7 @@ def shots_of(photos: list[dict[str, Any]]) -> list[Any]:
     return out
 
 
-def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any]]) -> CoachOut:
+def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any]], camera_side: int | None = None) -> CoachOut:
     """One frame through the coach (runs on a worker thread)."""
     from ..coach import decode_frame, next_variation, problems, read_frame, step
     from ..coach.session import WARDROBE_EVERY
@@ -114,7 +114,7 @@ def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any
 
     t0 = time.perf_counter()
     image = decode_frame(data)
-    reading = read_frame(image)
+    reading = read_frame(image).at_capture(camera_side)
     found = problems(reading)
     with coach.lock:
         coach.state, ans = step(coach.state, found)
@@ -132,7 +132,9 @@ def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any
 @router.post("/sessions/{session_id}/coach/frame", response_model=CoachOut, summary="Coach one camera preview frame",
              openapi_extra={"requestBody": {"required": True, "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
 async def coach_frame(request: Request, session: dict = Depends(session_auth),
-                      look: str = Query(DEFAULT_LOOK, description="The Look chosen (for the wardrobe advice).")) -> CoachOut:
+                      look: str = Query(DEFAULT_LOOK, description="The Look chosen (for the wardrobe advice)."),
+                      camera_side: int | None = Query(None, ge=64, le=20000, description="Longer side (px) of the "
+                                                      "camera's full-resolution capture: the face must be large enough there.")) -> CoachOut:
     data = await request.body()
     if len(data) > MAX_FRAME_BYTES:
         raise PayloadTooLargeError("The camera frame is too large.", hint="Send preview frames of at most 1280 px.")
@@ -142,7 +144,7 @@ async def coach_frame(request: Request, session: dict = Depends(session_auth),
     store = request.app.state.store
     photos = await run_in_threadpool(store.photos, session["id"])
     coach = _coach_for(request, session["id"])
-    return await anyio.to_thread.run_sync(lambda: analyse(coach, data, look=look, photos=photos), limiter=_analyse_limit)
+    return await anyio.to_thread.run_sync(lambda: analyse(coach, data, look=look, photos=photos, camera_side=camera_side), limiter=_analyse_limit)
 
 
 @router.delete("/sessions/{session_id}/coach", status_code=204, summary="The camera closed: forget the coach's state")

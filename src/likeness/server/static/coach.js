@@ -77,7 +77,8 @@
       if (blob) {
         try {
           const look = encodeURIComponent(st.look || "corporate-grey");
-          const res = await L().api("POST", `/api/sessions/${st.id}/coach/frame?look=${look}`, { raw: true, form: blob });
+          const v = $("#coach-video"), side = Math.max(v.videoWidth, v.videoHeight);  // captures are taken at this size
+          const res = await L().api("POST", `/api/sessions/${st.id}/coach/frame?look=${look}&camera_side=${side}`, { raw: true, form: blob });
           const ans = await res.json();
           if (!coach.running) break;
           show(ans);
