@@ -100,12 +100,14 @@ def _inner(v) -> tuple[int, int, int, int]:
 
 
 def live_detail(v) -> float:
-    """RMS of the band between σ 1 and 2.5 (view px) over the band between 2.5 and 6,
-    on the inner face.
+    """Detail of the inner face one band coarser than the photo checks' sharpness,
+    along the axis that has least of it: per axis, the RMS of the band between σ 1
+    and 2.5 (view px) over the band between 2.5 and 6, and the smaller of the two.
 
-    The photo checks' sharpness reads the finest band (σ < 1), which a webcam's sensor
-    noise and JPEG fill even when the face is smeared by motion; one band coarser, the
-    eyes' and lips' edges are what is left, and motion blur removes them first.
+    The finest band (σ < 1) is what a webcam's sensor noise and JPEG fill even when
+    the face is smeared; one band coarser, the eyes' and lips' edges are what is left,
+    and motion blur removes them along the motion first (edges along it stay sharp,
+    hence the weaker axis).
     """
     import cv2
 
@@ -113,9 +115,16 @@ def live_detail(v) -> float:
     if y1 - y0 < 8 or x1 - x0 < 8:
         return 0.0
     g = v.luma
-    b1, b2, b3 = (cv2.GaussianBlur(g, (0, 0), s) for s in (1.0, 2.5, 6.0))
-    mid, coarse = (b1 - b2)[y0:y1, x0:x1], (b2 - b3)[y0:y1, x0:x1]
-    return float(np.sqrt((mid**2).mean() / max((coarse**2).mean(), 1e-9)))
+    out = []
+    for axis in (0, 1):
+        def blur(s: float) -> np.ndarray:
+            return cv2.GaussianBlur(g, (0, 1) if axis == 0 else (1, 0), sigmaX=s if axis == 0 else 1e-6,
+                                    sigmaY=1e-6 if axis == 0 else s)
+
+        b1, b2, b3 = blur(1.0), blur(2.5), blur(6.0)
+        mid, coarse = (b1 - b2)[y0:y1, x0:x1], (b2 - b3)[y0:y1, x0:x1]
+        out.append(float(np.sqrt((mid**2).mean() / max((coarse**2).mean(), 1e-9))))
+    return min(out)
 
 
 def eye_tone(v) -> float:
