@@ -9,10 +9,18 @@ import cv2
 import numpy as np
 import pytest
 from PIL import Image
-
-from likeness.coach import CoachState, Direction, Shot, next_variation, problems, read_frame, step
-from likeness.color import linear_to_srgb, srgb_to_linear, to_uint8
 from shared_eval import need
+
+from likeness.coach import (
+    CoachState,
+    Direction,
+    Shot,
+    next_variation,
+    problems,
+    read_frame,
+    step,
+)
+from likeness.color import linear_to_srgb, srgb_to_linear, to_uint8
 
 BAD = [Direction("roll", "level")]
 

@@ -57,7 +57,7 @@ def _frame(img: np.ndarray, size: tuple[int, int], rng: np.random.Generator) -> 
 
 def _session(frames: list[bytes], times: list[float], *, look: str) -> None:
     """One coached session: every frame as the server handles it."""
-    from ..coach import CoachState, decode_frame, problems, read_frame, step
+    from ..coach import CoachState, decode_frame, problems, read_frame, ready, step
     from ..coach.session import WARDROBE_EVERY
     from ..coach.wardrobe import advise
 
@@ -66,7 +66,7 @@ def _session(frames: list[bytes], times: list[float], *, look: str) -> None:
         t0 = time.perf_counter()
         image = decode_frame(data)
         r = read_frame(image)
-        state, _ = step(state, problems(r))
+        state, _ = step(state, problems(r), ready=ready(r))
         if r.found and i % WARDROBE_EVERY == 0:
             advise(image, r.face, look=look)
         times.append(time.perf_counter() - t0)

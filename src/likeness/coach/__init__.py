@@ -5,8 +5,22 @@ wardrobe advice for a Look (:mod:`.wardrobe`). Heavy imports stay inside functio
 from __future__ import annotations
 
 from .analyse import Reading, decode_frame, read_frame
-from .directions import LIVE, Direction, LiveLimits, problems
+from .directions import CAPTURE, LIVE, Direction, LiveLimits, problems, ready
 from .session import Answer, CoachState, Shot, next_variation, step
 
-__all__ = ["Answer", "CoachState", "Direction", "LIVE", "LiveLimits", "Reading", "Shot", "decode_frame",
-           "next_variation", "problems", "read_frame", "step"]
+__all__ = [
+    "CAPTURE",
+    "LIVE",
+    "Answer",
+    "CoachState",
+    "Direction",
+    "LiveLimits",
+    "Reading",
+    "Shot",
+    "decode_frame",
+    "next_variation",
+    "problems",
+    "read_frame",
+    "ready",
+    "step",
+]

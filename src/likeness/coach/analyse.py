@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..types import Face
 from ..intake.quality import Raw
+from ..types import Face
 
 
 @dataclass(frozen=True)
@@ -117,7 +117,7 @@ def live_detail(v) -> float:
     g = v.luma
     out = []
     for axis in (0, 1):
-        def blur(s: float) -> np.ndarray:
+        def blur(s: float, axis: int = axis) -> np.ndarray:  # along x (axis 0) or y only
             return cv2.GaussianBlur(g, (0, 1) if axis == 0 else (1, 0), sigmaX=s if axis == 0 else 1e-6,
                                     sigmaY=1e-6 if axis == 0 else s)
 

@@ -3,7 +3,8 @@ capture; and the next variation the set needs.
 
 A direction is said only once its problem has shown in ``steady`` frames in a row
 (a single odd frame must not make the voice jump), and it stays said while its
-problem lasts. Capture fires after ``good_frames`` clean frames in a row, then waits
+problem lasts. Capture fires after ``good_frames`` clean frames in a row (clean with the capture
+margin of :data:`~.directions.CAPTURE`), then waits
 ``cooldown`` frames (the page takes its burst meanwhile). Everything is a pure
 function of the previous :class:`CoachState`; the server keeps one per session.
 """
@@ -41,9 +42,10 @@ COOLDOWN = 8
 WARDROBE_EVERY = 6
 
 
-def step(state: CoachState, found: Sequence[Direction], *, steady: int = STEADY, good_frames: int = GOOD_FRAMES,
-         cooldown: int = COOLDOWN) -> tuple[CoachState, Answer]:
-    """The next state and the answer for a frame whose problems are ``found`` (in order)."""
+def step(state: CoachState, found: Sequence[Direction], *, ready: bool = True, steady: int = STEADY,
+         good_frames: int = GOOD_FRAMES, cooldown: int = COOLDOWN) -> tuple[CoachState, Answer]:
+    """The next state and the answer for a frame whose problems are ``found`` (in
+    order); ``ready``: the frame also keeps the capture margin (directions.ready)."""
     keys = tuple(d.key for d in found)
     recent = (state.recent + (keys,))[-max(steady, 1):]
     lasting = [d for d in found if all(d.key in ks for ks in recent)] if len(recent) >= steady else []
@@ -54,12 +56,13 @@ def step(state: CoachState, found: Sequence[Direction], *, steady: int = STEADY,
             shown = lasting[0]
     elif lasting:
         shown = lasting[0]
-    good_run = state.good_run + 1 if not found else 0
+    good = not found and ready
+    good_run = state.good_run + 1 if good else 0
     wait = max(0, state.cooldown - 1)
-    capture = not found and good_run >= good_frames and state.cooldown == 0
+    capture = good and good_run >= good_frames and state.cooldown == 0
     if capture:
         good_run, wait = 0, cooldown
-    if not found:
+    if good:
         light = "green"
     elif shown is not None and shown.severe:
         light = "red"

@@ -2,7 +2,7 @@
 
 The clothing region is the person (the selfie segmentation) below the chin, from
 0.35 to 1.3 face heights under it and within 1.4 face widths of the face's centre,
-less skin-coloured pixels (neck, chest). Four checks, each a plain sentence with
+less skin-coloured pixels (neck, chest). Three checks, each a plain sentence with
 what to do:
 
 - ``blend``: the clothing at the silhouette's edge against the Look's backdrop beside
@@ -12,8 +12,6 @@ what to do:
 - ``stripes``: a sharp peak in the clothing's spectrum whose period, at web size (the
   face ``WEB_FACE_PX`` tall), is under ``STRIPE_WEB_PX``: fine stripes and checks
   shimmer (moiré) when the headshot is shown small.
-- ``print``: a compact patch of dense, high-contrast edges on the chest (a large logo,
-  lettering) that the rest of the garment does not have.
 - ``neckline``: the Look's framing would cut within ``NECK_CUT`` face heights of the
   neckline (a line across the bottom edge), or shows only skin down to its edge
   (bare shoulders read as no top in a headshot).
@@ -34,14 +32,13 @@ BLEND_DE = 12.0
 WEB_FACE_PX = 220.0  # chin to upper forehead in a 640 px tall web headshot (head half the height)
 STRIPE_WEB_PX = 6.0
 STRIPE_PEAK = 60.0  # spectral peak over the band median (128 px windows): set on every 6th eval photo, striped vs as-is
-PRINT_SHARE = 0.05
 NECK_CUT = 0.12
 MIN_CLOTHING = 0.12  # share of the clothing box that must be clothing to judge it
 
 
 @dataclass(frozen=True)
 class Advice:
-    key: str  # "blend", "stripes", "print", "neckline"
+    key: str  # "blend", "stripes", "neckline"
     text: str
 
 
@@ -69,8 +66,8 @@ class Regions:
 
 def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) -> Regions:
     """The clothing, its silhouette band and the background beside it."""
-    from ..intake.quality import skin_lab
     from ..faces import view as views
+    from ..intake.quality import skin_lab
     from ..matting.segment import segment
 
     h, w = image.shape[:2]
@@ -165,7 +162,7 @@ def colour_name(lab) -> str:
     return f"{shade}{name}"
 
 
-# --- pattern and print -----------------------------------------------------------------------
+# --- pattern and neckline -----------------------------------------------------------------------
 
 
 def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
@@ -189,9 +186,11 @@ def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
         step = n // 2
         for oy in range(int(ys.min()), int(ys.max()) - n + 2, step):
             for ox in range(int(xs.min()), int(xs.max()) - n + 2, step):
-                if r.clothing[oy : oy + n, ox : ox + n].mean() < 0.9:
+                cover = r.clothing[oy : oy + n, ox : ox + n]
+                if cover.mean() < (0.9 if n > 32 else 0.75):
                     continue
                 win = g[oy : oy + n, ox : ox + n]
+                win = np.where(cover, win, float(win[cover].mean()))  # a small garment: the rest at its mean
                 hp = win - cv2.GaussianBlur(win, (0, 0), 3.0)
                 spec = np.abs(np.fft.fftshift(np.fft.fft2(hp * _hann(n))))
                 band, f = _band(n, p_max)
@@ -219,20 +218,6 @@ def _band(n: int, p_max: float) -> tuple[np.ndarray, np.ndarray]:
         lattice |= (np.abs(np.abs(fx) - k / 8) <= 1.01 / n) & (np.abs(fy) <= 1.01 / n)
         lattice |= (np.abs(np.abs(fy) - k / 8) <= 1.01 / n) & (np.abs(fx) <= 1.01 / n)
     return band & ~lattice, f
-
-
-def print_share(image: np.ndarray, r: Regions) -> float:
-    """Share of the clothing covered by dense, high-contrast edges that the rest of the
-    garment does not have (a large logo or lettering)."""
-    if r.clothing.sum() < 400:
-        return 0.0
-    g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-    edges = cv2.Canny(g, 60, 150) > 0
-    k = max(5, int(0.18 * r.face_height) | 1)
-    dens = cv2.blur((edges & r.clothing).astype(np.float32), (k, k)) / np.maximum(cv2.blur(r.clothing.astype(np.float32), (k, k)), 1e-3)
-    base = float(np.median(dens[r.clothing]))
-    hot = r.clothing & (dens > max(0.12, 3.0 * base))
-    return float(hot.sum() / r.clothing.sum())
 
 
 def neckline(image: np.ndarray, face: Face, r: Regions, *, frame: str) -> str | None:
@@ -303,9 +288,6 @@ def advise(image: np.ndarray, face: Face, *, look: str, frame: str | None = None
     if period is not None and peak >= STRIPE_PEAK and period < STRIPE_WEB_PX:
         out.append(Advice("stripes", "Fine stripes or checks shimmer when a headshot is shown small: "
                                      "wear a plain top, or one with a broad pattern."))
-    if print_share(image, r) > PRINT_SHARE:
-        out.append(Advice("print", "A large logo or lettering on your top draws the eye from your face: "
-                                   "wear a plain top, or cover it with a jacket."))
     neck = neckline(image, face, r, frame=frame or load_look(look).frame)
     if neck == "cut":
         out.append(Advice("neckline", "The frame would cut right along your neckline: choose the Chest up framing, "
@@ -313,8 +295,9 @@ def advise(image: np.ndarray, face: Face, *, look: str, frame: str | None = None
     elif neck == "bare":
         out.append(Advice("neckline", "Only skin shows down to the frame's edge, which reads as bare shoulders: "
                                       "wear a top with sleeves or a collar, or choose the Chest up framing."))
+    clash = mine is not None and mine < BLEND_DE
     return Wardrobe(visible=True, advice=tuple(out), clothing_lab=cloth, contrast={k: round(v, 2) for k, v in contrasts.items()},
-                    recommend=recommend if out and out[0].key == "blend" else (recommend if mine is not None and mine < BLEND_DE else None),
+                    recommend=recommend if clash else None,
                     stripe_period_web=None if period is None else round(period, 2), stripe_peak=round(peak, 2))
 
 

@@ -152,12 +152,13 @@ def _reading(fr: dict):
 
 def replay(seq: dict, limits=None) -> list:
     """The coach's answers, frame by frame, for one recorded sequence."""
-    from ..coach.directions import LIVE, problems
+    from ..coach.directions import LIVE, problems, ready
     from ..coach.session import CoachState, step
 
     state, out = CoachState(), []
     for fr in seq["frames"]:
-        state, ans = step(state, problems(_reading(fr), limits=limits or LIVE))
+        r = _reading(fr)
+        state, ans = step(state, problems(r, limits=limits or LIVE), ready=ready(r))
         out.append(ans)
     return out
 
@@ -216,7 +217,7 @@ def suggest(seqs: list[dict]) -> dict:
     for name, (field_, how) in MEASURE.items():
         bad = [f for s in seqs if s["problem"] == name for f in s["frames"] if f["bad"] and f["raw"] is not None]
 
-        def val(f):
+        def val(f, field_=field_, how=how):
             v = f[field_] if field_ in TOP_LEVEL else f["raw"][field_]
             return abs(v) if how == "abs_high" else v
 

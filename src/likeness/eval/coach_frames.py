@@ -48,7 +48,7 @@ def view(img: np.ndarray, face: Face, *, head_share: float, portrait: bool, eyes
 
     g = head_geometry(face)
     fh = g.height / head_share
-    size = (int(round(PREVIEW * 0.75)), PREVIEW) if portrait else (PREVIEW, int(round(PREVIEW * 0.75)))
+    size = (round(PREVIEW * 0.75), PREVIEW) if portrait else (PREVIEW, round(PREVIEW * 0.75))
     k = size[1] / fh
     cx, cy = g.center
     M = np.array([[k, 0, size[0] * eyes_x - k * cx], [0, k, size[1] * eyes_y - k * cy]], np.float64)
@@ -69,7 +69,7 @@ def scale_of(matrix: np.ndarray) -> float:
 
 
 def motion_blur(img: np.ndarray, face: Face, rng: np.random.Generator, *, length_ied: float, angle: str) -> np.ndarray:
-    n = max(3, int(round(length_ied * face.inter_eye)))
+    n = max(3, round(length_ied * face.inter_eye))
     k = np.zeros((n, n), np.float32)
     k[n // 2, :] = 1.0
     R = cv2.getRotationMatrix2D(((n - 1) / 2, (n - 1) / 2), float(rng.uniform(0, 180)), 1.0)

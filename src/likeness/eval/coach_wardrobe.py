@@ -52,7 +52,7 @@ def add_stripes(img: np.ndarray, clothing: np.ndarray, face_height: float, rng: 
 
 def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], None] | None = None,
         sheet: Path | None = None) -> dict:
-    from ..coach.wardrobe import BLEND_DE, advise, builtin_looks, composite, regions
+    from ..coach.wardrobe import BLEND_DE, advise, builtin_looks, regions
     from ..faces.subject import find_faces, pick_subject
     from ..imageio import load_photo
 
@@ -60,7 +60,7 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
     files = _photos(root)[:limit] if limit else _photos(root)
     rng = np.random.default_rng(SEED)
     pairs: list[dict] = []
-    striped, fired, judged, skipped = [], {"blend": 0, "stripes": 0, "print": 0, "neckline": 0}, 0, []
+    striped, fired, judged, skipped = [], {"blend": 0, "stripes": 0, "neckline": 0}, 0, []
     for i, (p, mask_path) in enumerate(files):
         img = load_photo(p, max_side=1600).image
         faces = find_faces(img)
@@ -123,7 +123,7 @@ def _spread(rows: list[dict]) -> dict:
 
 def contact_sheet(root: Path, out: Path, rows: list[dict]) -> Path:
     """Each (photo, Look) pair as the quick render, side by side, labelled."""
-    from ..coach.wardrobe import regions, composite
+    from ..coach.wardrobe import composite, regions
     from ..faces.subject import find_faces, pick_subject
     from ..imageio import load_photo
 

@@ -23,7 +23,14 @@ from ..errors import ImageReadError, InputError
 from ..store import TooManyPhotosError
 from . import library
 from .errors import PayloadTooLargeError
-from .routes_sessions import DEFAULT_LOOK, ERRORS, PhotoOut, _decode, _decode_limit, photo_out
+from .routes_sessions import (
+    DEFAULT_LOOK,
+    ERRORS,
+    PhotoOut,
+    _decode,
+    _decode_limit,
+    photo_out,
+)
 from .security import session_auth
 
 router = APIRouter(tags=["coach"], responses=ERRORS)
@@ -108,7 +115,7 @@ def shots_of(photos: list[dict[str, Any]]) -> list[Any]:
 
 def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any]], camera_side: int | None = None) -> CoachOut:
     """One frame through the coach (runs on a worker thread)."""
-    from ..coach import decode_frame, next_variation, problems, read_frame, step
+    from ..coach import decode_frame, next_variation, problems, read_frame, ready, step
     from ..coach.session import WARDROBE_EVERY
     from ..coach.wardrobe import advise
 
@@ -117,7 +124,7 @@ def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any
     reading = read_frame(image).at_capture(camera_side)
     found = problems(reading)
     with coach.lock:
-        coach.state, ans = step(coach.state, found)
+        coach.state, ans = step(coach.state, found, ready=ready(reading))
         frames = coach.state.frames
     if reading.found and (frames % WARDROBE_EVERY == 1 or ans.capture):
         w = advise(image, reading.face, look=look)
