@@ -2,11 +2,13 @@
 
 For 640×480 and 1280×720 JPEG previews (quality 80, made from a real photo of the
 shared evaluation set, or scikit-image's astronaut when it is absent), each frame
-goes through what the server does with it: decode, find and measure the face, the
-directions, the coach's step, and every ``WARDROBE_EVERY``-th frame the wardrobe
-advice. Reported: p50 and p95 over ``frames`` frames after ``WARM`` warm-up frames,
-for one session alone and for two sessions coaching at once (two threads, as the
-server's two analysis slots), beside the bare JPEG decode.
+goes through what the server does before it answers: decode, find and measure the
+face, the directions, the coach's step. Reported: p50 and p95 over ``frames``
+frames after ``WARM`` warm-up frames, for one session alone and for two sessions
+coaching at once (two threads, as the server's two analysis slots; each also runs
+the wardrobe reading the server does beside every ``WARDROBE_EVERY``-th frame, so
+the frames are timed under that load, and the readings are timed apart), beside
+the bare JPEG decode.
 """
 
 from __future__ import annotations
@@ -55,8 +57,9 @@ def _frame(img: np.ndarray, size: tuple[int, int], rng: np.random.Generator) -> 
     return buf.getvalue()
 
 
-def _session(frames: list[bytes], times: list[float], *, look: str) -> None:
-    """One coached session: every frame as the server handles it."""
+def _session(frames: list[bytes], times: list[float], *, look: str, dress: list[float] | None = None) -> None:
+    """One coached session: every frame as the server answers it; with ``dress``, the
+    wardrobe reading the server runs beside every ``WARDROBE_EVERY``-th frame, timed apart."""
     from ..coach import CoachState, decode_frame, problems, read_frame, ready, step
     from ..coach.session import WARDROBE_EVERY
     from ..coach.wardrobe import advise
@@ -67,9 +70,11 @@ def _session(frames: list[bytes], times: list[float], *, look: str) -> None:
         image = decode_frame(data)
         r = read_frame(image)
         state, _ = step(state, problems(r), ready=ready(r))
-        if r.found and i % WARDROBE_EVERY == 0:
-            advise(image, r.face, look=look)
         times.append(time.perf_counter() - t0)
+        if dress is not None and r.found and i % WARDROBE_EVERY == 0:
+            t1 = time.perf_counter()
+            advise(image, r.face, look=look)
+            dress.append(time.perf_counter() - t1)
 
 
 def _pct(ts: list[float]) -> dict:
@@ -93,7 +98,9 @@ def run(repeat: int = 5, photo: Path | None = None, look: str = "corporate-grey"
         alone: list[float] = []
         _session(seq, alone, look=look)
         both: list[list[float]] = [[], []]
-        threads = [threading.Thread(target=_session, args=(seq, both[k]), kwargs={"look": look}) for k in range(2)]
+        dress: list[float] = []  # in the two-session run: the server's load, measured apart
+        threads = [threading.Thread(target=_session, args=(seq, both[k]), kwargs={"look": look, "dress": dress})
+                   for k in range(2)]
         for t in threads:
             t.start()
         for t in threads:
@@ -104,6 +111,7 @@ def run(repeat: int = 5, photo: Path | None = None, look: str = "corporate-grey"
             decode_frame(data)
             dec.append(time.perf_counter() - t0)
         out[label] = {"one_session": _pct(alone), "two_sessions": _pct(both[0] + both[1]), "decode_only": _pct(dec),
+                      "wardrobe_reading": _pct(dress),
                       "jpeg_kb": round(float(np.mean([len(f) for f in frames])) / 1024, 1)}
     return {
         "photo": source, "look": look, "frames": n, "warm_frames": WARM, "cpus": os.cpu_count(),

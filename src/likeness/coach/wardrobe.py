@@ -126,16 +126,32 @@ def _mono(look_name: str) -> bool:
 def composite(image: np.ndarray, person: np.ndarray, look_name: str, head: tuple[float, float]) -> np.ndarray:
     """The person over the Look's backdrop (a quick render: no relight, no grade)."""
     h, w = image.shape[:2]
-    bg = _backdrop(look_name, (w, h), (round(head[0], 2), round(head[1], 2)))
+    bg = _backdrop(look_name, (w, h), (float(head[0]), float(head[1])))
     a = person[..., None]
     return (image * a + bg * (1 - a)).astype(np.uint8)
 
 
+CONTRAST_SIDE = 320  # px: medians of colour regions need no more (and the backdrop renders in ms)
+
+
 def contrast(image: np.ndarray, r: Regions, look_name: str, head: tuple[float, float]) -> float | None:
     """ΔE2000 between the clothing at the silhouette and the Look's backdrop beside it
-    (None when either is too small to read)."""
+    (None when either is too small to read). Measured on a copy at most
+    ``CONTRAST_SIDE`` px long, the head's place rounded to 5 % (the backdrop is cached)."""
     if r.edge.sum() < 30 or r.beside.sum() < 30:
         return None
+    h, w = image.shape[:2]
+    k = min(1.0, CONTRAST_SIDE / max(h, w))
+    if k < 1.0:
+        size = (max(8, round(w * k)), max(8, round(h * k)))
+        image = cv2.resize(image, size, interpolation=cv2.INTER_AREA)
+        near = {n: cv2.resize(getattr(r, n).astype(np.uint8), size, interpolation=cv2.INTER_NEAREST) > 0 for n in ("edge", "beside")}
+        r = Regions(clothing=r.clothing, edge=near["edge"], beside=near["beside"],
+                    person=cv2.resize(r.person, size, interpolation=cv2.INTER_AREA), face_height=r.face_height * k,
+                    chin_y=r.chin_y * k, box=r.box)
+        if r.edge.sum() < 8 or r.beside.sum() < 8:
+            return None
+    head = (round(head[0] * 20) / 20, round(head[1] * 20) / 20)
     comp = composite(image, r.person, look_name, head)
     lab = rgb_to_lab(comp)
     a, b = np.median(lab[r.edge], axis=0), np.median(lab[r.beside], axis=0)

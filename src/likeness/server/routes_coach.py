@@ -82,6 +82,7 @@ class _Coach:
         self.state = CoachState()
         self.lock = threading.Lock()
         self.wardrobe: tuple[list[AdviceOut], str | None] = ([], None)
+        self.dressing = False  # a wardrobe reading is running
 
 
 def _coaches(request: Request) -> tuple[dict[str, _Coach], threading.Lock]:
@@ -113,11 +114,20 @@ def shots_of(photos: list[dict[str, Any]]) -> list[Any]:
     return out
 
 
+def _dress(coach: _Coach, image, face, look: str) -> None:
+    from ..coach.wardrobe import advise
+
+    try:
+        w = advise(image, face, look=look)
+        coach.wardrobe = ([AdviceOut(key=a.key, text=a.text) for a in w.advice], w.recommend)
+    finally:
+        coach.dressing = False
+
+
 def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any]], camera_side: int | None = None) -> CoachOut:
     """One frame through the coach (runs on a worker thread)."""
     from ..coach import decode_frame, next_variation, problems, read_frame, ready, step
     from ..coach.session import WARDROBE_EVERY
-    from ..coach.wardrobe import advise
 
     t0 = time.perf_counter()
     image = decode_frame(data)
@@ -126,9 +136,12 @@ def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any
     with coach.lock:
         coach.state, ans = step(coach.state, found, ready=ready(reading))
         frames = coach.state.frames
-    if reading.found and (frames % WARDROBE_EVERY == 1 or ans.capture):
-        w = advise(image, reading.face, look=look)
-        coach.wardrobe = ([AdviceOut(key=a.key, text=a.text) for a in w.advice], w.recommend)
+    if reading.found and frames % WARDROBE_EVERY == 1 and not coach.dressing:
+        # The wardrobe (segmentation, a render per Look) is read beside the frames, not in
+        # their path: clothes do not change between frames, and a frame's answer must be quick.
+        coach.dressing = True
+        threading.Thread(target=_dress, args=(coach, image, reading.face, look), daemon=True,
+                         name="likeness-wardrobe").start()
     advice, rec = coach.wardrobe
     d = ans.direction
     return CoachOut(direction=DirectionOut(key=d.key, text=d.text) if d else None, light=ans.light, capture=ans.capture,
