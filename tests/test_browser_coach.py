@@ -29,7 +29,7 @@ if not CHROMIUM.exists():  # pragma: no cover - depends on the machine
 if not PHOTO.exists():  # pragma: no cover - without the eval set
     pytest.skip("the eval photo is missing (../shared/eval)", allow_module_level=True)
 
-FPS, TILTED_S, GOOD_S = 5, 6, 8
+FPS, TILTED_S, GOOD_S = 5, 10, 8
 
 
 def write_y4m(path: Path) -> None:
@@ -96,12 +96,18 @@ def test_fake_camera_tilt_then_automatic_capture(tmp_path, tmp_path_factory):
                 timeline.append((round(time.monotonic() - t0, 1), k, n))
             return k == key
 
-        _wait(page, lambda: seen("roll"), what="the tilt direction", shots=shots)
+        # The file loops (tilted, level, tilted, ...) from whenever the camera opened, and
+        # the server's first frame waits for its models: the tilt is said in the first
+        # tilted stretch analysed, and a capture follows in the level stretch after it.
+        _wait(page, lambda: seen("roll"), what="the tilt direction", timeout=120, shots=shots)
         assert direction.get_attribute("aria-live") == "polite"
-        assert not count.inner_text().strip(), timeline  # said before anything was captured
+        taken = count.inner_text().strip()
         page.screenshot(path=str(shots / "coach-1-tilt.png"))
-        _wait(page, lambda: (seen("none"), count.inner_text().strip())[1], what="an automatic capture", timeout=90, shots=shots)
+        _wait(page, lambda: (seen("none"), count.inner_text().strip() != taken)[1], what="an automatic capture",
+              timeout=120, shots=shots)
         page.screenshot(path=str(shots / "coach-2-captured.png"))
+        after = timeline[[k for _, k, _ in timeline].index("roll"):]
+        assert "green" in [k for _, k, _ in after], timeline  # the level frames turned the light green first
         page.keyboard.press("Escape")  # closes the panel: the camera stops
         _wait(page, lambda: not page.locator("#coach[open]").count(), what="the panel to close")
         _wait(page, lambda: page.locator("#photos .photo[data-id]").count() >= 1 and not page.locator("#photos .spinner").count(),
@@ -110,6 +116,6 @@ def test_fake_camera_tilt_then_automatic_capture(tmp_path, tmp_path_factory):
         browser.close()
     assert not errors, errors
     print("timeline", timeline)
-    first_problem = next(k for k in keys if k not in ("green", "amber", "red", ""))
-    assert first_problem == "roll", timeline
+    problems_said = {k for k in keys if k not in ("green", "amber", "red", "")}
+    assert problems_said == {"roll"}, timeline  # the tilt, and nothing else, was ever said
     assert all(u.startswith((server.url, "blob:", "data:")) for u in requests_seen)
