@@ -287,7 +287,9 @@ def advise(image: np.ndarray, face: Face, *, look: str, frame: str | None = None
     h, w = image.shape[:2]
     head = (float(face.center[0] / w), float(face.center[1] / h))
     contrasts = {n: c for n in names if (c := contrast(image, r, n, head)) is not None}
-    cloth = tuple(float(v) for v in np.median(rgb_to_lab(image)[r.clothing], axis=0))
+    # the colour named is the one beside the backdrop (a jacket over a light shirt: the jacket)
+    seen = r.edge if r.edge.sum() >= 30 else r.clothing
+    cloth = tuple(float(v) for v in np.median(rgb_to_lab(image)[seen], axis=0))
     name = colour_name(cloth)
     pretty = look.replace("-", " ").capitalize()
     out: list[Advice] = []
