@@ -171,3 +171,22 @@ def test_eval_split_keeps_a_person_in_one_half():
     a = person_of(Path("eval/identities/face_recognition__barack_obama/01.jpg"))
     b = person_of(Path("eval/photos/single/face_recognition__obama-720p.jpg"))
     assert a == b == "obama" and half_of(a) == half_of(b) and half_of(a) in ("calibration", "report")
+
+
+def test_capture_waits_for_the_capture_margin():
+    state, answers = CoachState(), []
+    for ok in (True, True, False, True, True, True):
+        state, ans = step(state, [], ready=ok)
+        answers.append(ans)
+    assert [a.capture for a in answers] == [False] * 5 + [True]
+    assert answers[2].light == "amber" and answers[2].direction is None
+
+
+def test_ready_needs_the_margin_on_a_turned_face(preview):
+    from dataclasses import replace
+
+    from likeness.coach import CAPTURE, LIVE, ready
+
+    r = read_frame(preview)
+    turned = replace(r, raw=replace(r.raw, yaw=(LIVE.yaw_max + CAPTURE.yaw_max) / 2))
+    assert ready(r) and not problems(turned) and not ready(turned)
