@@ -19,6 +19,7 @@ BENCHES = {
     "team": "50 people with 1 and 2 workers, and through local Ray",
     "generate": "seconds per 1024×1024 candidate and peak GPU memory per backend",
     "serve": "20 web sessions × 5 photos + studio at once on loopback: latency and jobs/min",
+    "coach": "server time per live-coaching preview frame (640×480, 1280×720), one and two sessions at once",
 }
 
 

@@ -22,6 +22,7 @@ EVALS = {
     "studio": "the whole studio on real photos: completion, identity, light",
     "team": "team consistency spreads before and after normalisation",
     "review": "review gates: genuine pass rate, impostor and edit catch rates",
+    "coach": "live coaching on camera sequences (first direction, quiet on good frames, capture) and wardrobe advice",
 }
 
 

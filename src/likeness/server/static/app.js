@@ -506,5 +506,5 @@ async function boot() {
   }).catch(() => {});
 }
 
-window.Likeness = { fill, frameLabel, api, download, blobUrl, toast, explain, el, $, show, confirmDialog, pretty, fmtDate, loadOptions, state };
+window.Likeness = { refresh, fill, frameLabel, api, download, blobUrl, toast, explain, el, $, show, confirmDialog, pretty, fmtDate, loadOptions, state };
 document.addEventListener("DOMContentLoaded", boot);
