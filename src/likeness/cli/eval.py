@@ -22,6 +22,7 @@ EVALS = {
     "studio": "the whole studio on real photos: completion, identity, light",
     "team": "team consistency spreads before and after normalisation",
     "review": "review gates: genuine pass rate, impostor and edit catch rates",
+    "fairness": "every stage's figures per skin-tone band (and glasses), with intervals",
 }
 
 
@@ -44,4 +45,8 @@ def register(app: typer.Typer) -> None:
         text = json.dumps(result, indent=2, default=float)
         if out:
             out.write_text(text + "\n")
+        if name == "fairness":  # its HTML page beside the JSON
+            from ..eval.fairness_html import write
+
+            write(result, (out or Path("likeness-fairness.json")).with_suffix(".html"))
         typer.echo(text)

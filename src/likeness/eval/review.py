@@ -210,6 +210,8 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
         if name.startswith("benign:"):
             benign[name.split(":", 1)[1]] = [not x for x in a]
             continue
+        if name.startswith("skin:"):  # the curve: reported below
+            continue
         target = {"skin_shift": "skin_tone", "plastic": "texture", "eye_colour": "eye_colour", "extra_face": "one_face"}[name]
         caught[name] = {
             "caught": _rate(a), "caught_unseen": _rate(b), "n": len(a), "n_unseen": len(b),
@@ -218,6 +220,7 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
         info = _mean([r.info for r in recs.values() if r.info is not None])
         if info is not None:  # skin: ΔE2000 reached; iris: share turned blue (others brown)
             caught[name]["delta_e_reached" if name == "skin_shift" else "turned_blue"] = info
+    curve = skin_curve(framed, edited, full, loo, gen.passed, settings, rev)
     thr = threshold()
     imp_sorted = np.sort(np.array(imp_d)) if imp_d else np.array([np.inf])
     measured = float(imp_sorted[int(np.floor(0.001 * len(imp_sorted)))]) if len(imp_sorted) else None
@@ -275,6 +278,8 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
             "impostor_distance_min": float(imp_sorted[0]) if imp_d else None,
             "tar_at_threshold": float((gd <= thr).mean()) if gd.size else None,
         },
+        "skin_curve": curve,
+        "skin_curve_unseen": {k: v["caught_unseen"] for k, v in curve.items() if k != "genuine"},
         "benign_pass_rate": _rate([x for v in benign.values() for x in v]),
         "benign_by_kind": {k: {"n": len(v), "pass_rate": _rate(v)} for k, v in sorted(benign.items())},
         "genuine_failures": gen.failures,
@@ -298,6 +303,32 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
     res["passed"] = all(checks.values())
     res["failed"] = [k for k, v in checks.items() if not v]
     return res
+
+
+def skin_curve(framed, edited, full, loo, genuine_passed, settings, rev) -> dict:
+    """The skin lock's catch rate per shift ("+8": lightened by 8 ΔE2000, "-8":
+    darkened) of framed candidates whose unedited version passes: ``caught`` with the
+    source photo enrolled (the whole review fails), ``caught_unseen`` by the skin lock
+    alone against the person's *other* photos, with no source photo (a fully generated
+    image); ``genuine`` beside it: the share of unedited candidates that lock passes
+    the same way."""
+    from ..review.locks import skin_tone
+    from ..review.result import Candidate
+
+    def unseen(r, ref):
+        return skin_tone(Candidate(r.face, r.faces or [r.face], r.stats, r.size), ref, settings)
+
+    base_a = {k: rev(r, full[r.person]).passed for k, r in framed.items() if r.stats is not None and r.person in full}
+    keys = [k for k, r in framed.items() if r.stats is not None and k in loo and genuine_passed.get(k)]
+    out = {"genuine": {"skin_lock_pass_unseen": _rate([unseen(framed[k], loo[k]).passed for k in keys]),
+                       "n": len(keys)}}
+    for name in sorted((n for n in edited if n.startswith("skin:")), key=lambda n: (n[5], float(n[6:]))):
+        recs = edited[name]
+        a = [not rev(r, full[r.person]).passed for k, r in recs.items() if base_a.get(k) and r.stats is not None]
+        b = [not unseen(recs[k], loo[k]).passed for k in keys if k in recs and recs[k].stats is not None]
+        out[name.split(":", 1)[1]] = {"caught": _rate(a), "caught_unseen": _rate(b), "n": len(a), "n_unseen": len(b),
+                                      "delta_e_reached": _mean([r.info for r in recs.values() if r.info is not None])}
+    return out
 
 
 def _bystanders_in_frame(whole: Rec, box: tuple[int, int, int, int], s) -> float:

@@ -24,10 +24,13 @@ person's own photos.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
-from ..color import luminance, srgb_to_linear, to_float
+from ..color import gamma_to_linear, luminance, srgb_to_linear, to_float
+from ..faces.regions import IRIS
 from ..faces.view import FaceView
 
 Lab = tuple[float, float, float]
@@ -157,3 +160,54 @@ def backdrop(thumb: np.ndarray, person: np.ndarray, pts: np.ndarray) -> tuple[La
     lab = cv2.cvtColor(x.reshape(1, -1, 3), cv2.COLOR_RGB2Lab).reshape(-1, 3)
     y = float(np.median(luminance(srgb_to_linear(x))))
     return _median(lab), y, share
+
+
+@dataclass(frozen=True)
+class SkinLight:
+    """What a photo says about its light and its skin, for the skin-tone lock without a
+    source photo (linear RGB triples; None where the photo does not show it)."""
+
+    skin: tuple[float, float, float]  # median linear RGB of the cheeks
+    cast: tuple[float, float, float] | None  # the studio's white-balance estimate (ratios)
+    sclera: tuple[float, float, float] | None  # whites of the eyes (brighter half)
+    lips: tuple[float, float, float] | None
+
+
+def skin_light(v: FaceView, person: np.ndarray) -> SkinLight | None:
+    """The cheeks' linear colour and three readings of the light it was taken in: the
+    studio's own white-balance estimate (near-neutral pixels that are not skin, the
+    person's own weighted up), the whites of the eyes, and the lips (a part of the face
+    that shares the skin's light but not a skin edit)."""
+    from ..studio.light import _estimate_cast  # the studio's estimate, not a second one
+
+    m = v.cheeks
+    if m.sum() < 20:
+        return None
+    lin = v.linear
+    skin = _triple(np.median(lin[m], axis=0))
+    fm = v.skin
+    cast = None
+    if fm.sum() > 50:
+        ys, xs = np.nonzero(v.oval)
+        box = (int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1)
+        c = _estimate_cast(v.rgb, box, v.valid.astype(np.float32), person.astype(np.float32),
+                           gamma_to_linear(v.rgb[fm][::3]).mean(0))
+        cast = None if c is None else _triple(c)
+    # Sclera: the eye opening less the iris disc, the brighter half (lashes, lid shadow out).
+    yy, xx = np.mgrid[0 : v.shape[0], 0 : v.shape[1]].astype(np.float32)
+    iris = np.zeros(v.shape, bool)
+    for c_i, _rim in IRIS:
+        iris |= np.hypot(xx - v.pts[c_i, 0], yy - v.pts[c_i, 1]) <= 1.1 * v.iris_radius
+    eye = cv2.erode(v.eyes.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
+    sel = eye & ~iris & v.valid
+    sclera = None
+    if sel.sum() >= 8:
+        px = lin[sel]
+        y = px @ np.float32([0.2126, 0.7152, 0.0722])
+        sclera = _triple(np.median(px[y >= np.median(y)], axis=0))
+    lips = _triple(np.median(lin[v.lips & v.valid], axis=0)) if (v.lips & v.valid).sum() >= 12 else None
+    return SkinLight(skin, cast, sclera, lips)
+
+
+def _triple(x) -> tuple[float, float, float]:
+    return (float(x[0]), float(x[1]), float(x[2]))

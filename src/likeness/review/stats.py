@@ -44,6 +44,7 @@ class PhotoStats:
     thumb: np.ndarray = field(repr=False)  # uint8 THUMB×THUMB×3 canonical view
     person: np.ndarray = field(repr=False)  # bool THUMB×THUMB
     pts: np.ndarray = field(repr=False)  # 478×2 mesh in thumbnail px
+    light: attributes.SkinLight | None = field(default=None, repr=False)  # skin and its light (no-source lock)
 
     @property
     def structure(self) -> np.ndarray:
@@ -100,4 +101,5 @@ def describe(image: np.ndarray, face: Face, *, view: FaceView | None = None) -> 
         thumb=thumb,
         person=small_person,
         pts=pts,
+        light=attributes.skin_light(v, person),
     )
