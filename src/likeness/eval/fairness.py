@@ -178,7 +178,7 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, cache
         rows.append(r)
         step()
     band_of_person = {r["person"]: r["band"] for r in rows}
-    review = st.review_by_band(root, band_of_person, per_person=review_per_person, seed=seed)
+    review = st.review_by_band(root, band_of_person, per_person=review_per_person, seed=seed, cache=c.folder)
     return summarize(rows, review, seconds=time.perf_counter() - t0, settings={
         "studio_per_person": studio_per_person, "portrait_step": portrait_step,
         "retouch_per_person": retouch_per_person, "review_per_person": review_per_person, "seed": seed})

@@ -101,13 +101,28 @@ def retouch_row(path: Path, *, seed: int, index: int) -> dict:
             "retouch_blemish_removal": float(np.mean([float(np.clip(1 - r, 0, 1)) for _, r in row["removal"]]))}
 
 
-def review_by_band(root: Path, band_of_person: dict, *, per_person: int | None, seed: int) -> dict:
-    """Review figures per band (and glasses group): the review eval's data once, its
-    summary per group of people (genuine and catch rates with their counts)."""
+def review_by_band(root: Path, band_of_person: dict, *, per_person: int | None, seed: int,
+                   cache: Path | None = None) -> dict:
+    """Review figures per band: the review eval's data once (kept in ``cache``: the
+    descriptors do not change when a lock's rule does), its summary per group of people
+    (genuine and catch rates with their counts)."""
+    import hashlib
+    import pickle
+
+    from .fairness import VERSION
     from .review import summarize
     from .review_data import analyse_all
 
-    groups, orig, framed, edited = analyse_all(root, per_person=per_person, seed=seed)
+    f = None
+    if cache is not None:
+        key = hashlib.sha1(f"{Path(root).resolve()}|{per_person}|{seed}|{VERSION}".encode()).hexdigest()
+        f = cache / f"review-{key}.pkl"
+    if f is not None and f.exists():
+        groups, orig, framed, edited = pickle.loads(f.read_bytes())
+    else:
+        groups, orig, framed, edited = analyse_all(root, per_person=per_person, seed=seed)
+        if f is not None:
+            f.write_bytes(pickle.dumps((groups, orig, framed, edited)))
     out = {}
     bands = sorted({b for b in band_of_person.values() if b})
     for b in bands:

@@ -83,9 +83,66 @@ def skin_tone(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
     lim = _limit(ref.skin_spread, floor=s.skin, k=s.skin_spread_k, cap=s.skin_cap)
     ok = d <= lim
     lighter = skin[0] > closest[0]
-    return Check(ok, round(d, 2), round(lim, 2), "" if ok else (
-        f"The skin tone looks {'lighter' if lighter else 'darker'} or a different colour than in your own "
-        f"photos (ΔE {d:.1f}, limit {lim:.1f})."), note="against your photos")
+    if not ok:
+        return Check(False, round(d, 2), round(lim, 2),
+                     f"The skin tone looks {'lighter' if lighter else 'darker'} or a different colour than in "
+                     f"your own photos (ΔE {d:.1f}, limit {lim:.1f}).", note="against your photos")
+    z = unseen_score(c.stats, [p for p in ref.photos if not p.mono])
+    if z is not None and abs(z) > s.skin_unseen:
+        return Check(False, round(z, 2), s.skin_unseen,
+                     f"The skin looks {'lighter' if z > 0 else 'darker'} than in your own photos once the light of "
+                     f"each picture is taken out ({abs(z):.1f} spreads, limit {s.skin_unseen:.1f}).",
+                     note="against your photos, under a common light")
+    return Check(True, round(d, 2), round(lim, 2), note="against your photos")
+
+
+#: The skin lock without a source photo compares the skin with parts of the same
+#: picture that share its light but not a skin edit, so the light of each picture
+#: drops out: ``rg``/``bg``, the cheeks' log chromaticity (exposure-free; a lightening
+#: at the same a*b* pales it toward grey), ``lip`` and ``sclera``, log luminance of the
+#: cheeks over the lips' and over the whites of the eyes. A candidate's features minus
+#: the median of the person's photos is scored along the direction a lightening moves
+#: them, in units of how far genuine photos of one person scatter in that direction
+#: (a linear discriminant; a feature a picture does not show is left out). The numbers
+#: are calibrated on one half of the eval people (split by person) by
+#: ``likeness eval review``'s skin curve; see the README's Fairness section.
+UNSEEN_FEATURES = ("rg", "bg", "lip", "sclera")
+UNSEEN_MEAN = np.zeros(4)
+UNSEEN_COV = np.eye(4)
+UNSEEN_DIR = np.ones(4)  # residual change per ΔE2000 of lightening
+_Y = np.array([0.2126, 0.7152, 0.0722])
+
+
+def skin_features(stats) -> np.ndarray | None:
+    """The no-source lock's features of one picture (NaN: not shown), None without skin."""
+    light = getattr(stats, "light", None)
+    if light is None:
+        return None
+    sk = np.maximum(np.asarray(light.skin, np.float64), 1e-6)
+    f = np.full(len(UNSEEN_FEATURES), np.nan)
+    f[0], f[1] = np.log(sk[0] / sk[1]), np.log(sk[2] / sk[1])
+    for i, ref in ((2, light.lips), (3, light.sclera)):
+        if ref is not None:
+            f[i] = np.log(sk @ _Y / max(float(np.asarray(ref) @ _Y), 1e-6))
+    return f
+
+
+def unseen_score(stats, photos) -> float | None:
+    """Signed lightening score of a picture against the person's photos (+: lighter),
+    in genuine spreads; None when fewer than two photos show the same features."""
+    f = skin_features(stats)
+    if f is None:
+        return None
+    fs = [g for g in (skin_features(p) for p in photos) if g is not None]
+    if len(fs) < 2:
+        return None
+    med = np.nanmedian(np.array(fs), axis=0) if fs else None
+    use = np.isfinite(f) & np.isfinite(med) & (np.sum([np.isfinite(g) for g in fs], axis=0) >= 2)
+    if not use.any():
+        return None
+    S, d = UNSEEN_COV[np.ix_(use, use)], UNSEEN_DIR[use]
+    w = np.linalg.solve(S, d)
+    return float((f[use] - med[use] - UNSEEN_MEAN[use]) @ w / np.sqrt(w @ S @ w))
 
 
 def hair_colour(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:

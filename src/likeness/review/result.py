@@ -25,6 +25,7 @@ class ReviewSettings:
     skin_spread_k: float = 3.0  # ... or this many times the person's own spread
     skin_cap: float = 16.0
     skin_source: float = 3.5  # ΔE2000 to the source photo's skin under the same light
+    skin_unseen: float = 2.5  # no source photo: lightening score under a common light (genuine spreads)
     hair: float = 18.0  # ΔE2000 (kL=2) to the nearest of the person's hair colours
     hair_spread_k: float = 3.0
     hair_cap: float = 26.0
@@ -46,7 +47,7 @@ class ReviewSettings:
     def __post_init__(self) -> None:
         from ..errors import OptionError
 
-        for name in ("min_eye_px", "other_face", "skin", "skin_source", "hair", "iris", "texture", "texture_source"):
+        for name in ("min_eye_px", "other_face", "skin", "skin_source", "skin_unseen", "hair", "iris", "texture", "texture_source"):
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
                 raise OptionError(f"Review setting {name} must be a positive number, got {v!r}.",
