@@ -99,17 +99,25 @@ def skin_tone(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
 #: The skin lock without a source photo compares the skin with parts of the same
 #: picture that share its light but not a skin edit, so the light of each picture
 #: drops out: ``rg``/``bg``, the cheeks' log chromaticity (exposure-free; a lightening
-#: at the same a*b* pales it toward grey), ``lip`` and ``sclera``, log luminance of the
-#: cheeks over the lips' and over the whites of the eyes. A candidate's features minus
+#: at the same a*b* pales it toward grey), and the log luminance of the cheeks over
+#: the lips', the whites of the eyes', the hair's and the irises'. A candidate's features minus
 #: the median of the person's photos is scored along the direction a lightening moves
 #: them, in units of how far genuine photos of one person scatter in that direction
 #: (a linear discriminant; a feature a picture does not show is left out). The numbers
 #: are calibrated on one half of the eval people (split by person) by
 #: ``likeness eval review``'s skin curve; see the README's Fairness section.
-UNSEEN_FEATURES = ("rg", "bg", "lip", "sclera")
-UNSEEN_MEAN = np.zeros(4)
-UNSEEN_COV = np.eye(4)
-UNSEEN_DIR = np.ones(4)  # residual change per ΔE2000 of lightening
+UNSEEN_FEATURES = ("rg", "bg", "lip", "sclera", "hair", "iris")
+UNSEEN_MEAN = np.array([0.0025, -0.03, 0.068, 0.0717, -0.112, 0.0383])
+UNSEEN_COV = np.array([
+    [0.03502, -0.02748, 0.00075, -0.00758, -0.00865, 0.01625],
+    [-0.02748, 0.06855, -0.00867, -0.00698, -0.0087, -0.02474],
+    [0.00075, -0.00867, 0.09273, 0.07848, -0.00564, 0.06076],
+    [-0.00758, -0.00698, 0.07848, 0.4091, -0.14881, 0.16797],
+    [-0.00865, -0.0087, -0.00564, -0.14881, 0.70574, -0.06188],
+    [0.01625, -0.02474, 0.06076, 0.16797, -0.06188, 0.30004],
+])
+UNSEEN_DIR = np.array([-0.01021, 0.01516, 0.04717, 0.04722, 0.04619, 0.04717])  # residual change per ΔE2000 of lightening
+UNSEEN_PRIOR = 4.0  # the pooled spread counts as this many of the person's photos
 _Y = np.array([0.2126, 0.7152, 0.0722])
 
 
@@ -121,9 +129,13 @@ def skin_features(stats) -> np.ndarray | None:
     sk = np.maximum(np.asarray(light.skin, np.float64), 1e-6)
     f = np.full(len(UNSEEN_FEATURES), np.nan)
     f[0], f[1] = np.log(sk[0] / sk[1]), np.log(sk[2] / sk[1])
+    y = float(sk @ _Y)
     for i, ref in ((2, light.lips), (3, light.sclera)):
         if ref is not None:
-            f[i] = np.log(sk @ _Y / max(float(np.asarray(ref) @ _Y), 1e-6))
+            f[i] = np.log(y / max(float(np.asarray(ref) @ _Y), 1e-6))
+    for i, lab in ((4, stats.hair), (5, stats.iris)):
+        if lab is not None:  # L* → Y: ((L* + 16) / 116)³
+            f[i] = np.log(y) - 3.0 * np.log(max((lab[0] + 16.0) / 116.0, 1e-3))
     return f
 
 
@@ -142,7 +154,13 @@ def unseen_score(stats, photos) -> float | None:
         return None
     S, d = UNSEEN_COV[np.ix_(use, use)], UNSEEN_DIR[use]
     w = np.linalg.solve(S, d)
-    return float((f[use] - med[use] - UNSEEN_MEAN[use]) @ w / np.sqrt(w @ S @ w))
+    # The spread: the pooled one, pulled toward the person's own where their photos
+    # are many (a set shot in one light judges a change more finely).
+    own = [float((g[use] - med[use]) @ w) for g in fs if np.isfinite(g[use]).all()]
+    var = float(w @ S @ w)
+    if len(own) >= 3:
+        var = (UNSEEN_PRIOR * var + len(own) * float(np.mean(np.square(own)))) / (UNSEEN_PRIOR + len(own))
+    return float((f[use] - med[use] - UNSEEN_MEAN[use]) @ w / np.sqrt(max(var, 1e-12)))
 
 
 def hair_colour(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:

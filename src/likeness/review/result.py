@@ -25,7 +25,7 @@ class ReviewSettings:
     skin_spread_k: float = 3.0  # ... or this many times the person's own spread
     skin_cap: float = 16.0
     skin_source: float = 3.5  # ΔE2000 to the source photo's skin under the same light
-    skin_unseen: float = 2.5  # no source photo: lightening score under a common light (genuine spreads)
+    skin_unseen: float = 3.0  # no source photo: lightening score under a common light (genuine spreads)
     hair: float = 18.0  # ΔE2000 (kL=2) to the nearest of the person's hair colours
     hair_spread_k: float = 3.0
     hair_cap: float = 26.0
