@@ -22,6 +22,17 @@ Two ways of judging, the stricter one whenever it applies:
   floor and a cap. Leave-one-out on the eval set: skin p99 10.3 (max 11.1), hair p99
   16.6 (max 21.6). Iris colour is compared with the person's median, half the skin's
   colour cast taken out (p99 16.0).
+  That nearest-ΔE test cannot tell a lightened skin from a change of light (it caught
+  0.6 % of 5 ΔE and 2.3 % of 8 ΔE lightenings on the eval set), so the skin is also
+  compared **under a common light** (:func:`unseen_score`): its chromaticity and its
+  brightness over parts of the same picture that share its light but not a skin edit
+  (lips, whites of the eyes, hair, irises), against the person's photos read the same
+  way. Calibrated on one half of the eval people (split by person), reported on the
+  other: the skin lock then passes 0.961 of genuine photos and catches 0.117 of 8 ΔE
+  lightenings (all people: 0.977, 0.102; 12 ΔE 0.282, darkened 12 ΔE 0.362). Light
+  varies more between one person's photos than such a shift moves these readings
+  (one pooled spread of the combined reading ≈ 5.2 ΔE2000 of lightening), which bounds
+  what a test of this kind can catch.
 
 Glasses are locked only when all the person's photos agree (with, or without); a
 candidate whose glasses score is undecided never fails. Black-and-white candidates
