@@ -29,6 +29,15 @@ whole photos as candidates are measured too (``*_uncropped``), so nothing is hid
   the user's own photos; ``*_caught_unseen``: leave-one-out enrolment — the case of an
   image made without a source photo, where only the person's differently lit photos
   are there to compare with.
+- **Skin curve** (``skin_curve``, ``skin_curve_unseen``): the framed candidate's skin
+  lightened ("+8") and darkened ("-8") by 3, 5, 8 and 12 ΔE2000; ``caught`` with the
+  source photo enrolled (the whole review fails), ``caught_unseen`` by the skin lock
+  alone without a source photo against the person's other photos, ``genuine`` beside
+  it (the same lock on the unedited candidates). Measured on ../shared/eval, all 177
+  photos (skin lock only; the lock's statistic calibrated on half the people, see
+  :mod:`likeness.review.locks`): without source, lightening 3/5/8/12 ΔE caught
+  0.023/0.051/0.102/0.282, darkening 0.034/0.051/0.141/0.362, genuine passing 0.977
+  (before: 0/0.006/0.023/0.028, 0/0.011/0.017/0.028, genuine 1.0).
 - **Harmless changes** (must pass, source enrolled): exposure +0.5 EV, white balance,
   S-curve + saturation, one-sided fill, downsizing + JPEG → ``benign_pass_rate``.
 
