@@ -2,7 +2,8 @@
 
 Every person of ``DIR/identities`` and every portrait of ``DIR/portraits`` is put in a
 skin-tone band from their own photos: the Individual Typology Angle
-(ITA = atan((L* − 50) / b*), degrees) of the cheek skin after the studio's own white
+(ITA = atan((L* − 50) / b*), degrees) of the lit cheek's skin (the brighter of the
+two: side light puts the other in shade) after the studio's own white
 balance (:func:`likeness.studio.light` step 1: its cast estimate on near-neutral
 pixels that are not skin, bounded, kept inside the skin locus); a person's ITA is the
 median over their photos. Bands (Chardon's six classes merged to three, edges fixed
@@ -14,7 +15,10 @@ Per band (and per glasses group), with the count and a bootstrap 90 % interval
 (1 000 resamples of the photos, seeded), the figures of the other evals, made by their
 own functions:
 
-- intake (:func:`likeness.intake.check.inspect_path`, every untouched photo):
+- intake (:func:`likeness.intake.check.inspect_path`, every untouched photo of at
+  least the intake eval's ``MIN_SIDE`` px on its short side — the same "good photo"
+  set as ``likeness eval intake``; the 250 px news crops are rightly refused as too
+  small, and counting them made the bands that hold many of them look 0.7 worse):
   ``intake_refused`` (a major measure fails: the photo would not be used),
   ``intake_flagged`` (any measure fails) and the flag rate per measure;
 - matting (:func:`likeness.matting.matte`, the portraits): ``matting_iou`` mean, p10;
@@ -49,6 +53,8 @@ from pathlib import Path
 import numpy as np
 
 from ..imageio import is_image_path
+from .intake import MIN_SIDE
+from .intake import photos as intake_photos
 
 #: (lower edge of ITA, name): a band holds ITA above its edge (and at most the next one's).
 BANDS = ((41.0, "light"), (10.0, "medium"), (-math.inf, "dark"))
@@ -93,7 +99,13 @@ def balanced_skin_lab(image: np.ndarray, face) -> tuple[tuple[float, float, floa
     sl = attributes.skin_light(v, segment(to_uint8(v.rgb)))
     if sl is None:
         return None, attributes.glasses_score(v)
-    skin = np.array(sl.skin, np.float32)
+    # The lit cheek: a face lit from one side has one cheek in shade, and the median of
+    # both then reads a light skin in side light as a dark one (portrait 00447: both
+    # cheeks ITA −22°, the lit one 32°).
+    left = v.cheeks & (np.arange(v.shape[1])[None, :] < v.pts[1, 0])
+    sides = [m for m in (left, v.cheeks & ~left) if m.sum() >= 10]
+    skin = max((np.median(v.linear[m], axis=0) for m in sides), key=lambda x: float(x[1]),
+               default=np.array(sl.skin, np.float32)).astype(np.float32)
     if sl.cast is not None:  # the studio's white balance, as relight() step 1 makes it
         cast = np.array(sl.cast, np.float32)
         g = (cast.mean() / cast) ** LightSettings().white_balance
@@ -124,6 +136,13 @@ class Cache:
         return row
 
 
+def _short_side(path: Path) -> int:
+    from PIL import Image
+
+    with Image.open(path) as im:
+        return min(im.size)
+
+
 def _photos(folder: Path) -> list[Path]:
     return sorted(p for p in folder.glob("*") if is_image_path(p)) if folder.is_dir() else []
 
@@ -140,6 +159,9 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, cache
     people = {d.name: _photos(d) for d in sorted((root / "identities").glob("*")) if d.is_dir()}
     people = {k: v for k, v in people.items() if v}
     portraits = _photos(root / "portraits" / "images")
+    # Intake is judged on the photos its own eval counts as good (≥ MIN_SIDE px on the
+    # short side): a 250 px news crop is rightly refused as too small to make a headshot.
+    good = set(intake_photos(root)) | {p for p in portraits if _short_side(p) >= MIN_SIDE}
     jobs = sum(len(v) for v in people.values()) + len(portraits)
     done = [0]
 
@@ -153,8 +175,9 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, cache
         mine = []
         for i, p in enumerate(files):
             r = {"photo": f"{person}/{p.name}", "person": person, "set": "identities"}
-            r.update(c.get(p, "band", lambda p=p: st.band_row(p)))
-            r.update(c.get(p, "intake", lambda p=p: st.intake_row(p)))
+            r.update(c.get(p, "band-lit", lambda p=p: st.band_row(p)))
+            if p in good:
+                r.update(c.get(p, "intake", lambda p=p: st.intake_row(p)))
             if i < studio_per_person:
                 r.update(c.get(p, "studio", lambda p=p: st.studio_row(p)))
             if i < retouch_per_person:
@@ -167,7 +190,7 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, cache
         rows += mine
     for i, p in enumerate(portraits):
         r = {"photo": f"portraits/{p.name}", "person": f"portrait:{p.stem}", "set": "portraits"}
-        r.update(c.get(p, "band", lambda p=p: st.band_row(p)))
+        r.update(c.get(p, "band-lit", lambda p=p: st.band_row(p)))
         r["band"] = band_of(r.get("ita"))
         r.update(c.get(p, "intake", lambda p=p: st.intake_row(p)))
         mask = root / "portraits" / "masks" / f"{p.stem}.png"
@@ -178,7 +201,8 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, cache
         rows.append(r)
         step()
     band_of_person = {r["person"]: r["band"] for r in rows}
-    review = st.review_by_band(root, band_of_person, per_person=review_per_person, seed=seed, cache=c.folder)
+    review = {} if review_per_person == 0 else st.review_by_band(  # 0: no review figures (quick look)
+        root, band_of_person, per_person=review_per_person, seed=seed, cache=c.folder)
     return summarize(rows, review, seconds=time.perf_counter() - t0, settings={
         "studio_per_person": studio_per_person, "portrait_step": portrait_step,
         "retouch_per_person": retouch_per_person, "review_per_person": review_per_person, "seed": seed})
