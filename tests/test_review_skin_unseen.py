@@ -81,7 +81,7 @@ def test_score_sign_and_the_lock_without_a_source(astro):
         assert (ch.value < -s.skin_unseen) if darker else (ch.value > s.skin_unseen)
         loose = skin_tone(Candidate(face, [face], x, (512, 512)), ref, ReviewSettings(skin_unseen=1e9))
         assert loose.passed  # the nearest-ΔE test alone (the old lock) lets it through
-    assert unseen_score(photos[1], photos[:1]) is None  # one photo: no spread to judge by
+    assert unseen_score(photos[1], photos[:2]) is None  # two photos: too few to judge the spread by
 
 
 def test_setting_is_validated():

@@ -36,8 +36,9 @@ whole photos as candidates are measured too (``*_uncropped``), so nothing is hid
   it (the same lock on the unedited candidates). Measured on ../shared/eval, all 177
   photos (skin lock only; the lock's statistic calibrated on half the people, see
   :mod:`likeness.review.locks`): without source, lightening 3/5/8/12 ΔE caught
-  0.023/0.051/0.102/0.282, darkening 0.034/0.051/0.141/0.362, genuine passing 0.977
-  (before: 0/0.006/0.023/0.028, 0/0.011/0.017/0.028, genuine 1.0).
+  0.023/0.051/0.102/0.282, darkening 0.034/0.051/0.136/0.356, genuine passing 0.977
+  (before: 0/0.006/0.023/0.028, 0/0.011/0.017/0.028, genuine 1.0). The no-source test
+  needs three enrolled photos; with ``per_person`` ≤ 3 it does not run.
 - **Harmless changes** (must pass, source enrolled): exposure +0.5 EV, white balance,
   S-curve + saturation, one-sided fill, downsizing + JPEG → ``benign_pass_rate``.
 
@@ -328,9 +329,10 @@ def skin_curve(framed, edited, full, loo, genuine_passed, settings, rev) -> dict
         return skin_tone(Candidate(r.face, r.faces or [r.face], r.stats, r.size), ref, settings)
 
     base_a = {k: rev(r, full[r.person]).passed for k, r in framed.items() if r.stats is not None and r.person in full}
-    keys = [k for k, r in framed.items() if r.stats is not None and k in loo and genuine_passed.get(k)]
-    out = {"genuine": {"skin_lock_pass_unseen": _rate([unseen(framed[k], loo[k]).passed for k in keys]),
-                       "n": len(keys)}}
+    every = [k for k, r in framed.items() if r.stats is not None and k in loo]
+    keys = [k for k in every if genuine_passed.get(k)]  # edits of candidates that pass the whole review
+    out = {"genuine": {"skin_lock_pass_unseen": _rate([unseen(framed[k], loo[k]).passed for k in every]),
+                       "n": len(every)}}
     for name in sorted((n for n in edited if n.startswith("skin:")), key=lambda n: (n[5], float(n[6:]))):
         recs = edited[name]
         a = [not rev(r, full[r.person]).passed for k, r in recs.items() if base_a.get(k) and r.stats is not None]
