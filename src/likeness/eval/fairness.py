@@ -24,7 +24,9 @@ own functions:
 - matting (:func:`likeness.matting.matte`, the portraits): ``matting_iou`` mean, p10;
 - studio (:func:`likeness.studio.pipeline.make_headshot`): ``studio_skin_de`` (ΔE2000
   of the cheeks' median colour, photo → headshot, each read at its own face) median
-  and p95, ``studio_identity`` p95 (:func:`likeness.eval.studio.identity_distance`),
+  and p95; ``studio_skin_de_light_removed`` p95, the same once the studio's own global
+  light gains (white balance, exposure, match) are applied to the photo's skin (what
+  the fill, retouch and grade changed); ``studio_identity`` p95 (:func:`likeness.eval.studio.identity_distance`),
   ``studio_evenness_before/after`` (:func:`likeness.studio.light.face_uniformity`);
 - retouch (:func:`likeness.eval.retouch.evaluate_photo`): ``retouch_texture``,
   ``retouch_blemish_removal``;
@@ -65,6 +67,7 @@ FIGURES = {
     "intake_refused": ("low", 0.03), "intake_flagged": ("low", None),
     "matting_iou_mean": ("high", 0.02), "matting_iou_p10": ("high", None),
     "studio_skin_de_median": ("low", None), "studio_skin_de_p95": ("low", None),
+    "studio_skin_de_light_removed_p95": ("low", None),
     "studio_identity_p95": ("low", None),
     "studio_evenness_before": ("high", None), "studio_evenness_after": ("high", None),
     "retouch_texture": ("high", None), "retouch_blemish_removal": ("high", None),

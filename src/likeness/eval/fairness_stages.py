@@ -148,6 +148,19 @@ def _review_figures(res: dict) -> dict:
     }
 
 
+def _skin_de_light_removed(r: dict) -> float | None:
+    """Skin ΔE2000 photo → headshot once the studio's own global light change (its
+    white balance, exposure and match gains, linear) is applied to the photo's skin:
+    what the fill, wrap, retouch and grade did to the skin."""
+    from ..color import delta_e, lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
+
+    a, b, g = r.get("studio_skin_before"), r.get("studio_skin_after"), r.get("studio_gains")
+    if a is None or b is None or g is None or not np.isfinite(g).all():
+        return None
+    lin = srgb_to_linear(np.clip(lab_to_rgb(np.array(a, np.float32)[None, None]), 0, 1)) * np.float32(g)
+    return float(delta_e(rgb_to_lab(linear_to_srgb(np.clip(lin, 0, 1)))[0, 0], np.array(b)))
+
+
 def _bools(rate: float | None, n: int | None) -> list[bool]:
     if rate is None or not n:
         return []
@@ -174,6 +187,7 @@ def figures(rows: list[dict], review: dict) -> dict:
     def p(q):
         return lambda x: np.percentile(x, q)
 
+    kept = [x for x in (_skin_de_light_removed(r) for r in rows) if x is not None]
     out = {
         "intake_refused": _boot(col("intake_refused"), np.mean),
         "intake_flagged": _boot(col("intake_flagged"), np.mean),
@@ -181,6 +195,7 @@ def figures(rows: list[dict], review: dict) -> dict:
         "matting_iou_p10": _boot(col("matting_iou"), p(10)),
         "studio_skin_de_median": _boot(col("studio_skin_de"), np.median),
         "studio_skin_de_p95": _boot(col("studio_skin_de"), p(95)),
+        "studio_skin_de_light_removed_p95": _boot(kept, p(95)),
         "studio_identity_p95": _boot(col("studio_identity"), p(95)),
         "studio_evenness_before": _boot(col("studio_evenness_before"), np.mean),
         "studio_evenness_after": _boot(col("studio_evenness_after"), np.mean),
