@@ -70,7 +70,13 @@ def test_skin_is_balanced_by_the_studios_white_balance():
     balanced one: the band is read after the studio's white balance."""
     from skimage import data
 
-    from likeness.color import delta_e, linear_to_srgb, srgb_to_linear, to_float, to_uint8
+    from likeness.color import (
+        delta_e,
+        linear_to_srgb,
+        srgb_to_linear,
+        to_float,
+        to_uint8,
+    )
     from likeness.faces import analyze
 
     img = np.ascontiguousarray(data.astronaut())

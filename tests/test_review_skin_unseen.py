@@ -6,7 +6,12 @@ import numpy as np
 import pytest
 
 from likeness.review import ReviewSettings
-from likeness.review.locks import UNSEEN_FEATURES, skin_features, skin_tone, unseen_score
+from likeness.review.locks import (
+    UNSEEN_FEATURES,
+    skin_features,
+    skin_tone,
+    unseen_score,
+)
 from likeness.review.result import Candidate
 
 

@@ -90,12 +90,11 @@ def ita(lab) -> float:
 
 def balanced_skin_lab(image: np.ndarray, face) -> tuple[tuple[float, float, float] | None, float]:
     """(cheek colour after the studio's white balance, glasses score) of ``face``."""
-    from ..color import linear_to_srgb, rgb_to_lab
+    from ..color import linear_to_srgb, rgb_to_lab, to_uint8
     from ..faces.view import face_view
     from ..looks.settings import LightSettings
     from ..matting import segment
     from ..review import attributes
-    from ..color import to_uint8
     from ..studio.light import WB_GAIN_RANGE, _keep_skin_locus
 
     v = face_view(image, face)

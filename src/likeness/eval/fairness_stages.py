@@ -164,7 +164,7 @@ def _skin_de_light_removed(r: dict) -> float | None:
 def _bools(rate: float | None, n: int | None) -> list[bool]:
     if rate is None or not n:
         return []
-    k = int(round(rate * n))
+    k = round(rate * n)
     return [True] * k + [False] * (n - k)
 
 
@@ -175,7 +175,7 @@ def _boot(values: list, stat, *, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     samples = [stat(v[rng.integers(0, len(v), len(v))]) for _ in range(BOOT)]
     lo, hi = np.percentile(samples, [5, 95])
-    return {"value": round(float(stat(v)), 4), "n": int(len(v)), "ci90": [round(float(lo), 4), round(float(hi), 4)]}
+    return {"value": round(float(stat(v)), 4), "n": len(v), "ci90": [round(float(lo), 4), round(float(hi), 4)]}
 
 
 def figures(rows: list[dict], review: dict) -> dict:
