@@ -37,7 +37,8 @@ own functions:
 
 **Subsampled** (2 shared CPU cores): the studio runs on ``studio_per_person`` photos of
 each person and every ``portrait_step``-th portrait; retouch on ``retouch_per_person``;
-the review on ``review_per_person`` photos of each person. Intake, bands and matting
+the review on ``review_per_person`` photos of each person (4: each is judged against
+the person's 3 others, the fewest the no-source skin test judges). Intake, bands and matting
 use every photo. Per-photo results are cached (``cache``: one JSON file per photo and
 stage, keyed by the file's path, size and time), so a second run only redoes what
 changed. The summary names, per figure, the worst band and its gap to the best.
@@ -151,7 +152,7 @@ def _photos(folder: Path) -> list[Path]:
 
 def run(root: Path, *, progress: Callable[[int, int], None] | None = None, cache: Path | None = None,
         studio_per_person: int = 1, portrait_step: int = 3, retouch_per_person: int = 1,
-        review_per_person: int | None = 3, seed: int = 0) -> dict:
+        review_per_person: int | None = 4, seed: int = 0) -> dict:
     """Per-band figures over ``root`` (see the module docstring)."""
     from . import fairness_stages as st
 
