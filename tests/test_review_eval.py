@@ -63,3 +63,26 @@ def test_a_face_filling_the_frame_is_found_and_reviewed():
     assert r.identity_distance < 0.8 * THRESHOLD_FAR_1E3  # in units of the model's FAR-1e-3 distance
     other = review(img, enroll([_load(f"identities/deepface__matt_damon/0{i}.jpg") for i in (1, 2, 3)]))
     assert not other.checks["likeness"].passed
+
+
+def test_the_skin_curve_covers_lightening_and_darkening():
+    from shared_eval import need
+
+    need("identities")
+    from likeness.eval.review import run
+    from likeness.eval.review_data import SHIFTS
+
+    res = run(EVAL, people=2, per_person=2)
+    curve = res["skin_curve"]
+    names = {f"{sign}{de:g}" for de in SHIFTS for sign in "+-"}
+    assert names <= set(curve) and set(res["skin_curve_unseen"]) == names
+    for n in names:
+        v = curve[n]
+        assert v["caught_unseen"] is None or 0.0 <= v["caught_unseen"] <= 1.0
+        assert v["n_unseen"] <= curve["genuine"]["n"]
+        # mean over the candidates; 8-bit rounding of a small face can overshoot a small shift
+        assert v["delta_e_reached"] == pytest.approx(float(n[1:]), rel=0.35)
+    for sign in "+-":
+        reached = [curve[f"{sign}{de:g}"]["delta_e_reached"] for de in SHIFTS]
+        assert reached == sorted(reached)
+    assert 0.0 <= curve["genuine"]["skin_lock_pass_unseen"] <= 1.0

@@ -23,6 +23,7 @@ EVALS = {
     "team": "team consistency spreads before and after normalisation",
     "review": "review gates: genuine pass rate, impostor and edit catch rates",
     "coach": "live coaching on camera sequences (first direction, quiet on good frames, capture) and wardrobe advice",
+    "fairness": "every stage's figures per skin-tone band (and glasses), with intervals",
 }
 
 
@@ -45,4 +46,8 @@ def register(app: typer.Typer) -> None:
         text = json.dumps(result, indent=2, default=float)
         if out:
             out.write_text(text + "\n")
+        if name == "fairness":  # its HTML page beside the JSON
+            from ..eval.fairness_html import write
+
+            write(result, (out or Path("likeness-fairness.json")).with_suffix(".html"))
         typer.echo(text)

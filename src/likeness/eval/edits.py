@@ -68,12 +68,13 @@ def _skin(image: np.ndarray, face: Face, feather: float):
     return np.clip(cv2.GaussianBlur(m.skin, (0, 0), sig), 0, 1) * m.skin, m
 
 
-def lighten_skin(image: np.ndarray, face: Face, *, delta_e: float = 5.0) -> tuple[np.ndarray, float]:
-    """(edited image, ΔE2000 of the median cheek colour actually reached)."""
+def lighten_skin(image: np.ndarray, face: Face, *, delta_e: float = 5.0, darker: bool = False) -> tuple[np.ndarray, float]:
+    """(edited image, ΔE2000 of the median cheek colour actually reached); ``darker``:
+    L* lowered instead of raised, by the same measured amount."""
     reached = []
 
     def fn(crop, f):
-        out, de = _lighten(crop, f, delta_e)
+        out, de = _lighten(crop, f, delta_e, sign=-1.0 if darker else 1.0)
         reached.append(de)
         return out
 
@@ -81,7 +82,7 @@ def lighten_skin(image: np.ndarray, face: Face, *, delta_e: float = 5.0) -> tupl
     return out, reached[0]
 
 
-def _lighten(image: np.ndarray, face: Face, delta_e: float) -> tuple[np.ndarray, float]:
+def _lighten(image: np.ndarray, face: Face, delta_e: float, *, sign: float = 1.0) -> tuple[np.ndarray, float]:
     from ..color import delta_e as de2000
 
     alpha, m = _skin(image, face, 0.04)
@@ -91,7 +92,7 @@ def _lighten(image: np.ndarray, face: Face, delta_e: float) -> tuple[np.ndarray,
 
     def reach(dl: float) -> float:  # ΔE of the cheeks after 8-bit rounding, cheeks only
         moved = lab[cheeks].copy()
-        moved[:, 0] = np.clip(moved[:, 0] + alpha[cheeks] * dl, 0, 100)
+        moved[:, 0] = np.clip(moved[:, 0] + sign * alpha[cheeks] * dl, 0, 100)
         return float(de2000(base, np.median(_lab(_rgb(moved[None]))[0], axis=0)))
 
     # ΔE grows almost linearly with the shift: a few secant steps reach it.
@@ -105,7 +106,7 @@ def _lighten(image: np.ndarray, face: Face, delta_e: float) -> tuple[np.ndarray,
         x0, f0, x1 = x1, f1, float(np.clip(x2, 0.0, 60.0))
         de = reach(x1)
     moved = lab.copy()
-    moved[..., 0] = np.clip(moved[..., 0] + alpha * x1, 0, 100)
+    moved[..., 0] = np.clip(moved[..., 0] + sign * alpha * x1, 0, 100)
     out = _rgb(moved)
     de = float(de2000(base, np.median(_lab(out)[cheeks], axis=0)))
     return out, de

@@ -29,6 +29,16 @@ whole photos as candidates are measured too (``*_uncropped``), so nothing is hid
   the user's own photos; ``*_caught_unseen``: leave-one-out enrolment — the case of an
   image made without a source photo, where only the person's differently lit photos
   are there to compare with.
+- **Skin curve** (``skin_curve``, ``skin_curve_unseen``): the framed candidate's skin
+  lightened ("+8") and darkened ("-8") by 3, 5, 8 and 12 ΔE2000; ``caught`` with the
+  source photo enrolled (the whole review fails), ``caught_unseen`` by the skin lock
+  alone without a source photo against the person's other photos, ``genuine`` beside
+  it (the same lock on the unedited candidates). Measured on ../shared/eval, all 177
+  photos (skin lock only; the lock's statistic calibrated on half the people, see
+  :mod:`likeness.review.locks`): without source, lightening 3/5/8/12 ΔE caught
+  0.023/0.051/0.102/0.282, darkening 0.034/0.051/0.136/0.356, genuine passing 0.977
+  (before: 0/0.006/0.023/0.028, 0/0.011/0.017/0.028, genuine 1.0). The no-source test
+  needs three enrolled photos; with ``per_person`` ≤ 3 it does not run.
 - **Harmless changes** (must pass, source enrolled): exposure +0.5 EV, white balance,
   S-curve + saturation, one-sided fill, downsizing + JPEG → ``benign_pass_rate``.
 
@@ -210,6 +220,8 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
         if name.startswith("benign:"):
             benign[name.split(":", 1)[1]] = [not x for x in a]
             continue
+        if name.startswith("skin:"):  # the curve: reported below
+            continue
         target = {"skin_shift": "skin_tone", "plastic": "texture", "eye_colour": "eye_colour", "extra_face": "one_face"}[name]
         caught[name] = {
             "caught": _rate(a), "caught_unseen": _rate(b), "n": len(a), "n_unseen": len(b),
@@ -218,6 +230,7 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
         info = _mean([r.info for r in recs.values() if r.info is not None])
         if info is not None:  # skin: ΔE2000 reached; iris: share turned blue (others brown)
             caught[name]["delta_e_reached" if name == "skin_shift" else "turned_blue"] = info
+    curve = skin_curve(framed, edited, full, loo, gen.passed, settings, rev)
     thr = threshold()
     imp_sorted = np.sort(np.array(imp_d)) if imp_d else np.array([np.inf])
     measured = float(imp_sorted[int(np.floor(0.001 * len(imp_sorted)))]) if len(imp_sorted) else None
@@ -275,6 +288,8 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
             "impostor_distance_min": float(imp_sorted[0]) if imp_d else None,
             "tar_at_threshold": float((gd <= thr).mean()) if gd.size else None,
         },
+        "skin_curve": curve,
+        "skin_curve_unseen": {k: v["caught_unseen"] for k, v in curve.items() if k != "genuine"},
         "benign_pass_rate": _rate([x for v in benign.values() for x in v]),
         "benign_by_kind": {k: {"n": len(v), "pass_rate": _rate(v)} for k, v in sorted(benign.items())},
         "genuine_failures": gen.failures,
@@ -298,6 +313,33 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
     res["passed"] = all(checks.values())
     res["failed"] = [k for k, v in checks.items() if not v]
     return res
+
+
+def skin_curve(framed, edited, full, loo, genuine_passed, settings, rev) -> dict:
+    """The skin lock's catch rate per shift ("+8": lightened by 8 ΔE2000, "-8":
+    darkened) of framed candidates whose unedited version passes: ``caught`` with the
+    source photo enrolled (the whole review fails), ``caught_unseen`` by the skin lock
+    alone against the person's *other* photos, with no source photo (a fully generated
+    image); ``genuine`` beside it: the share of unedited candidates that lock passes
+    the same way."""
+    from ..review.locks import skin_tone
+    from ..review.result import Candidate
+
+    def unseen(r, ref):
+        return skin_tone(Candidate(r.face, r.faces or [r.face], r.stats, r.size), ref, settings)
+
+    base_a = {k: rev(r, full[r.person]).passed for k, r in framed.items() if r.stats is not None and r.person in full}
+    every = [k for k, r in framed.items() if r.stats is not None and k in loo]
+    keys = [k for k in every if genuine_passed.get(k)]  # edits of candidates that pass the whole review
+    out = {"genuine": {"skin_lock_pass_unseen": _rate([unseen(framed[k], loo[k]).passed for k in every]),
+                       "n": len(every)}}
+    for name in sorted((n for n in edited if n.startswith("skin:")), key=lambda n: (n[5], float(n[6:]))):
+        recs = edited[name]
+        a = [not rev(r, full[r.person]).passed for k, r in recs.items() if base_a.get(k) and r.stats is not None]
+        b = [not unseen(recs[k], loo[k]).passed for k in keys if k in recs and recs[k].stats is not None]
+        out[name.split(":", 1)[1]] = {"caught": _rate(a), "caught_unseen": _rate(b), "n": len(a), "n_unseen": len(b),
+                                      "delta_e_reached": _mean([r.info for r in recs.values() if r.info is not None])}
+    return out
 
 
 def _bystanders_in_frame(whole: Rec, box: tuple[int, int, int, int], s) -> float:

@@ -12,6 +12,8 @@ import numpy as np
 
 IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp"}
 EDITS = ("skin_shift", "plastic", "eye_colour", "extra_face")
+#: The skin-lock curve: skin lightened (+) and darkened (−) by these ΔE2000.
+SHIFTS = (3.0, 5.0, 8.0, 12.0)
 LOOK = "corporate-grey"
 
 
@@ -138,12 +140,31 @@ def analyse_all(root: Path, *, progress=None, people=None, per_person=None, seed
                 other = next(n for n in names if n != person and n in donors)
             d_img, d_face = donors[other]
             edited["extra_face"][key] = _analyse(edits.add_face(img, f, d_img, d_face, seed=seed * 100003 + i), key, person)
+            for name, rec in skin_shifts(img, r).items():
+                edited[name][key] = rec
             kind = edits.BENIGN[i % len(edits.BENIGN)]
             edited["benign:" + kind][key] = _analyse(edits.relight(img, kind, face=f), key, person)
         done += 1
         if progress:
             progress(done, total)
     return groups, orig, framed, dict(edited)
+
+
+def skin_shifts(img: np.ndarray, r: Rec) -> dict[str, Rec]:
+    """The skin of a framed candidate lightened and darkened by each of ``SHIFTS``
+    ΔE2000 ("skin:+8", "skin:-8" ...). Only the skin's colour changes, not the face's
+    geometry: each is described at the candidate's own face (no second detection)."""
+    from ..review import describe
+    from . import edits
+
+    out = {}
+    for de in SHIFTS:
+        for darker in (False, True):
+            im, reached = edits.lighten_skin(img, r.face, delta_e=de, darker=darker)
+            rec = Rec(r.key, r.person, r.face, r.faces, describe(im, r.face), r.size, info=float(reached),
+                      box=r.box, notes=r.notes)
+            out[f"skin:{'-' if darker else '+'}{de:g}"] = rec
+    return out
 
 
 def _with(r: Rec, info: float) -> Rec:

@@ -1,0 +1,98 @@
+"""`likeness eval fairness`: skin-tone bands, per-band figures with intervals, the summary."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from likeness.eval import fairness
+from likeness.eval.fairness_stages import figures
+
+
+def test_ita_and_band_edges():
+    assert fairness.ita((50.0, 10.0, 20.0)) == pytest.approx(0.0)
+    assert fairness.ita((70.0, 12.0, 20.0)) == pytest.approx(math.degrees(math.atan(1.0)))
+    assert fairness.band_of(60.0) == "light"
+    assert fairness.band_of(41.0) == "medium"  # the edge belongs to the band below
+    assert fairness.band_of(10.5) == "medium"
+    assert fairness.band_of(10.0) == "dark"
+    assert fairness.band_of(-40.0) == "dark"
+    assert fairness.band_of(None) is None and fairness.band_of(float("nan")) is None
+    assert set(fairness.BAND_EDGES) == {name for _, name in fairness.BANDS}
+
+
+def test_figures_carry_count_and_a_bootstrap_interval():
+    rows = [{"intake_refused": i % 4 == 0, "intake_flagged": False, "intake_failed": ["sharpness"] if i % 4 == 0 else [],
+             "matting_iou": 0.95 + 0.001 * i} for i in range(40)]
+    f = figures(rows, {"review_genuine": [True] * 19 + [False]})
+    r = f["intake_refused"]
+    assert r["n"] == 40 and r["value"] == pytest.approx(0.25)
+    assert r["ci90"][0] < 0.25 < r["ci90"][1]
+    m = f["matting_iou_mean"]
+    assert m["ci90"][0] <= m["value"] <= m["ci90"][1] and m["n"] == 40
+    assert f["matting_iou_p10"]["value"] < m["value"]
+    assert f["review_genuine"]["value"] == pytest.approx(0.95) and f["review_genuine"]["n"] == 20
+    assert f["studio_skin_de_p95"] == {"value": None, "n": 0}
+    assert f["intake_flag_rate_by_measure"] == {"sharpness": 0.25}
+
+
+def test_summary_names_the_worst_band_and_its_gap():
+    rows = []
+    for band, iou, de in (("light", 0.98, 1.0), ("medium", 0.97, 1.5), ("dark", 0.93, 4.0)):
+        for i in range(10):
+            rows.append({"photo": f"{band}{i}", "person": f"{band}{i // 2}", "set": "identities", "band": band,
+                         "glasses": False, "matting_iou": iou, "studio_skin_de": de, "intake_refused": False})
+    res = fairness.summarize(rows, {}, seconds=0.0, settings={})
+    s = res["summary"]["matting_iou_mean"]
+    assert s["worst_band"] == "dark" and s["best_band"] == "light"
+    assert s["gap"] == pytest.approx(0.05) and s["within"] is False
+    assert res["summary"]["studio_skin_de_p95"]["worst_band"] == "dark"
+    assert res["skin_de_p95_within_target"] == {"light": True, "medium": True, "dark": False}
+    assert res["passed"] is False
+    assert res["bands"]["dark"]["people"] == 5 and res["bands"]["dark"]["photos"] == 10
+
+
+def test_html_page_has_a_row_per_figure(tmp_path):
+    from likeness.eval.fairness_html import write
+
+    rows = [{"photo": f"p{i}", "person": f"p{i}", "set": "portraits", "band": b, "glasses": None, "matting_iou": 0.97}
+            for i, b in enumerate(["light", "medium", "dark"] * 3)]
+    res = fairness.summarize(rows, {}, seconds=0.0, settings={"portrait_step": 3})
+    page = write(res, tmp_path / "f.html").read_text()
+    assert page.count("<tr>") >= len(fairness.FIGURES) + 1
+    assert "matting_iou_mean" in page
+
+
+def test_skin_is_balanced_by_the_studios_white_balance():
+    """A strong blue cast on the astronaut moves the raw cheek colour far more than the
+    balanced one: the band is read after the studio's white balance."""
+    from skimage import data
+
+    from likeness.color import (
+        delta_e,
+        linear_to_srgb,
+        srgb_to_linear,
+        to_float,
+        to_uint8,
+    )
+    from likeness.faces import analyze
+
+    img = np.ascontiguousarray(data.astronaut())
+    face = analyze(img, embed=False, subject_only=True)[0]
+    base, score = fairness.balanced_skin_lab(img, face)
+    assert base is not None and isinstance(score, float)
+    cool = to_uint8(linear_to_srgb(srgb_to_linear(to_float(img)) * np.float32([0.85, 1.0, 1.15])))
+    moved, _ = fairness.balanced_skin_lab(cool, face)
+    from likeness.faces.view import face_view
+
+    raw = delta_e(np.array(face_view(img, face).skin_lab()), np.array(face_view(cool, face).skin_lab()))
+    assert float(delta_e(np.array(base), np.array(moved))) < 0.6 * float(raw)
+    assert fairness.band_of(fairness.ita(base)) in {"light", "medium"}
+
+
+def test_eval_fairness_is_registered():
+    from likeness.cli.eval import EVALS
+
+    assert "fairness" in EVALS
