@@ -25,6 +25,8 @@ def register(app: typer.Typer) -> None:
         sign: bool = typer.Option(False, "--sign", help="Embed Content Credentials (C2PA) signed with your local key."),
         overwrite: bool = typer.Option(False, "--overwrite", help="Replace an earlier run's results in the -o folder "
                                        "(without it such a folder is refused, so no report is lost)."),
+        keep_rejected: bool = typer.Option(False, "--keep-rejected", help="Also write renders the review refused "
+                                           "to a rejected/ sub-folder, with their reasons (never delivered)."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Make finished headshots: framed, cut out, on a backdrop, relit, retouched, graded."""
@@ -35,7 +37,7 @@ def register(app: typer.Typer) -> None:
         with progress_bar("studio", enabled=not as_json) as progress:
             res = studio(
                 photos, look=look, frame=frame, out=out, all=all_, retouch=retouch, format=fmt, sign=sign,
-                progress=progress, overwrite=overwrite,
+                progress=progress, overwrite=overwrite, keep_rejected=keep_rejected,
             )
         if as_json:
             data = {

@@ -50,6 +50,13 @@ class Rendered:
     settings: dict[str, Any]
     measures: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # What the review's defect checks need (``likeness.review.defects``), all at the
+    # working size of the matte (float32 H×W in [0, 1] / uint8 H×W×3): the person's
+    # matte, where the frame shows the photo, the framed photo itself and the backdrop.
+    alpha: np.ndarray | None = field(default=None, repr=False)
+    valid: np.ndarray | None = field(default=None, repr=False)
+    framed: np.ndarray | None = field(default=None, repr=False)
+    backdrop: np.ndarray | None = field(default=None, repr=False)
 
 
 def render(
@@ -119,7 +126,8 @@ def render(
     )
     recorded = {**st.to_dict(), "matte": cut.backend, "likeness": __version__}
     recorded.pop("format")
-    return Rendered(final, fr.face, fr.plan, tuple(notes), preset.dpi, recorded, measures, times)
+    return Rendered(final, fr.face, fr.plan, tuple(notes), preset.dpi, recorded, measures, times,
+                    alpha=cut.alpha, valid=valid_s, framed=small, backdrop=bd.image)
 
 
 def _matte_framed(fr: framing.Framed, prior: tuple[np.ndarray, tuple[int, int]] | None = None):

@@ -9,8 +9,12 @@ The verb reads as its steps, and hands its data down once:
 3. intake ranks the photos; the person's reference for the review is enrolled from
    intake's faces and embeddings (no second detection or embedding);
 4. each chosen photo is rendered (:func:`.pipeline.make_headshot`) and goes through the
-   same :func:`likeness.review.review` as a generated image; its likeness is the
-   review's, on the project's one 0–100 scale (``faces.identity.likeness_score``);
+   same :func:`likeness.review.review` as a generated image, with the render's own
+   matte for the defect checks; its likeness is the review's, on the project's one
+   0–100 scale (``faces.identity.likeness_score``). A render that fails the review is
+   not delivered: it goes to ``skipped`` with its reasons (and, with
+   ``keep_rejected``, to ``rejected/`` beside a JSON of its review); without ``all``
+   the next best photo is tried (up to ``FALLBACK_PHOTOS``);
 5. contact sheet and report.
 
 Every file is written to a temporary name and renamed, so a failure leaves no
@@ -39,6 +43,11 @@ Progress = Callable[[int, int], None]
 #: 12 MP phone photo (4000×3000) is decoded in full (a headshot at 1600×2000 needs
 #: its pixels); larger ones are reduced by JPEG DCT scaling.
 STUDIO_SIDE = 4096
+#: Without ``all``: how many of the best-ranked photos are kept at hand, so a render
+#: the review rejects is followed by the next photo's (each is up to 4096 px).
+FALLBACK_PHOTOS = 3
+#: Sub-folder of the output where ``keep_rejected`` puts renders the review refused.
+REJECTED = "rejected"
 
 
 def studio(
@@ -54,10 +63,13 @@ def studio(
     progress: Progress | None = None,
     verify: bool = True,
     overwrite: bool = True,
+    keep_rejected: bool = False,
 ) -> StudioResult:
     """Make finished headshots from a person's photos (the best one, or ``all`` usable).
 
-    ``verify=False`` skips the review (for benchmarks of the render alone)."""
+    ``verify=False`` skips the review (for benchmarks of the render alone);
+    ``keep_rejected`` writes renders the review refused to ``rejected/`` with their
+    reasons, for inspection (they are never delivered)."""
     from ..deliver import write_report
     from ..intake.check import check
     from .pipeline import make_headshot
@@ -82,7 +94,8 @@ def studio(
     n = len(files)
     total = n + (n if all else 1)
     sitting = check(files, progress=(lambda d, _t: progress(d, total)) if progress else None, decode=decode)
-    chosen = list(sitting.ranking) if all else list(sitting.ranking[:1])
+    chosen = list(sitting.ranking) if all else list(sitting.ranking[:FALLBACK_PHOTOS])
+    want = len(chosen) if all else 1
     if not chosen:
         raise no_usable_photo(sitting)
     skipped: list[tuple[str, str]] = [
@@ -97,7 +110,10 @@ def studio(
     images: list[np.ndarray] = []
     used: set[str] = set()
     look_ = settings.look
+    rejected: list[dict[str, Any]] = []
     for k, idx in enumerate(chosen):
+        if len(headshots) >= want:
+            break
         pc = sitting.photos[idx]
         name = _unique(f"{Path(pc.source).stem}-{look_.name}-{settings.preset.name}", used) + f".{settings.format}"
         try:
@@ -107,10 +123,15 @@ def studio(
             continue
         if reference is not None:
             hs = reviewed(hs, r, reference, settings)
+            if hs.review is not None and not hs.review.get("passed", True):
+                why = "; ".join(hs.review.get("reasons") or ()) or "it did not pass the review"
+                skipped.append((pc.source, f"Not delivered: {why}"))
+                rejected.append(_reject(hs, out_dir, keep=keep_rejected))
+                continue
         headshots.append(hs)
         images.append(r.image)
         if progress:
-            progress(n + k + 1, total)
+            progress(min(n + k + 1, total), total)
     if not headshots:
         raise NotEnoughPhotosError(
             "No headshot could be made: " + "; ".join(f"{Path(s).name}: {m}" for s, m in skipped),
@@ -121,6 +142,7 @@ def studio(
         out_dir, images, headshots, {"what": "contact sheet", "look": look_.to_dict(), "frame": settings.preset.name}
     )
     report = _report(sitting, headshots, skipped, settings, sheet_path)
+    report["rejected"] = rejected
     rj, rh = write_report(out_dir, report, title=f"Likeness studio — {look_.name}")
     return StudioResult(
         headshots=tuple(headshots), sitting=sitting, out_dir=out_dir, report_json=rj, report_html=rh,
@@ -150,12 +172,36 @@ def reviewed(hs: Headshot, r, reference, settings: StudioSettings) -> Headshot:
 
     # The render's face (mesh mapped to output pixels); its identity is read anew.
     face = replace(r.face, embedding=None, landmarks5=None)
-    rv = review(r.image, reference, look=settings.preset, plan=r.plan, faces=[face])  # the framing used
+    # The framing used, and the render's own matte and photo area for the defect checks.
+    rv = review(r.image, reference, look=settings.preset, plan=r.plan, faces=[face],
+                matte=getattr(r, "alpha", None), valid=getattr(r, "valid", None))
     notes = tuple(f"Review: {x}" for x in rv.reasons)
     return replace(
         hs, likeness=rv.likeness, identity_distance=rv.identity_distance if np.isfinite(rv.identity_distance) else None,
         review=rv.to_dict(), notes=(*hs.notes, *notes),
     )
+
+
+def _reject(hs: Headshot, out_dir: Path, *, keep: bool) -> dict[str, Any]:
+    """Take a refused render out of the delivery: removed, or moved to ``rejected/``
+    beside a JSON of its review (``keep``). Returns the report's entry for it."""
+    import json
+
+    from ..imageio import atomic_write
+
+    entry = {"source": hs.source, "reasons": list((hs.review or {}).get("reasons") or ()),
+             "review": hs.review, "file": None}
+    if keep:
+        folder = out_dir / REJECTED
+        folder.mkdir(exist_ok=True)
+        target = folder / hs.path.name
+        os.replace(hs.path, target)
+        atomic_write(target.with_suffix(".json"),
+                     json.dumps(to_jsonable({**entry, "file": target.name}), indent=2).encode())
+        entry["file"] = f"{REJECTED}/{target.name}"
+    else:
+        hs.path.unlink(missing_ok=True)
+    return entry
 
 
 def expand_paths(paths: Sequence[str | os.PathLike] | str | os.PathLike) -> list[Path]:
