@@ -22,6 +22,7 @@ EVALS = {
     "studio": "the whole studio on real photos: completion, identity, light",
     "team": "team consistency spreads before and after normalisation",
     "review": "review gates: genuine pass rate, impostor and edit catch rates",
+    "defects": "defect checks: injected cut-out defects caught, clean studio renders passed",
 }
 
 

@@ -1,0 +1,144 @@
+"""Defect checks (``likeness.review.defects``) on a real studio render of the astronaut:
+the clean render passes every one; each injected fault fails its own check; the
+studio delivers only what passes and keeps refused renders apart on request."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+from skimage import data
+
+from likeness.errors import NotEnoughPhotosError
+from likeness.review import CHECKS, ReviewSettings
+from likeness.review import defects as D
+from likeness.review.gate import candidate_faces, defect_checks
+
+
+@pytest.fixture(scope="module")
+def rendered():
+    from likeness.faces.subject import find_faces, pick_subject
+    from likeness.studio.pipeline import render
+
+    img = np.ascontiguousarray(cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_LANCZOS4))
+    faces = find_faces(img)
+    return render(img, pick_subject(faces, (1024, 1024)))
+
+
+def _full(m, img):
+    return cv2.resize(m.astype(np.float32), (img.shape[1], img.shape[0]))
+
+
+def _checks(img, alpha, face, *, valid=None, top_cut=False):
+    f, faces = candidate_faces(img, [replace(face, embedding=None, landmarks5=None)])
+    return defect_checks(img, f, faces, matte=alpha, valid=valid, top_cut=top_cut)
+
+
+def test_render_hands_out_its_matte(rendered):
+    assert rendered.alpha is not None and rendered.alpha.dtype == np.float32 and rendered.alpha.ndim == 2
+    assert rendered.valid.shape == rendered.alpha.shape and rendered.framed.shape[:2] == rendered.alpha.shape
+
+
+def test_clean_render_passes_every_defect_check(rendered):
+    r = rendered
+    got = _checks(r.image, _full(r.alpha, r.image), r.face, valid=_full(r.valid, r.image), top_cut=r.plan.top_cut)
+    assert tuple(got) == D.DEFECTS
+    assert all(c.passed for c in got.values()), {k: c for k, c in got.items() if not c.passed}
+    assert all(isinstance(c.value, float) for k, c in got.items() if k != "fringe" or c.value is not None)
+
+
+def test_stray_island_fails_islands(rendered):
+    r = rendered
+    img, a = r.image.copy(), _full(r.alpha, r.image)
+    # A dark blob apart from the subject, in the matte as the studio would have kept it.
+    cv2.circle(img, (130, 160), 45, (40, 30, 25), -1)
+    cv2.circle(a, (130, 160), 45, 1.0, -1)
+    got = _checks(img, a, r.face)
+    assert not got["islands"].passed and got["islands"].value > ReviewSettings().islands
+
+
+def test_crown_cut_fails_unless_the_photo_cut_it(rendered):
+    from likeness.eval.defects_inject import crown_cut
+
+    r = rendered
+    img, a, f, _, _ = crown_cut(r.image, _full(r.alpha, r.image), r.face, None)
+    assert not _checks(img, a, f, top_cut=False)["cut_subject"].passed
+    assert _checks(img, a, f, top_cut=True)["cut_subject"].passed  # the frame lands on the photo's own cut
+
+
+def test_photo_edge_inside_the_frame_fails_cut_subject(rendered):
+    r = rendered
+    a = _full(r.alpha, r.image)
+    valid = np.ones_like(a)
+    valid[:, : int(0.42 * a.shape[1])] = 0  # the photo ends in a straight line through the face
+    a = a * valid
+    img = r.image.copy()
+    img[valid < 0.5] = 128
+    got = _checks(img, a, r.face, valid=valid)
+    assert not got["cut_subject"].passed and got["cut_subject"].value > ReviewSettings().photo_edge
+
+
+def test_hand_over_mouth_fails_occlusion(rendered):
+    from likeness.eval.defects_inject import occlusion
+
+    r = rendered
+    img, a = occlusion(r.image, _full(r.alpha, r.image), r.face)
+    got = _checks(img, a, r.face)
+    assert not got["occlusion"].passed and got["occlusion"].value < ReviewSettings().occlusion
+
+
+def test_flat_hair_top_fails_flat_edge(rendered):
+    from likeness.eval.defects_inject import flat_edge
+
+    r = rendered
+    img, a = flat_edge(r.image, _full(r.alpha, r.image), r.face)
+    got = _checks(img, a, r.face)
+    assert not got["flat_edge"].passed and got["flat_edge"].value > ReviewSettings().flat_edge
+
+
+def test_defects_are_review_checks_and_can_be_skipped():
+    assert CHECKS[-len(D.DEFECTS):] == D.DEFECTS
+    s = ReviewSettings(skip=D.DEFECTS)
+    assert s.skip == D.DEFECTS
+
+
+@pytest.fixture(scope="module")
+def astro_jpg(tmp_path_factory) -> Path:
+    p = tmp_path_factory.mktemp("in") / "astronaut.jpg"
+    Image.fromarray(data.astronaut()).resize((1024, 1024), Image.Resampling.LANCZOS).save(p, quality=95)
+    return p
+
+
+def test_studio_reports_every_check(astro_jpg, tmp_path, monkeypatch):
+    import likeness
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+    res = likeness.studio([astro_jpg], out=tmp_path / "out")
+    report = json.loads(res.report_json.read_text())
+    checks = report["headshots"][0]["review"]["checks"]
+    assert set(D.DEFECTS) <= set(checks) and all("value" in c for c in checks.values())
+
+
+def test_a_render_that_fails_the_review_is_not_delivered(astro_jpg, tmp_path, monkeypatch):
+    import likeness
+    from likeness.review import Check, gate
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+
+    def failing(*a, **k):
+        return {"islands": Check(False, 2.0, 0.3, "The cut-out has stray pieces apart from you (2.0 % of the picture).")}
+
+    monkeypatch.setattr(gate, "defect_checks", failing)
+    out = tmp_path / "out"
+    with pytest.raises(NotEnoughPhotosError):
+        likeness.studio([astro_jpg], out=out, keep_rejected=True)
+    kept = sorted((out / "rejected").iterdir())
+    assert [p.suffix for p in kept] == [".jpg", ".json"]
+    entry = json.loads(kept[1].read_text())
+    assert entry["review"]["checks"]["islands"]["passed"] is False and entry["reasons"]
+    assert not [p for p in out.iterdir() if p.suffix == ".jpg"]  # nothing delivered
