@@ -140,7 +140,24 @@ def _matte_framed(fr: framing.Framed, prior: tuple[np.ndarray, tuple[int, int]] 
     valid = cv2.resize(fr.valid, (ww, wh), interpolation=cv2.INTER_LINEAR)  # a smooth ramp
     face_s = fr.face.scaled(ww / out_w)
     p = None if prior is None else crop_prior(small, face_s.box, prior_in_frame(*prior, fr.plan, (ww, wh)))
-    return small, valid, face_s, ww / out_w, cut_out(small, face_box=face_s.box, valid=valid, prior=p)
+    chin = float(face_s.mesh[152, 1]) if face_s.mesh is not None else None
+    cut = cut_out(small, face_box=face_s.box, valid=valid, prior=p, others=other_faces(small, face_s), chin_y=chin)
+    return small, valid, face_s, ww / out_w, cut
+
+
+def other_faces(image: np.ndarray, face: Face) -> list[tuple[float, float, float, float]]:
+    """Boxes of the faces in the framed crop other than the subject's (bystanders the
+    matte must leave out); one detection at working size."""
+    from ..faces import mediapipe_backend as mpb
+
+    x0, y0, x1, y1 = face.box
+    out = []
+    for b, _score, _ in mpb.detect(np.ascontiguousarray(image), min_score=0.6):
+        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        if x0 <= cx <= x1 and y0 <= cy <= y1:
+            continue  # the subject
+        out.append(tuple(float(v) for v in b))
+    return out
 
 
 def _settle(image: np.ndarray, face: Face, fp: framing.FramePlan) -> tuple[framing.Framed, Face]:

@@ -48,6 +48,13 @@ STUDIO_SIDE = 4096
 FALLBACK_PHOTOS = 3
 #: Sub-folder of the output where ``keep_rejected`` puts renders the review refused.
 REJECTED = "rejected"
+#: A photo refused by intake *only* for its face size, with at least this many px
+#: between the eyes, still gives a web-size headshot (``WEB_SCALE`` of the preset's
+#: size) with an honest note, where no photo is good enough for the full size:
+#: 56–59 px photos (60 needed for print) looked usable, if soft, side by side with a
+#: peer ID-photo pipeline.
+WEB_MIN_EYE = 45.0
+WEB_SCALE = 0.5
 
 
 def studio(
@@ -95,11 +102,14 @@ def studio(
     total = n + (n if all else 1)
     sitting = check(files, progress=(lambda d, _t: progress(d, total)) if progress else None, decode=decode)
     chosen = list(sitting.ranking) if all else list(sitting.ranking[:FALLBACK_PHOTOS])
+    web = not chosen
+    if web:  # nothing good enough for print: a web-size headshot where the face is only small
+        chosen = web_size_photos(sitting)[: None if all else FALLBACK_PHOTOS]
     want = len(chosen) if all else 1
     if not chosen:
         raise no_usable_photo(sitting)
     skipped: list[tuple[str, str]] = [
-        (p.source, reason(p)) for i, p in enumerate(sitting.photos) if i not in sitting.ranking
+        (p.source, reason(p)) for i, p in enumerate(sitting.photos) if i not in sitting.ranking and i not in chosen
     ]
     reference = enroll_sitting(sitting, photos) if verify else None
     keep = {sitting.photos[i].source for i in chosen}
@@ -116,13 +126,22 @@ def studio(
             break
         pc = sitting.photos[idx]
         name = _unique(f"{Path(pc.source).stem}-{look_.name}-{settings.preset.name}", used) + f".{settings.format}"
+        st = settings
+        if web:
+            w, h = settings.preset.size
+            st = replace(settings, preset=replace(settings.preset, size=(round(w * WEB_SCALE), round(h * WEB_SCALE))))
         try:
-            hs, r = make_headshot(photos.pop(pc.source), out_dir / name, settings=settings, face=pc.face)
+            hs, r = make_headshot(photos.pop(pc.source), out_dir / name, settings=st, face=pc.face)
         except FaceError as exc:  # intake saw a face the studio could not frame
             skipped.append((pc.source, exc.message))
             continue
+        if web:
+            eye = pc.measures["inter_eye"].raw
+            hs = replace(hs, notes=(*hs.notes, f"Made at web size ({hs.width}×{hs.height}): the photo has {eye:.0f} px "
+                                    "between the eyes (60 needed for print); fine on screen. For print, use a "
+                                    "closer or full-size photo."))
         if reference is not None:
-            hs = reviewed(hs, r, reference, settings)
+            hs = reviewed(hs, r, reference, st)
             if hs.review is not None and not hs.review.get("passed", True):
                 why = "; ".join(hs.review.get("reasons") or ()) or "it did not pass the review"
                 skipped.append((pc.source, f"Not delivered: {why}"))
@@ -148,6 +167,20 @@ def studio(
         headshots=tuple(headshots), sitting=sitting, out_dir=out_dir, report_json=rj, report_html=rh,
         contact_sheet=sheet_path, skipped=tuple(skipped),
     )
+
+
+def web_size_photos(sitting: Sitting) -> list[int]:
+    """Photos intake refused only for a small face (at least ``WEB_MIN_EYE`` px between
+    the eyes), best first: they still make a web-size headshot."""
+    from ..intake.select import MAJOR
+
+    out = []
+    for i, p in enumerate(sitting.photos):
+        m = p.measures
+        failed = [k for k in MAJOR if k in m and not m[k].ok]
+        if p.face is not None and not p.other_person and failed == ["inter_eye"] and m["inter_eye"].raw >= WEB_MIN_EYE:
+            out.append(i)
+    return sorted(out, key=lambda i: -sitting.photos[i].rank)
 
 
 def enroll_sitting(sitting: Sitting, photos: dict[str, Photo]):
@@ -297,4 +330,4 @@ def _report(
     }
 
 
-__all__ = ["enroll_sitting", "expand_paths", "no_usable_photo", "reviewed", "studio"]
+__all__ = ["enroll_sitting", "expand_paths", "no_usable_photo", "reviewed", "studio", "web_size_photos"]
