@@ -142,3 +142,40 @@ def test_a_render_that_fails_the_review_is_not_delivered(astro_jpg, tmp_path, mo
     entry = json.loads(kept[1].read_text())
     assert entry["review"]["checks"]["islands"]["passed"] is False and entry["reasons"]
     assert not [p for p in out.iterdir() if p.suffix == ".jpg"]  # nothing delivered
+
+
+def test_a_photo_only_short_of_eye_distance_gives_a_web_size_headshot(tmp_path, monkeypatch):
+    import likeness
+    from likeness.intake import check
+    from likeness.studio.session import WEB_MIN_EYE
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+    p = tmp_path / "astronaut-700.jpg"
+    Image.fromarray(data.astronaut()).resize((700, 700), Image.Resampling.LANCZOS).save(p, quality=95)
+    m = check([p]).photos[0].measures["inter_eye"]
+    assert not m.ok and m.raw >= WEB_MIN_EYE  # intake refuses it for print
+    res = likeness.studio([p], out=tmp_path / "out")
+    (h,) = res.headshots
+    assert (h.width, h.height) == (800, 1000) and h.review["passed"]
+
+
+def test_a_failed_render_is_framed_again_before_it_is_refused(astro_jpg, tmp_path, monkeypatch):
+    import likeness
+    from likeness.review import Check, gate
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+    calls = []
+    real = gate.defect_checks
+
+    def first_fails(*a, **k):
+        calls.append(1)
+        if len(calls) == 1:
+            return {"other_people": Check(False, 1.0, 0.3, "Part of another person shows at the edge of the picture.")}
+        return real(*a, **k)
+
+    monkeypatch.setattr(gate, "defect_checks", first_fails)
+    res = likeness.studio([astro_jpg], out=tmp_path / "out")
+    (h,) = res.headshots
+    assert len(calls) == 2 and h.review["passed"] and not res.skipped
+    assert (h.width, h.height) == (1600, 2000)  # the same format, framed tighter
+    assert h.measures["head_share"] > 0.55

@@ -13,8 +13,9 @@ The verb reads as its steps, and hands its data down once:
    matte for the defect checks; its likeness is the review's, on the project's one
    0–100 scale (``faces.identity.likeness_score``). A render that fails the review is
    not delivered: it goes to ``skipped`` with its reasons (and, with
-   ``keep_rejected``, to ``rejected/`` beside a JSON of its review); without ``all``
-   the next best photo is tried (up to ``FALLBACK_PHOTOS``);
+   ``keep_rejected``, to ``rejected/`` beside a JSON of its review). First the next
+   framings are tried (:func:`retry_settings`: tighter, then square), then, without
+   ``all``, the next best photo (up to ``FALLBACK_PHOTOS``);
 5. contact sheet and report.
 
 Every file is written to a temporary name and renamed, so a failure leaves no
@@ -55,6 +56,8 @@ REJECTED = "rejected"
 #: peer ID-photo pipeline.
 WEB_MIN_EYE = 45.0
 WEB_SCALE = 0.5
+#: A render the review rejects is framed again this much tighter (head share ×).
+RETRY_TIGHTER = 1.2
 
 
 def studio(
@@ -131,22 +134,15 @@ def studio(
             w, h = settings.preset.size
             st = replace(settings, preset=replace(settings.preset, size=(round(w * WEB_SCALE), round(h * WEB_SCALE))))
         try:
-            hs, r = make_headshot(photos.pop(pc.source), out_dir / name, settings=st, face=pc.face)
+            hs, r, first = make_reviewed(photos.pop(pc.source), pc, out_dir / name, st, reference)
         except FaceError as exc:  # intake saw a face the studio could not frame
             skipped.append((pc.source, exc.message))
             continue
-        if web:
-            eye = pc.measures["inter_eye"].raw
-            hs = replace(hs, notes=(*hs.notes, f"Made at web size ({hs.width}×{hs.height}): the photo has {eye:.0f} px "
-                                    "between the eyes (60 needed for print); fine on screen. For print, use a "
-                                    "closer or full-size photo."))
-        if reference is not None:
-            hs = reviewed(hs, r, reference, st)
-            if hs.review is not None and not hs.review.get("passed", True):
-                why = "; ".join(hs.review.get("reasons") or ()) or "it did not pass the review"
-                skipped.append((pc.source, f"Not delivered: {why}"))
-                rejected.append(_reject(hs, out_dir, keep=keep_rejected))
-                continue
+        if hs.review is not None and not hs.review.get("passed", True):
+            why = "; ".join(hs.review.get("reasons") or ()) or "it did not pass the review"
+            skipped.append((pc.source, f"Not delivered: {why}"))
+            rejected.append(_reject(hs, out_dir, keep=keep_rejected))
+            continue
         headshots.append(hs)
         images.append(r.image)
         if progress:
@@ -167,6 +163,56 @@ def studio(
         headshots=tuple(headshots), sitting=sitting, out_dir=out_dir, report_json=rj, report_html=rh,
         contact_sheet=sheet_path, skipped=tuple(skipped),
     )
+
+
+def retry_settings(settings: StudioSettings) -> list[tuple[StudioSettings, str]]:
+    """The next framings to try when a render fails the review, each with its note: the
+    same format framed tighter (a bystander or a stray piece at the edge falls outside),
+    then the square framing (needs less below the chin, keeps the crown). ID presets
+    have no others."""
+    p = settings.preset
+    if p.strict:
+        return []
+    out = [(replace(settings, preset=replace(p, head=round(p.head * RETRY_TIGHTER, 3))),
+            f"Framed tighter than the '{p.name}' framing (head {p.head * RETRY_TIGHTER:.0%} of the height) to leave out ")]
+    if p.name != "square":
+        from ..looks.settings import get_preset
+
+        sq = get_preset("square")
+        out.append((replace(settings, preset=replace(sq, size=(p.size[0], p.size[0]))),
+                    f"Framed square instead of '{p.name}' to leave out "))
+    return out
+
+
+def make_reviewed(photo: Photo, pc: PhotoCheck, path: Path, settings: StudioSettings, reference):
+    """Render ``photo`` and review it; when the review fails, the next framings
+    (:func:`retry_settings`) are tried before the failure is reported. Returns (the
+    headshot, its render, the first attempt's headshot)."""
+    from .pipeline import make_headshot
+
+    hs, r = make_headshot(photo, path, settings=settings, face=pc.face)
+    hs = _web_note(hs, pc, settings)
+    if reference is None:
+        return hs, r, hs
+    hs = first = reviewed(hs, r, reference, settings)
+    if hs.review["passed"]:
+        return hs, r, first
+    for st, note in retry_settings(settings):
+        h2, r2 = make_headshot(photo, path, settings=st, face=pc.face)
+        h2 = reviewed(_web_note(h2, pc, settings), r2, reference, st)
+        if h2.review["passed"]:
+            why = "; ".join(x.rstrip(".").lower() for x in first.review["reasons"])
+            return replace(h2, notes=(*h2.notes, note + f"what the first render showed ({why}).")), r2, first
+    return hs, r, first
+
+
+def _web_note(hs: Headshot, pc: PhotoCheck, settings: StudioSettings) -> Headshot:
+    m = pc.measures.get("inter_eye")
+    if m is None or m.ok:
+        return hs
+    return replace(hs, notes=(*hs.notes, f"Made at web size ({hs.width}×{hs.height}): the photo has {m.raw:.0f} px "
+                              "between the eyes (60 needed for print); fine on screen. For print, use a "
+                              "closer or full-size photo."))
 
 
 def web_size_photos(sitting: Sitting) -> list[int]:
