@@ -20,7 +20,9 @@ them; the intended one beside it), ``clean_rejected`` the share of untouched ren
 they reject. The people are split in two halves by name (``half``): thresholds are
 set on half ``a`` (:func:`calibrate`) and reported on half ``b``, then on all.
 ``real``: the full review (the person enrolled from the photo) of each studio render,
-how many each check rejects, with the photos and reasons.
+how many each check rejects, with the photos and reasons: the first render, and after
+the studio's retries (:func:`likeness.studio.session.make_reviewed`: framed tighter,
+then square); ``coverage``: which photos give a headshot and every refusal's reason.
 """
 
 from __future__ import annotations
@@ -67,10 +69,18 @@ def render_all(root: Path, *, progress=None, look: str = "corporate-grey"):
     from ..errors import LikenessError
     from ..imageio import load_photo
     from ..intake import check as intake
-    from ..review import review
-    from ..studio.pipeline import make_headshot
-    from ..studio.session import enroll_sitting, reason
+    from ..studio.options import StudioSettings
+    from ..studio.session import (
+        STUDIO_SIDE,
+        WEB_SCALE,
+        enroll_sitting,
+        make_reviewed,
+        reason,
+        web_size_photos,
+    )
     from .studio import photos
+
+    settings = StudioSettings.resolve(look=look)
 
     files = photos(root)
     renders, rows = [], []
@@ -81,23 +91,37 @@ def render_all(root: Path, *, progress=None, look: str = "corporate-grey"):
             rows.append(row)
             if progress:
                 progress(i + 1, 2 * len(files))
-            sitting = intake([f])
+            try:
+                photo = load_photo(f, max_side=STUDIO_SIDE)  # decoded once, as the session does
+            except LikenessError as exc:
+                row.update(usable=False, reason=str(exc))
+                continue
+            sitting = intake([f], decode=lambda _p, photo=photo: photo)
+            web = not sitting.ranking and bool(web_size_photos(sitting))
             row["usable"] = bool(sitting.ranking)
-            if not sitting.ranking:
+            row["web_size"] = web
+            if not sitting.ranking and not web:
                 row["reason"] = reason(sitting.photos[0])
                 continue
+            pc = sitting.photos[0]
+            ref = enroll_sitting(sitting, {pc.source: photo})
+            st = settings
+            if web:
+                w, h = settings.preset.size
+                st = replace(settings, preset=replace(settings.preset, size=(round(w * WEB_SCALE), round(h * WEB_SCALE))))
             try:
-                hs, r = make_headshot(f, Path(tmp) / f"{i}.jpg", look=look, face=sitting.photos[0].face)
+                # As the session renders it: the review, and on a failure the next framings.
+                hs, r, first = make_reviewed(photo, pc, Path(tmp) / f"{i}.jpg", st, ref)
             except LikenessError as exc:
                 row["error"] = str(exc)
                 continue
-            ref = enroll_sitting(sitting, {str(f): load_photo(f, max_side=4096)})
             if ref is not None:
-                face0 = replace(r.face, embedding=None, landmarks5=None)
-                rv = review(r.image, ref, look=r.plan.preset, plan=r.plan, faces=[face0], matte=r.alpha, valid=r.valid)
-                row["review"] = {"passed": rv.passed, "reasons": rv.reasons,
-                                 "failed": [k for k, c in rv.checks.items() if not c.passed],
-                                 "figures": {k: c.value for k, c in rv.checks.items()}}
+                for key, h in (("review_first", first), ("review", hs)):
+                    rv = h.review
+                    row[key] = {"passed": rv["passed"], "reasons": rv["reasons"],
+                                "failed": [k for k, c in rv["checks"].items() if not c["passed"]],
+                                "figures": {k: c["value"] for k, c in rv["checks"].items()}}
+            row["notes"] = list(hs.notes)
             row["framing"] = [x.value for x in r.plan.fallbacks]
             renders.append((row, r))
     return rows, renders
@@ -139,7 +163,14 @@ def _full(m: np.ndarray | None, image: np.ndarray) -> np.ndarray | None:
 
 def inject(r, other, *, seed: int) -> dict[str, Any]:
     """Each defect put into the clean render ``r`` (None where it cannot be shown)."""
-    from .defects_inject import background_patch, crown_cut, flat_edge, fringe, occlusion, other_person
+    from .defects_inject import (
+        background_patch,
+        crown_cut,
+        flat_edge,
+        fringe,
+        occlusion,
+        other_person,
+    )
 
     img, alpha = r.image, _full(r.alpha, r.image)
     framed = _full_img(r.framed, img)
@@ -231,6 +262,7 @@ def summarise(rows: list[dict[str, Any]], thresholds: dict[str, float] | None = 
     out = {
         "photos": len(rows),
         "usable": sum(1 for r in rows if r.get("usable")),
+        "web_size": [r["photo"] for r in rows if r.get("web_size")],
         "rendered": len(done),
         "halves": {"a": sorted({r["person"] for r in done if r["half"] == "a"}),
                    "b": sorted({r["person"] for r in done if r["half"] == "b"})},
@@ -240,17 +272,18 @@ def summarise(rows: list[dict[str, Any]], thresholds: dict[str, float] | None = 
         "all_with_calibrated": rates(done, cal),
     }
     real = [r for r in done if "review" in r]
-    per: dict[str, list[str]] = {}
-    for r in real:
-        for k in r["review"]["failed"]:
-            per.setdefault(k, []).append(r["photo"])
-    out["real"] = {
-        "renders": len(real), "delivered": sum(1 for r in real if r["review"]["passed"]),
-        "rejected_by_check": {k: len(v) for k, v in per.items()},
-        "rejected": [{"photo": r["photo"], "reasons": r["review"]["reasons"]} for r in real if not r["review"]["passed"]],
-        "note": "before = after: the studio's own fixes (framing, anchoring) are not applied per photo yet; "
-                "the session's fallback to the next photo needs several photos",
-    }
+
+    def rejected_by(key: str) -> dict[str, Any]:
+        per: dict[str, list[str]] = {}
+        for r in real:
+            for k in r[key]["failed"]:
+                per.setdefault(k, []).append(r["photo"])
+        return {"delivered": sum(1 for r in real if r[key]["passed"]),
+                "rejected_by_check": {k: len(v) for k, v in per.items()},
+                "rejected": [{"photo": r["photo"], "reasons": r[key]["reasons"]} for r in real if not r[key]["passed"]]}
+
+    out["real"] = {"renders": len(real), "first_render": rejected_by("review_first"),
+                   "after_retries": rejected_by("review")}
     out["coverage"] = {"headshot": len(done), "refused": [{"photo": r["photo"], "reason": r.get("reason") or r.get("error")}
                                                            for r in rows if not r.get("figures")]}
     ab = out["held_out_b"]
