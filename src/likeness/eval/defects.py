@@ -276,6 +276,7 @@ def summarise(rows: list[dict[str, Any]], thresholds: dict[str, float] | None = 
     def rejected_by(key: str) -> dict[str, Any]:
         per: dict[str, list[str]] = {}
         for r in real:
+            r.setdefault(key, r["review"])
             for k in r[key]["failed"]:
                 per.setdefault(k, []).append(r["photo"])
         return {"delivered": sum(1 for r in real if r[key]["passed"]),

@@ -20,15 +20,19 @@ from ..types import Face
 
 
 def _backdrop_rgb(img: np.ndarray, alpha: np.ndarray) -> np.ndarray:
-    """The backdrop behind the subject: normalised convolution of the backdrop pixels."""
+    """The backdrop behind the subject: normalised convolution of the backdrop pixels
+    (at 256 px: the backdrop is smooth), back at the image's size."""
     h, w = alpha.shape
-    m = (alpha < 0.02).astype(np.float32)
-    sig = 0.05 * max(h, w)
-    f = img.astype(np.float32)
+    k = 256 / max(h, w)
+    sw, sh = max(8, round(w * k)), max(8, round(h * k))
+    m = (cv2.resize(alpha, (sw, sh), interpolation=cv2.INTER_AREA) < 0.02).astype(np.float32)
+    f = cv2.resize(img, (sw, sh), interpolation=cv2.INTER_AREA).astype(np.float32)
+    sig = 0.05 * max(sw, sh)
     num = cv2.GaussianBlur(f * m[..., None], (0, 0), sig)
     den = cv2.GaussianBlur(m, (0, 0), sig)[..., None]
     mean = (f * m[..., None]).sum((0, 1)) / max(m.sum(), 1.0)
-    return np.where(den > 1e-3, num / np.maximum(den, 1e-6), mean).astype(np.float32)
+    small = np.where(den > 1e-3, num / np.maximum(den, 1e-6), mean).astype(np.float32)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _crown_row(alpha: np.ndarray, face: Face) -> int | None:
@@ -53,7 +57,7 @@ def background_patch(img, alpha, face: Face, framed, valid, *, rng, visible: flo
     if framed is None or valid is None:
         return None
     h, w = alpha.shape
-    ax, eye_y, chin, hw, hh = _head(face)
+    _ax, eye_y, _chin, _hw, hh = _head(face)
     s = int(0.08 * w)
     src = ((alpha < 0.05) & (valid > 0.99)).astype(np.uint8)
     src = cv2.erode(src, np.ones((s + 1, s + 1), np.uint8), borderType=cv2.BORDER_CONSTANT, borderValue=0)
@@ -91,7 +95,7 @@ def other_person(img, alpha, face: Face, other):
     y0, y1 = int(max(0, top - 5)), int(min(oimg.shape[0], ochin + 0.15 * ohh))
     x0, x1 = int(max(0, oax - 1.4 * ohw)), int(min(oimg.shape[1], oax + 1.4 * ohw))
     crop, ca = oimg[y0:y1, x0:x1].astype(np.float32), oa[y0:y1, x0:x1]
-    ax, eye_y, chin, hw, hh = _head(face)
+    ax, eye_y, _chin, hw, hh = _head(face)
     k = 0.8 * hw / max(ohw, 1e-6)
     cw, ch = max(4, int((x1 - x0) * k)), max(4, int((y1 - y0) * k))
     crop, ca = cv2.resize(crop, (cw, ch)), cv2.resize(ca, (cw, ch))
@@ -114,13 +118,13 @@ def other_person(img, alpha, face: Face, other):
 def crown_cut(img, alpha, face: Face, valid):
     """The frame moved in so its top runs a quarter of the way from the hair's top to the eyes."""
     h, w = alpha.shape
-    ax, eye_y, chin, hw, hh = _head(face)
+    ax, eye_y, _chin, _hw, _hh = _head(face)
     t0 = _crown_row(alpha, face)
     if t0 is None or t0 <= 2:
         return None
     yc = int(t0 + 0.3 * (eye_y - t0))
     hc = h - yc
-    wc = int(round(hc * w / h))
+    wc = round(hc * w / h)
     xc = int(np.clip(ax - wc / 2, 0, w - wc))
     k = h / hc
 
@@ -148,8 +152,8 @@ def fringe(img, alpha, face: Face, framed, valid, *, visible: float = 8.0):
     """A ring of the old background's colour just outside the hair's matte edge."""
     if framed is None or valid is None:
         return None
-    h, w = alpha.shape
-    ax, eye_y, chin, hw, hh = _head(face)
+    h, _w = alpha.shape
+    _ax, _eye_y, chin, _hw, _hh = _head(face)
     old = _old_background(framed, valid, alpha, slice(0, int(chin)))
     if old is None:
         return None
@@ -170,7 +174,7 @@ def fringe(img, alpha, face: Face, framed, valid, *, visible: float = 8.0):
 def flat_edge(img, alpha, face: Face):
     """The top of the hair cut along a straight line a tenth of the head down."""
     h, w = alpha.shape
-    ax, eye_y, chin, hw, hh = _head(face)
+    _ax, _eye_y, _chin, _hw, hh = _head(face)
     t0 = _crown_row(alpha, face)
     if t0 is None or t0 <= 2:
         return None

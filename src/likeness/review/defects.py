@@ -139,7 +139,7 @@ def _components(mask: np.ndarray):
 def _subject_component(labels: np.ndarray, f: Face) -> int:
     h, w = labels.shape
     cx, cy = _head(f)[0], f.center[1]
-    x0, y0, x1, y1 = (int(round(v)) for v in f.box)
+    x0, y0, x1, y1 = (round(v) for v in f.box)
     ids = labels[max(0, y0) : max(1, min(h, y1)), max(0, x0) : max(1, min(w, x1))]
     ids = ids[ids > 0]
     if ids.size:
@@ -154,7 +154,7 @@ def _pieces(sc: Scene, s: ReviewSettings) -> tuple[np.ndarray, np.ndarray]:
     fg = sc.alpha > 0.5
     n, labels, stats, _ = _components(fg)
     subj = _subject_component(labels, sc.face)
-    ax, eye_y, chin, hw, hh = _head(sc.face)
+    ax, _eye_y, chin, hw, hh = _head(sc.face)
     yy, xx = np.mgrid[0:h, 0:w]
     # The subject's envelope: the head with its hair, then the shoulders below the chin.
     env = (np.abs(xx - ax) <= s.envelope * hw) | (yy >= chin + 0.15 * hh)
@@ -221,7 +221,7 @@ def other_people(sc: Scene, faces: list[Face], s: ReviewSettings) -> Check:
 
 def cut_subject(sc: Scene, s: ReviewSettings) -> Check:
     h, w = sc.alpha.shape
-    ax, eye_y, chin, hw, hh = _head(sc.face)
+    ax, _eye_y, _chin, hw, _hh = _head(sc.face)
     fg = sc.alpha > 0.5
     problems = []
     cols = slice(int(max(0, ax - 0.6 * hw)), int(min(w, ax + 0.6 * hw + 1)))
@@ -257,7 +257,7 @@ def fringe(sc: Scene, s: ReviewSettings) -> Check:
     ring[: 2, :] = ring[-2:, :] = ring[:, :2] = ring[:, -2:] = False
     if sc.valid is not None:
         ring &= sc.valid > 0.99
-    ax, eye_y, chin, hw, hh = _head(sc.face)
+    _ax, _eye_y, chin, _hw, _hh = _head(sc.face)
     ring &= np.arange(h)[:, None] < chin  # the head's outline (hair), not the clothes
     if ring.sum() < 20:
         return Check(True, None, s.fringe, note="not measured: too little outline")
@@ -280,7 +280,7 @@ def fringe(sc: Scene, s: ReviewSettings) -> Check:
 def flat_edge(sc: Scene, s: ReviewSettings) -> Check:
     h, w = sc.alpha.shape
     fg = (sc.alpha > 0.5).astype(np.uint8)
-    n, labels, stats, _ = _components(fg)
+    n, labels, _stats, _ = _components(fg)
     if n <= 1:
         return Check(True, None, s.flat_edge, note="not measured: no outline")
     subj = _subject_component(labels, sc.face) or 1
@@ -288,7 +288,7 @@ def flat_edge(sc: Scene, s: ReviewSettings) -> Check:
     if not cs:
         return Check(True, None, s.flat_edge, note="not measured: no outline")
     c = max(cs, key=len)[:, 0, :].astype(np.float32)
-    ax, eye_y, chin, hw, hh = _head(sc.face)
+    _ax, eye_y, _chin, _hw, hh = _head(sc.face)
     poly = cv2.approxPolyDP(c.reshape(-1, 1, 2), s.flat_eps * max(h, w) / SIDE, True)[:, 0, :]
     best = 0.0
     for p, q in zip(poly, np.roll(poly, -1, axis=0)):
@@ -348,7 +348,7 @@ def _on_border(p, w: int, h: int, tol: int = 2) -> bool:
 
 
 def _disk(r: float) -> np.ndarray:
-    r = max(1, int(round(r)))
+    r = max(1, round(r))
     return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
 
 

@@ -82,7 +82,6 @@ def studio(
     reasons, for inspection (they are never delivered)."""
     from ..deliver import write_report
     from ..intake.check import check
-    from .pipeline import make_headshot
 
     # 1. every option, validated before any work (and before anything is written)
     settings = StudioSettings.resolve(look=look, frame=frame, retouch=retouch, format=format, sign=sign)
@@ -134,7 +133,7 @@ def studio(
             w, h = settings.preset.size
             st = replace(settings, preset=replace(settings.preset, size=(round(w * WEB_SCALE), round(h * WEB_SCALE))))
         try:
-            hs, r, first = make_reviewed(photos.pop(pc.source), pc, out_dir / name, st, reference)
+            hs, r, _first = make_reviewed(photos.pop(pc.source), pc, out_dir / name, st, reference)
         except FaceError as exc:  # intake saw a face the studio could not frame
             skipped.append((pc.source, exc.message))
             continue
@@ -210,9 +209,9 @@ def _web_note(hs: Headshot, pc: PhotoCheck, settings: StudioSettings) -> Headsho
     m = pc.measures.get("inter_eye")
     if m is None or m.ok:
         return hs
-    return replace(hs, notes=(*hs.notes, f"Made at web size ({hs.width}×{hs.height}): the photo has {m.raw:.0f} px "
+    return replace(hs, notes=(*hs.notes, (f"Made at web size ({hs.width}×{hs.height}): the photo has {m.raw:.0f} px "
                               "between the eyes (60 needed for print); fine on screen. For print, use a "
-                              "closer or full-size photo."))
+                              "closer or full-size photo.")))
 
 
 def web_size_photos(sitting: Sitting) -> list[int]:
