@@ -11,9 +11,10 @@ figure:
   background kept beside the hair: the candidate's *own* segmentation, a second look
   at the finished image, sees it as not-person), plus holes of backdrop inside what
   the segmentation calls person;
-- ``other_people``: another face in the frame, or foreground outside the subject's
-  head-and-shoulders envelope at a side or the top of the frame (a bystander's head
-  cut by the frame edge); share of the frame (%);
+- ``other_people``: another face in the frame, or a piece apart from the subject at
+  the frame's edge above the subject's chin (share of the frame, %), plus the length
+  of the subject's own outline on a side edge above the chin (% of the height): a
+  bystander's head cut by the frame edge, apart from or joined to the subject;
 - ``cut_subject``: crown touching the top edge (unless the photo itself cuts it and
   the frame lands on that cut), chin or ears outside the frame, and the photo's own
   edge showing as a straight cut through the subject inside the frame (length as a
@@ -147,17 +148,17 @@ def _subject_component(labels: np.ndarray, f: Face) -> int:
     return int(labels[int(np.clip(cy, 0, h - 1)), int(np.clip(cx, 0, w - 1))])
 
 
-def _pieces(sc: Scene, s: ReviewSettings) -> tuple[np.ndarray, np.ndarray]:
-    """(foreground pieces apart from the subject, those of them that are someone else's:
-    at a side or the top edge of the frame, mostly outside the subject's envelope)."""
+def _pieces(sc: Scene, s: ReviewSettings) -> tuple[np.ndarray, np.ndarray, float]:
+    """(foreground pieces apart from the subject, those of them that are someone
+    else's: touching the frame's edge with their centre above the subject's chin, and
+    the length (% of the frame height) of the subject's own outline on a side edge
+    above the chin: a bystander's head joined to the subject's hair or shoulder).
+    Shoulders meet the side edges below the chin; a head there is someone else's."""
     h, w = sc.alpha.shape
     fg = sc.alpha > 0.5
-    n, labels, stats, _ = _components(fg)
+    n, labels, stats, cents = _components(fg)
     subj = _subject_component(labels, sc.face)
     ax, _eye_y, chin, hw, hh = _head(sc.face)
-    yy, xx = np.mgrid[0:h, 0:w]
-    # The subject's envelope: the head with its hair, then the shoulders below the chin.
-    env = (np.abs(xx - ax) <= s.envelope * hw) | (yy >= chin + 0.15 * hh)
     edge = np.zeros_like(fg)
     edge[:, :2] = edge[:, -2:] = edge[:2, :] = True
     minpx = s.island_min * h * w / 100
@@ -166,11 +167,16 @@ def _pieces(sc: Scene, s: ReviewSettings) -> tuple[np.ndarray, np.ndarray]:
         if i == subj or stats[i, cv2.CC_STAT_AREA] < minpx:
             continue
         m = labels == i
-        if (m & edge).any() and (m & ~env).sum() >= 0.5 * stats[i, cv2.CC_STAT_AREA]:
+        if (m & edge).any() and cents[i, 1] < chin + 0.1 * hh:
             foreign |= m
         else:
             stray |= m
-    return stray, foreign
+    rows = np.arange(h) < chin - 0.1 * hh
+    side = np.zeros_like(fg)
+    side[rows, :1] = side[rows, -1:] = True
+    side[:, int(max(0, ax - s.envelope * hw)) : int(min(w, ax + s.envelope * hw + 1))] = False
+    contact = 100.0 * float((side & (labels == subj)).sum()) / h if subj else 0.0
+    return stray, foreign, contact
 
 
 def islands(sc: Scene, s: ReviewSettings) -> Check:
@@ -178,14 +184,14 @@ def islands(sc: Scene, s: ReviewSettings) -> Check:
     area = h * w
     fg = sc.alpha > 0.5
     minpx = s.island_min * area / 100
-    stray, _ = _pieces(sc, s)
+    stray, _, _ = _pieces(sc, s)
     junk = np.zeros_like(fg)
     holes = np.zeros_like(fg)
     if sc.smooth:
         # Neither backdrop nor person (by the candidate's own segmentation, kept a
         # margin away from it so flyaway hair is not counted).
-        person = cv2.dilate((sc.seg > 0.25).astype(np.uint8), _disk(0.025 * max(h, w))) > 0
-        stuff = (sc.off_backdrop > s.island_delta) & (sc.alpha > 0.3)
+        person = cv2.dilate((sc.seg > 0.5).astype(np.uint8), _disk(0.01 * max(h, w))) > 0
+        stuff = (sc.off_backdrop > s.island_delta) & (sc.alpha > 0.5)
         junk = _big(stuff & ~person, minpx)
         # Backdrop showing through where the segmentation sees the person inside.
         inner = cv2.erode((sc.seg > 0.7).astype(np.uint8), _disk(0.02 * max(h, w))) > 0
@@ -211,8 +217,8 @@ def other_people(sc: Scene, faces: list[Face], s: ReviewSettings) -> Check:
             continue
         if g.width >= s.other_person_face * subj.width:
             others.append(g)
-    _, foreign = _pieces(sc, s)
-    share = 100.0 * float(foreign.sum()) / (h * w)
+    _, foreign, contact = _pieces(sc, s)
+    share = 100.0 * float(foreign.sum()) / (h * w) + contact
     ok = not others and share <= s.other_person
     why = ("another person's face is in the picture" if others else
            f"part of another person (or object) shows at the edge of the picture ({share:.1f} %)")

@@ -213,12 +213,27 @@ def _refine_crown(fr: framing.Framed, image, face: Face, alpha: np.ndarray, vali
     sl = slice(int(max(0, ax - half)), int(min(w, ax + half + 1)))
     cols, vcols = alpha[:, sl], valid[:, sl]
     rows = np.nonzero((cols > 0.5).any(1))[0]
-    if len(rows) == 0 or rows[0] <= 1:  # the frame itself cuts the hair: keep it
+    if len(rows) == 0:
         return None
     first = rows[0]
-    # Cut by the photo: where the hair starts, the row above is off-photo.
-    cut = bool(vcols[max(0, first - 2)].mean() < 0.5 and vcols[first].mean() > 0.5)
     k = p.height / p.preset.size[1]
+    if first <= 1:
+        # The frame cuts hair the photo shows (the mesh's crown estimate is short of
+        # big hair): framed again with the hair's top at least 3 % above this frame's.
+        if p.top_cut or p.preset.strict or vcols[0].mean() < 0.99:
+            return None
+        ratio = (g.chin - (p.top - 0.03 * p.height)) / max(g.height, 1e-6)
+        new = framing.plan(face, (image.shape[1], image.shape[0]), preset=p.preset, crown_ratio=ratio, top_cut=False)
+        return framing.frame(image, face, framing=new)
+    # Cut by the photo: where the hair starts, a row just above it is off-photo (the
+    # matte fades a few rows inside the photo's edge).
+    # Per column (the photo's edge may be slanted): the hair starts where the photo
+    # does, in at least a third of the head's columns.
+    solid = cols > 0.5
+    has = solid.any(0)
+    tops = solid.argmax(0)[has]
+    above = vcols[np.maximum(tops - 3, 0), np.nonzero(has)[0]]
+    cut = bool(has.any() and (above < 0.5).mean() >= 1 / 3)
     crown = p.top + (first + 0.5) / ws * k  # head-frame px of the photo
     ratio = float(np.clip((g.chin - crown) / max(g.height, 1e-6), 1.2 / framing.CROWN_K, 1.9 / framing.CROWN_K))
     if not p.preset.strict:
