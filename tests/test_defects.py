@@ -62,6 +62,15 @@ def test_stray_island_fails_islands(rendered):
     assert not got["islands"].passed and got["islands"].value > ReviewSettings().islands
 
 
+def test_a_head_cut_by_the_side_edge_fails_other_people(rendered):
+    from likeness.eval.defects_inject import other_person
+
+    r = rendered
+    img, a = other_person(r.image, _full(r.alpha, r.image), r.face, r)
+    got = _checks(img, a, r.face)
+    assert not got["other_people"].passed and got["other_people"].value > ReviewSettings().other_person
+
+
 def test_crown_cut_fails_unless_the_photo_cut_it(rendered):
     from likeness.eval.defects_inject import crown_cut
 

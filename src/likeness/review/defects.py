@@ -62,6 +62,7 @@ class Scene:
     smooth: bool  # the backdrop is a smooth studio backdrop (not a scene)
     top_cut: bool | None  # the photo itself cuts the crown (None: unknown)
     k: float = 1.0  # scene px per candidate px
+    source: np.ndarray | None = None  # the candidate itself (full size: the lips need its pixels)
 
 
 def scene(
@@ -90,7 +91,7 @@ def scene(
     lab = rgb_to_lab(small)
     bd, smooth = _backdrop(lab, a, v)
     off = np.asarray(delta_e(lab, bd), np.float32)
-    return Scene(small, lab, a, seg, v, f, bd, off, smooth, top_cut, w / W)
+    return Scene(small, lab, a, seg, v, f, bd, off, smooth, top_cut, w / W, image)
 
 
 def _fit(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -309,33 +310,38 @@ def flat_edge(sc: Scene, s: ReviewSettings) -> Check:
 
 
 def occlusion(sc: Scene, s: ReviewSettings) -> Check:
-    m = sc.face.mesh
-    if m is None or sc.face.inter_eye < 12:
+    img = sc.source if sc.source is not None else sc.image
+    k = 1.0 / sc.k if sc.source is not None else 1.0
+    m = None if sc.face.mesh is None else sc.face.mesh[:, :2] * k
+    if m is None or sc.face.inter_eye * k < 12:
         return Check(True, None, s.occlusion, note="not measured: no face mesh")
-    h, w = sc.alpha.shape
+    # The mouth and cheeks' crop of the full-size candidate: lips need their pixels.
+    pts = m[R.LIPS + R.CHEEK_R + R.CHEEK_L]
+    x0, y0 = np.floor(pts.min(0)).astype(int) - 2
+    x1, y1 = np.ceil(pts.max(0)).astype(int) + 3
+    x0, y0 = max(0, x0), max(0, y0)
+    crop = img[y0:y1, x0:x1]
+    if crop.size == 0:
+        return Check(True, None, s.occlusion, note="not measured: the mouth is outside the picture")
+    lab = rgb_to_lab(crop)
+    h, w = crop.shape[:2]
+    mm = m - np.array([x0, y0])
 
     def mask(idx):
         out = np.zeros((h, w), np.uint8)
-        cv2.fillPoly(out, [np.round(m[idx, :2]).astype(np.int32)], 1)
+        cv2.fillPoly(out, [np.round(mm[idx]).astype(np.int32)], 1)
         return out > 0
 
     lips = mask(R.LIPS) & ~mask(R.LIPS_IN)
     cheeks = mask(R.CHEEK_R) | mask(R.CHEEK_L)
     if lips.sum() < 8 or cheeks.sum() < 8:
         return Check(True, None, s.occlusion, note="not measured: too few pixels")
-    ck = np.median(sc.lab[cheeks], axis=0)
-    worst = np.inf
-    mx = float(m[[61, 291], 0].mean())
-    xs = np.arange(w)[None, :]
-    for half in (xs < mx, xs >= mx):  # a hand over one side of the mouth counts too
-        px = sc.lab[lips & half]
-        if len(px) < 4:
-            continue
-        lp = np.median(px, axis=0)
-        de = float(delta_e(lp, ck))
-        # Redder than the cheeks by at least a little: lips; else judged on ΔE alone.
-        red = float(lp[1] - ck[1])
-        worst = min(worst, de if red > -s.occlusion_red else 0.0)
+    ck = np.median(lab[cheeks], axis=0)
+    # The lips as a whole (one side alone is too few pixels on a small face).
+    lp = np.median(lab[lips], axis=0)
+    de = float(delta_e(lp, ck))
+    # Redder than the cheeks by at least a little: lips; else judged on ΔE alone.
+    worst = de if float(lp[1] - ck[1]) > -s.occlusion_red else 0.0
     if not np.isfinite(worst):
         return Check(True, None, s.occlusion, note="not measured: too few pixels")
     ok = worst >= s.occlusion

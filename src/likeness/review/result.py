@@ -42,7 +42,7 @@ class ReviewSettings:
     eye_line: float = 0.05  # framing: eye line off the Look's by more (share of height)
     head_size: float = 0.2  # framing: head size off by more (relative)
     # Defect checks (``review.defects``; shares in % of the frame unless said).
-    islands: float = 0.3  # stray pieces, old-background patches and holes together
+    islands: float = 0.1  # stray pieces, old-background patches and holes together
     island_min: float = 0.05  # pieces smaller than this are not counted
     island_delta: float = 8.0  # ΔE2000 from the local backdrop that counts as "stuff"
     other_person_face: float = 0.2  # another face at least this wide (share of the subject's)
@@ -53,7 +53,7 @@ class ReviewSettings:
     fringe_delta: float = 8.0  # ΔE (Lab) off that mix that counts as fringe
     flat_edge: float = 0.3  # longest straight hair-outline run, share of the head height
     flat_eps: float = 1.0  # straightness tolerance, px at defects.SIDE
-    occlusion: float = 4.0  # lips vs cheeks ΔE2000 below this: the mouth is covered
+    occlusion: float = 6.9  # lips vs cheeks ΔE2000 below this: the mouth is covered
     occlusion_red: float = 3.0  # lips less red than the cheeks by more: not lips
     skip: tuple[str, ...] = ()  # checks not to run (names as in Review.checks)
 
