@@ -188,3 +188,47 @@ def test_a_failed_render_is_framed_again_before_it_is_refused(astro_jpg, tmp_pat
     assert len(calls) == 2 and h.review["passed"] and not res.skipped
     assert (h.width, h.height) == (1600, 2000)  # the same format, framed tighter
     assert h.measures["head_share"] > 0.55
+
+
+@pytest.mark.parametrize("photo", ["deepface__jack_dorsey/01.jpg", "face_recognition__rose_leslie/01.jpg"])
+def test_a_photo_that_cuts_the_hair_is_framed_on_its_own_cut(photo):
+    """The photo's top edge runs slanted through the hair: the frame's top lands on the
+    cut (no straight photo edge against the backdrop, no cut-off crown reported)."""
+    from shared_eval import need
+
+    from likeness.intake import check
+    from likeness.studio.pipeline import make_headshot
+
+    path = need("identities", photo)
+    pc = check([path]).photos[0]
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        _, r = make_headshot(path, Path(tmp) / "h.jpg", face=pc.face)
+    assert r.plan.top_cut
+    got = _checks(r.image, _full(r.alpha, r.image), r.face, valid=_full(r.valid, r.image), top_cut=r.plan.top_cut)
+    assert got["cut_subject"].passed, got["cut_subject"]
+
+
+def test_eval_defects_calibrates_on_one_half_and_reports_the_other():
+    from likeness.cli.eval import EVALS
+    from likeness.eval import defects as E
+
+    assert "defects" in EVALS
+
+    def figs(v):
+        return {k: {"value": v if k == "fringe" else 0.0, "passed": True} for k in D.DEFECTS}
+
+    rows = []
+    for i, person in enumerate(["p%d" % i for i in range(12)]):
+        f = {"clean": figs(1.0 + 0.1 * i)}
+        for inj in E.INJECTIONS:
+            f[inj] = None
+        f["fringe"] = figs(40.0 + i)
+        rows.append({"photo": person, "person": person, "half": E.half(person), "figures": f, "usable": True})
+    out = E.summarise(rows)
+    t = out["calibrated_on_a"]["fringe"]
+    a_clean = max(r["figures"]["clean"]["fringe"]["value"] for r in rows if r["half"] == "a")
+    assert a_clean < t < 40.0
+    assert out["held_out_b"]["fringe"]["caught"] == 1.0 and out["held_out_b"]["clean_rejected"] == 0.0
+    assert set(out["halves"]["a"]).isdisjoint(out["halves"]["b"])
