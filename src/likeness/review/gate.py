@@ -134,9 +134,19 @@ def review(
         check = Check(False, 0.0, 1.0, "No face was found in the picture.")
         return Review(False, 0.0, float("inf"), {"one_face": check}, [check.reason])
     found = defect_checks(candidate, face, faces, settings=settings, matte=matte, valid=valid,
-                          top_cut=None if plan is None else bool(plan.top_cut))
+                          top_cut=_top_cut(plan))
     return review_stats(describe(candidate, face), face, faces, (candidate.shape[1], candidate.shape[0]),
                         reference, settings=settings, glasses=glasses, look=look, plan=plan, defects=found)
+
+
+def _top_cut(plan) -> bool | None:
+    """Whether the photo behind ``plan`` (a ``FramePlan`` or the studio's ``Headshot``)
+    cuts the top of the head; None: no plan, unknown."""
+    if plan is None:
+        return None
+    if hasattr(plan, "top_cut"):
+        return bool(plan.top_cut)
+    return "head_cut_top" in (getattr(plan, "framing", None) or ())
 
 
 def defect_checks(
