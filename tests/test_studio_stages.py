@@ -228,3 +228,22 @@ def test_matte_leaves_out_other_peoples_heads():
     assert keep_subject(a, box)[130, 30] == 1.0  # without the chin: kept as a "large part"
     cut = cut_others(a, box, [(5.0, 90.0, 55.0, 150.0)])
     assert cut[120, 30] == 0.0 and cut[150, 160] == 1.0
+
+
+def test_a_tight_frame_keeps_the_crown_by_lowering_the_eyes():
+    """A photo that ends just below the chin: the 'headshot' frame is tighter than the
+    preset, and its eye line goes down so the top of the head stays inside, at the same
+    head share (headroom first)."""
+    from skimage import data
+
+    from likeness.faces import analyze
+    from likeness.studio import frame as F
+
+    img = np.ascontiguousarray(data.astronaut())
+    face = analyze(img, embed=False, subject_only=True)[0]
+    tight = np.ascontiguousarray(img[: int(face.mesh[152, 1]) + 25, 100:400])
+    f2 = analyze(tight, embed=False, subject_only=True)[0]
+    p = F.plan(f2, (tight.shape[1], tight.shape[0]), preset="headshot")
+    assert F.Fallback.TIGHTER in p.fallbacks and not p.top_cut
+    assert p.top <= p.head.crown - 0.5 * F.CROWN_ROOM * p.height  # the crown is inside, with room
+    assert p.eye_share > F.get_preset("headshot").eye_line

@@ -151,32 +151,36 @@ def plan(
     # at the side of the frame reads better than a crop through the forehead, and
     # both better than a body cut by a straight line where the photo ends.
     passes = [(min(min_head, 0.85), near), (min(min_head, 0.85), near + far), (min_head, near + far)]
+    # Headroom first: where the chosen frame would cut the estimated crown, the eye
+    # line goes down (a photographer's choice) rather than the crown being cut.
     keep_crown = not (head_cut_top or p.strict)
 
-    def eye_lines(height: float, crown_first: bool) -> list[float]:
-        # Headroom first: a tighter frame lowers the eye line so the crown stays in
-        # (a photographer's choice); only when nothing fits that way is it cut.
-        if not crown_first:
-            return eyes
-        need = -g.crown / height + CROWN_ROOM
-        kept = [e for e in eyes if e >= need]
-        return kept + ([need] if need <= MAX_EYE_LINE and need not in kept else [])
-
-    def search(crown_first: bool):
+    def search():
         for tightest, shifts in passes:
             for scale in np.linspace(1.0, p.head / tightest, 40):
                 height = ideal_h * scale
                 width = height * p.aspect
-                for eye in eye_lines(height, crown_first):
+                for eye in eyes:
                     top = -eye * height
-                    # (The new, lower eye lines keep a pixel clear of the photo's edge.)
                     x0 = next((cx - width / 2 + s * width for s in shifts
-                               if fits(cx - width / 2 + s * width, top, height, 0.0 if crown_first else 1.0)), None)
+                               if fits(cx - width / 2 + s * width, top, height)), None)
                     if x0 is not None:
                         return (x0, top, height)
         return None
 
-    chosen = (keep_crown and search(True)) or search(False)
+    chosen = search()
+    if keep_crown and chosen is not None and chosen[1] > g.crown - CROWN_ROOM * chosen[2]:
+        # The crown would touch or leave the top: the same frame size (the head share a
+        # team page matches), its eye line lowered, where that still fits the photo.
+        height = chosen[2]
+        width = height * p.aspect
+        need = -g.crown / height + CROWN_ROOM
+        if need <= MAX_EYE_LINE:
+            top = -need * height
+            x0 = next((cx - width / 2 + s * width for s in near + far
+                       if fits(cx - width / 2 + s * width, top, height, 0.0)), None)
+            if x0 is not None:
+                chosen = (x0, top, height)
     crown_kept = keep_crown and chosen is not None and chosen[1] <= g.crown - 0.5 * CROWN_ROOM * chosen[2]
     if chosen is None:
         # Even the tightest acceptable framing runs past the photo: keep the preset's
