@@ -220,7 +220,7 @@ def test_eval_defects_calibrates_on_one_half_and_reports_the_other():
         return {k: {"value": v if k == "fringe" else 0.0, "passed": True} for k in D.DEFECTS}
 
     rows = []
-    for i, person in enumerate(["p%d" % i for i in range(12)]):
+    for i, person in enumerate([f"p{i}" for i in range(12)]):
         f = {"clean": figs(1.0 + 0.1 * i)}
         for inj in E.INJECTIONS:
             f[inj] = None
