@@ -210,3 +210,40 @@ def test_shrink_matches_area_filter_and_keeps_geometry(size):
     w = small[ys, xs]
     assert abs((xs * w).sum() / w.sum() - ((411.5 + 0.5) * fx - 0.5)) < 0.35
     assert abs((ys * w).sum() / w.sum() - ((401.5 + 0.5) * fy - 0.5)) < 0.35
+
+
+def test_matte_leaves_out_other_peoples_heads():
+    """A bystander's head beside the subject (apart from her, above her chin) and a
+    face found in the frame are cut out of the matte; a split-off shoulder stays."""
+    from likeness.studio.cutout import cut_others, keep_subject
+
+    a = np.zeros((400, 320), np.float32)
+    a[80:220, 110:210] = 1.0  # the subject's head
+    a[260:400, 40:280] = 1.0  # her shoulders, split from the head by a microphone
+    a[60:200, 0:60] = 1.0  # a bystander's head at the frame's edge, large
+    box = (120.0, 100.0, 200.0, 200.0)
+    kept = keep_subject(a, box, chin_y=205.0)
+    assert kept[300, 150] == 1.0 and kept[130, 160] == 1.0
+    assert kept[130, 30] == 0.0
+    assert keep_subject(a, box)[130, 30] == 1.0  # without the chin: kept as a "large part"
+    cut = cut_others(a, box, [(5.0, 90.0, 55.0, 150.0)])
+    assert cut[120, 30] == 0.0 and cut[150, 160] == 1.0
+
+
+def test_a_tight_frame_keeps_the_crown_by_lowering_the_eyes():
+    """A photo that ends just below the chin: the 'headshot' frame is tighter than the
+    preset, and its eye line goes down so the top of the head stays inside, at the same
+    head share (headroom first)."""
+    from skimage import data
+
+    from likeness.faces import analyze
+    from likeness.studio import frame as F
+
+    img = np.ascontiguousarray(data.astronaut())
+    face = analyze(img, embed=False, subject_only=True)[0]
+    tight = np.ascontiguousarray(img[: int(face.mesh[152, 1]) + 25, 100:400])
+    f2 = analyze(tight, embed=False, subject_only=True)[0]
+    p = F.plan(f2, (tight.shape[1], tight.shape[0]), preset="headshot")
+    assert F.Fallback.TIGHTER in p.fallbacks and not p.top_cut
+    assert p.top <= p.head.crown - 0.5 * F.CROWN_ROOM * p.height  # the crown is inside, with room
+    assert p.eye_share > F.get_preset("headshot").eye_line

@@ -24,6 +24,7 @@ EVALS = {
     "review": "review gates: genuine pass rate, impostor and edit catch rates",
     "coach": "live coaching on camera sequences (first direction, quiet on good frames, capture) and wardrobe advice",
     "fairness": "every stage's figures per skin-tone band (and glasses), with intervals",
+    "defects": "defect checks: injected cut-out defects caught, clean studio renders passed",
 }
 
 

@@ -27,6 +27,8 @@ def register(app: typer.Typer) -> None:
                                        "(without it such a folder is refused, so no report is lost)."),
         card: Optional[Path] = typer.Option(None, "--card", help="A photo of a grey card or colour chart in your light: "
                                             "white balance and exposure are taken from it."),
+        keep_rejected: bool = typer.Option(False, "--keep-rejected", help="Also write renders the review refused "
+                                           "to a rejected/ sub-folder, with their reasons (never delivered)."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Make finished headshots: framed, cut out, on a backdrop, relit, retouched, graded."""
@@ -37,7 +39,7 @@ def register(app: typer.Typer) -> None:
         with progress_bar("studio", enabled=not as_json) as progress:
             res = studio(
                 photos, look=look, frame=frame, out=out, all=all_, retouch=retouch, format=fmt, sign=sign,
-                progress=progress, overwrite=overwrite, card=card,
+                progress=progress, overwrite=overwrite, card=card, keep_rejected=keep_rejected,
             )
         if as_json:
             data = {

@@ -216,9 +216,25 @@ def _headshot(h: dict[str, Any], out_dir: Path) -> str:
         + score_html
         + (f'<p class="muted small">identity distance {dist:.3f}</p>' if dist is not None else "")
         + (f'<ul class="notes">{"".join(f"<li>{_e(n)}</li>" for n in notes)}</ul>' if notes else "")
+        + _checks_table((h.get("review") or {}).get("checks") if isinstance(h.get("review"), dict) else None)
         + _measures_table(h.get("measures"), "Review numbers")
         + "</div></article>"
     )
+
+
+def _checks_table(checks: Any) -> str:
+    """Every review check with its figure, its limit and its verdict."""
+    if not isinstance(checks, dict) or not checks:
+        return ""
+    rows = []
+    for name, c in checks.items():
+        if not isinstance(c, dict):
+            continue
+        verdict = "✓" if c.get("passed") else "✗"
+        rows.append(f'<tr><td>{_e(name.replace("_", " "))}</td><td class="n">{_e(_fmt(c.get("value")))}</td>'
+                    f'<td class="n">{_e(_fmt(c.get("threshold")))}</td><td>{verdict}</td></tr>')
+    head = '<tr><th>check</th><th class="n">figure</th><th class="n">limit</th><th></th></tr>'
+    return f"<details><summary>Review checks</summary><table>{head}{''.join(rows)}</table></details>"
 
 
 def _photo(p: dict[str, Any]) -> str:

@@ -22,7 +22,7 @@ import numpy as np
 from ..errors import InputError, NoFaceError
 from ..faces.subject import pick_subject
 from ..types import Face
-from . import artifacts, framing, light, locks, texture
+from . import artifacts, defects, framing, light, locks, texture
 from .likeness import distance, enrolled_identity, score, threshold
 from .result import Candidate, Check, Reference, Review, ReviewSettings
 from .source import find_source, light_gain
@@ -111,6 +111,8 @@ def review(
     look=None,
     plan=None,
     faces: list[Face] | None = None,
+    matte: np.ndarray | None = None,
+    valid: np.ndarray | None = None,
 ) -> Review:
     """Gate one candidate headshot (RGB uint8) against the person's :class:`Reference`.
 
@@ -119,6 +121,9 @@ def review(
     ``plan``: the framing the studio planned for this candidate (``Rendered.plan``, or
     the studio's ``Headshot``): judged against it instead of the Look's ideal.
     ``faces``: the candidate's faces from ``likeness.faces.analyze`` when already known.
+    ``matte``: the person's matte the candidate was composited with (float H×W, any
+    size; None: the candidate's own segmentation) and ``valid``: where its frame shows
+    the photo (studio renders), for the defect checks (:mod:`.defects`).
     """
     _check_image(candidate, what="the candidate")
     if not isinstance(reference, Reference):
@@ -130,8 +135,37 @@ def review(
     if face is None:
         check = Check(False, 0.0, 1.0, "No face was found in the picture.")
         return Review(False, 0.0, float("inf"), {"one_face": check}, [check.reason])
+    found = defect_checks(candidate, face, faces, settings=settings, matte=matte, valid=valid,
+                          top_cut=_top_cut(plan))
     return review_stats(describe(candidate, face), face, faces, (candidate.shape[1], candidate.shape[0]),
-                        reference, settings=settings, glasses=glasses, look=look, plan=plan)
+                        reference, settings=settings, glasses=glasses, look=look, plan=plan, defects=found)
+
+
+def _top_cut(plan) -> bool | None:
+    """Whether the photo behind ``plan`` (a ``FramePlan`` or the studio's ``Headshot``)
+    cuts the top of the head; None: no plan, unknown."""
+    if plan is None:
+        return None
+    if hasattr(plan, "top_cut"):
+        return bool(plan.top_cut)
+    return "head_cut_top" in (getattr(plan, "framing", None) or ())
+
+
+def defect_checks(
+    candidate: np.ndarray,
+    face: Face,
+    faces: list[Face],
+    *,
+    settings: ReviewSettings = ReviewSettings(),
+    matte: np.ndarray | None = None,
+    valid: np.ndarray | None = None,
+    top_cut: bool | None = None,
+) -> dict[str, Check]:
+    """The defect checks (:mod:`.defects`) of one candidate; {} when all are skipped."""
+    if all(name in settings.skip for name in defects.DEFECTS):
+        return {}
+    sc = defects.scene(candidate, face, alpha=matte, valid=valid, top_cut=top_cut)
+    return defects.run(sc, faces, settings)
 
 
 def review_stats(
@@ -145,8 +179,11 @@ def review_stats(
     glasses: bool | None = None,
     look=None,
     plan=None,
+    defects: dict[str, Check] | None = None,
 ) -> Review:
-    """:func:`review` on an already described candidate (the eval reuses descriptions)."""
+    """:func:`review` on an already described candidate (the eval reuses descriptions);
+    ``defects``: the candidate's defect checks (:func:`defect_checks`), reported after
+    the gates."""
     s = settings
     thr = s.identity_threshold if s.identity_threshold is not None else threshold()
     d = float("inf")
@@ -176,6 +213,9 @@ def review_stats(
         if too_small and name not in ("face_size", "one_face", "likeness"):
             continue  # too few pixels: the finer measures would only add noise
         checks[name] = fn()
+    for name, ch in (defects or {}).items():
+        if name not in s.skip:
+            checks[name] = ch
     reasons = [ch.reason for ch in checks.values() if not ch.passed and ch.reason]
     passed = all(ch.passed for ch in checks.values())
     return Review(passed, round(score(d), 1), round(d, 4), checks, reasons, c.source)

@@ -41,6 +41,21 @@ class ReviewSettings:
     light_cast: float = 28.0  # face cast vs a neutral backdrop's cast beyond (b*)
     eye_line: float = 0.05  # framing: eye line off the Look's by more (share of height)
     head_size: float = 0.2  # framing: head size off by more (relative)
+    # Defect checks (``review.defects``; shares in % of the frame unless said). Limits set
+    # by ``likeness eval defects`` on half a of the people (see ``likeness.eval.defects``).
+    islands: float = 0.156  # stray pieces, old-background patches and holes together
+    island_min: float = 0.05  # pieces smaller than this are not counted
+    island_delta: float = 8.0  # ΔE2000 from the local backdrop that counts as "stuff"
+    other_person_face: float = 0.2  # another face at least this wide (share of the subject's)
+    envelope: float = 2.2  # the subject's head zone, face half-widths from its axis
+    other_person: float = 1.12  # pieces at a frame edge above the chin (% of frame) + side contact (% of height)
+    photo_edge: float = 3.0  # the photo's edge cutting the subject, % of the frame height
+    fringe: float = 8.12  # share (%) of the hair's outer ring off the backdrop–hair mix
+    fringe_delta: float = 8.0  # ΔE (Lab) off that mix that counts as fringe
+    flat_edge: float = 0.307  # longest straight hair-outline run, share of the head height
+    flat_eps: float = 1.0  # straightness tolerance, px at defects.SIDE
+    occlusion: float = 8.42  # lips vs cheeks ΔE2000 below this: the mouth is covered
+    occlusion_red: float = 3.0  # lips less red than the cheeks by more: not lips
     skip: tuple[str, ...] = ()  # checks not to run (names as in Review.checks)
 
     def __post_init__(self) -> None:
@@ -59,7 +74,8 @@ class ReviewSettings:
 
 #: Every check, in the order they are reported.
 CHECKS = ("face_size", "one_face", "eyes_open", "landmarks", "likeness", "skin_tone", "hair_colour",
-          "glasses", "eye_colour", "texture", "light", "framing")
+          "glasses", "eye_colour", "texture", "light", "framing",
+          "islands", "other_people", "cut_subject", "fringe", "flat_edge", "occlusion")
 
 
 @dataclass(frozen=True)

@@ -30,12 +30,19 @@ def cut_out(
     face_box: tuple[float, float, float, float] | None,
     valid: np.ndarray,
     prior: np.ndarray | None = None,
+    others: list[tuple[float, float, float, float]] | None = None,
+    chin_y: float | None = None,
 ) -> Cutout:
     """Matte ``image`` (uint8, working size); ``valid`` (same size) forces 0 off-photo;
     ``prior``: a person probability for ``image`` from a wider view (see
-    :func:`likeness.matting.matte`)."""
+    :func:`likeness.matting.matte`); ``others``: boxes of other people's faces in
+    ``image``, whose heads are cut out of the matte; ``chin_y``: the subject's chin row
+    (pieces apart from the subject above it are someone else's, not a split shoulder)."""
     alpha, fg, backend = _matte(image, face_box, prior)
-    alpha = keep_subject(np.clip(alpha.astype(np.float32), 0, 1) * valid, face_box)
+    alpha = np.clip(alpha.astype(np.float32), 0, 1) * valid
+    if others and face_box is not None:
+        alpha = cut_others(alpha, face_box, others)
+    alpha = keep_subject(alpha, face_box, chin_y=chin_y)
     img = to_float(image)
     edge = ((alpha > 0.01) & (alpha < 0.99)).astype(np.float32)
     edge = cv2.dilate(edge, np.ones((3, 3), np.uint8))
@@ -43,13 +50,31 @@ def cut_out(
     return Cutout(alpha=alpha, correction=corr, backend=backend)
 
 
-def keep_subject(alpha: np.ndarray, face_box) -> np.ndarray:
+def cut_others(alpha: np.ndarray, face_box, others) -> np.ndarray:
+    """Zero the matte over other people's heads (an ellipse about each face, grown for
+    hair), never over the subject's own head: a bystander kept beside the subject is the
+    first thing a viewer sees."""
+    h, w = alpha.shape
+    x0, y0, x1, y1 = face_box
+    fw, fh = x1 - x0, y1 - y0
+    own = np.zeros((h, w), np.uint8)
+    cv2.ellipse(own, (int((x0 + x1) / 2), int((y0 + y1) / 2 - 0.15 * fh)), (int(0.85 * fw), int(0.95 * fh)), 0, 0, 360, 1, -1)
+    cut = np.zeros((h, w), np.uint8)
+    for b in others:
+        bw, bh = b[2] - b[0], b[3] - b[1]
+        cv2.ellipse(cut, (int((b[0] + b[2]) / 2), int((b[1] + b[3]) / 2 - 0.2 * bh)),
+                    (int(0.95 * bw), int(1.05 * bh)), 0, 0, 360, 1, -1)
+    cut &= 1 - own
+    return alpha * (1 - cut.astype(np.float32))
+
+
+def keep_subject(alpha: np.ndarray, face_box, *, chin_y: float | None = None) -> np.ndarray:
     """Drop matte islands not joined to the person (a lamp, a face in a poster, a
     bright patch of the old background): one stray blob reads as cut-and-paste."""
     if face_box is None:
         return alpha
     solid = (alpha > 0.35).astype(np.uint8)
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(solid, connectivity=8)
+    n, labels, stats, cents = cv2.connectedComponentsWithStats(solid, connectivity=8)
     if n <= 2:
         return alpha
     h, w = alpha.shape
@@ -59,8 +84,12 @@ def keep_subject(alpha: np.ndarray, face_box) -> np.ndarray:
     face_ids = np.unique(labels[max(0, y0) : max(1, y1), max(0, x0) : max(1, x1)])
     keep[face_ids[face_ids > 0]] = True
     keep[labels[cy, cx]] = labels[cy, cx] > 0
-    # Large parts (shoulders split off by a microphone, an arm) stay too.
-    keep |= stats[:, cv2.CC_STAT_AREA] > 0.08 * stats[1:, cv2.CC_STAT_AREA].max()
+    # Large parts (shoulders split off by a microphone, an arm) stay too; above the
+    # subject's chin, apart from the subject, a part is someone else's head.
+    big = stats[:, cv2.CC_STAT_AREA] > 0.08 * stats[1:, cv2.CC_STAT_AREA].max()
+    if chin_y is not None:
+        big &= cents[:, 1] > chin_y
+    keep |= big
     keep[0] = False
     mask = keep[labels].astype(np.uint8)
     # Soft edges around what is kept stay; alpha far from it goes.

@@ -27,6 +27,12 @@ from ..faces.geometry import CROWN_K, HeadGeometry, head_geometry, rotation  # n
 from ..types import Face, Pose
 from .ops import shrink, shrink_scale
 
+#: Headroom kept above the estimated crown when a tight frame lowers the eye line
+#: (share of the frame height), and the lowest eye line that may go to.
+CROWN_ROOM = 0.03
+MAX_EYE_LINE = 0.55
+
+
 class Fallback(str, enum.Enum):
     """How a plan departs from its preset (each also has a sentence in ``notes``)."""
 
@@ -115,7 +121,7 @@ def plan(
     head_cut_top = top_cut
     head_cut_side = not (inside(-1.15 * g.half_width, 0) and inside(1.15 * g.half_width, 0))
 
-    def fits(x0: float, top: float, height: float) -> bool:
+    def fits(x0: float, top: float, height: float, tol: float = 1.0) -> bool:
         x1, bottom = x0 + height * p.aspect, top + height
         chin_y = min(max(g.chin, top), bottom)
         pts = [(x0, bottom), (x1, bottom), (x0, chin_y), (x1, chin_y), (0.5 * (x0 + x1), bottom)]
@@ -123,7 +129,7 @@ def plan(
             pts += [(x0, top), (x1, top)]
         if head_cut_side:
             pts += [(x0, top + 0.5 * height), (x1, top + 0.5 * height)]
-        return all(inside(x, y) for x, y in pts)
+        return all(inside(x, y, tol) for x, y in pts)
 
     ideal_h = g.height / p.head
     cx = g.axis_x
@@ -145,20 +151,37 @@ def plan(
     # at the side of the frame reads better than a crop through the forehead, and
     # both better than a body cut by a straight line where the photo ends.
     passes = [(min(min_head, 0.85), near), (min(min_head, 0.85), near + far), (min_head, near + far)]
-    for tightest, shifts in passes:
-        for scale in np.linspace(1.0, p.head / tightest, 40):
-            height = ideal_h * scale
-            width = height * p.aspect
-            for eye in eyes:
-                top = -eye * height
-                x0 = next((cx - width / 2 + s * width for s in shifts if fits(cx - width / 2 + s * width, top, height)), None)
-                if x0 is not None:
-                    chosen = (x0, top, height)
-                    break
-            if chosen:
-                break
-        if chosen:
-            break
+    # Headroom first: where the chosen frame would cut the estimated crown, the eye
+    # line goes down (a photographer's choice) rather than the crown being cut.
+    keep_crown = not (head_cut_top or p.strict)
+
+    def search():
+        for tightest, shifts in passes:
+            for scale in np.linspace(1.0, p.head / tightest, 40):
+                height = ideal_h * scale
+                width = height * p.aspect
+                for eye in eyes:
+                    top = -eye * height
+                    x0 = next((cx - width / 2 + s * width for s in shifts
+                               if fits(cx - width / 2 + s * width, top, height)), None)
+                    if x0 is not None:
+                        return (x0, top, height)
+        return None
+
+    chosen = search()
+    if keep_crown and chosen is not None and chosen[1] > g.crown - CROWN_ROOM * chosen[2]:
+        # The crown would touch or leave the top: the same frame size (the head share a
+        # team page matches), its eye line lowered, where that still fits the photo.
+        height = chosen[2]
+        width = height * p.aspect
+        need = -g.crown / height + CROWN_ROOM
+        if need <= MAX_EYE_LINE:
+            top = -need * height
+            x0 = next((cx - width / 2 + s * width for s in near + far
+                       if fits(cx - width / 2 + s * width, top, height, 0.0)), None)
+            if x0 is not None:
+                chosen = (x0, top, height)
+    crown_kept = keep_crown and chosen is not None and chosen[1] <= g.crown - 0.5 * CROWN_ROOM * chosen[2]
     if chosen is None:
         # Even the tightest acceptable framing runs past the photo: keep the preset's
         # framing and let the backdrop fill (reported, never hidden).
@@ -174,7 +197,9 @@ def plan(
     if share > p.head * 1.03 and not notes and not head_cut_top:
         notes.append(
             f"The photo shows too little below the chin for the '{p.name}' framing: "
-            f"framed tighter (head {share:.0%} of the height instead of {p.head:.0%})."
+            f"framed tighter (head {share:.0%} of the height instead of {p.head:.0%}"
+            + (", eyes lower to keep the top of the head in)." if crown_kept and -top / height > p.eye_line + 0.035
+               else ").")
         )
         fallbacks.append(Fallback.TIGHTER)
     if head_cut_top:

@@ -50,6 +50,13 @@ class Rendered:
     settings: dict[str, Any]
     measures: dict[str, float] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    # What the review's defect checks need (``likeness.review.defects``), all at the
+    # working size of the matte (float32 H×W in [0, 1] / uint8 H×W×3): the person's
+    # matte, where the frame shows the photo, the framed photo itself and the backdrop.
+    alpha: np.ndarray | None = field(default=None, repr=False)
+    valid: np.ndarray | None = field(default=None, repr=False)
+    framed: np.ndarray | None = field(default=None, repr=False)
+    backdrop: np.ndarray | None = field(default=None, repr=False)
 
 
 def render(
@@ -119,7 +126,8 @@ def render(
     )
     recorded = {**st.to_dict(), "matte": cut.backend, "likeness": __version__}
     recorded.pop("format")
-    return Rendered(final, fr.face, fr.plan, tuple(notes), preset.dpi, recorded, measures, times)
+    return Rendered(final, fr.face, fr.plan, tuple(notes), preset.dpi, recorded, measures, times,
+                    alpha=cut.alpha, valid=valid_s, framed=small, backdrop=bd.image)
 
 
 def _matte_framed(fr: framing.Framed, prior: tuple[np.ndarray, tuple[int, int]] | None = None):
@@ -132,7 +140,24 @@ def _matte_framed(fr: framing.Framed, prior: tuple[np.ndarray, tuple[int, int]] 
     valid = cv2.resize(fr.valid, (ww, wh), interpolation=cv2.INTER_LINEAR)  # a smooth ramp
     face_s = fr.face.scaled(ww / out_w)
     p = None if prior is None else crop_prior(small, face_s.box, prior_in_frame(*prior, fr.plan, (ww, wh)))
-    return small, valid, face_s, ww / out_w, cut_out(small, face_box=face_s.box, valid=valid, prior=p)
+    chin = float(face_s.mesh[152, 1]) if face_s.mesh is not None else None
+    cut = cut_out(small, face_box=face_s.box, valid=valid, prior=p, others=other_faces(small, face_s), chin_y=chin)
+    return small, valid, face_s, ww / out_w, cut
+
+
+def other_faces(image: np.ndarray, face: Face) -> list[tuple[float, float, float, float]]:
+    """Boxes of the faces in the framed crop other than the subject's (bystanders the
+    matte must leave out); one detection at working size."""
+    from ..faces import mediapipe_backend as mpb
+
+    x0, y0, x1, y1 = face.box
+    out = []
+    for b, _score, _ in mpb.detect(np.ascontiguousarray(image), min_score=0.6):
+        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        if x0 <= cx <= x1 and y0 <= cy <= y1:
+            continue  # the subject
+        out.append(tuple(float(v) for v in b))
+    return out
 
 
 def _settle(image: np.ndarray, face: Face, fp: framing.FramePlan) -> tuple[framing.Framed, Face]:
@@ -188,12 +213,27 @@ def _refine_crown(fr: framing.Framed, image, face: Face, alpha: np.ndarray, vali
     sl = slice(int(max(0, ax - half)), int(min(w, ax + half + 1)))
     cols, vcols = alpha[:, sl], valid[:, sl]
     rows = np.nonzero((cols > 0.5).any(1))[0]
-    if len(rows) == 0 or rows[0] <= 1:  # the frame itself cuts the hair: keep it
+    if len(rows) == 0:
         return None
     first = rows[0]
-    # Cut by the photo: where the hair starts, the row above is off-photo.
-    cut = bool(vcols[max(0, first - 2)].mean() < 0.5 and vcols[first].mean() > 0.5)
     k = p.height / p.preset.size[1]
+    if first <= 1:
+        # The frame cuts hair the photo shows (the mesh's crown estimate is short of
+        # big hair): framed again with the hair's top at least 3 % above this frame's.
+        if p.top_cut or p.preset.strict or vcols[0].mean() < 0.99:
+            return None
+        ratio = (g.chin - (p.top - 0.03 * p.height)) / max(g.height, 1e-6)
+        new = framing.plan(face, (image.shape[1], image.shape[0]), preset=p.preset, crown_ratio=ratio, top_cut=False)
+        return framing.frame(image, face, framing=new)
+    # Cut by the photo: where the hair starts, a row just above it is off-photo (the
+    # matte fades a few rows inside the photo's edge).
+    # Per column (the photo's edge may be slanted): the hair starts where the photo
+    # does, in at least a third of the head's columns.
+    solid = cols > 0.5
+    has = solid.any(0)
+    tops = solid.argmax(0)[has]
+    above = vcols[np.maximum(tops - 3, 0), np.nonzero(has)[0]]
+    cut = bool(has.any() and (above < 0.5).mean() >= 1 / 3)
     crown = p.top + (first + 0.5) / ws * k  # head-frame px of the photo
     ratio = float(np.clip((g.chin - crown) / max(g.height, 1e-6), 1.2 / framing.CROWN_K, 1.9 / framing.CROWN_K))
     if not p.preset.strict:

@@ -9,8 +9,13 @@ The verb reads as its steps, and hands its data down once:
 3. intake ranks the photos; the person's reference for the review is enrolled from
    intake's faces and embeddings (no second detection or embedding);
 4. each chosen photo is rendered (:func:`.pipeline.make_headshot`) and goes through the
-   same :func:`likeness.review.review` as a generated image; its likeness is the
-   review's, on the project's one 0–100 scale (``faces.identity.likeness_score``);
+   same :func:`likeness.review.review` as a generated image, with the render's own
+   matte for the defect checks; its likeness is the review's, on the project's one
+   0–100 scale (``faces.identity.likeness_score``). A render that fails the review is
+   not delivered: it goes to ``skipped`` with its reasons (and, with
+   ``keep_rejected``, to ``rejected/`` beside a JSON of its review). First the next
+   framings are tried (:func:`retry_settings`: tighter, then square), then, without
+   ``all``, the next best photo (up to ``FALLBACK_PHOTOS``);
 5. contact sheet and report.
 
 Every file is written to a temporary name and renamed, so a failure leaves no
@@ -39,6 +44,20 @@ Progress = Callable[[int, int], None]
 #: 12 MP phone photo (4000×3000) is decoded in full (a headshot at 1600×2000 needs
 #: its pixels); larger ones are reduced by JPEG DCT scaling.
 STUDIO_SIDE = 4096
+#: Without ``all``: how many of the best-ranked photos are kept at hand, so a render
+#: the review rejects is followed by the next photo's (each is up to 4096 px).
+FALLBACK_PHOTOS = 3
+#: Sub-folder of the output where ``keep_rejected`` puts renders the review refused.
+REJECTED = "rejected"
+#: A photo refused by intake *only* for its face size, with at least this many px
+#: between the eyes, still gives a web-size headshot (``WEB_SCALE`` of the preset's
+#: size) with an honest note, where no photo is good enough for the full size:
+#: 56–59 px photos (60 needed for print) looked usable, if soft, side by side with a
+#: peer ID-photo pipeline.
+WEB_MIN_EYE = 45.0
+WEB_SCALE = 0.5
+#: A render the review rejects is framed again this much tighter (head share ×).
+RETRY_TIGHTER = 1.2
 
 
 def studio(
@@ -55,15 +74,17 @@ def studio(
     verify: bool = True,
     overwrite: bool = True,
     card: str | os.PathLike | None = None,
+    keep_rejected: bool = False,
 ) -> StudioResult:
     """Make finished headshots from a person's photos (the best one, or ``all`` usable).
 
     ``card``: a photo of a grey card or colour chart in the person's light (a chart in
     one of the photos is found without it): white balance and exposure come from it.
-    ``verify=False`` skips the review (for benchmarks of the render alone)."""
+    ``verify=False`` skips the review (for benchmarks of the render alone);
+    ``keep_rejected`` writes renders the review refused to ``rejected/`` with their
+    reasons, for inspection (they are never delivered)."""
     from ..deliver import write_report
     from ..intake.check import check
-    from .pipeline import make_headshot
 
     # 1. every option, validated before any work (and before anything is written)
     settings = StudioSettings.resolve(look=look, frame=frame, retouch=retouch, format=format, sign=sign)
@@ -85,11 +106,15 @@ def studio(
     n = len(files)
     total = n + (n if all else 1)
     sitting = check(files, progress=(lambda d, _t: progress(d, total)) if progress else None, decode=decode)
-    chosen = list(sitting.ranking) if all else list(sitting.ranking[:1])
+    chosen = list(sitting.ranking) if all else list(sitting.ranking[:FALLBACK_PHOTOS])
+    web = not chosen
+    if web:  # nothing good enough for print: a web-size headshot where the face is only small
+        chosen = web_size_photos(sitting)[: None if all else FALLBACK_PHOTOS]
+    want = len(chosen) if all else 1
     if not chosen:
         raise no_usable_photo(sitting)
     skipped: list[tuple[str, str]] = [
-        (p.source, reason(p)) for i, p in enumerate(sitting.photos) if i not in sitting.ranking
+        (p.source, reason(p)) for i, p in enumerate(sitting.photos) if i not in sitting.ranking and i not in chosen
     ]
     reference = enroll_sitting(sitting, photos) if verify else None
     held = _card(photos, card)
@@ -103,22 +128,32 @@ def studio(
     images: list[np.ndarray] = []
     used: set[str] = set()
     look_ = settings.look
+    rejected: list[dict[str, Any]] = []
     for k, idx in enumerate(chosen):
+        if len(headshots) >= want:
+            break
         pc = sitting.photos[idx]
         name = _unique(f"{Path(pc.source).stem}-{look_.name}-{settings.preset.name}", used) + f".{settings.format}"
+        st = settings
+        if web:
+            w, h = settings.preset.size
+            st = replace(settings, preset=replace(settings.preset, size=(round(w * WEB_SCALE), round(h * WEB_SCALE))))
         try:
-            hs, r = make_headshot(photos.pop(pc.source), out_dir / name, settings=settings, face=pc.face)
+            hs, r, _first = make_reviewed(photos.pop(pc.source), pc, out_dir / name, st, reference)
         except FaceError as exc:  # intake saw a face the studio could not frame
             skipped.append((pc.source, exc.message))
             continue
-        if reference is not None:
-            hs = reviewed(hs, r, reference, settings)
         if held is not None:
             hs = replace(hs, notes=(*hs.notes, held.note))
+        if hs.review is not None and not hs.review.get("passed", True):
+            why = "; ".join(hs.review.get("reasons") or ()) or "it did not pass the review"
+            skipped.append((pc.source, f"Not delivered: {why}"))
+            rejected.append(_reject(hs, out_dir, keep=keep_rejected))
+            continue
         headshots.append(hs)
         images.append(r.image)
         if progress:
-            progress(n + k + 1, total)
+            progress(min(n + k + 1, total), total)
     if not headshots:
         raise NotEnoughPhotosError(
             "No headshot could be made: " + "; ".join(f"{Path(s).name}: {m}" for s, m in skipped),
@@ -129,6 +164,7 @@ def studio(
         out_dir, images, headshots, {"what": "contact sheet", "look": look_.to_dict(), "frame": settings.preset.name}
     )
     report = _report(sitting, headshots, skipped, settings, sheet_path)
+    report["rejected"] = rejected
     rj, rh = write_report(out_dir, report, title=f"Likeness studio — {look_.name}")
     return StudioResult(
         headshots=tuple(headshots), sitting=sitting, out_dir=out_dir, report_json=rj, report_html=rh,
@@ -143,6 +179,70 @@ def _card(photos: dict[str, Photo], card: str | os.PathLike | None):
 
     given = None if card is None else (Path(card).name, load_photo(card, max_side=STUDIO_SIDE).image)
     return find_card([(Path(k).name, p.image) for k, p in photos.items()], card_photo=given)
+
+
+def retry_settings(settings: StudioSettings) -> list[tuple[StudioSettings, str]]:
+    """The next framings to try when a render fails the review, each with its note: the
+    same format framed tighter (a bystander or a stray piece at the edge falls outside),
+    then the square framing (needs less below the chin, keeps the crown). ID presets
+    have no others."""
+    p = settings.preset
+    if p.strict:
+        return []
+    out = [(replace(settings, preset=replace(p, head=round(p.head * RETRY_TIGHTER, 3))),
+            f"Framed tighter than the '{p.name}' framing (head {p.head * RETRY_TIGHTER:.0%} of the height) to leave out ")]
+    if p.name != "square":
+        from ..looks.settings import get_preset
+
+        sq = get_preset("square")
+        out.append((replace(settings, preset=replace(sq, size=(p.size[0], p.size[0]))),
+                    f"Framed square instead of '{p.name}' to leave out "))
+    return out
+
+
+def make_reviewed(photo: Photo, pc: PhotoCheck, path: Path, settings: StudioSettings, reference):
+    """Render ``photo`` and review it; when the review fails, the next framings
+    (:func:`retry_settings`) are tried before the failure is reported. Returns (the
+    headshot, its render, the first attempt's headshot)."""
+    from .pipeline import make_headshot
+
+    hs, r = make_headshot(photo, path, settings=settings, face=pc.face)
+    hs = _web_note(hs, pc, settings)
+    if reference is None:
+        return hs, r, hs
+    hs = first = reviewed(hs, r, reference, settings)
+    if hs.review["passed"]:
+        return hs, r, first
+    for st, note in retry_settings(settings):
+        h2, r2 = make_headshot(photo, path, settings=st, face=pc.face)
+        h2 = reviewed(_web_note(h2, pc, settings), r2, reference, st)
+        if h2.review["passed"]:
+            why = "; ".join(x.rstrip(".").lower() for x in first.review["reasons"])
+            return replace(h2, notes=(*h2.notes, note + f"what the first render showed ({why}).")), r2, first
+    return hs, r, first
+
+
+def _web_note(hs: Headshot, pc: PhotoCheck, settings: StudioSettings) -> Headshot:
+    m = pc.measures.get("inter_eye")
+    if m is None or m.ok:
+        return hs
+    return replace(hs, notes=(*hs.notes, (f"Made at web size ({hs.width}×{hs.height}): the photo has {m.raw:.0f} px "
+                              "between the eyes (60 needed for print); fine on screen. For print, use a "
+                              "closer or full-size photo.")))
+
+
+def web_size_photos(sitting: Sitting) -> list[int]:
+    """Photos intake refused only for a small face (at least ``WEB_MIN_EYE`` px between
+    the eyes), best first: they still make a web-size headshot."""
+    from ..intake.select import MAJOR
+
+    out = []
+    for i, p in enumerate(sitting.photos):
+        m = p.measures
+        failed = [k for k in MAJOR if k in m and not m[k].ok]
+        if p.face is not None and not p.other_person and failed == ["inter_eye"] and m["inter_eye"].raw >= WEB_MIN_EYE:
+            out.append(i)
+    return sorted(out, key=lambda i: -sitting.photos[i].rank)
 
 
 def enroll_sitting(sitting: Sitting, photos: dict[str, Photo]):
@@ -167,12 +267,36 @@ def reviewed(hs: Headshot, r, reference, settings: StudioSettings) -> Headshot:
 
     # The render's face (mesh mapped to output pixels); its identity is read anew.
     face = replace(r.face, embedding=None, landmarks5=None)
-    rv = review(r.image, reference, look=settings.preset, plan=r.plan, faces=[face])  # the framing used
+    # The framing used, and the render's own matte and photo area for the defect checks.
+    rv = review(r.image, reference, look=settings.preset, plan=r.plan, faces=[face],
+                matte=getattr(r, "alpha", None), valid=getattr(r, "valid", None))
     notes = tuple(f"Review: {x}" for x in rv.reasons)
     return replace(
         hs, likeness=rv.likeness, identity_distance=rv.identity_distance if np.isfinite(rv.identity_distance) else None,
         review=rv.to_dict(), notes=(*hs.notes, *notes),
     )
+
+
+def _reject(hs: Headshot, out_dir: Path, *, keep: bool) -> dict[str, Any]:
+    """Take a refused render out of the delivery: removed, or moved to ``rejected/``
+    beside a JSON of its review (``keep``). Returns the report's entry for it."""
+    import json
+
+    from ..imageio import atomic_write
+
+    entry = {"source": hs.source, "reasons": list((hs.review or {}).get("reasons") or ()),
+             "review": hs.review, "file": None}
+    if keep:
+        folder = out_dir / REJECTED
+        folder.mkdir(exist_ok=True)
+        target = folder / hs.path.name
+        os.replace(hs.path, target)
+        atomic_write(target.with_suffix(".json"),
+                     json.dumps(to_jsonable({**entry, "file": target.name}), indent=2).encode())
+        entry["file"] = f"{REJECTED}/{target.name}"
+    else:
+        hs.path.unlink(missing_ok=True)
+    return entry
 
 
 def expand_paths(paths: Sequence[str | os.PathLike] | str | os.PathLike) -> list[Path]:
@@ -268,4 +392,4 @@ def _report(
     }
 
 
-__all__ = ["enroll_sitting", "expand_paths", "no_usable_photo", "reviewed", "studio"]
+__all__ = ["enroll_sitting", "expand_paths", "no_usable_photo", "reviewed", "studio", "web_size_photos"]

@@ -1,0 +1,406 @@
+"""Defect checks: the faults a viewer sees at once in a cut-out headshot.
+
+Pure functions over the candidate image, a person matte and the subject's face, so a
+generated image is judged like a studio render (where no matte is given, the
+candidate's own person segmentation stands in for it). :func:`scene` prepares the
+candidate once at ``SIDE`` px; each check returns a :class:`~.result.Check` with its
+figure:
+
+- ``islands``: share of the frame (%) taken by foreground pieces not joined to the
+  subject, plus "stuff" that is neither backdrop nor person (a patch of the old
+  background kept beside the hair: the candidate's *own* segmentation, a second look
+  at the finished image, sees it as not-person), plus holes of backdrop inside what
+  the segmentation calls person;
+- ``other_people``: another face in the frame, or a piece apart from the subject at
+  the frame's edge above the subject's chin (share of the frame, %), plus the length
+  of the subject's own outline on a side edge above the chin (% of the height): a
+  bystander's head cut by the frame edge, apart from or joined to the subject;
+- ``cut_subject``: crown touching the top edge (unless the photo itself cuts it and
+  the frame lands on that cut), chin or ears outside the frame, and the photo's own
+  edge showing as a straight cut through the subject inside the frame (length as a
+  share of the frame height, %);
+- ``fringe``: share (%) of the ring just outside the matte edge whose colour lies off
+  the mix of the local backdrop and the subject's own edge colour (a halo);
+- ``flat_edge``: longest straight run of the hair outline, as a share of the head
+  height;
+- ``occlusion``: the lips must show as lips: ΔE2000 of the lips to the cheeks, and
+  their redness against the cheeks' (a hand, a microphone over the mouth has neither).
+
+Thresholds are ``ReviewSettings`` fields, calibrated by ``likeness eval defects`` on
+one half of the people and reported on the other (see that module). On ../shared/eval
+(22 studio renders: 17 usable photos and 5 web-size ones; held-out half 15 renders):
+injected defects caught 0.87 (background patch), 1.0 (another person's head at the
+edge), 1.0 (crown cut), 0.87 (fringe), 1.0 (flat hair edge), 1.0 (hand over the
+mouth); untouched renders rejected 0.13 on the held-out half, each of them (a press
+wall left beside the shoulder, a pale halo beside blonde hair) a defect seen on the
+image. Misses: a patch the segmentation of the finished image still calls person, a
+fringe colour lying between the hair's and the backdrop's (it reads as a soft edge).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from ..color import delta_e, rgb_to_lab
+from ..faces import regions as R
+from ..types import Face
+from .result import Check, ReviewSettings
+
+#: Long side (px) at which every defect is measured: enough for a 0.3 % island, and
+#: the segmentation model sees 256 px anyway.
+SIDE = 384
+
+
+@dataclass(frozen=True)
+class Scene:
+    """The candidate prepared for the defect checks (all at ``SIDE``)."""
+
+    image: np.ndarray  # uint8 h×w×3
+    lab: np.ndarray  # float32 h×w×3
+    alpha: np.ndarray  # float32 h×w: the matte given (or the segmentation)
+    seg: np.ndarray  # float32 h×w: the candidate's own person segmentation
+    valid: np.ndarray | None  # where the frame shows the photo (studio renders)
+    face: Face  # subject, scaled to h×w
+    backdrop: np.ndarray  # float32 h×w×3 Lab: local backdrop colour everywhere
+    off_backdrop: np.ndarray  # float32 h×w: ΔE2000 of the image to ``backdrop``
+    smooth: bool  # the backdrop is a smooth studio backdrop (not a scene)
+    top_cut: bool | None  # the photo itself cuts the crown (None: unknown)
+    k: float = 1.0  # scene px per candidate px
+    source: np.ndarray | None = None  # the candidate itself (full size: the lips need its pixels)
+
+
+def scene(
+    image: np.ndarray,
+    face: Face,
+    *,
+    alpha: np.ndarray | None = None,
+    valid: np.ndarray | None = None,
+    top_cut: bool | None = None,
+) -> Scene:
+    """Prepare ``image`` (RGB uint8) with its subject ``face`` (image px) once.
+
+    ``alpha``/``valid``: float masks of any size (resized here); ``top_cut``: True when
+    the photo the candidate was made from cuts the top of the head."""
+    from ..matting import segment
+
+    H, W = image.shape[:2]
+    k = min(1.0, SIDE / max(H, W))
+    w, h = max(16, round(W * k)), max(16, round(H * k))
+    small = cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA) if (w, h) != (W, H) else image
+    small = np.ascontiguousarray(small)
+    f = face.scaled(w / W)
+    seg = segment(small, face_box=f.box)
+    a = seg if alpha is None else _fit(alpha, (w, h))
+    v = None if valid is None else _fit(valid, (w, h))
+    lab = rgb_to_lab(small)
+    bd, smooth = _backdrop(lab, a, v)
+    off = np.asarray(delta_e(lab, bd), np.float32)
+    return Scene(small, lab, a, seg, v, f, bd, off, smooth, top_cut, w / W, image)
+
+
+def _fit(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    m = np.clip(np.asarray(m, np.float32), 0, 1)
+    return m if m.shape[::-1] == size else cv2.resize(m, size, interpolation=cv2.INTER_AREA)
+
+
+def _backdrop(lab: np.ndarray, alpha: np.ndarray, valid: np.ndarray | None) -> tuple[np.ndarray, bool]:
+    """Local backdrop colour at every pixel (normalised convolution of the pixels the
+    matte calls backdrop), and whether it is smooth (a studio backdrop; a generated
+    office or street is not, and the checks that need a backdrop then stand aside)."""
+    h, w = alpha.shape
+    m = (alpha < 0.02).astype(np.float32)
+    if m.sum() < 0.02 * h * w:
+        return lab.copy(), False
+    sig = 0.06 * max(h, w)
+    num = cv2.GaussianBlur(lab * m[..., None], (0, 0), sig)
+    den = cv2.GaussianBlur(m, (0, 0), sig)[..., None]
+    far = den[..., 0] < 1e-3
+    if far.any():  # deep inside the subject: the mean backdrop colour
+        num[far] = (lab * m[..., None]).sum((0, 1)) / m.sum()
+        den[far] = 1.0
+    bd = (num / np.maximum(den, 1e-6)).astype(np.float32)
+    core = cv2.erode(m, np.ones((5, 5), np.uint8)) > 0
+    resid = np.linalg.norm(lab[core] - bd[core], axis=1) if core.any() else np.zeros(1)
+    return bd, bool(np.median(resid) < 3.0)
+
+
+def _head(f: Face) -> tuple[float, float, float, float, float]:
+    """(axis x, eye y, chin y, face half-width, head height) in scene px."""
+    m = f.mesh
+    if m is None:
+        x0, y0, x1, y1 = f.box
+        return (x0 + x1) / 2, y0 + 0.4 * (y1 - y0), y1, (x1 - x0) / 2, 1.6 * (y1 - y0)
+    eye_y = float(m[[33, 133, 362, 263], 1].mean())
+    chin = float(m[152, 1])
+    hw = float(np.linalg.norm(m[234, :2] - m[454, :2])) / 2
+    from ..faces.geometry import CROWN_K
+
+    return float(m[[168, 152], 0].mean()), eye_y, chin, hw, CROWN_K * float(np.linalg.norm(m[10, :2] - m[152, :2]))
+
+
+def _components(mask: np.ndarray):
+    return cv2.connectedComponentsWithStats(mask.astype(np.uint8), connectivity=8)
+
+
+def _subject_component(labels: np.ndarray, f: Face) -> int:
+    h, w = labels.shape
+    cx, cy = _head(f)[0], f.center[1]
+    x0, y0, x1, y1 = (round(v) for v in f.box)
+    ids = labels[max(0, y0) : max(1, min(h, y1)), max(0, x0) : max(1, min(w, x1))]
+    ids = ids[ids > 0]
+    if ids.size:
+        return int(np.bincount(ids.ravel()).argmax())
+    return int(labels[int(np.clip(cy, 0, h - 1)), int(np.clip(cx, 0, w - 1))])
+
+
+def _pieces(sc: Scene, s: ReviewSettings) -> tuple[np.ndarray, np.ndarray, float]:
+    """(foreground pieces apart from the subject, those of them that are someone
+    else's: touching the frame's edge with their centre above the subject's chin, and
+    the length (% of the frame height) of the subject's own outline on a side edge
+    above the chin: a bystander's head joined to the subject's hair or shoulder).
+    Shoulders meet the side edges below the chin; a head there is someone else's."""
+    h, w = sc.alpha.shape
+    fg = sc.alpha > 0.5
+    n, labels, stats, cents = _components(fg)
+    subj = _subject_component(labels, sc.face)
+    ax, _eye_y, chin, hw, hh = _head(sc.face)
+    edge = np.zeros_like(fg)
+    edge[:, :2] = edge[:, -2:] = edge[:2, :] = True
+    minpx = s.island_min * h * w / 100
+    stray, foreign = np.zeros_like(fg), np.zeros_like(fg)
+    for i in range(1, n):
+        if i == subj or stats[i, cv2.CC_STAT_AREA] < minpx:
+            continue
+        m = labels == i
+        if (m & edge).any() and cents[i, 1] < chin + 0.1 * hh:
+            foreign |= m
+        else:
+            stray |= m
+    rows = np.arange(h) < chin - 0.1 * hh
+    side = np.zeros_like(fg)
+    side[rows, :1] = side[rows, -1:] = True
+    side[:, int(max(0, ax - s.envelope * hw)) : int(min(w, ax + s.envelope * hw + 1))] = False
+    contact = 100.0 * float((side & (labels == subj)).sum()) / h if subj else 0.0
+    return stray, foreign, contact
+
+
+def islands(sc: Scene, s: ReviewSettings) -> Check:
+    h, w = sc.alpha.shape
+    area = h * w
+    fg = sc.alpha > 0.5
+    minpx = s.island_min * area / 100
+    stray, _, _ = _pieces(sc, s)
+    junk = np.zeros_like(fg)
+    holes = np.zeros_like(fg)
+    if sc.smooth:
+        # Neither backdrop nor person (by the candidate's own segmentation, kept a
+        # margin away from it so flyaway hair is not counted).
+        person = cv2.dilate((sc.seg > 0.5).astype(np.uint8), _disk(0.01 * max(h, w))) > 0
+        stuff = (sc.off_backdrop > s.island_delta) & (sc.alpha > 0.5)
+        junk = _big(stuff & ~person, minpx)
+        # Backdrop showing through where the segmentation sees the person inside.
+        inner = cv2.erode((sc.seg > 0.7).astype(np.uint8), _disk(0.02 * max(h, w))) > 0
+        holes = _big((sc.alpha < 0.3) & inner & _enclosed(~fg), minpx)
+    bad = stray | junk | holes
+    share = 100.0 * float(bad.sum()) / area
+    ok = share <= s.islands
+    parts = [n for n, m in (("pieces apart from you", stray), ("patches of the old background", junk),
+                            ("holes in the cut-out", holes)) if m.any()]
+    return Check(ok, round(share, 3), s.islands, "" if ok else (
+        f"The cut-out has stray {' and '.join(parts)} ({share:.1f} % of the picture)."))
+
+
+def other_people(sc: Scene, faces: list[Face], s: ReviewSettings) -> Check:
+    h, w = sc.alpha.shape
+    subj = sc.face
+    others = []
+    for f in faces:
+        if f.score < s.other_face_score:
+            continue
+        g = f.scaled(sc.k)
+        if _overlap(g.box, subj.box) > 0.3:
+            continue
+        if g.width >= s.other_person_face * subj.width:
+            others.append(g)
+    _, foreign, contact = _pieces(sc, s)
+    share = 100.0 * float(foreign.sum()) / (h * w) + contact
+    ok = not others and share <= s.other_person
+    why = ("another person's face is in the picture" if others else
+           f"part of another person (or object) shows at the edge of the picture ({share:.1f} %)")
+    return Check(ok, round(share + 100.0 * len(others), 3), s.other_person, "" if ok else why[0].upper() + why[1:] + ".")
+
+
+def cut_subject(sc: Scene, s: ReviewSettings) -> Check:
+    h, w = sc.alpha.shape
+    ax, _eye_y, _chin, hw, _hh = _head(sc.face)
+    fg = sc.alpha > 0.5
+    problems = []
+    cols = slice(int(max(0, ax - 0.6 * hw)), int(min(w, ax + 0.6 * hw + 1)))
+    crown = float(fg[:2, cols].any(0).mean()) if cols.stop > cols.start else 0.0
+    if crown > 0.3 and not sc.top_cut:
+        problems.append("the top of the head is cut off by the frame")
+    m = sc.face.mesh
+    if m is not None:
+        if m[152, 1] > h - 1:
+            problems.append("the chin is cut off by the frame")
+        if min(m[234, 0], m[454, 0]) < 0 or max(m[234, 0], m[454, 0]) > w - 1:
+            problems.append("an ear is cut off by the frame")
+    cut = 0.0
+    if sc.valid is not None:
+        inside = sc.valid >= 0.5
+        rim = inside & (cv2.dilate((~inside).astype(np.uint8), np.ones((3, 3), np.uint8)) > 0)
+        rim[:3, :] = rim[-3:, :] = rim[:, :3] = rim[:, -3:] = False
+        cut = 100.0 * float((rim & fg).sum()) / h
+        if cut > s.photo_edge:
+            problems.append("the photo's own edge shows as a straight cut through you")
+    value = max(100.0 * crown if not sc.top_cut else 0.0, cut)
+    ok = not problems
+    return Check(ok, round(value, 2), s.photo_edge, "" if ok else (problems[0][0].upper() + "; ".join(problems)[1:] + "."))
+
+
+def fringe(sc: Scene, s: ReviewSettings) -> Check:
+    if not sc.smooth:
+        return Check(True, None, s.fringe, note="not measured: the background is not a plain backdrop")
+    h, w = sc.alpha.shape
+    a = sc.alpha
+    fg = (a > 0.5).astype(np.uint8)
+    ring = (cv2.dilate(fg, _disk(3)) > 0) & (fg == 0)
+    ring[: 2, :] = ring[-2:, :] = ring[:, :2] = ring[:, -2:] = False
+    if sc.valid is not None:
+        ring &= sc.valid > 0.99
+    _ax, _eye_y, chin, _hw, _hh = _head(sc.face)
+    ring &= np.arange(h)[:, None] < chin  # the head's outline (hair), not the clothes
+    if ring.sum() < 20:
+        return Check(True, None, s.fringe, note="not measured: too little outline")
+    # The subject's own colour just inside its edge, spread outwards.
+    core = cv2.erode(fg, _disk(2)).astype(np.float32)
+    sig = 0.02 * max(h, w)
+    num = cv2.GaussianBlur(sc.lab * core[..., None], (0, 0), sig)
+    den = cv2.GaussianBlur(core, (0, 0), sig)[..., None]
+    inner = num / np.maximum(den, 1e-6)
+    p, b, q = sc.lab[ring], sc.backdrop[ring], inner[ring]
+    d = q - b
+    t = np.clip(((p - b) * d).sum(1) / np.maximum((d * d).sum(1), 1e-6), 0, 1)
+    off = np.linalg.norm(p - (b + t[:, None] * d), axis=1)
+    share = 100.0 * float((off > s.fringe_delta).mean())
+    ok = share <= s.fringe
+    return Check(ok, round(share, 2), s.fringe, "" if ok else (
+        f"A halo of the old background shows along the edge of the hair ({share:.0f} % of the outline)."))
+
+
+def flat_edge(sc: Scene, s: ReviewSettings) -> Check:
+    h, w = sc.alpha.shape
+    fg = (sc.alpha > 0.5).astype(np.uint8)
+    n, labels, _stats, _ = _components(fg)
+    if n <= 1:
+        return Check(True, None, s.flat_edge, note="not measured: no outline")
+    subj = _subject_component(labels, sc.face) or 1
+    cs, _ = cv2.findContours((labels == subj).astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not cs:
+        return Check(True, None, s.flat_edge, note="not measured: no outline")
+    c = max(cs, key=len)[:, 0, :].astype(np.float32)
+    _ax, eye_y, _chin, _hw, hh = _head(sc.face)
+    poly = cv2.approxPolyDP(c.reshape(-1, 1, 2), s.flat_eps * max(h, w) / SIDE, True)[:, 0, :]
+    best = 0.0
+    for p, q in zip(poly, np.roll(poly, -1, axis=0)):
+        if max(p[1], q[1]) > eye_y:  # only the hair above the eyes
+            continue
+        if _on_border(p, w, h) and _on_border(q, w, h) and (p[0] == q[0] or p[1] == q[1]):
+            continue  # along the frame's own edge
+        best = max(best, float(np.hypot(*(q - p))) / max(hh, 1.0))
+    ok = best <= s.flat_edge
+    return Check(ok, round(best, 3), s.flat_edge, "" if ok else (
+        f"The hair's outline has a straight, cut-looking stretch ({best:.0%} of the head's height)."))
+
+
+def occlusion(sc: Scene, s: ReviewSettings) -> Check:
+    img = sc.source if sc.source is not None else sc.image
+    k = 1.0 / sc.k if sc.source is not None else 1.0
+    m = None if sc.face.mesh is None else sc.face.mesh[:, :2] * k
+    if m is None or sc.face.inter_eye * k < 12:
+        return Check(True, None, s.occlusion, note="not measured: no face mesh")
+    # The mouth and cheeks' crop of the full-size candidate: lips need their pixels.
+    pts = m[R.LIPS + R.CHEEK_R + R.CHEEK_L]
+    x0, y0 = np.floor(pts.min(0)).astype(int) - 2
+    x1, y1 = np.ceil(pts.max(0)).astype(int) + 3
+    x0, y0 = max(0, x0), max(0, y0)
+    crop = img[y0:y1, x0:x1]
+    if crop.size == 0:
+        return Check(True, None, s.occlusion, note="not measured: the mouth is outside the picture")
+    lab = rgb_to_lab(crop)
+    h, w = crop.shape[:2]
+    mm = m - np.array([x0, y0])
+
+    def mask(idx):
+        out = np.zeros((h, w), np.uint8)
+        cv2.fillPoly(out, [np.round(mm[idx]).astype(np.int32)], 1)
+        return out > 0
+
+    lips = mask(R.LIPS) & ~mask(R.LIPS_IN)
+    cheeks = mask(R.CHEEK_R) | mask(R.CHEEK_L)
+    if lips.sum() < 8 or cheeks.sum() < 8:
+        return Check(True, None, s.occlusion, note="not measured: too few pixels")
+    ck = np.median(lab[cheeks], axis=0)
+    # The lips as a whole (one side alone is too few pixels on a small face).
+    lp = np.median(lab[lips], axis=0)
+    de = float(delta_e(lp, ck))
+    # Redder than the cheeks by at least a little: lips; else judged on ΔE alone.
+    worst = de if float(lp[1] - ck[1]) > -s.occlusion_red else 0.0
+    if not np.isfinite(worst):
+        return Check(True, None, s.occlusion, note="not measured: too few pixels")
+    ok = worst >= s.occlusion
+    return Check(ok, round(worst, 2), s.occlusion, "" if ok else "Something covers the mouth (a hand or an object).")
+
+
+def _overlap(a, b) -> float:
+    ix = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
+    area = min((a[2] - a[0]) * (a[3] - a[1]), (b[2] - b[0]) * (b[3] - b[1]))
+    return ix * iy / area if area > 0 else 0.0
+
+
+def _on_border(p, w: int, h: int, tol: int = 2) -> bool:
+    return p[0] <= tol or p[1] <= tol or p[0] >= w - 1 - tol or p[1] >= h - 1 - tol
+
+
+def _disk(r: float) -> np.ndarray:
+    r = max(1, round(r))
+    return cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1))
+
+
+def _big(mask: np.ndarray, minpx: float) -> np.ndarray:
+    n, labels, stats, _ = _components(mask)
+    keep = np.zeros(n, bool)
+    keep[1:] = stats[1:, cv2.CC_STAT_AREA] >= minpx
+    return keep[labels]
+
+
+def _enclosed(bg: np.ndarray) -> np.ndarray:
+    """Background pieces that do not touch the frame's edge."""
+    n, labels, _, _ = _components(bg)
+    border = np.unique(np.concatenate([labels[0], labels[-1], labels[:, 0], labels[:, -1]]))
+    keep = np.ones(n, bool)
+    keep[border] = False
+    keep[0] = False
+    return keep[labels]
+
+
+#: The defect checks by name, in ``CHECKS`` order.
+DEFECTS = ("islands", "other_people", "cut_subject", "fringe", "flat_edge", "occlusion")
+
+
+def run(sc: Scene, faces: list[Face], s: ReviewSettings) -> dict[str, Check]:
+    """Every defect check not in ``s.skip`` (``faces``: every face of the candidate, in
+    candidate px, the subject among them)."""
+    fns = {
+        "islands": lambda: islands(sc, s),
+        "other_people": lambda: other_people(sc, faces, s),
+        "cut_subject": lambda: cut_subject(sc, s),
+        "fringe": lambda: fringe(sc, s),
+        "flat_edge": lambda: flat_edge(sc, s),
+        "occlusion": lambda: occlusion(sc, s),
+    }
+    return {k: fn() for k, fn in fns.items() if k not in s.skip}
