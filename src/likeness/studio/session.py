@@ -269,7 +269,7 @@ def reviewed(hs: Headshot, r, reference, settings: StudioSettings) -> Headshot:
     face = replace(r.face, embedding=None, landmarks5=None)
     # The framing used, and the render's own matte and photo area for the defect checks.
     rv = review(r.image, reference, look=settings.preset, plan=r.plan, faces=[face],
-                matte=getattr(r, "alpha", None), valid=getattr(r, "valid", None))
+                matte=r.alpha, valid=r.valid)
     notes = tuple(f"Review: {x}" for x in rv.reasons)
     return replace(
         hs, likeness=rv.likeness, identity_distance=rv.identity_distance if np.isfinite(rv.identity_distance) else None,
