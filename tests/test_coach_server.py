@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from likeness.server import create_app
-from likeness.server.testing import EVAL_SINGLE, astronaut, session_idle, wait_until
+from likeness.server.testing import EVAL_SINGLE, astronaut, new_session, session_idle, wait_until
 from likeness.store import StoreSettings
 
 
@@ -45,19 +45,13 @@ def client(tmp_path_factory):
         yield c
 
 
-def _session(client) -> tuple[str, dict[str, str]]:
-    r = client.post("/api/sessions")
-    assert r.status_code == 201, r.text
-    return r.json()["id"], {"Authorization": f"Bearer {r.json()['token']}"}
-
-
 def _frame(client, sid, headers, data: bytes, look: str = "corporate-grey"):
     return client.post(f"/api/sessions/{sid}/coach/frame?look={look}", content=data,
                        headers={**headers, "Content-Type": "image/jpeg"})
 
 
 def test_good_frames_capture_and_a_tilt_is_directed(client, good):
-    sid, h = _session(client)
+    sid, h = new_session(client)
     answers = [_frame(client, sid, h, _jpeg(good)).json() for _ in range(3)]
     assert [a["capture"] for a in answers] == [False, False, True], answers
     assert all(a["direction"] is None and a["light"] == "green" for a in answers), answers
@@ -72,7 +66,7 @@ def test_good_frames_capture_and_a_tilt_is_directed(client, good):
 
 
 def test_burst_keeps_the_sharpest_frame_as_an_upload(client, good):
-    sid, h = _session(client)
+    sid, h = new_session(client)
     big = cv2.resize(good, None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
     blurred = cv2.GaussianBlur(big, (0, 0), 4)
     files = [("file", (f"b{i}.jpg", _jpeg(img, 92), "image/jpeg")) for i, img in enumerate([blurred, big, blurred])]
@@ -87,7 +81,7 @@ def test_burst_keeps_the_sharpest_frame_as_an_upload(client, good):
 
 
 def test_bad_frames_and_bursts_are_refused_with_codes(client, good):
-    sid, h = _session(client)
+    sid, h = new_session(client)
     r = _frame(client, sid, h, b"not a jpeg")
     assert r.status_code == 422 and r.json()["error"]["code"] == "unreadable_image", r.text
     r = _frame(client, sid, h, _jpeg(good), look="no-such-look")

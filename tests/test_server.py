@@ -21,7 +21,7 @@ from fastapi.testclient import TestClient
 from PIL import Image
 
 from likeness.server import create_app
-from likeness.server.testing import astronaut, astronaut_jpeg, astronaut_photo, encode, session_idle, wait_until
+from likeness.server.testing import astronaut, astronaut_jpeg, astronaut_photo, encode, new_session, session_idle, wait_until
 from likeness.store import StoreSettings
 
 STATIC = Path(__file__).resolve().parents[1] / "src" / "likeness" / "server" / "static"
@@ -37,12 +37,6 @@ def client(home):
     app = create_app(StoreSettings(home=home, workers=2, max_photos=12, max_upload_bytes=8 * 2**20))
     with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
-
-
-def new_session(client) -> tuple[str, dict[str, str]]:
-    r = client.post("/api/sessions")
-    assert r.status_code == 201, r.text
-    return r.json()["id"], {"Authorization": f"Bearer {r.json()['token']}"}
 
 
 def upload(client, sid, headers, data: bytes, name="photo.jpg", ctype="image/jpeg"):

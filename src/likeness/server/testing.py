@@ -79,6 +79,13 @@ def studio_with_faults(paths: Any, *, out: Any, **kw: Any) -> Any:
         os.replace = real
 
 
+def new_session(client: Any) -> tuple[str, dict[str, str]]:
+    """(session id, auth headers) of a new web session, through a test client."""
+    r = client.post("/api/sessions")
+    assert r.status_code == 201, r.text
+    return r.json()["id"], {"Authorization": f"Bearer {r.json()['token']}"}
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
