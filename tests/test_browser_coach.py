@@ -20,7 +20,7 @@ pytest.importorskip("uvicorn", reason="`likeness serve` needs it (pip install li
 pytest.importorskip("sqlalchemy", reason="`likeness serve` needs it (pip install likeness[serve])")
 sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
-from likeness.server.testing import EVAL_SINGLE, ServerProcess
+from likeness.server.testing import EVAL_SINGLE, ServerProcess, wait_until
 
 CHROMIUM = Path("/usr/bin/chromium")
 PHOTO = EVAL_SINGLE / "face_recognition__obama-720p.jpg"
@@ -50,16 +50,12 @@ def write_y4m(path: Path) -> None:
 
 
 def _wait(page, fn, *, what: str, timeout: float = 60, shots: Path | None = None):
-    deadline = time.monotonic() + timeout
-    while True:
-        v = fn()
-        if v:
-            return v
-        if time.monotonic() > deadline:
-            if shots:
-                page.screenshot(path=str(shots / "coach-timeout.png"))
-            raise TimeoutError(f"waiting for {what}: {page.locator('body').inner_text()[:600]}")
-        time.sleep(0.1)
+    try:
+        return wait_until(fn, timeout=timeout, every=0.1, what=what)
+    except TimeoutError:
+        if shots:
+            page.screenshot(path=str(shots / "coach-timeout.png"))
+        raise TimeoutError(f"waiting for {what}: {page.locator('body').inner_text()[:600]}") from None
 
 
 @pytest.mark.slow
