@@ -120,7 +120,7 @@ def _mono(look_name: str) -> bool:
     from ..looks import load_look
 
     g = load_look(look_name).grade
-    return bool(getattr(g, "mono", False)) or g.saturation < 0.2
+    return g.mono or g.saturation < 0.2
 
 
 def composite(image: np.ndarray, person: np.ndarray, look_name: str, head: tuple[float, float]) -> np.ndarray:

@@ -21,7 +21,7 @@ import numpy as np
 
 from ..errors import InputError, NoFaceError
 from ..faces.subject import pick_subject
-from ..types import Face
+from ..types import Face, Headshot
 from . import artifacts, defects, framing, light, locks, texture
 from .likeness import distance, enrolled_identity, score, threshold
 from .result import Candidate, Check, Reference, Review, ReviewSettings
@@ -146,9 +146,9 @@ def _top_cut(plan) -> bool | None:
     cuts the top of the head; None: no plan, unknown."""
     if plan is None:
         return None
-    if hasattr(plan, "top_cut"):
-        return bool(plan.top_cut)
-    return "head_cut_top" in (getattr(plan, "framing", None) or ())
+    if isinstance(plan, Headshot):
+        return "head_cut_top" in plan.framing
+    return bool(plan.top_cut)
 
 
 def defect_checks(
