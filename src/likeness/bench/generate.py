@@ -32,6 +32,7 @@ from ..errors import DeviceError
 
 #: Which random architecture stands in for each model of the store.
 ARCH_OF_MODEL = {"flux2-klein-4b": "4b", "flux2-klein-9b": "9b"}
+MODEL_OF_ARCH = {arch: model for model, arch in ARCH_OF_MODEL.items()}
 #: (backend, references, batch) rows of the bench.
 MATRIX = (
     ("flux2-klein", 1, 1), ("flux2-klein", 1, 2), ("flux2-klein", 4, 1), ("flux2-klein", 4, 2),
@@ -206,8 +207,10 @@ def _face_mask(image: np.ndarray) -> np.ndarray:
     return mask
 
 
-def _estimate(name: str, refs: list[np.ndarray], *, size: tuple[int, int], batch: int) -> float | None:
-    """What the memory plan estimates (with its margin) with everything on this GPU."""
+def _estimate(name: str, refs: list[np.ndarray], *, size: tuple[int, int], batch: int,
+              model: str | None = None) -> float | None:
+    """What the memory plan estimates (with its margin) with everything on this GPU, for
+    ``model`` (default: the backend's own model)."""
     import torch
 
     if not torch.cuda.is_available():
@@ -218,7 +221,7 @@ def _estimate(name: str, refs: list[np.ndarray], *, size: tuple[int, int], batch
 
     cls = backend_class(name)
     card = cuda_card()
-    spec = store.spec(cls.model)
+    spec = store.spec(model or cls.model)
     choice = DeviceChoice("cuda", "bfloat16", card.total_gb, card)
     plan = plan_memory(choice, MemoryOptions(offload="none", vae_tiling=False), weights_gb=spec.weights_gb,
                        token_gb=spec.token_gb, tokens=cls().tokens(refs, size=size), pixels=size[0] * size[1], batch=batch)
@@ -226,7 +229,7 @@ def _estimate(name: str, refs: list[np.ndarray], *, size: tuple[int, int], batch
 
 
 def time_row(name: str, pipe: Any, refs: list[np.ndarray], *, size: tuple[int, int], batch: int, steps: int,
-             repeat: int) -> dict:
+             repeat: int, model: str | None = None) -> dict:
     """One row: a warm-up call, then ``repeat`` timed calls of ``batch`` candidates each."""
     import torch
 
@@ -256,7 +259,7 @@ def time_row(name: str, pipe: Any, refs: list[np.ndarray], *, size: tuple[int, i
         "seconds_min_per_candidate": float(min(times)) / batch,
         "repeats": len(times),
         "peak_memory_gb": torch.cuda.max_memory_allocated() / 2**30 if cuda else None,
-        "estimated_gb": _estimate(name, refs, size=size, batch=batch) if cuda else None,
+        "estimated_gb": _estimate(name, refs, size=size, batch=batch, model=model) if cuda else None,
     }
 
 
@@ -287,7 +290,8 @@ def bench(arch: str, *, device: str, size: tuple[int, int], steps: int, repeat: 
                 continue
             pipe = inpaint if name == "face-locked" else klein
             try:
-                rows.append(time_row(name, pipe, refs[:n_refs], size=size, batch=batch, steps=steps, repeat=repeat))
+                rows.append(time_row(name, pipe, refs[:n_refs], size=size, batch=batch, steps=steps, repeat=repeat,
+                                     model=MODEL_OF_ARCH.get(arch)))
             except torch.cuda.OutOfMemoryError as exc:
                 rows.append({"backend": name, "references": n_refs, "batch": batch, "skipped": f"out of GPU memory: {exc}"})
     finally:
