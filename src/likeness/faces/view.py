@@ -192,7 +192,7 @@ def face_view(image: np.ndarray, face: Face, *, framing: ViewFraming = HEAD, ied
     M[:, 2] = np.array([framing.eyes_x * ied, framing.eyes_y * ied]) - M[:, :2] @ ((a + b) / 2)
     src, Mw = image, M
     if k < 0.95:
-        src, Mw = _preshrink(image, M, (W, H), k)
+        src, Mw = preshrink(image, M, (W, H), k)
     crop = cv2.warpAffine(src, Mw, (W, H), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     pts = face.mesh[:, :2] @ M[:, :2].T + M[:, 2]
     from ..color import to_float
@@ -200,7 +200,7 @@ def face_view(image: np.ndarray, face: Face, *, framing: ViewFraming = HEAD, ied
     return FaceView(to_float(crop), pts.astype(np.float32), native, M, float(ied), (image.shape[1], image.shape[0]))
 
 
-def _preshrink(image: np.ndarray, M: np.ndarray, size: tuple[int, int], k: float) -> tuple[np.ndarray, np.ndarray]:
+def preshrink(image: np.ndarray, M: np.ndarray, size: tuple[int, int], k: float) -> tuple[np.ndarray, np.ndarray]:
     """Crop what the view needs and shrink it by ``k`` with area averaging, so the
     warp that follows only rotates. warpAffine interpolates bilinearly, which aliases
     when it shrinks."""

@@ -20,7 +20,8 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
-from ..color import LUMA_709, srgb_to_linear, to_float
+from ..color import LUMA_709, srgb_to_linear, to_float, to_uint8
+from .ops import shrink
 
 #: The 24 patches of the classic ColorChecker, sRGB (D65), rows of six; the last row is
 #: the greys, white to black.
@@ -37,6 +38,11 @@ _GREYS = (19, 20, 21, 22)
 GREY_CARD = 0.18
 #: Longer side the chart is searched at (the detector's time grows with the pixels).
 SEARCH_SIDE = 1024
+#: Step between the adaptive-threshold windows the chart detector tries (OpenCV's
+#: default, 9 windows from 23 to 153 px). Swept on 23 eval photos × 5 lights: charts a
+#: fifth of the photo wide are found at 1.00 with steps 16 and 32, but charts an
+#: eighth wide at 0.95 (16) against 0.88 (32), for 86 against 71 ms a search. Kept.
+MCC_WIN_STEP = 16
 #: Bounds on a card's gains: a card reading beyond them is a misdetection or a clipped,
 #: unusable card, not a light.
 GAIN_RANGE = (0.4, 2.5)
@@ -78,15 +84,22 @@ def _detector():
     return cv2.mcc.CCheckerDetector_create()
 
 
+def _params():
+    p = cv2.mcc.DetectorParameters_create()
+    p.adaptiveThreshWinSizeStep = MCC_WIN_STEP
+    return p
+
+
 def find_chart(image: np.ndarray) -> Card | None:
     """The 24-patch chart in ``image`` (RGB, uint8 or float), or None."""
-    rgb = to_float(image)
-    h, w = rgb.shape[:2]
+    h, w = image.shape[:2]
     f = min(1.0, SEARCH_SIDE / max(h, w))
-    small = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else rgb
-    bgr = cv2.cvtColor((np.clip(small, 0, 1) * 255 + 0.5).astype(np.uint8), cv2.COLOR_RGB2BGR)
+    # Shrink first, in the photo's own type, by halves (converting 12 MP to float, or
+    # one area step of 4×, costs ~0.1 s a photo on every studio run).
+    small = shrink(image, (max(1, round(w * f)), max(1, round(h * f)))) if f < 1 else image
+    bgr = cv2.cvtColor(to_uint8(to_float(small)), cv2.COLOR_RGB2BGR)
     det = _detector()
-    if not det.process(bgr, cv2.mcc.MCC24, 1):
+    if not det.process(bgr, cv2.mcc.MCC24, 1, False, _params()):
         return None
     checkers = det.getListColorChecker()
     if not checkers:
