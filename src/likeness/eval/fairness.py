@@ -95,12 +95,12 @@ def balanced_skin_lab(image: np.ndarray, face) -> tuple[tuple[float, float, floa
     from ..faces.view import face_view
     from ..looks.settings import LightSettings
     from ..matting import segment
-    from ..review import attributes
+    from ..faces.glasses import glasses
     from ..studio import white_balance as wb
 
     v = face_view(image, face)
     if v.cheeks.sum() < 20:
-        return None, attributes.glasses_score(v)
+        return None, glasses(v)
     # The lit cheek: a face lit from one side has one cheek in shade, and the median of
     # both then reads a light skin in side light as a dark one (portrait 00447: both
     # cheeks ITA −22°, the lit one 32°).
@@ -117,7 +117,7 @@ def balanced_skin_lab(image: np.ndarray, face) -> tuple[tuple[float, float, floa
     if est is not None:
         skin = skin * wb.correction(est, skin=skin, strength=LightSettings().white_balance)
     lab = rgb_to_lab(linear_to_srgb(np.clip(skin, 0, 1))[None, None])[0, 0]
-    return tuple(float(x) for x in lab), attributes.glasses_score(v)
+    return tuple(float(x) for x in lab), glasses(v)
 
 
 class Cache:

@@ -45,6 +45,7 @@ import numpy as np
 from ..types import Face
 from ..faces import view as views
 from ..faces.geometry import expression, eyes_open
+from ..faces.glasses import glasses
 from ..faces.regions import BROW_L, BROW_R, EYE_L, EYE_R, LIPS, MIDLINE
 from .photo import blockiness, head_margins, second_face
 from ..faces.view import FaceView
@@ -228,42 +229,6 @@ def mouth_occlusion(v: FaceView) -> float:
     d = np.abs(lab[low] - mu) / spread
     off = (d[:, 1:].max(1) > 2.5) | (d[:, 0] > 3.0)
     return float((off & ~rough_all[low]).mean())
-
-
-def glasses(v: FaceView) -> float:
-    """Strength of a straight horizontal line (a frame) on the nose bridge or under
-    the eyes, over the skin luma.
-
-    A spectacle frame crosses the bridge (mesh 168 → 6) and runs under each eye as a
-    thin line; averaging the luma *along* the line keeps it while skin texture,
-    pores and noise average away. The value is the largest deviation of such a row
-    profile from its smoothed self (0 = no line; a frame reads ≳ 0.1).
-    """
-    skin = float(np.median(v.luma[v.skin])) if v.skin.any() else 0.5
-    ied = v.ied
-    h, w = v.luma.shape
-    regions = []
-    c = v.pts[168]
-    top = v.pts[[9, 107, 336], 1].mean()
-    regions.append((c[0] - 0.12 * ied, c[0] + 0.12 * ied, top - 0.05 * ied, v.pts[6, 1] + 0.05 * ied))
-    for eye in (EYE_R, EYE_L):
-        e = v.pts[eye]
-        x0, x1 = e[:, 0].min() + 0.1 * ied, e[:, 0].max() - 0.1 * ied
-        y0 = e[:, 1].max() + 0.12 * ied
-        regions.append((x0, x1, y0, y0 + 0.55 * ied))
-    best = 0.0
-    sigma = max(1.0, 0.06 * ied)
-    for x0, x1, y0, y1 in regions:
-        x0, x1 = int(max(0, round(x0))), int(min(w, round(x1)))
-        y0, y1 = int(max(0, round(y0))), int(min(h, round(y1)))
-        if x1 - x0 < 3 or y1 - y0 < 5:
-            continue
-        prof = v.luma[y0:y1, x0:x1].mean(1)
-        smooth = cv2.GaussianBlur(prof.reshape(-1, 1).astype(np.float32), (1, 0), sigma, borderType=cv2.BORDER_REPLICATE).ravel()
-        dev = np.abs(prof - smooth)[1:-1]
-        if dev.size:
-            best = max(best, float(dev.max()) / max(skin, 0.1))
-    return best
 
 
 # --- all measures of one face ----------------------------------------------------------

@@ -95,24 +95,6 @@ def hair_lab(v: FaceView, person: np.ndarray) -> tuple[Lab | None, float]:
     return _median(px), share
 
 
-def glasses_score(v: FaceView) -> float:
-    """Coherent horizontal edges on the nose bridge over the skin's gradient level."""
-    u = v.unit
-    luma = v.luma
-    gy = cv2.Sobel(luma, cv2.CV_32F, 0, 1, ksize=3)
-    cx, cy = v.pts[[168, 6]].mean(0)
-    hw, hh = 0.12 * u, 0.22 * u
-    y0, y1 = int(round(cy - hh)), int(round(cy + hh)) + 1
-    x0, x1 = int(round(cx - hw)), int(round(cx + hw)) + 1
-    box = gy[max(0, y0) : y1, max(0, x0) : x1]
-    skin = v.cheeks
-    if box.size < 9 or skin.sum() < 20:
-        return 0.0
-    rows = np.abs(box.mean(1))  # a bar is coherent along the row: its mean survives
-    level = float(np.percentile(np.abs(gy[skin]), 75)) + 0.004
-    return float(rows.max() / level)
-
-
 def exposure(v: FaceView) -> float:
     """Median sRGB luma of the cheeks (0–1)."""
     m = v.cheeks

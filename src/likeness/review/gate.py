@@ -62,7 +62,7 @@ def enroll(photos: Sequence[np.ndarray], faces: Sequence[Face | None] | None = N
 
 def enroll_stats(stats: Sequence[PhotoStats], *, skipped: tuple[int, ...] = ()) -> Reference:
     """A :class:`Reference` from already described photos."""
-    from .locks import glasses_state, nn_spread
+    from .locks import glasses_lock, glasses_state, nn_spread
 
     stats = tuple(stats)
     color = [p for p in stats if not p.mono]
@@ -82,8 +82,7 @@ def enroll_stats(stats: Sequence[PhotoStats], *, skipped: tuple[int, ...] = ()) 
     states = [glasses_state(p.glasses, ReviewSettings()) for p in stats]
     decided = [x for x in states if x is not None]
     share = float(np.mean(decided)) if decided else 0.0
-    # Photos both with and without glasses: either is the person (None: not locked).
-    glasses = None if not decided or 0.0 < share < 1.0 else bool(share == 1.0)
+    glasses = glasses_lock(states)
     scales = sorted({k for p in stats for k in p.texture}, reverse=True)
     return Reference(
         identity=enrolled_identity([p.embedding for p in stats]),

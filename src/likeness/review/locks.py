@@ -134,6 +134,20 @@ def glasses_state(score: float, s: ReviewSettings) -> bool | None:
     return None
 
 
+def glasses_lock(states: list[bool | None]) -> bool | None:
+    """The glasses state a person's photos lock (their :func:`glasses_state` each).
+
+    Locked only to what every photo clearly shows: photos both with and without
+    glasses, or any photo the measure cannot decide, leave either state the person's
+    (None). On the eval set a reading glass in a soft photo reads undecided (Meryl
+    Streep's 08: 0.18), and locking to "none" from her other photos refused her
+    sunglasses photo as a stranger's glasses.
+    """
+    if not states or any(x is None for x in states):
+        return None
+    return states[0] if all(x == states[0] for x in states) else None
+
+
 def glasses(c: Candidate, ref: Reference, s: ReviewSettings, *, wanted: bool | None) -> Check:
     expected = ref.glasses if wanted is None else wanted
     seen = glasses_state(c.stats.glasses, s)

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from ..faces.glasses import OFF as GLASSES_OFF
+from ..faces.glasses import ON as GLASSES_ON
 from ..types import Face
 from .stats import Lab, PhotoStats
 
@@ -33,8 +35,8 @@ class ReviewSettings:
     iris_spread_k: float = 2.5
     iris_cap: float = 24.0
     iris_source: float = 8.0  # ΔE2000 to the source photo's iris under the same light
-    glasses_on: float = 6.0  # glasses score at or above: glasses
-    glasses_off: float = 3.0  # at or below: none (between: undecided, never fails)
+    glasses_on: float = GLASSES_ON  # glasses score (faces.glasses) at or above: glasses
+    glasses_off: float = GLASSES_OFF  # at or below: none (between: undecided, never fails)
     texture: float = 0.42  # cheek HF energy / the person's median
     texture_source: float = 0.70  # ... / the source photo's
     light_ev: float = 3.0  # face darker than the backdrop near the head by more (EV)

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from ..color import to_uint8
+from ..faces.glasses import glasses
 from ..faces.regions import EYE_L, EYE_R
 from ..faces.view import FaceView, face_view
 from ..types import Face
@@ -90,7 +91,7 @@ def describe(image: np.ndarray, face: Face, *, view: FaceView | None = None) -> 
         hair_share=share,
         iris=iris,
         iris_px=n_iris,
-        glasses=attributes.glasses_score(v),
+        glasses=glasses(v),
         texture=texture.energies(v),
         exposure=attributes.exposure(v),
         mono=attributes.monochrome(v),
