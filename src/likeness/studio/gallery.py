@@ -13,6 +13,7 @@ set already).
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -150,30 +151,42 @@ def make_set(
     made: list[SetImage] = []
     failed: list[tuple[str, str]] = []
     used: set[str] = set()
-    for idx in chosen:
-        pc = sitting.photos[idx]
-        photo = photos[pc.source]
-        stem = Path(pc.source).stem
-        for preset in plan.frames:
-            st0 = size(replace(base, preset=preset))
-            photo_, face, fp = decode_for(photo, face=pc.face, preset=st0.preset)
-            try:
-                prep = prepare(photo_.image, face, preset=st0.preset, plan=fp)
-            except FaceError as exc:  # intake saw a face the studio could not frame
-                failed.append((pc.source, exc.message))
-                continue
-            for look in plan.looks:
-                lk = looks(look)
-                st = replace(st0, look=lk, retouch=lk.retouch if retouch is None else retouch)
-                r = finish(prep, settings=st)
-                name = _unique(f"{stem}-{look.name}-{preset.name}", used) + f".{st.format}"
-                hs = write_headshot(r, out_dir / name, source=photo_.source, settings=st)
-                if reference is not None:
-                    hs = reviewed(hs, r, reference, st)
-                ok = hs.review is None or bool(hs.review.get("passed", True))
-                img = SetImage(hs, r.image if ok else None, ok)
-                made.append(img)
-                done(img)
+    # The Look's stages and the write of the next image run in one worker thread while
+    # this thread reviews the last one: no model runs in the worker (the review's
+    # detectors and segmenter are not safe to share between threads), and the two
+    # overlap on a machine with two cores or more.
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        for idx in chosen:
+            pc = sitting.photos[idx]
+            photo = photos[pc.source]
+            stem = Path(pc.source).stem
+            for preset in plan.frames:
+                st0 = size(replace(base, preset=preset))
+                photo_, face, fp = decode_for(photo, face=pc.face, preset=st0.preset)
+                try:
+                    prep = prepare(photo_.image, face, preset=st0.preset, plan=fp)
+                except FaceError as exc:  # intake saw a face the studio could not frame
+                    failed.append((pc.source, exc.message))
+                    continue
+
+                def finished(look: Look, prep=prep, st0=st0, source=photo_.source, stem=stem):
+                    lk = looks(look)
+                    st = replace(st0, look=lk, retouch=lk.retouch if retouch is None else retouch)
+                    r = finish(prep, settings=st)
+                    name = _unique(f"{stem}-{look.name}-{st.preset.name}", used) + f".{st.format}"
+                    return write_headshot(r, out_dir / name, source=source, settings=st), r, st
+
+                ahead = worker.submit(finished, plan.looks[0])
+                for k in range(len(plan.looks)):
+                    hs, r, st = ahead.result()
+                    if k + 1 < len(plan.looks):
+                        ahead = worker.submit(finished, plan.looks[k + 1])
+                    if reference is not None:
+                        hs = reviewed(hs, r, reference, st)
+                    ok = hs.review is None or bool(hs.review.get("passed", True))
+                    img = SetImage(hs, r.image if ok else None, ok)
+                    made.append(img)
+                    done(img)
     order = {lk.name: i for i, lk in enumerate(plan.looks)}
     made.sort(key=lambda m: order.get(m.headshot.look, len(order)))  # stable: photo, framing within a Look
     return made, failed
@@ -242,7 +255,7 @@ def studio_set(
             hint="Use a clear, well-lit photo of your face and shoulders.",
         )
     columns, labels = sheet_layout([t[1] for t in tiles], plan)
-    labels = [lb if ok else f"{lb.rsplit(' · ', 1)[0]} · not delivered" for lb, (_i, _h, ok) in zip(labels, tiles)]
+    labels = [lb if ok else f"{lb.rsplit(' · ', 1)[0]} · not delivered" for lb, (_i, _h, ok) in zip(labels, tiles, strict=True)]
     sheet = _contact_sheet(out_dir, [t[0] for t in tiles], [t[1] for t in tiles],
                            {"what": "contact sheet", "set": plan.to_dict()}, columns=columns, labels=labels)
     report = _report(sitting, heads, skipped, settings, sheet)
