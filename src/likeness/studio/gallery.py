@@ -24,7 +24,7 @@ from ..errors import FaceError, OptionError
 from ..looks import Look, load_look
 from ..types import Headshot, Photo, Sitting
 from . import frame as framing
-from .options import StudioSettings
+from .options import StudioSettings, with_backdrop
 
 #: Without a count: a set is made from this many of the best photos...
 SET_PHOTOS = 2
@@ -204,6 +204,7 @@ def studio_set(
     reference,
     held,
     web: bool,
+    backdrop=None,
     skipped: list[tuple[str, str]],
     keep_rejected: bool,
     progress: Callable[[int], None] | None,
@@ -221,6 +222,9 @@ def studio_set(
         w, h = st.preset.size
         return replace(st, preset=replace(st.preset, size=(round(w * WEB_SCALE), round(h * WEB_SCALE))))
 
+    def adapt(lk: Look) -> Look:
+        return held.apply(lk) if held is not None else lk
+
     count = [0]
 
     def done(_img: SetImage) -> None:
@@ -229,7 +233,7 @@ def studio_set(
             progress(count[0])
 
     made, failed = make_set(photos, sitting, chosen, plan, base=settings, retouch=retouch, out_dir=out_dir,
-                            reference=reference, looks=held.apply if held is not None else (lambda lk: lk),
+                            reference=reference, looks=lambda lk: adapt(with_backdrop(lk, backdrop)),
                             size=web_size, done=done)
     skipped = [*skipped, *failed]
     by_source = {sitting.photos[i].source: sitting.photos[i] for i in chosen}

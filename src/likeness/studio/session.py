@@ -37,7 +37,7 @@ from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFa
 from ..imageio import is_image_path
 from ..looks import Look
 from ..types import Headshot, Photo, PhotoCheck, Sitting, StudioResult, to_jsonable
-from .options import StudioSettings
+from .options import StudioSettings, with_backdrop
 
 Progress = Callable[[int, int], None]
 #: Longer side each photo is decoded at, once, for intake and the render alike: a
@@ -78,13 +78,16 @@ def studio(
     looks: str | Sequence[str | Look] | None = None,
     frames: str | Sequence[str] | None = None,
     best: int | None = None,
+    backdrop: str | os.PathLike | None = None,
 ) -> StudioResult:
     """Make finished headshots from a person's photos (the best one, or ``all`` usable).
 
     ``looks`` ("all" or names), ``frames`` (framing names) or ``best`` (how many
     photos) make a *set* instead (:mod:`.gallery`): every Look × framing from the
     ``best`` photos that differ in pose or expression (defaults: all built-in Looks,
-    headshot and square, 2 photos; with ``all``, every usable photo).
+    headshot and square, 2 photos; with ``all``, every usable photo). ``backdrop``:
+    ``"own"`` or a photo of a place, in place of each Look's backdrop
+    (:func:`.options.with_backdrop`).
 
     ``card``: a photo of a grey card or colour chart in the person's light (a chart in
     one of the photos is found without it): white balance and exposure come from it.
@@ -96,6 +99,7 @@ def studio(
 
     # 1. every option, validated before any work (and before anything is written)
     settings = StudioSettings.resolve(look=look, frame=frame, retouch=retouch, format=format, sign=sign)
+    settings = replace(settings, look=with_backdrop(settings.look, backdrop))
     set_plan = None
     if looks is not None or frames is not None or best is not None:
         from .gallery import resolve_set
@@ -144,7 +148,7 @@ def studio(
         from .gallery import studio_set
 
         return studio_set(photos, sitting, chosen, set_plan, settings=settings, retouch=retouch, out_dir=out_dir,
-                           reference=reference, held=held, web=web, skipped=skipped, keep_rejected=keep_rejected,
+                           reference=reference, held=held, web=web, backdrop=backdrop, skipped=skipped, keep_rejected=keep_rejected,
                            progress=(lambda d: progress(n + d, n + len(chosen) * set_plan.size // set_plan.photos))
                            if progress else None)
     # 4. render and review each chosen photo
