@@ -155,12 +155,20 @@ class FrameOut(BaseModel):
     print_size: str | None = None
 
 
+class AttireOut(BaseModel):
+    available: bool = Field(description="New attire can be generated here (a generation model is pulled and a GPU "
+                            "is present).")
+    reason: str = Field("", description="Why not, in one line (empty when available).")
+
+
 class Options(BaseModel):
     looks: list[LookOut]
     frames: list[FrameOut]
     default_look: str
     default_frame: str
     retention_days: float = Field(description="Sessions are deleted this long after they start.")
+    attire: AttireOut = Field(default_factory=lambda: AttireOut(available=False, reason="Not offered by this server."),
+                              description="The gallery's \"new attire\" option (generated, labelled as such).")
 
 
 class Health(BaseModel):
