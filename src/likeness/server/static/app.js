@@ -321,6 +321,7 @@ function renderStyle() {
   make.disabled = running || !s.photos.length || (usable === 0 && !s.photos.some(p => p.state === "checking"));
   make.textContent = running ? "Making your headshots…" : s.headshots.length ? "Make them again" : "Make my headshots";
   $("#make-hint").textContent = !s.photos.length ? "Add a photo to start." : running ? "This takes a little while; you can keep adding photos."
+    : usable && !team && $("#set").checked && state.setLooks ? `A set: ${state.setLooks.size} Look${state.setLooks.size === 1 ? "" : "s"} × ${state.setFrames.size} framing${state.setFrames.size === 1 ? "" : "s"} from your best photos that differ in pose or expression.`
     : usable ? `Made from your best photo${$("#all").checked ? "s" : ""} in the ${pretty(state.look)} Look.` : s.photos.some(p => p.state === "checking") ? "Checking your photos…" : "None of the photos is usable yet: see the tips.";
   $("#s1").className = usable ? "done" : "active";
   $("#s2").className = usable ? (s.headshots.length ? "done" : "active") : "";
