@@ -87,3 +87,19 @@ def test_set_options_are_validated(client):
     _error(client.put(f"/api/sessions/{sid}/headshots/nope12345678/favourite", json={"favourite": "yes"}, headers=h),
            422, "bad_input")
     client.delete(f"/api/sessions/{sid}", headers=h)
+
+
+def test_new_attire_is_offered_only_with_a_pulled_model_and_a_gpu(client, monkeypatch, tmp_path):
+    from types import SimpleNamespace
+
+    from likeness.server.library import attire_status
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path))  # an empty model store
+    o = client.get("/api/options").json()
+    assert o["attire"]["available"] is False and o["attire"]["reason"]
+    pulled = [SimpleNamespace(pulled=True)]
+    assert attire_status(models=pulled, gpu=lambda: True) == {"available": True, "reason": ""}
+    no_gpu = attire_status(models=pulled, gpu=lambda: False)
+    assert no_gpu["available"] is False and no_gpu["reason"]
+    none = attire_status(models=[SimpleNamespace(pulled=False)], gpu=lambda: True)
+    assert none["available"] is False and none["reason"] != no_gpu["reason"]
