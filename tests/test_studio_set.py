@@ -131,3 +131,14 @@ def test_pick_photos_skips_near_duplicates():
     assert gallery.pick_photos(s, s.ranking, 2) == [0, 2]
     assert gallery.pick_photos(s, s.ranking, 3) == [0, 2, 3]
     assert gallery.pick_photos(s, (0, 1), 2) == [0]
+
+
+def test_bench_set_is_an_option_of_the_studio_bench_only():
+    from likeness.bench import studio_set
+    from likeness.cli import EXIT_USAGE
+
+    assert studio_set.IMAGES == 24  # 6 Looks × 2 framings × 2 photos, as the issue measures
+    assert all(lk in gallery.builtin_looks() for lk in studio_set.SET_LOOKS)
+    res = subprocess.run([sys.executable, "-m", "likeness.cli", "bench", "team", "--set"], capture_output=True,
+                         text=True, check=False)
+    assert res.returncode == EXIT_USAGE
