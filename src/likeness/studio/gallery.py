@@ -122,7 +122,7 @@ class SetImage:
     """One image of a set as it came out of the review."""
 
     headshot: Headshot
-    image: np.ndarray | None  # the delivered pixels (None when refused)
+    image: np.ndarray | None  # the delivered image, reduced for the contact sheet (None when refused)
     passed: bool
 
 
@@ -184,7 +184,7 @@ def make_set(
                     if reference is not None:
                         hs = reviewed(hs, r, reference, st)
                     ok = hs.review is None or bool(hs.review.get("passed", True))
-                    img = SetImage(hs, r.image if ok else None, ok)
+                    img = SetImage(hs, _thumb(r.image) if ok else None, ok)
                     made.append(img)
                     done(img)
     order = {lk.name: i for i, lk in enumerate(plan.looks)}
@@ -274,6 +274,18 @@ def studio_set(
     rj, rh = write_report(out_dir, to_jsonable(report), title=title)
     return StudioResult(headshots=tuple(heads), sitting=sitting, out_dir=out_dir, report_json=rj, report_html=rh,
                         contact_sheet=sheet, skipped=tuple(skipped))
+
+
+def _thumb(image: np.ndarray, side: int = 720) -> np.ndarray:
+    """A copy small enough for the contact sheet (a set holds one per image until the
+    end: 24 full-size renders would hold 230 MB)."""
+    import cv2
+
+    k = side / max(image.shape[:2])
+    if k >= 1:
+        return image
+    return cv2.resize(image, (max(1, round(image.shape[1] * k)), max(1, round(image.shape[0] * k))),
+                      interpolation=cv2.INTER_AREA)
 
 
 def grouped(entries: Sequence[dict[str, Any]], plan: SetPlan) -> list[dict[str, Any]]:

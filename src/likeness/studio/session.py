@@ -121,7 +121,8 @@ def studio(
         return photos[key]
 
     n = len(files)
-    total = n + (n if all else 1) * (set_plan.size // set_plan.photos if set_plan else 1)
+    per = set_plan.size // set_plan.photos if set_plan else 1  # images per photo
+    total = n + (n * per if all else (set_plan.size if set_plan else 1))
     sitting = check(files, progress=(lambda d, _t: progress(d, total)) if progress else None, decode=decode)
     chosen = list(sitting.ranking) if all else list(sitting.ranking[:FALLBACK_PHOTOS])
     web = not chosen
@@ -149,7 +150,7 @@ def studio(
 
         return studio_set(photos, sitting, chosen, set_plan, settings=settings, retouch=retouch, out_dir=out_dir,
                            reference=reference, held=held, web=web, backdrop=backdrop, skipped=skipped, keep_rejected=keep_rejected,
-                           progress=(lambda d: progress(n + d, n + len(chosen) * set_plan.size // set_plan.photos))
+                           progress=(lambda d: progress(n + d, n + len(chosen) * per))
                            if progress else None)
     # 4. render and review each chosen photo
     headshots: list[Headshot] = []
