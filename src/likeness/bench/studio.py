@@ -40,10 +40,16 @@ def test_photo(path: Path, *, side: int = 3464, seed: int = 0) -> Path:
     return path
 
 
-def run(repeat: int = 5, photo: Path | None = None, look: str = "corporate-grey") -> dict[str, Any]:
+def run(repeat: int = 5, photo: Path | None = None, look: str = "corporate-grey", set: bool = False) -> dict[str, Any]:  # noqa: A002
     """The render of one 12 MP photo beside its floor, and (``verb``) the whole studio
-    verb on five phone-size photos (:mod:`likeness.bench.verb`)."""
+    verb on five phone-size photos (:mod:`likeness.bench.verb`); with ``set``, a set of
+    24 headshots instead (:mod:`likeness.bench.studio_set`)."""
     from . import verb
+
+    if set:
+        from . import studio_set
+
+        return studio_set.run(repeat=min(repeat, 3))
 
     out = render_bench(repeat, photo, look)
     out["verb"] = verb.run(repeat=min(repeat, 3))

@@ -30,6 +30,8 @@ def register(app: typer.Typer) -> None:
         photo: Path = typer.Option(None, "--photo", help="Photo to time (default: a 12 MP test photo made from the bundled sample)."),
         repeat: int = typer.Option(5, "--repeat", min=1, help="Timed repetitions."),
         out: Path = typer.Option(None, "--out", "-o", help="Also write the JSON to this file."),
+        set_: bool = typer.Option(False, "--set", help="studio: a set of 24 headshots (6 Looks × 2 framings × "
+                                  "2 photos) beside a single headshot and a floor."),
     ) -> None:
         """Time a stage on this machine (JSON)."""
         if name not in BENCHES:
@@ -38,6 +40,10 @@ def register(app: typer.Typer) -> None:
         kwargs = {"repeat": repeat}
         if photo is not None:
             kwargs["photo"] = photo
+        if set_:
+            if name != "studio":
+                raise OptionError("--set is an option of the studio benchmark.", hint="Run `likeness bench studio --set`.")
+            kwargs["set"] = True
         result = mod.run(**kwargs)
         text = json.dumps(result, indent=2, default=float)
         if out:

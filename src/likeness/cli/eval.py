@@ -35,15 +35,19 @@ def register(app: typer.Typer) -> None:
         root: Path = typer.Argument(..., help="Folder with the layout of ../shared/eval."),
         as_json: bool = typer.Option(False, "--json", help="Print JSON only."),
         out: Path = typer.Option(None, "--out", "-o", help="Also write the JSON to this file."),
+        looks: str = typer.Option(None, "--looks", help="studio: the figures per Look ('all' or NAME,NAME), "
+                                  "each beside the default Look's."),
     ) -> None:
         """Measure quality on a labelled folder of real photos."""
         if name not in EVALS:
             raise OptionError(f"Unknown evaluation {name!r}.", hint="Choose one of: " + ", ".join(EVALS) + ".")
         if not root.is_dir():
             raise InputError(f"{root} is not a folder.", hint="Give the evaluation folder, e.g. ../shared/eval.")
+        if looks and name != "studio":
+            raise OptionError("--looks is an option of the studio evaluation.", hint="Run `likeness eval studio --looks all`.")
         mod = importlib.import_module(f"likeness.eval.{name}")
         with progress_bar(f"eval {name}", enabled=not as_json) as progress:
-            result = mod.run(root, progress=progress)
+            result = mod.run(root, progress=progress, **({"looks": looks} if looks else {}))
         text = json.dumps(result, indent=2, default=float)
         if out:
             out.write_text(text + "\n")

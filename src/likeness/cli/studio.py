@@ -29,6 +29,14 @@ def register(app: typer.Typer) -> None:
                                             "white balance and exposure are taken from it."),
         keep_rejected: bool = typer.Option(False, "--keep-rejected", help="Also write renders the review refused "
                                            "to a rejected/ sub-folder, with their reasons (never delivered)."),
+        looks: Optional[str] = typer.Option(None, "--looks", help="Make a set: 'all' built-in Looks or "
+                                            "NAME,NAME (each Look × each --frames framing)."),
+        frames: Optional[str] = typer.Option(None, "--frames", help="Make a set in these framings, e.g. "
+                                             "headshot,square (default for a set: headshot,square)."),
+        best: Optional[int] = typer.Option(None, "--best", help="Make a set from the N best photos that differ in "
+                                           "pose or expression (default for a set: 2)."),
+        backdrop: Optional[str] = typer.Option(None, "--backdrop", help="'own' (your own background, blurred as by "
+                                               "a wide aperture) or a photo of a place, in place of the Look's backdrop."),
         as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     ) -> None:
         """Make finished headshots: framed, cut out, on a backdrop, relit, retouched, graded."""
@@ -40,6 +48,7 @@ def register(app: typer.Typer) -> None:
             res = studio(
                 photos, look=look, frame=frame, out=out, all=all_, retouch=retouch, format=fmt, sign=sign,
                 progress=progress, overwrite=overwrite, card=card, keep_rejected=keep_rejected,
+                looks=looks, frames=frames, best=best, backdrop=backdrop,
             )
         if as_json:
             data = {

@@ -44,7 +44,14 @@ def photos(root: Path) -> list[Path]:
     return single + people
 
 
-def run(root: Path, *, progress: Callable[[int, int], None] | None = None, look: str = "corporate-grey") -> dict[str, Any]:
+def run(root: Path, *, progress: Callable[[int, int], None] | None = None, look: str = "corporate-grey",
+        looks: str | list[str] | None = None) -> dict[str, Any]:
+    """The studio's figures on real photos; with ``looks`` ("all" or names), per Look
+    beside the default (:mod:`likeness.eval.studio_looks`)."""
+    if looks is not None:
+        from . import studio_looks
+
+        return studio_looks.run(root, looks=looks.split(",") if isinstance(looks, str) else list(looks), progress=progress)
     from ..errors import LikenessError
     from ..faces import analyze
     from ..imageio import load_photo

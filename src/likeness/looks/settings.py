@@ -14,7 +14,7 @@ from typing import Any
 
 from ..errors import OptionError
 
-BACKDROP_KINDS = ("solid", "vertical", "radial", "canvas", "blur", "image")
+BACKDROP_KINDS = ("solid", "vertical", "radial", "canvas", "blur", "image", "bokeh")
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 
 
@@ -62,7 +62,10 @@ class BackdropSettings(_Settings):
     ``kind``: ``solid`` (``color``), ``vertical`` / ``radial`` gradients (``color`` at
     the top / centre → ``color2``), ``canvas`` (a painted muslin: mottled between
     ``color`` and ``color2``, seeded), ``blur`` (the photo's own background, as if
-    shot wide open), ``image`` (a picture file, scaled to cover, blurred).
+    shot wide open: an environmental portrait), ``image`` (a photo of a place, scaled
+    to cover, its light and colour pulled toward the subject's by ``match``, blurred
+    as by depth of field), ``bokeh`` (a light outdoor background out of focus: a wash
+    from ``color`` at the top to ``color2``, with soft highlight discs, seeded).
     """
 
     kind: str = "solid"
@@ -76,6 +79,7 @@ class BackdropSettings(_Settings):
     grain: float = 0.006  # fine grain so smooth tones do not band
     spot: float = 0.0  # a soft pool of light behind the head (backdrop light)
     seed: int = 0
+    match: float = 0.6  # image kind: pull of the place's light and colour toward the subject's
 
     def __post_init__(self) -> None:
         if self.kind not in BACKDROP_KINDS:
@@ -87,7 +91,8 @@ class BackdropSettings(_Settings):
             parse_hex(self.color2, what="Backdrop colour2")
         if self.kind == "image" and not self.image:
             raise OptionError("An image backdrop needs a picture.", hint="Set image = \"path/to/picture.jpg\".")
-        for name, hi in (("mottle", 1.0), ("blur", 0.2), ("vignette", 1.0), ("shadow", 1.0), ("grain", 0.1), ("spot", 1.0)):
+        for name, hi in (("mottle", 1.0), ("blur", 0.2), ("vignette", 1.0), ("shadow", 1.0), ("grain", 0.1), ("spot", 1.0),
+                         ("match", 1.0)):
             _range(self, name, 0.0, hi)
         if not isinstance(self.seed, int):
             raise OptionError(f"Backdrop seed {self.seed!r} is not a whole number.", hint="Use e.g. seed = 7.")

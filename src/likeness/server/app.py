@@ -133,11 +133,12 @@ def create_app(
     errors.install(app)
     from .routes_coach import router as coach_router
     from .routes_files import router as files_router
+    from .routes_gallery import router as gallery_router
     from .routes_meta import router as meta_router
     from .routes_sessions import router as sessions_router
     from .routes_teams import router as teams_router
 
-    for r in (meta_router, sessions_router, files_router, teams_router, coach_router):
+    for r in (meta_router, sessions_router, files_router, gallery_router, teams_router, coach_router):
         app.include_router(r, prefix="/api")
 
     @app.get("/", include_in_schema=False)

@@ -84,6 +84,31 @@ def looks() -> list[dict[str, Any]]:
     } for lk in list_looks()]
 
 
+def attire_status(*, models: Sequence[Any] | None = None, gpu: Callable[[], bool] | None = None) -> dict[str, Any]:
+    """Whether the gallery can offer "new attire" (the generate path): a generation
+    model pulled into the store and a GPU present; else the one-line reason. The GPU is
+    asked only once a model is there (that needs torch, which is heavy to import)."""
+    from ..generate.store import list_models
+
+    pulled = [m for m in (list_models() if models is None else models) if m.pulled]
+    if not pulled:
+        return {"available": False, "reason": "No generation model is pulled here (`likeness models pull flux2-klein`)."}
+    if not (gpu or _has_gpu)():
+        return {"available": False, "reason": "No GPU here: generating new attire needs a CUDA or Apple-silicon GPU."}
+    return {"available": True, "reason": ""}
+
+
+def _has_gpu() -> bool:
+    import importlib.util
+
+    if importlib.util.find_spec("torch") is None:
+        return False
+    import torch
+
+    mps = getattr(torch.backends, "mps", None)
+    return bool(torch.cuda.is_available() or (mps is not None and mps.is_available()))
+
+
 def check_look(name: str) -> str:
     """A Look *name* known to this machine. ``load_look`` also takes file paths; a
     web client must never make the server open a path, so names are checked first."""

@@ -16,9 +16,9 @@ DEFAULT_LOOK = "corporate-grey"
 
 @router.get("/options", response_model=Options, summary="Looks and framings to choose from")
 async def options(request: Request) -> Options:
-    looks, frames = await run_in_threadpool(lambda: (library.looks(), library.frames()))
+    looks, frames, attire = await run_in_threadpool(lambda: (library.looks(), library.frames(), library.attire_status()))
     return Options(looks=looks, frames=frames, default_look=DEFAULT_LOOK, default_frame="headshot",
-                   retention_days=request.app.state.settings.retention_days)
+                   retention_days=request.app.state.settings.retention_days, attire=attire)
 
 
 @router.get("/health", response_model=Health, summary="Is the server up and are the models loaded")

@@ -75,7 +75,8 @@ def session_out(request: Request, s: dict[str, Any]) -> SessionOut:
         team=TeamBrief(id=team["id"], name=team["name"], look=team["look"], frame=team["frame"]) if team else None,
         limits=_limits(request), photos=[photo_out(p) for p in store.photos(s["id"])],
         set_check=loads(s["set_check"]), jobs=jobs,
-        headshots=[HeadshotOut(**{k: h[k] for k in HeadshotOut.model_fields}) for h in store.headshots(s["id"])],
+        headshots=[HeadshotOut(**{k: h[k] for k in HeadshotOut.model_fields if k in h},
+                               favourite=bool(h["info"].get("favourite"))) for h in store.headshots(s["id"])],
     )
 
 
@@ -174,6 +175,19 @@ def _studio_options(store, session: dict[str, Any], body: StudioIn) -> tuple[str
     return library.check_look(look), library.check_frame(frame)
 
 
+def _set_options(session: dict[str, Any], body: StudioIn) -> dict[str, Any]:
+    """A set's looks, frames and photo count, checked (names only: never a path), or
+    {} for a single headshot."""
+    if body.looks is None and body.frames is None and body.best is None:
+        return {}
+    if session["team_id"]:
+        raise OptionError("A team member's headshot uses the team's Look and framing: a set is not offered here.",
+                          hint="Leave looks, frames and best out.")
+    looks = [x if x == "all" else library.check_look(x) for x in (body.looks or ["all"])]
+    frames = [f.value for f in body.frames] if body.frames else None
+    return {"looks": looks, "frames": frames, "best": body.best}
+
+
 @router.post("/sessions/{session_id}/studio", status_code=202, response_model=JobOut,
              summary="Make headshots with a Look and framing")
 async def start_studio(request: Request, body: StudioIn, session: dict = Depends(session_auth)) -> JobOut:
@@ -181,6 +195,7 @@ async def start_studio(request: Request, body: StudioIn, session: dict = Depends
 
     def enqueue() -> Job:
         look, frame = _studio_options(store, session, body)
+        made_set = _set_options(session, body)
         photos = store.photos(session["id"])
         ids = [p["id"] for p in photos]
         if not ids:
@@ -196,7 +211,7 @@ async def start_studio(request: Request, body: StudioIn, session: dict = Depends
             if store.jobs.has_active(conn, session["id"], "studio"):
                 raise BusyError("Your headshots are already being made.", hint="Wait for them to finish.")
             job_id = store.jobs.enqueue(conn, session["id"], "studio",
-                                        {"look": look, "frame": frame, "all": body.all, "photo_ids": ids})
+                                        {"look": look, "frame": frame, "all": body.all, "photo_ids": ids, **made_set})
         store.jobs.notify()
         return store.jobs.get(job_id)
 

@@ -267,7 +267,8 @@ class Runner:
         paths = [files.photo_path(sid, r["file"]) for r in rows]
         by_path = {str(path): r["id"] for path, r in zip(paths, rows)}
         result = self._call(lane, job, "studio", (paths,),
-                            {"look": p["look"], "frame": p["frame"], "out": out, "all": bool(p.get("all"))},
+                            {"look": p["look"], "frame": p["frame"], "out": out, "all": bool(p.get("all")),
+                             **{k: p[k] for k in ("looks", "frames", "best") if p.get(k) is not None}},
                             progress=self._progress(job))
         if job.session_id in self._cancelled or not self.store.jobs.still_mine(job):
             raise JobCancelled(job.id)
@@ -280,7 +281,7 @@ class Runner:
         shot_rows = []
         for i, h in enumerate(result.headshots):
             prev = files.write_bytes(prev_dir / f"{i:02d}.jpg", library.preview_jpeg(h.path, side=800))
-            info = library.relabel(library.headshot_info(h), names, out_dir=out)
+            info = {**library.relabel(library.headshot_info(h), names, out_dir=out), "favourite": False}
             if team and i == 0:  # the team's consistency report compares everyone's first headshot
                 info["team_measures"] = self._call(lane, job, "team_measure", (h.path,))
             shot_rows.append({

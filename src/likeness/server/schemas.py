@@ -102,6 +102,7 @@ class HeadshotOut(BaseModel):
     likeness: float | None = Field(None, description="0–100, measured from identity distance input → output.")
     source_photo: str | None
     info: dict[str, Any]
+    favourite: bool = Field(False, description="Starred by the person (PUT .../headshots/{id}/favourite).")
 
 
 class SessionOut(BaseModel):
@@ -123,6 +124,17 @@ class StudioIn(BaseModel):
     frame: Frame | None = Field(None, description="Framing preset (default: headshot, or the team's).")
     all: StrictBool = Field(False, description="One headshot per usable photo instead of the best one "
                             "(JSON true or false; \"yes\" or 1 are refused).")
+    looks: list[str] | None = Field(None, max_length=20, description="Make a set: these Look names (or [\"all\"] "
+                                    "for every built-in Look), each in every framing of `frames`.")
+    frames: list[Frame] | None = Field(None, max_length=6, description="The set's framings "
+                                       "(default for a set: headshot and square).")
+    best: int | None = Field(None, ge=1, le=10, description="The set is made from this many of the best photos "
+                             "that differ in pose or expression (default 2).")
+    model_config = ConfigDict(extra="forbid")
+
+
+class FavouriteIn(BaseModel):
+    favourite: StrictBool = Field(description="true: starred (kept among the favourites); false: not.")
     model_config = ConfigDict(extra="forbid")
 
 
@@ -143,12 +155,20 @@ class FrameOut(BaseModel):
     print_size: str | None = None
 
 
+class AttireOut(BaseModel):
+    available: bool = Field(description="New attire can be generated here (a generation model is pulled and a GPU "
+                            "is present).")
+    reason: str = Field("", description="Why not, in one line (empty when available).")
+
+
 class Options(BaseModel):
     looks: list[LookOut]
     frames: list[FrameOut]
     default_look: str
     default_frame: str
     retention_days: float = Field(description="Sessions are deleted this long after they start.")
+    attire: AttireOut = Field(default_factory=lambda: AttireOut(available=False, reason="Not offered by this server."),
+                              description="The gallery's \"new attire\" option (generated, labelled as such).")
 
 
 class Health(BaseModel):

@@ -8,7 +8,9 @@ strength taken from the option or the Look once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+from dataclasses import dataclass, replace
+from pathlib import Path
 from typing import Any
 
 from ..errors import OptionError
@@ -16,6 +18,8 @@ from ..looks import Look, load_look
 from . import frame as framing
 
 FORMATS = ("jpg", "png", "webp")
+#: ``--backdrop own``: the person's own background, blurred as by a wide aperture.
+OWN_BACKDROP = "own"
 
 
 @dataclass(frozen=True)
@@ -69,6 +73,25 @@ class StudioSettings:
             "retouch": self.retouch,
             "format": self.format,
         }
+
+
+def with_backdrop(look: Look, backdrop: str | os.PathLike | None) -> Look:
+    """``look`` on another backdrop: ``"own"`` (the person's own background, blurred as
+    by a wide aperture: an environmental portrait) or the path of a photo of a place
+    (its light and colour matched to the subject's, blurred by depth of field). The
+    Look's backdrop light and vignette stay; no cast shadow (the place is far behind)."""
+    if backdrop is None:
+        return look
+    b = look.backdrop
+    if str(backdrop) == OWN_BACKDROP:
+        return replace(look, backdrop=replace(b, kind="blur", blur=max(b.blur, 0.03), shadow=0.0))
+    path = Path(backdrop).expanduser()
+    if not path.is_file():
+        from ..errors import ImageReadError
+
+        raise ImageReadError(f"{backdrop}: no such backdrop photo.", hint="Give the path of a photo of a place, or 'own'.",
+                             file=str(backdrop))
+    return replace(look, backdrop=replace(b, kind="image", image=str(path), blur=max(b.blur, 0.02), shadow=0.0))
 
 
 def settings_from(settings: StudioSettings | None, **options: Any) -> StudioSettings:

@@ -59,6 +59,36 @@ class Rendered:
     backdrop: np.ndarray | None = field(default=None, repr=False)
 
 
+@dataclass(frozen=True)
+class Prepared:
+    """The part of a render that does not depend on the Look, for one photo and one
+    framing: the framed photo at output size, its matte at working size, and the
+    retouched photo per retouch strength. A set renders every Look from one of these
+    (:func:`finish`), so the frame, matte and retouch are paid once per photo and
+    framing, not once per image."""
+
+    framed: framing.Framed  # the levelled crop at output size, with the face in its pixels
+    small: np.ndarray  # the framed crop at working size (uint8)
+    valid: np.ndarray  # where the working-size crop shows the photo (float32)
+    face: Face  # the face at working size
+    cut: Any  # the matte (``cutout.Cutout``) at working size
+    timings: dict[str, float] = field(default_factory=dict)
+    # Retouched output-size photos by strength: Looks with the same strength share one
+    # (retouch is the only Look-dependent step that runs at output size on the photo).
+    _retouched: dict[float, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def preset(self) -> framing.FramePreset:
+        return self.framed.plan.preset
+
+    def retouched(self, strength: float) -> np.ndarray:
+        """The framed photo retouched at ``strength`` (worked out once per strength)."""
+        key = round(float(strength), 4)
+        if key not in self._retouched:
+            self._retouched[key] = _retouch(self.framed.image, self.framed.face, key)
+        return self._retouched[key]
+
+
 def render(
     image: np.ndarray,
     face: Face,
@@ -69,12 +99,19 @@ def render(
     retouch: float | None = None,
     plan: framing.FramePlan | None = None,
 ) -> Rendered:
-    """Make the headshot from ``image`` (RGB uint8) and its subject's ``face``.
+    """Make the headshot from ``image`` (RGB uint8) and its subject's ``face``:
+    :func:`prepare` (frame, matte) then :func:`finish` (backdrop, light, retouch, grade).
 
     ``settings`` (or the keyword options ``look``, ``frame``, ``retouch``, resolved by
     :class:`~likeness.studio.options.StudioSettings`; not both)."""
     st = settings_from(settings, look=look, frame=frame, retouch=retouch)
-    look, preset, strength = st.look, st.preset, st.retouch
+    return finish(prepare(image, face, preset=st.preset, plan=plan), settings=st)
+
+
+def prepare(
+    image: np.ndarray, face: Face, *, preset: framing.FramePreset, plan: framing.FramePlan | None = None
+) -> Prepared:
+    """The Look-independent stages for one photo and framing (1–2: frame, matte)."""
     t, times = time.perf_counter(), {}
 
     def lap(name: str) -> None:
@@ -96,20 +133,40 @@ def render(
         fr = fr2
         small, valid_s, face_s, ws, cut = _matte_framed(fr, prior)
     lap("matte")
-    out_w, out_h = preset.size
+    return Prepared(fr, small, valid_s, face_s, cut, times)
+
+
+def finish(prep: Prepared, *, settings: StudioSettings) -> Rendered:
+    """The Look's stages on a :class:`Prepared` photo (3–6: backdrop, light, retouch,
+    grade). ``settings.preset`` must be the framing ``prep`` was made for."""
+    st = settings
+    if st.preset != prep.preset:
+        raise OptionError(f"This photo was prepared for the '{prep.preset.name}' framing, not '{st.preset.name}'.",
+                          hint="Prepare the photo once per framing (studio.pipeline.prepare).")
+    look, strength = st.look, st.retouch
+    fr, small, valid_s, face_s, cut = prep.framed, prep.small, prep.valid, prep.face, prep.cut
+    t, times = time.perf_counter(), dict(prep.timings)
+
+    def lap(name: str) -> None:
+        nonlocal t
+        now = time.perf_counter()
+        times[name] = round(now - t, 4)
+        t = now
+
     # 3. backdrop at working size (it is smooth), its light centred behind the head.
     ww, wh = small.shape[1], small.shape[0]
     head = (face_s.mesh[168, 0] / ww, face_s.mesh[168, 1] / wh) if face_s.mesh is not None else None
     bd = make_backdrop((ww, wh), settings=look.backdrop, photo=small, alpha=cut.alpha, valid=valid_s, head=head)
     lap("backdrop")
-    # 4. light: worked out at working size; composited once at output size.
+    # 4. retouch: transient things only, gentle by default; on the framed photo (the
+    # face is the photo's own pixels under the light's smooth gain), once per strength.
+    photo = prep.retouched(strength)
+    lap("retouch")
+    # 5. light: worked out at working size; composited once at output size.
     work = to_float(small)
     relit = lighting.relight(work, cut.alpha, bd.image, face_s, settings=look.light, valid=valid_s)
-    comp = lighting.composite(fr.image, alpha=cut.alpha, correction=cut.correction, relit=relit, backdrop=bd.image)
+    comp = lighting.composite(photo, alpha=cut.alpha, correction=cut.correction, relit=relit, backdrop=bd.image)
     lap("light")
-    # 5. retouch: transient things only, gentle by default.
-    comp = _retouch(comp, fr.face, strength)
-    lap("retouch")
     # 6. grade: the Look's tone and colour, output sharpening.
     final = grade(comp, settings=look.grade)
     lap("grade")
@@ -126,7 +183,7 @@ def render(
     )
     recorded = {**st.to_dict(), "matte": cut.backend, "likeness": __version__}
     recorded.pop("format")
-    return Rendered(final, fr.face, fr.plan, tuple(notes), preset.dpi, recorded, measures, times,
+    return Rendered(final, fr.face, fr.plan, tuple(notes), st.preset.dpi, recorded, measures, times,
                     alpha=cut.alpha, valid=valid_s, framed=small, backdrop=bd.image)
 
 
@@ -276,7 +333,7 @@ def make_headshot(
     it is: nothing is decoded again). ``face``: the subject in original-photo pixels
     (from intake), else it is found."""
     st = settings_from(settings, look=look, frame=frame, retouch=retouch, sign=sign, quality=quality)
-    look, preset = st.look, st.preset
+    preset = st.preset
     out = Path(out)
     if out.suffix.lower().lstrip(".") not in (*FORMATS, "jpeg"):
         raise OptionError(f"Unknown output format {out.suffix!r}.", hint="Use .jpg, .png or .webp.")
@@ -284,25 +341,32 @@ def make_headshot(
     photo, f, fp = decode_for(source, face=face, preset=preset)
     t1 = time.perf_counter()
     r = render(photo.image, f, settings=st, plan=fp)
-    t2 = time.perf_counter()
-    r.settings["source"] = Path(photo.source).name
-    dpi = (r.dpi, r.dpi) if r.dpi else None
+    r.timings["decode"] = round(t1 - t0, 4)
+    return write_headshot(r, out, source=photo.source, settings=st), r
+
+
+def write_headshot(r: Rendered, out: str | os.PathLike, *, source: str, settings: StudioSettings) -> Headshot:
+    """Write a render to ``out`` with its metadata; the :class:`Headshot` that says how
+    it was made."""
     from ..deliver import write_image
 
+    st = settings
+    t = time.perf_counter()
+    r.settings["source"] = Path(source).name
+    dpi = (r.dpi, r.dpi) if r.dpi else None
     path = write_image(
-        r.image, out, source_type="algorithmicallyEnhanced", dpi=dpi, quality=st.quality, settings=r.settings,
+        r.image, Path(out), source_type="algorithmicallyEnhanced", dpi=dpi, quality=st.quality, settings=r.settings,
         sign=st.sign,
     )
-    r.timings.update(decode=round(t1 - t0, 4), write=round(time.perf_counter() - t2, 4))
-    hs = Headshot(
+    r.timings["write"] = round(time.perf_counter() - t, 4)
+    return Headshot(
         path=path,
-        source=photo.source,
-        look=look.name,
-        frame=preset.name,
+        source=source,
+        look=st.look.name,
+        frame=st.preset.name,
         width=r.image.shape[1],
         height=r.image.shape[0],
         notes=r.notes,
         measures=dict(r.measures),
         framing=tuple(f.value for f in r.plan.fallbacks),
     )
-    return hs, r

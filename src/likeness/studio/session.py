@@ -37,7 +37,7 @@ from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFa
 from ..imageio import is_image_path
 from ..looks import Look
 from ..types import Headshot, Photo, PhotoCheck, Sitting, StudioResult, to_jsonable
-from .options import StudioSettings
+from .options import StudioSettings, with_backdrop
 
 Progress = Callable[[int, int], None]
 #: Longer side each photo is decoded at, once, for intake and the render alike: a
@@ -75,8 +75,19 @@ def studio(
     overwrite: bool = True,
     card: str | os.PathLike | None = None,
     keep_rejected: bool = False,
+    looks: str | Sequence[str | Look] | None = None,
+    frames: str | Sequence[str] | None = None,
+    best: int | None = None,
+    backdrop: str | os.PathLike | None = None,
 ) -> StudioResult:
     """Make finished headshots from a person's photos (the best one, or ``all`` usable).
+
+    ``looks`` ("all" or names), ``frames`` (framing names) or ``best`` (how many
+    photos) make a *set* instead (:mod:`.gallery`): every Look × framing from the
+    ``best`` photos that differ in pose or expression (defaults: all built-in Looks,
+    headshot and square, 2 photos; with ``all``, every usable photo). ``backdrop``:
+    ``"own"`` or a photo of a place, in place of each Look's backdrop
+    (:func:`.options.with_backdrop`).
 
     ``card``: a photo of a grey card or colour chart in the person's light (a chart in
     one of the photos is found without it): white balance and exposure come from it.
@@ -88,6 +99,12 @@ def studio(
 
     # 1. every option, validated before any work (and before anything is written)
     settings = StudioSettings.resolve(look=look, frame=frame, retouch=retouch, format=format, sign=sign)
+    settings = replace(settings, look=with_backdrop(settings.look, backdrop))
+    set_plan = None
+    if looks is not None or frames is not None or best is not None:
+        from .gallery import resolve_set
+
+        set_plan = resolve_set(looks=looks, frames=frames, best=best)
     files = expand_paths(paths)
     # Checked before any work; an earlier run there is refused unless ``overwrite``
     # (then its files go, so the folder matches the new report): deliver.outdir.
@@ -104,7 +121,8 @@ def studio(
         return photos[key]
 
     n = len(files)
-    total = n + (n if all else 1)
+    per = set_plan.size // set_plan.photos if set_plan else 1  # images per photo
+    total = n + (n * per if all else (set_plan.size if set_plan else 1))
     sitting = check(files, progress=(lambda d, _t: progress(d, total)) if progress else None, decode=decode)
     chosen = list(sitting.ranking) if all else list(sitting.ranking[:FALLBACK_PHOTOS])
     web = not chosen
@@ -120,9 +138,20 @@ def studio(
     held = _card(photos, card)
     if held is not None:
         settings = replace(settings, look=held.apply(settings.look))
+    if set_plan is not None:
+        from .gallery import pick_photos
+
+        chosen = list(chosen) if all else pick_photos(sitting, chosen if web else sitting.ranking, set_plan.photos)
     keep = {sitting.photos[i].source for i in chosen}
     for key in [k for k in photos if k not in keep]:
         del photos[key]  # only the photos still to render stay in memory
+    if set_plan is not None:
+        from .gallery import studio_set
+
+        return studio_set(photos, sitting, chosen, set_plan, settings=settings, retouch=retouch, out_dir=out_dir,
+                           reference=reference, held=held, web=web, backdrop=backdrop, skipped=skipped, keep_rejected=keep_rejected,
+                           progress=(lambda d: progress(n + d, n + len(chosen) * per))
+                           if progress else None)
     # 4. render and review each chosen photo
     headshots: list[Headshot] = []
     images: list[np.ndarray] = []
@@ -361,11 +390,14 @@ def _unique(stem: str, used: set[str]) -> str:
     return name
 
 
-def _contact_sheet(out_dir: Path, images: list[np.ndarray], heads: list[Headshot], settings: dict) -> Path | None:
+def _contact_sheet(out_dir: Path, images: list[np.ndarray], heads: list[Headshot], settings: dict, *,
+                   columns: int = 4, labels: list[str] | None = None) -> Path | None:
     from ..deliver import contact_sheet, write_image
 
-    labels = [f"{Path(h.source).name} · {h.likeness:.0f}" if h.likeness is not None else Path(h.source).name for h in heads]
-    sheet = contact_sheet(images, labels, columns=min(4, len(images)), cell=360)
+    if labels is None:
+        labels = [f"{Path(h.source).name} · {h.likeness:.0f}" if h.likeness is not None else Path(h.source).name
+                  for h in heads]
+    sheet = contact_sheet(images, labels, columns=min(columns, len(images)), cell=360)
     return write_image(sheet, out_dir / "contact-sheet.jpg", settings=settings)
 
 

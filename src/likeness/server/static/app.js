@@ -26,6 +26,7 @@ const KEY = "likeness.session";
 const state = {
   id: null, token: null, session: null, options: null,
   look: null, frame: null, uploads: new Map(), timer: null, blobs: new Map(), compare: new Set(),
+  setLooks: null, setFrames: new Set(["headshot", "square"]),
 };
 
 // --- API ---------------------------------------------------------------------------------
@@ -313,22 +314,43 @@ function renderStyle() {
     onclick: () => { if (!team) { state.frame = f.name; state.frameChosen = true; renderStyle(); } } }, frameLabel(f.name))));
   const chosen = o.looks.find(l => l.name === state.look);
   $("#look-desc").textContent = chosen ? chosen.description : "";
+  renderSetChoice(team);
   const usable = s.photos.filter(p => p.usable).length;
   const running = s.jobs.some(j => j.kind === "studio" && (j.state === "queued" || j.state === "running"));
   const make = $("#make");
   make.disabled = running || !s.photos.length || (usable === 0 && !s.photos.some(p => p.state === "checking"));
   make.textContent = running ? "Making your headshots…" : s.headshots.length ? "Make them again" : "Make my headshots";
   $("#make-hint").textContent = !s.photos.length ? "Add a photo to start." : running ? "This takes a little while; you can keep adding photos."
+    : usable && !team && $("#set").checked && state.setLooks ? `A set: ${state.setLooks.size} Look${state.setLooks.size === 1 ? "" : "s"} × ${state.setFrames.size} framing${state.setFrames.size === 1 ? "" : "s"} from your best photos that differ in pose or expression.`
     : usable ? `Made from your best photo${$("#all").checked ? "s" : ""} in the ${pretty(state.look)} Look.` : s.photos.some(p => p.state === "checking") ? "Checking your photos…" : "None of the photos is usable yet: see the tips.";
   $("#s1").className = usable ? "done" : "active";
   $("#s2").className = usable ? (s.headshots.length ? "done" : "active") : "";
   $("#s3").className = s.headshots.length ? "done" : running ? "active" : "";
 }
 
+// A set: every ticked Look × every ticked framing, from the best two photos that differ.
+function renderSetChoice(team) {
+  const o = state.options;
+  $("#set-row").hidden = !!team;
+  const on = !team && $("#set").checked;
+  $("#set-box").hidden = !on;
+  if (!state.setLooks) state.setLooks = new Set(o.looks.map(l => l.name));
+  const tick = (set, name) => () => { if (set.has(name)) { if (set.size > 1) set.delete(name); } else set.add(name); renderStyle(); };
+  fill($("#set-looks"), ...o.looks.map(l => el("button", { type: "button", class: "chip", role: "checkbox",
+    "aria-checked": String(state.setLooks.has(l.name)), "data-set-look": l.name, onclick: tick(state.setLooks, l.name) }, l.title)));
+  fill($("#set-frames"), ...o.frames.filter(f => ["headshot", "square", "chest-up", "actor-8x10"].includes(f.name)).map(f =>
+    el("button", { type: "button", class: "chip", role: "checkbox", "aria-checked": String(state.setFrames.has(f.name)),
+      "data-set-frame": f.name, onclick: tick(state.setFrames, f.name) }, frameLabel(f.name))));
+  const attire = o.attire || { available: false, reason: "" };
+  $("#attire").disabled = !attire.available;
+  $("#attire-why").textContent = attire.available ? "" : attire.reason;
+}
+
 async function makeHeadshots() {
   const s = state.session;
   const body = { all: $("#all").checked };
   if (!s.team) { body.look = state.look; body.frame = state.frame; }
+  if (!s.team && $("#set").checked) { body.looks = [...state.setLooks]; body.frames = [...state.setFrames]; }
   try { await api("POST", `/api/sessions/${state.id}/studio`, { body }); }
   catch (e) { toast(explain(e), true); }
   await refresh();
@@ -359,13 +381,26 @@ function renderResults() {
   const shots = lastDone ? s.headshots.filter(h => h.job_id === lastDone.id) : [];
   $("#download-all").disabled = !shots.length;
   $("#report-html").disabled = !(lastDone && lastDone.result && lastDone.result.report_html);
-  $("#results-meta").textContent = lastDone ? `${shots.length} headshot${shots.length === 1 ? "" : "s"} · ${pretty(lastDone.payload.look)} · ${frameLabel(lastDone.payload.frame)}` : "";
+  const isSet = !!(lastDone && lastDone.payload.looks);
+  const groups = [...new Set(shots.map(h => h.look))];
+  $("#results-meta").textContent = !lastDone ? "" : isSet
+    ? `A set of ${shots.length} headshot${shots.length === 1 ? "" : "s"} in ${groups.length} Look${groups.length === 1 ? "" : "s"} · star your favourites`
+    : `${shots.length} headshot${shots.length === 1 ? "" : "s"} · ${pretty(lastDone.payload.look)} · ${frameLabel(lastDone.payload.frame)}`;
+  const favs = $("#download-favs");
+  favs.hidden = !isSet;
+  favs.disabled = !shots.some(h => h.favourite);
   const gallery = $("#gallery");
   const key = shots.map(h => h.id).join();
   if (gallery.dataset.key !== key) {
     gallery.dataset.key = key;
-    gallery.classList.toggle("one", shots.length === 1);
-    fill(gallery, ...shots.map(shotCard), shots.length === 1 ? detailPanel(shots[0], lastDone) : null);
+    gallery.classList.toggle("one", shots.length === 1 && !isSet);
+    gallery.classList.toggle("grouped", isSet);
+    if (isSet) {  // one group per Look, in the set's order
+      fill(gallery, ...groups.map(look => el("section", { class: "look-group", "data-look": look },
+        el("h3", { text: pretty(look) }), el("div", { class: "gallery" }, ...shots.filter(h => h.look === look).map(shotCard)))));
+    } else {
+      fill(gallery, ...shots.map(shotCard), shots.length === 1 ? detailPanel(shots[0], lastDone) : null);
+    }
   }
   renderReport(lastDone, shots);
 }
@@ -390,12 +425,31 @@ function shotCard(h) {
   }
   const notes = (h.info && h.info.notes) || [];
   const single = state.session.headshots.filter(x => x.job_id === h.job_id).length === 1;
+  const job = state.session.jobs.find(j => j.id === h.job_id);
+  const star = job && job.payload && job.payload.looks ? starButton(h) : null;
   fill(card, frame, el("div", { class: "meta" },
-    el("div", { class: "row wrap" }, toggle, single ? null : el("button", { type: "button", class: "btn small", style: { marginLeft: "auto" },
+    el("div", { class: "row wrap" }, star, toggle, single ? null : el("button", { type: "button", class: "btn small", style: { marginLeft: "auto" },
       onclick: () => download(`/api/sessions/${state.id}/headshots/${h.id}`, `headshot-${h.idx + 1}.jpg`).catch(e => toast(explain(e), true)) }, "Download")),
     !single
       ? el("p", { text: `${h.width}×${h.height} px · ${frameLabel(h.frame)}${notes.length ? " · " + notes.join("; ") : ""}` }) : null));
   return card;
+}
+
+// A star per image of a set: kept by the server (session and report.json).
+function starButton(h) {
+  const b = el("button", { type: "button", class: "star", "aria-pressed": String(!!h.favourite), "data-star": h.id,
+    title: "Keep among your favourites", "aria-label": `Favourite: ${pretty(h.look)}, ${frameLabel(h.frame)}` }, "★");
+  b.addEventListener("click", async () => {
+    const want = b.getAttribute("aria-pressed") !== "true";
+    try {
+      const out = await api("PUT", `/api/sessions/${state.id}/headshots/${h.id}/favourite`, { body: { favourite: want } });
+      b.setAttribute("aria-pressed", String(out.favourite));
+      const mine = state.session.headshots.find(x => x.id === h.id);
+      if (mine) mine.favourite = out.favourite;
+      $("#download-favs").disabled = !state.session.headshots.some(x => x.job_id === h.job_id && x.favourite);
+    } catch (e) { toast(explain(e), true); }
+  });
+  return b;
 }
 
 const SOURCE_TYPES = {
@@ -487,6 +541,11 @@ async function boot() {
   $("#all").addEventListener("change", renderStyle);
   $("#delete").addEventListener("click", deleteAll);
   $("#download-all").addEventListener("click", () => download(`/api/sessions/${state.id}/download.zip`, "likeness-headshots.zip").catch(e => toast(explain(e), true)));
+  $("#download-favs").addEventListener("click", () => {
+    const done = state.session.jobs.filter(j => j.kind === "studio" && j.state === "done").pop();
+    download(`/api/sessions/${state.id}/favourites.zip${done ? `?job_id=${done.id}` : ""}`, "likeness-favourites.zip").catch(e => toast(explain(e), true));
+  });
+  $("#set").addEventListener("change", renderStyle);
   $("#report-html").addEventListener("click", () => {
     const done = state.session.jobs.filter(j => j.kind === "studio" && j.state === "done").pop();
     if (done) download(`/api/sessions/${state.id}/jobs/${done.id}/report.html`, "likeness-report.html").catch(e => toast(explain(e), true));

@@ -1,0 +1,137 @@
+"""`likeness eval studio DIR --looks all|NAME,...`: the studio's figures per Look.
+
+The photos and measures of :mod:`likeness.eval.studio` (identity distance photo →
+headshot, face-light uniformity before/after), plus the skin colour change: CIEDE2000
+between the median skin colour (CIE Lab, the face mesh's skin mask) of the photo and
+of the headshot. Each photo is checked and framed once per framing
+(:func:`likeness.studio.pipeline.prepare`) and finished in every Look, as a set makes
+it; the default Look's figures are the baseline each Look is compared with
+(``worse_than_default``: a figure worse beyond the measure's noise).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .studio import NOISE, photos, summarise
+
+DEFAULT = "corporate-grey"
+#: Slack for "worse than the default": identity p95 (the re-analysis jitter is ~0.2 per
+#: view; p95 over ~40 photos moves ~0.01 between runs), uniformity (``NOISE``), and ΔE.
+SLACK = {"identity_distance_p95": 0.01, "uniformity_after_mean": NOISE / 3, "skin_delta_e_p95": 0.5}
+
+
+def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
+    from ..errors import LikenessError
+    from ..imageio import load_photo
+    from ..intake import check as intake
+    from ..studio.decode import decode_for
+    from ..studio.gallery import resolve_set
+    from ..studio.light import face_uniformity
+    from ..studio.options import StudioSettings
+    from ..studio.pipeline import finish, prepare
+    from ..studio.session import reason
+
+    plan = resolve_set(looks=[DEFAULT, *looks])
+    files = photos(Path(root))
+    rows: dict[str, list[dict[str, Any]]] = {lk.name: [] for lk in plan.looks}
+    for i, f in enumerate(files):
+        name = f"{f.parent.name}/{f.name}"
+        sitting = intake([f])
+        pc = sitting.photos[0]
+        src = load_photo(f, max_side=2048).image if sitting.ranking else None
+        before = _subject(src) if src is not None else None
+        prepared: dict[str, Any] = {}
+        for lk in plan.looks:
+            row: dict[str, Any] = {"photo": name, "usable": bool(sitting.ranking)}
+            rows[lk.name].append(row)
+            if not sitting.ranking:
+                row["reason"] = reason(pc)
+                continue
+            st = StudioSettings.resolve(look=lk)
+            t = time.perf_counter()
+            try:
+                if st.preset.name not in prepared:
+                    photo, face, fp = decode_for(f, face=pc.face, preset=st.preset)
+                    prepared[st.preset.name] = prepare(photo.image, face, preset=st.preset, plan=fp)
+                r = finish(prepared[st.preset.name], settings=st)
+            except LikenessError as exc:
+                row.update(completed=False, error=str(exc))
+                continue
+            row.update(completed=True, seconds=round(time.perf_counter() - t, 3), notes=list(r.notes))
+            after = _subject(r.image)
+            if before is None or after is None:
+                row["error"] = "face not found again in the input or the output"
+                continue
+            from ..faces import distance
+
+            row["identity_distance"] = round(float(distance(before[1], after[1])), 4)
+            row["uniformity_before"] = round(float(r.measures["uniformity_before"]), 4)
+            row["uniformity_after"] = round(face_uniformity(r.image, r.face), 4)
+            row["uniformity_photo"] = round(face_uniformity(src, before[0]), 4)
+            row["skin_delta_e"] = skin_delta_e(src, before[0], r.image, after[0])
+        if progress:
+            progress(i + 1, len(files))
+    out: dict[str, Any] = {"photos": len(files), "default": DEFAULT, "looks": {}}
+    for lk in plan.looks:
+        s = summarise(rows[lk.name])
+        de = np.array([r["skin_delta_e"] for r in rows[lk.name] if r.get("skin_delta_e") is not None], np.float64)
+        s["skin_delta_e_p50"] = round(float(np.median(de)), 3) if len(de) else None
+        s["skin_delta_e_p95"] = round(float(np.percentile(de, 95)), 3) if len(de) else None
+        s["mono"] = bool(lk.grade.mono)
+        out["looks"][lk.name] = s
+    base = out["looks"][DEFAULT]
+    for name, s in out["looks"].items():
+        worse = []
+        for key, slack in SLACK.items():
+            a, b = s.get(key), base.get(key)
+            if a is None or b is None:
+                continue
+            bad = a < b - slack if key == "uniformity_after_mean" else a > b + slack
+            if bad and not (key == "skin_delta_e_p95" and s["mono"]):  # a mono Look removes colour by design
+                worse.append(key)
+        s["worse_than_default"] = worse
+    out["pass"] = all(not s["worse_than_default"] and s["pass"] for s in out["looks"].values())
+    return out
+
+
+def _subject(image: np.ndarray):
+    """(the subject's face, its identity embedding: chip and mirror averaged), or None."""
+    from ..faces import analyze, embed_face
+
+    faces = analyze(image, embed=False, subject_only=True)
+    if not faces:
+        return None
+    _, e = embed_face(image, faces[0].box, mesh=faces[0].mesh, quality="best")
+    return faces[0], e
+
+
+def skin_delta_e(before: np.ndarray, face_b, after: np.ndarray, face_a) -> float | None:
+    """CIEDE2000 between the median skin colour (Lab) of two images' subject faces."""
+    from skimage.color import deltaE_ciede2000
+
+    meds = []
+    for img, face in ((before, face_b), (after, face_a)):
+        lab = _skin_lab(img, face)
+        if lab is None:
+            return None
+        meds.append(lab)
+    return round(float(deltaE_ciede2000(meds[0], meds[1])), 3)
+
+
+def _skin_lab(image: np.ndarray, face) -> np.ndarray | None:
+    from skimage.color import rgb2lab
+
+    from ..faces.masks import skin_masks
+
+    if face.mesh is None:
+        return None
+    m = skin_masks(face.mesh, image.shape[:2]).skin > 0.5
+    if m.sum() < 50:
+        return None
+    return np.median(rgb2lab(image[m][None].astype(np.float32) / 255.0)[0], axis=0)
