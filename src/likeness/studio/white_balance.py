@@ -38,7 +38,6 @@ person) as the largest that moves plain photos no more than the earlier estimate
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import cv2
@@ -49,14 +48,19 @@ from ..color import LUMA_709, gamma_to_linear
 #: Minkowski norm and pre-blur (px at the estimate's ~200 px) of the grey-edge estimate.
 GREY_EDGE_P = 6
 GREY_EDGE_SIGMA = 1.0
-#: Largest correction, as a norm in log-chromaticity (log r/g, log b/g). A warm
-#: tungsten room of the light test is 0.25. Calibrated on half the eval team (by
-#: person), on the lighting stage alone at the Looks' strength 0.8: 0.20 moved the skin
-#: of plain photos by p90 3.6 ΔE, 0.25 by 4.3, 0.30 by 5.3, against 4.6 for the earlier
-#: estimate. Through the whole studio (41 people): photo → headshot skin change p90 5.6
-#: ΔE, against 6.4 before; cast left median 0.40, p90 0.83 (0.48, 1.24 before), 10 of
-#: 158 cases made worse (22 before).
-BOUND = 0.25
+GREY_SEARCH = True
+#: The natural skin locus in log-chromaticity (log r/g, log b/g of the face skin's mean
+#: linear RGB, as :func:`likeness.studio.light.relight` reads it): an ellipse, its
+#: centre, its axes (unit vectors) and their standard deviations, fitted to the plain
+#: photos of half A of the eval team (21 people; robust centre: the median). Its long
+#: axis runs warm ↔ cool, the way both skin tone (darker skin is redder and less blue)
+#: and daylight ↔ tungsten run; its short axis is green ↔ magenta.
+SKIN_LOCUS_CENTRE = (0.578, -0.442)
+SKIN_LOCUS_AXES = ((-0.526, -0.85), (-0.85, 0.526))
+SKIN_LOCUS_SD = (0.109, 0.24)
+#: How far (Mahalanobis units) the corrected skin may lie from the locus centre before
+#: the correction is held back; half A's plain skins reach 2.5.
+SKIN_LOCUS_RADIUS = 2.5
 #: Grey tolerance (largest log-chroma distance to the current estimate) in each round of
 #: the grey search: wide, then narrow and repeated so the grey set re-centres on it.
 _CAST_TOLERANCES = (0.35, 0.18, 0.18, 0.18, 0.18)
@@ -69,7 +73,8 @@ _Y = LUMA_709
 @dataclass(frozen=True)
 class LightEstimate:
     """The light's colour: ``chroma`` (log r/g, log b/g) as estimated, and the
-    ``applied`` chroma after the bound (what the correction removes)."""
+    ``applied`` chroma that the correction removes: the estimate, held back where it
+    would put the face's skin outside the skin locus (``bounded``)."""
 
     chroma: tuple[float, float]
     applied: tuple[float, float]
@@ -94,45 +99,75 @@ def estimate_light(
     alpha: np.ndarray,
     skin: np.ndarray,
     valid: np.ndarray | None = None,
-    bound: float = BOUND,
+    radius: float = SKIN_LOCUS_RADIUS,
 ) -> LightEstimate | None:
     """The light's colour in ``image`` (float32 sRGB [0, 1]) from the pixels outside
     the face's box (``face_box``: y0, y1, x0, x1), unclipped, inside the photo
     (``valid``); ``skin`` is the face skin's mean linear RGB. None when too few pixels
-    are left to judge (then nothing is corrected)."""
+    are left to judge (then nothing is corrected).
+
+    Every step moves with the light (a room's cast shifts the estimate by the cast and
+    leaves the decisions alone), so a person looks the same whatever room they stood
+    in: the pixels judged are chosen a second time with the first estimate divided out
+    (which pixels count as near-clipped no longer depends on the room), and the back-off
+    looks at the skin *after* correction (:func:`within_skin_locus`), which the room
+    does not change."""
     f = min(1.0, (40_000 / (image.shape[0] * image.shape[1])) ** 0.5)
     size = (max(8, round(image.shape[1] * f)), max(8, round(image.shape[0] * f)))
     x = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if f < 1 else image
     lin = gamma_to_linear(x)
-    fm = np.zeros((size[1], size[0]), bool)
+    usable = np.ones((size[1], size[0]), bool)
     y0, y1, x0, x1 = (int(round(v * f)) for v in face_box)
-    fm[y0:y1, x0:x1] = True  # the face: skin, brows, lips, eyes all out
-    am = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
-    ok = ((lin @ _Y) > 0.02) & (lin.max(-1) < 0.9) & ~fm
+    usable[y0:y1, x0:x1] = False  # the face: skin, brows, lips, eyes all out
     if valid is not None:
-        ok &= cv2.resize(valid, size, interpolation=cv2.INTER_NEAREST) > 0.5
+        usable &= cv2.resize(valid, size, interpolation=cv2.INTER_NEAREST) > 0.5
+    am = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    seed, ok = None, usable & ((lin @ _Y) > 0.02) & (lin.max(-1) < 0.9)
+    for _ in range(2):  # the second pass judges pixels with the first light divided out
+        if ok.sum() < 200:
+            return None
+        seed = _grey_edge(lin, ok)
+        if seed is None:
+            return None
+        n = lin / from_chroma(seed)
+        ok = usable & ((n @ _Y) > 0.02) & (n.max(-1) < 0.9 / float(from_chroma(seed).max())) & (lin.max(-1) < 0.98)
     if ok.sum() < 200:
         return None
-    seed = _grey_edge(lin, ok)
-    if seed is None:
-        return None
-    refined = _grey_search(lin[ok], am[ok], skin, start=seed)
+    refined = _grey_search(lin[ok], am[ok], skin, start=seed) if GREY_SEARCH else None
     uv = seed if refined is None else (seed + refined) / 2
-    n = float(np.linalg.norm(uv))
-    applied = uv * (bound / n) if n > bound else uv
+    applied = within_skin_locus(uv, skin, radius=radius)
     return LightEstimate(
-        chroma=(float(uv[0]), float(uv[1])), applied=(float(applied[0]), float(applied[1])), bounded=n > bound,
-        pixels=int(ok.sum()),
+        chroma=(float(uv[0]), float(uv[1])), applied=(float(applied[0]), float(applied[1])),
+        bounded=bool(np.abs(applied - uv).max() > 1e-6), pixels=int(ok.sum()),
     )
 
 
-def correction(estimate: LightEstimate, *, skin: np.ndarray, strength: float) -> np.ndarray:
-    """Linear-light gains (r, g, b) removing ``strength`` of the estimated light,
-    keeping a grey's luminance, scaled back as far as needed to keep the face skin
-    (``skin``, mean linear RGB) inside the skin locus."""
+def within_skin_locus(uv, skin: np.ndarray, *, radius: float = SKIN_LOCUS_RADIUS) -> np.ndarray:
+    """The light to remove: ``uv``, or, where removing it would put the face's skin
+    (``skin``, mean linear RGB) more than ``radius`` from the skin locus's centre, the
+    light that puts the skin on that edge instead (the nearest along the line to the
+    centre, in the locus's own units). A coloured backdrop or shirt read as the light
+    would turn the face green or orange; this stops it there. It depends only on the
+    corrected skin, which a room's cast does not change: a cast photo is held back
+    exactly as its plain photo is."""
+    uv = np.asarray(uv, np.float64)
+    sk = log_chroma(np.asarray(skin, np.float64)[None])[0]
+    c, axes, sd = np.array(SKIN_LOCUS_CENTRE), np.array(SKIN_LOCUS_AXES), np.array(SKIN_LOCUS_SD)
+    z = axes @ (sk - uv - c) / sd  # the corrected skin in the locus's units
+    m = float(np.linalg.norm(z))
+    if m <= radius:
+        return uv
+    edge = c + np.linalg.solve(axes, z * (radius / m) * sd)
+    return sk - edge
+
+
+def correction(estimate: LightEstimate, *, strength: float = 1.0) -> np.ndarray:
+    """Linear-light gains (r, g, b) removing ``strength`` of the light to remove
+    (``estimate.applied``), keeping a grey's luminance. At 1 (every Look) a room's cast
+    is removed whole: a Look's warmth is its grade's, the same for every person."""
     g = (1.0 / estimate.rgb.astype(np.float64)) ** strength
     g = g / float(_Y @ g)
-    return keep_skin_locus(skin, g.astype(np.float32))
+    return g.astype(np.float32)
 
 
 def card_correction(gains) -> np.ndarray:
@@ -192,22 +227,3 @@ def _on_skin_line(uv: np.ndarray, light: np.ndarray, skin: np.ndarray) -> np.nda
     d = (skin + SKIN_LINE[1] * (skin - light)) - p0
     t = np.clip((uv - p0) @ d / max(float(d @ d), 1e-9), 0, 1)
     return np.linalg.norm(uv - (p0 + t[:, None] * d), axis=1) < SKIN_LINE[2]
-
-
-def keep_skin_locus(skin: np.ndarray, g: np.ndarray) -> np.ndarray:
-    """Scale the correction back until the face's skin (``skin``: its mean linear RGB)
-    still reads as skin (R ≥ 1.02·G, G ≥ B), or, where the light has already pushed it
-    out (a cool light can lift B above G), until the correction at least does not push
-    it further out."""
-    allowed = _locus_excess(skin)
-    for t in np.linspace(1.0, 0.0, 11):
-        gt = g**t
-        if _locus_excess(skin * gt) <= allowed:
-            return gt.astype(np.float32)
-    return np.ones(3, np.float32)
-
-
-def _locus_excess(rgb: np.ndarray) -> float:
-    """How far (log ratio) a linear-RGB colour lies outside the skin locus; 0 inside."""
-    r, g, b = np.maximum(rgb, 1e-6)
-    return max(0.0, math.log(1.02 * g / r)) + max(0.0, math.log(b / g))
