@@ -48,7 +48,8 @@ from ..color import LUMA_709, gamma_to_linear
 #: Minkowski norm and pre-blur (px at the estimate's ~200 px) of the grey-edge estimate.
 GREY_EDGE_P = 6
 GREY_EDGE_SIGMA = 1.0
-GREY_SEARCH = True
+#: The subject's pixels (clothes, eyes, grey hair) weigh 1 + this in the grey search.
+SUBJECT_WEIGHT = 2.0
 #: The natural skin locus in log-chromaticity (log r/g, log b/g of the face skin's mean
 #: linear RGB, as :func:`likeness.studio.light.relight` reads it): an ellipse, its
 #: centre, its axes (unit vectors) and their standard deviations, fitted to the plain
@@ -133,7 +134,7 @@ def estimate_light(
         ok = usable & ((n @ _Y) > 0.02) & (n.max(-1) < 0.9 / float(from_chroma(seed).max())) & (lin.max(-1) < 0.98)
     if ok.sum() < 200:
         return None
-    refined = _grey_search(lin[ok], am[ok], skin, start=seed) if GREY_SEARCH else None
+    refined = _grey_search(lin[ok], am[ok], skin, start=seed)
     uv = seed if refined is None else (seed + refined) / 2
     applied = within_skin_locus(uv, skin, radius=radius)
     return LightEstimate(
@@ -200,7 +201,7 @@ def _grey_search(lin: np.ndarray, alpha: np.ndarray, skin: np.ndarray, *, start:
     line from the estimate to the face's own skin colour (lit skin is its colour plus
     some of the light's), so the choice moves with the light."""
     y = lin @ _Y
-    uv, wy = log_chroma(lin), np.sqrt(y) * (1 + 2 * alpha)
+    uv, wy = log_chroma(lin), np.sqrt(y) * (1 + SUBJECT_WEIGHT * alpha)
     sk = log_chroma(skin[None])[0]
     est, last = np.asarray(start, np.float64), None
     for k, tol in enumerate(_CAST_TOLERANCES):
