@@ -1,5 +1,5 @@
-"""White balance: the light's colour, estimated from the photo, and a bounded
-correction that never pushes the face out of the skin locus.
+"""White balance: the light's colour, estimated from the photo, removed whole, held
+back only where the corrected face would leave the natural skin locus.
 
 Chosen by measurement (``likeness eval team``'s light test; each eval-team photo under
 four casts: warm tungsten, cool shade, green fluorescent, magenta; the share of the
@@ -29,11 +29,36 @@ against 0.89) and made 5 worse instead of 7, but left more at the median (0.51 a
 Grey edge p=6 is the most equivariant (a cast shifts its estimate by the cast), which
 is what removes a room's cast; the grey search is then run from its estimate (not from
 neutral), and the two averaged. What it gets wrong is real photos dominated by one
-coloured surface (a blue backdrop, a blue shirt, a pink wall): uncorrected, those
-estimates would move the skin of plain photos by up to 9 ΔE. So the correction is
-bounded (``BOUND``, a norm in log-chromaticity), the back-off that keeps a wrong
-estimate from doing harm; the bound was calibrated on one half of the eval team (by
-person) as the largest that moves plain photos no more than the earlier estimate did.
+coloured surface (a blue backdrop, a blue shirt, a pink wall).
+
+**Removed whole, held back by the skin locus** (this version). The earlier back-off
+bounded the estimate's size (0.25 in log-chroma) and every Look removed only 60–85 %
+of it: both leave a share of any room's cast by construction, and a bound on the
+estimate's size clips a cast that sits on top of a strong scene, so two photos of one
+person in two rooms came out different (light test through the studio, 41 people ×
+four rooms: cast left median 0.41, p90 0.84, 10 of 160 cases made worse, team spread
+6.5 ΔE). Now every Look removes the estimate whole (a Look's warmth is its grade's,
+the same for every person), and the only back-off reads the face's skin *after*
+correction: where it would leave the natural skin locus (an ellipse fitted to half A's
+plain photos, :data:`SKIN_LOCUS_CENTRE`), the correction stops at the ellipse's edge.
+The corrected skin does not depend on the room, so the back-off does not either.
+Measured side by side on half A (light stage replayed on the studio's own inputs):
+locus radius 3 / 2.5 / 2 Mahalanobis units left 0.151 / 0.150 / 0.140 of a cast (p90
+0.46 each; team spread 3.5 / 3.5 / 3.2 ΔE; plain photos' skin change p90 10.5 / 8.6 /
+7.6 ΔE); 2.5 is the smallest that moves no half-A plain photo's skin (their raw skins
+reach 2.49), so no natural skin tone is pulled towards the average. With a
+perfect (fully equivariant) estimate the same replay leaves 0.06 / p90 0.20 and a team
+spread of 1.3 ΔE: what is left above that is the estimator's own inconsistency
+between rooms, mostly the grey search settling on a different cluster (Jolie's grey
+search swings from (−0.10, 0.04) to (0.07, −0.32) as the clip level goes from 0.9 to
+0.8). Tried and not used: a second pass judging the pixels with the first estimate
+divided out (more consistent between rooms, but it moved real photos' estimates a long
+way, see :func:`estimate_light`); averaging over clip levels (0.7–0.95: same trade);
+grey edge p=2, p=1 and the mean of p=1, 2, 6 without the grey search (more change to
+plain photos, larger team spread through the composite); a size bound on top of the
+locus (0.35: 6 of 84 made worse); the subject's pixels weighted 1× or 0.5× in the grey
+search (no clear gain); the whites of the eyes and the teeth as a check (read on the
+plain photos they are dominated by eyelid skin and lips: log r/g up to 1.1 and 3.4).
 """
 
 from __future__ import annotations
