@@ -75,6 +75,9 @@ GREY_EDGE_P = 6
 GREY_EDGE_SIGMA = 1.0
 #: The subject's pixels (clothes, eyes, grey hair) weigh 1 + this in the grey search.
 SUBJECT_WEIGHT = 2.0
+#: The grey search's pixels weigh by a Gaussian of their distance to the estimate, of
+#: this share of the round's tolerance.
+KERNEL = 0.35
 #: The natural skin locus in log-chromaticity (log r/g, log b/g of the face skin's mean
 #: linear RGB, as :func:`likeness.studio.light.relight` reads it): an ellipse, its
 #: centre, its axes (unit vectors) and their standard deviations, fitted to the plain
@@ -235,7 +238,10 @@ def _grey_search(lin: np.ndarray, alpha: np.ndarray, skin: np.ndarray, *, start:
             return None if k == 0 else est
         if last is not None and np.array_equal(grey, last):
             break  # the same pixels again: the estimate has settled
-        est, last = (uv[grey] * wy[grey, None]).sum(0) / wy[grey].sum(), grey
+        # Weighted by nearness too (a Gaussian of ``KERNEL``·tol), so a pixel drifting
+        # across the window's edge moves the estimate a little, not by a jump.
+        wk = wy[grey] * np.exp(-0.5 * (np.linalg.norm(uv[grey] - est, axis=1) / (KERNEL * tol)) ** 2)
+        est, last = (uv[grey] * wk[:, None]).sum(0) / max(float(wk.sum()), 1e-12), grey
     return est
 
 
