@@ -40,10 +40,14 @@ def test_figures_carry_count_and_a_bootstrap_interval():
 
 def test_summary_names_the_worst_band_and_its_gap():
     rows = []
+    skin = np.array([0.30, 0.18, 0.12], np.float32)
+    greyer = np.array([0.26, 0.19, 0.15], np.float32)  # the dark band's skin changes colour
     for band, iou, de in (("light", 0.98, 1.0), ("medium", 0.97, 1.5), ("dark", 0.93, 4.0)):
         for i in range(10):
             rows.append({"photo": f"{band}{i}", "person": f"{band}{i // 2}", "set": "identities", "band": band,
-                         "glasses": False, "matting_iou": iou, "studio_skin_de": de, "intake_refused": False})
+                         "glasses": False, "matting_iou": iou, "studio_skin_de": de, "intake_refused": False,
+                         "studio_skin_before": _lab(skin), "studio_gains": [1.0, 1.0, 1.0],
+                         "studio_skin_after": _lab(greyer if band == "dark" else skin * 1.2)})
     res = fairness.summarize(rows, {}, seconds=0.0, settings={})
     s = res["summary"]["matting_iou_mean"]
     assert s["worst_band"] == "dark" and s["best_band"] == "light"
@@ -96,3 +100,42 @@ def test_eval_fairness_is_registered():
     from likeness.cli.eval import EVALS
 
     assert "fairness" in EVALS
+
+
+def _lab(lin):
+    from likeness.color import linear_to_srgb, rgb_to_lab
+
+    return [float(v) for v in rgb_to_lab(linear_to_srgb(np.float32(lin))[None, None])[0, 0]]
+
+
+def test_a_deliberate_brightening_is_not_a_skin_tone_shift():
+    """The fill lifting a shaded cheek (a linear-light gain) reads 0 on the skin-tone
+    figure the target is judged on, though the raw ΔE is large; a change of the skin's
+    colour at the same brightness still reads."""
+    from likeness.color import delta_e
+    from likeness.eval.fairness_stages import _skin_de_light_removed
+
+    lab = _lab
+    skin = np.array([0.30, 0.18, 0.12], np.float32)  # a medium skin, linear RGB
+    lifted = {"studio_skin_before": lab(skin), "studio_skin_after": lab(skin * 1.6), "studio_gains": [1.0, 1.0, 1.0]}
+    assert float(delta_e(np.array(lifted["studio_skin_before"]), np.array(lifted["studio_skin_after"]))) > 5
+    assert _skin_de_light_removed(lifted, same_brightness=True) < 0.3
+    assert _skin_de_light_removed(lifted) > 5
+    greyer = skin ** 0.8 * (float(skin @ [0.2126, 0.7152, 0.0722]) / float(skin**0.8 @ [0.2126, 0.7152, 0.0722]))
+    shifted = dict(lifted, studio_skin_after=lab(greyer))
+    assert _skin_de_light_removed(shifted, same_brightness=True) > 2
+
+
+def test_the_skin_target_is_judged_on_skin_tone():
+    """A band whose only change is the fill's brightening passes the skin target."""
+    skin = np.array([0.30, 0.18, 0.12], np.float32)
+    rows = [{"photo": f"p{i}", "person": f"p{i}", "set": "portraits", "band": b, "glasses": None,
+             "studio_skin_de": 9.0,
+             "studio_skin_before": _lab(skin), "studio_skin_after": _lab(skin * 1.6),
+             "studio_gains": [1.0, 1.0, 1.0]} for i, b in enumerate(["light", "medium", "dark"] * 4)]
+    res = fairness.summarize(rows, {}, seconds=0.0, settings={})
+    assert fairness.SKIN_TARGET_FIGURE == "studio_skin_tone_de_p95"
+    assert all(isinstance(v, bool) for v in res["skin_de_p95_within_target"].values())
+    assert res["per_band"]["dark"]["studio_skin_de_p95"]["value"] == 9.0
+    assert res["per_band"]["dark"]["studio_skin_tone_de_p95"]["value"] < 2.0
+    assert res["skin_de_p95_within_target"] == {"light": True, "medium": True, "dark": True}

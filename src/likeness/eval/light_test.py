@@ -17,8 +17,8 @@ the review reads them) is compared with the headshot of the photo as it was:
   does to real photos; the correction must not make it larger).
 
 Every figure is given for all people and for the two halves of the team, split by
-person (``half_a``: even positions in name order, on which the white balance's bound
-was calibrated; ``half_b``: unseen). With a chart (:func:`chart_test`), a rendered
+person (``half_a``: even positions in name order, on which the white balance's skin
+locus and its radius were fitted; ``half_b``: unseen). With a chart (:func:`chart_test`), a rendered
 24-patch chart is held in each photo (about a third of the photo's width, tilted), the
 photo under each light is the card photo, and the headshot is made from the photo
 without the chart, corrected from the card.

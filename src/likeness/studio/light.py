@@ -5,8 +5,8 @@ output size (``apply``):
 
 1. **White balance** (:mod:`.white_balance`): from a grey card or chart when the
    person held one (``LightSettings.card``), else estimated outside the face (skin is
-   never assumed grey), bounded, and undone as far as needed to keep the face inside
-   the skin locus (R ≥ G ≥ B).
+   never assumed grey) and removed, held back only where the corrected face would
+   leave the natural skin locus.
 2. **Exposure**, bounded: only a clearly under- or over-exposed face is moved (a card
    sets it instead).
 3. **Fill.** The face's left/right luminance is measured on the mesh; the darker side
@@ -128,7 +128,7 @@ def relight(
     a_small, bd_small = small(alpha), small(backdrop)
 
     # 1. white balance: from a card when the person held one, else estimated
-    # (white_balance.py: grey edge refined by a grey search, bounded).
+    # (white_balance.py: grey edge refined by a grey search, held inside the skin locus).
     skin = _linear(face_crop[fm][::5]).mean(0) if fm.sum() > 50 else None
     if s.card and skin is not None:
         gains *= wb.card_correction(s.card)
@@ -136,7 +136,7 @@ def relight(
     elif skin is not None and s.white_balance > 0:
         est = wb.estimate_light(image, face_box=box, alpha=alpha, skin=skin, valid=valid)
         if est is not None:
-            gains *= wb.correction(est, skin=skin, strength=s.white_balance)
+            gains *= wb.correction(est, strength=s.white_balance)
             measures["cast_r"], measures["cast_b"] = (float(math.exp(v)) for v in est.chroma)
             measures["cast_bounded"] = float(est.bounded)
     # 2. exposure, bounded, and only outside a comfortable range for the lit skin
