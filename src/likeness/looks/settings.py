@@ -102,7 +102,7 @@ class BackdropSettings(_Settings):
 class LightSettings(_Settings):
     """How the subject is relit to sit in the backdrop's light."""
 
-    white_balance: float = 0.8  # share of the measured colour cast removed
+    white_balance: float = 1.0  # share of the measured colour cast removed (the room light, whole)
     fill: float = 0.5  # share of the left/right imbalance on the face evened out
     match: float = 0.3  # pull of the subject's colour toward the backdrop's light
     wrap: float = 0.3  # light wrap: backdrop light spilling around the edges
