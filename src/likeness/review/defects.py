@@ -276,7 +276,20 @@ def _stuff(sc: Scene, s: ReviewSettings) -> np.ndarray:
     m = (sc.alpha > 0.5) & (sc.seg < SEG_PERSON) & (sc.off_backdrop > s.island_delta)
     if sc.valid is not None:
         m &= sc.valid > 0.99
-    return cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_OPEN, _disk(2)) > 0
+    m = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_OPEN, _disk(4))
+    # Below the chin, at the frame's side or bottom edge, the segmentation misreads the
+    # subject's own clothes cut by the frame (a plaid shirt): those pieces are the
+    # torso's, not a remnant beside it.
+    n, labels, stats, cents = _components(m)
+    chin = _head(sc.face)[2]
+    h, w = m.shape
+    keep = np.ones(n, bool)
+    keep[0] = False
+    for i in range(1, n):
+        x, y, bw, bh = stats[i, :4]
+        if cents[i, 1] > chin and (x <= 1 or x + bw >= w - 1 or y + bh >= h - 1):
+            keep[i] = False
+    return keep[labels]
 
 
 def fringe(sc: Scene, s: ReviewSettings) -> Check:
