@@ -277,17 +277,17 @@ def _stuff(sc: Scene, s: ReviewSettings) -> np.ndarray:
     if sc.valid is not None:
         m &= sc.valid > 0.99
     m = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_OPEN, _disk(4))
-    # Below the chin, at the frame's side or bottom edge, the segmentation misreads the
-    # subject's own clothes cut by the frame (a plaid shirt): those pieces are the
-    # torso's, not a remnant beside it.
-    n, labels, stats, cents = _components(m)
+    # Wholly below the chin, at the frame's side or bottom edge, the segmentation
+    # misreads the subject's own clothes cut by the frame (a plaid shirt): those pieces
+    # are the torso's, not a remnant beside it (a head pasted at the edge reaches above).
+    n, labels, stats, _ = _components(m)
     chin = _head(sc.face)[2]
     h, w = m.shape
     keep = np.ones(n, bool)
     keep[0] = False
     for i in range(1, n):
         x, y, bw, bh = stats[i, :4]
-        if cents[i, 1] > chin and (x <= 1 or x + bw >= w - 1 or y + bh >= h - 1):
+        if y > chin and (x <= 1 or x + bw >= w - 1 or y + bh >= h - 1):
             keep[i] = False
     return keep[labels]
 

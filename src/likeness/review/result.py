@@ -43,7 +43,7 @@ class ReviewSettings:
     head_size: float = 0.2  # framing: head size off by more (relative)
     # Defect checks (``review.defects``; shares in % of the frame unless said). Limits set
     # by ``likeness eval defects`` on half a of the people (see ``likeness.eval.defects``).
-    islands: float = 0.2195  # stray pieces, old-background patches and holes together
+    islands: float = 0.075  # stray pieces, old-background patches and holes together
     island_min: float = 0.05  # pieces smaller than this are not counted
     island_delta: float = 5.0  # ΔE2000 from the local backdrop that counts as "stuff"
     other_person_face: float = 0.2  # another face at least this wide (share of the subject's)
