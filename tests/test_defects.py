@@ -302,3 +302,19 @@ def test_bystanders_joined_to_the_subject_are_cut_out_with_their_bodies():
     assert out[600, 380] == 0  # the lower one's suit, far below his face
     assert out[258, 190] == 1 and out[600, 190] == 1 and out[560, 40] == 1  # subject's face, chest, shoulder
     assert out[150, 300] == 1  # the subject's own hair beside the bystander
+
+
+def test_eval_defects_reports_clean_rejects_over_renders_judged_clean():
+    from likeness.eval import defects as E
+
+    seen = next(iter(E.SEEN_DEFECTS))
+
+    def figs(v):
+        return {k: {"value": v if k == "islands" else 0.0, "passed": v < 0.5} for k in D.DEFECTS}
+
+    rows = [{"photo": p, "person": p, "half": "b", "usable": True,
+             "figures": {"clean": figs(v), **{i: None for i in E.INJECTIONS}}}
+            for p, v in ((seen, 2.0), ("single/a.jpg", 0.0), ("single/b.jpg", 0.0), ("single/c.jpg", 0.0))]
+    got = E.summarise(rows)["settings_defaults"]
+    assert got["clean_rejected"] == 0.25 and got["clean_rejected_judged_clean"] == 0.0
+    assert [x["photo"] for x in got["judged_defective"]] == [seen]
