@@ -19,7 +19,7 @@ from likeness.team.framing import _face, choose, member_view, team_preset
 def team_src(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("team-framing") / "src"
     img = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
-    for name, part in (("whole", img), ("short", img[:520])):
+    for name, part in (("whole", img), ("short", img[:550])):
         (root / name).mkdir(parents=True)
         save_image(part.copy(), root / name / "photo.jpg", quality=92)
     return root
