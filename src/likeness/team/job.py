@@ -136,18 +136,20 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
         if not res.headshots:
             reasons = [r for _, r in res.skipped] or list(sitting.advice) or [sitting.summary]
             rec = {**base, "status": "retake", "reason": reasons[0], "advice": list(sitting.advice), "coaching": coaching}
-        elif tf and not framed_with_team(res.headshots[0].measures, tf):
-            # The review passed it only at another framing (tighter or square): it would
-            # break the team page, so it is not delivered as the team's.
-            h = res.headshots[0]
-            why = ("The team framing could not be delivered from this photo (" + "; ".join(
-                n for n in h.notes if n.startswith(("Framed", "Review"))) + "): retake it with your head and "
-                "shoulders in the frame, alone, in front of a plain background.")
-            rec = {**base, "status": "retake", "reason": why, "advice": [why], "coaching": coaching,
-                   "file_other_framing": os.path.relpath(h.path, person_dir)}
         else:
             h = res.headshots[0]
-            enlarged = float(h.measures.get("enlarged", 1.0))
+            lm = look_measures(h.path, h.source, enlarged=float(h.measures.get("enlarged", 1.0)))
+        if res.headshots and tf and not framed_with_team(h.measures, tf, lm["after"]):
+            # The review passed it only at another framing (tighter or square), or the
+            # hair made the frame larger: it would break the team page, so it is not
+            # delivered as the team's.
+            why = ("The team framing could not be delivered from this photo ("
+                   + ("; ".join(n for n in h.notes if n.startswith(("Framed", "Review"))) or
+                      "framed differently from the team to keep the whole head in")
+                   + "): retake it with your head and shoulders in the frame, alone, in front of a plain background.")
+            rec = {**base, "status": "retake", "reason": why, "advice": [why], "coaching": coaching,
+                   "file_other_framing": os.path.relpath(h.path, person_dir)}
+        elif res.headshots:
             rec = {
                 **base,
                 "status": "done",
@@ -158,14 +160,14 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
                 "notes": list(h.notes),
                 # The team framing could not be met without inventing a body: this
                 # person is framed tighter and is asked for a retake with more body.
-                "framed_as_team": (framed_with_team(h.measures, tf) if tf
+                "framed_as_team": (framed_with_team(h.measures, tf, lm["after"]) if tf
                                    else not set(h.framing) & set(_FRAMING_FALLBACK)),
                 "measures": to_jsonable(h.measures),
                 # White balance and exposure read from a grey card or chart (studio.card).
                 "card": bool(h.measures.get("card")),
                 "verdict": sitting.verdict.value,
                 "coaching": coaching,
-                "look_measures": look_measures(h.path, h.source, enlarged=enlarged),
+                "look_measures": lm,
             }
     except LikenessError as exc:
         rec = {**base, "status": "retake", "reason": str(exc), "advice": [exc.hint] if exc.hint else []}
