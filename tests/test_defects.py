@@ -232,3 +232,89 @@ def test_eval_defects_calibrates_on_one_half_and_reports_the_other():
     assert a_clean < t < 40.0
     assert out["held_out_b"]["fringe"]["caught"] == 1.0 and out["held_out_b"]["clean_rejected"] == 0.0
     assert set(out["halves"]["a"]).isdisjoint(out["halves"]["b"])
+
+
+def _backdrop_rgb(img, a):
+    from likeness.eval.defects_inject import _backdrop_rgb
+
+    return _backdrop_rgb(img, a)
+
+
+def test_a_halo_between_the_hair_and_the_backdrop_fails_fringe(rendered):
+    """A halo whose colour lies between the backdrop and the subject's own edge colour
+    (a grey glow between dark hair and a light face) is judged against what the matte
+    says each pixel is, arc by arc: the old test took any colour on that line for a soft
+    edge and passed it."""
+    r = rendered
+    a = _full(r.alpha, r.image)
+    fg = (a > 0.5).astype(np.uint8)
+    rad = max(2, int(0.006 * a.shape[0]))
+    ring = (cv2.dilate(fg, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * rad + 1,) * 2)) > 0) & (fg == 0)
+    ring[int(r.face.mesh[152, 1]):] = False
+    # The subject's own colour just inside the edge, spread outwards; the halo is 60 %
+    # of the way from the backdrop to it.
+    core = cv2.erode(fg, np.ones((5, 5), np.uint8)).astype(np.float32)
+    img = r.image.astype(np.float32)
+    sig = 0.02 * max(a.shape)
+    inner = cv2.GaussianBlur(img * core[..., None], (0, 0), sig) / np.maximum(cv2.GaussianBlur(core, (0, 0), sig), 1e-6)[..., None]
+    halo = 0.4 * _backdrop_rgb(r.image, a) + 0.6 * inner
+    o = 0.9 * cv2.GaussianBlur(ring.astype(np.float32), (0, 0), 0.5 * rad)[..., None]
+    out = np.uint8(np.clip(img * (1 - o) + halo * o + 0.5, 0, 255))
+    got = _checks(out, a, r.face, valid=_full(r.valid, r.image), top_cut=r.plan.top_cut)
+    assert not got["fringe"].passed and got["fringe"].value > ReviewSettings().fringe
+
+
+def test_a_patch_of_old_background_close_to_the_backdrop_fails_islands(rendered):
+    """A patch of the old background 6 ΔE from the backdrop beside the hair, in the
+    matte: a grey disc on a grey backdrop is still seen (the old limit was 8 ΔE)."""
+    from likeness.color import delta_e, rgb_to_lab
+
+    r = rendered
+    img, a = r.image.copy(), _full(r.alpha, r.image)
+    bd = _backdrop_rgb(r.image, a)
+    h, w = a.shape
+    eye_y = int(r.face.mesh[[33, 263], 1].mean())
+    row = np.nonzero(a[eye_y - int(0.1 * h)] > 0.5)[0]
+    x, y, rad = int(row.max() + 0.03 * w), eye_y - int(0.1 * h), int(0.045 * w)
+    base = bd[y, x]
+    colour = base * 0.82  # darker grey, same hue
+    de = float(delta_e(rgb_to_lab(np.uint8([[base]])), rgb_to_lab(np.uint8([[colour]])))[0, 0])
+    assert 5.5 < de < 8.0
+    cv2.circle(img, (x, y), rad, tuple(float(v) for v in colour), -1)
+    cv2.circle(a, (x, y), rad, 1.0, -1)
+    got = _checks(img, a, r.face, valid=_full(r.valid, r.image), top_cut=r.plan.top_cut)
+    assert not got["islands"].passed and got["islands"].value > ReviewSettings().islands
+
+
+def test_bystanders_joined_to_the_subject_are_cut_out_with_their_bodies():
+    """A press photo's framing (the boxes of a real one): the subject's face fills two
+    thirds of the width, one bystander's face is cut by the top edge half a face width
+    beside the subject's hair, another's below it. The matte joins them all: their
+    faces go (the subject's head zone once reached over the first and kept it), and a
+    bystander's body below his face goes with it; the subject's head, chest and
+    shoulder stay."""
+    from likeness.studio.cutout import cut_others
+
+    subject = (61.8, 130.5, 317.2, 385.9)
+    others = [(293.8, 5.2, 435.4, 146.7), (306.3, 286.5, 416.6, 408.3)]
+    out = cut_others(np.ones((640, 410), np.float32), subject, others)
+    assert out[76, 364] == 0 and out[347, 361] == 0  # both bystanders' faces
+    assert out[600, 380] == 0  # the lower one's suit, far below his face
+    assert out[258, 190] == 1 and out[600, 190] == 1 and out[560, 40] == 1  # subject's face, chest, shoulder
+    assert out[150, 300] == 1  # the subject's own hair beside the bystander
+
+
+def test_eval_defects_reports_clean_rejects_over_renders_judged_clean():
+    from likeness.eval import defects as E
+
+    seen = next(iter(E.SEEN_DEFECTS))
+
+    def figs(v):
+        return {k: {"value": v if k == "islands" else 0.0, "passed": v < 0.5} for k in D.DEFECTS}
+
+    rows = [{"photo": p, "person": p, "half": "b", "usable": True,
+             "figures": {"clean": figs(v), **{i: None for i in E.INJECTIONS}}}
+            for p, v in ((seen, 2.0), ("single/a.jpg", 0.0), ("single/b.jpg", 0.0), ("single/c.jpg", 0.0))]
+    got = E.summarise(rows)["settings_defaults"]
+    assert got["clean_rejected"] == 0.25 and got["clean_rejected_judged_clean"] == 0.0
+    assert [x["photo"] for x in got["judged_defective"]] == [seen]

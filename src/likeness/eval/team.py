@@ -94,9 +94,9 @@ def run(root: Path, *, progress=None, workers: int | None = None) -> dict:
         "done": c["done"],
         "retakes": c["retakes"],
         "before": c["before"],
-        "after": after,  # over the people the team framing fits (see framed_tighter)
-        "after_all": c["after_all"],
-        "framed_tighter": c["framed_tighter"],
+        "after": after,  # over every delivered member
+        "framing": c.get("framing"),  # chosen before rendering from every member's photo
+        "framed_tighter": c["framed_tighter"],  # delivered but not at the team framing (none expected)
         "targets": TARGETS,
         "passed": passed,
         "light_test": light,

@@ -45,15 +45,15 @@ class ReviewSettings:
     head_size: float = 0.2  # framing: head size off by more (relative)
     # Defect checks (``review.defects``; shares in % of the frame unless said). Limits set
     # by ``likeness eval defects`` on half a of the people (see ``likeness.eval.defects``).
-    islands: float = 0.156  # stray pieces, old-background patches and holes together
+    islands: float = 0.075  # stray pieces, old-background patches and holes together
     island_min: float = 0.05  # pieces smaller than this are not counted
-    island_delta: float = 8.0  # ΔE2000 from the local backdrop that counts as "stuff"
+    island_delta: float = 5.0  # ΔE2000 from the local backdrop that counts as "stuff"
     other_person_face: float = 0.2  # another face at least this wide (share of the subject's)
     envelope: float = 2.2  # the subject's head zone, face half-widths from its axis
     other_person: float = 1.12  # pieces at a frame edge above the chin (% of frame) + side contact (% of height)
     photo_edge: float = 3.0  # the photo's edge cutting the subject, % of the frame height
-    fringe: float = 8.12  # share (%) of the hair's outer ring off the backdrop–hair mix
-    fringe_delta: float = 8.0  # ΔE (Lab) off that mix that counts as fringe
+    fringe: float = 5.13  # share (%) of the hair's outline (arcs) off the matte's backdrop–hair mix
+    fringe_delta: float = 5.5  # ΔE (Lab) off the matte's mix that counts as fringe (an arc's median)
     flat_edge: float = 0.307  # longest straight hair-outline run, share of the head height
     flat_eps: float = 1.0  # straightness tolerance, px at defects.SIDE
     occlusion: float = 8.42  # lips vs cheeks ΔE2000 below this: the mouth is covered

@@ -33,6 +33,26 @@ def studio(paths: Sequence[Path], **kw: Any) -> Any:
     return _studio(list(paths), **kw)
 
 
+def rejected_dir(run: Path) -> Path:
+    """Where a studio run with ``keep_rejected`` put the renders the review refused."""
+    from ..studio.session import REJECTED
+
+    return Path(run) / REJECTED
+
+
+def rejected(run: Path) -> list[tuple[Path, dict[str, Any]]]:
+    """(image, its review record) for each refused render of a run, in name order."""
+    import json
+
+    out = []
+    for js in sorted(rejected_dir(run).glob("*.json")):
+        rec = json.loads(js.read_text())
+        img = js.parent / str(rec.get("file") or "")
+        if img.is_file() and img.parent == js.parent:
+            out.append((img, rec))
+    return out
+
+
 def team_measure(path: Path, *, progress=None) -> dict[str, Any]:
     """Team-look measures of one finished headshot (eye line, head size, exposure,
     backdrop, white balance), as JSON; the team module decides what they mean."""

@@ -19,7 +19,7 @@ from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 
 from ..errors import NotFoundError
-from .schemas import ErrorOut
+from .schemas import ErrorOut, RejectedOut
 from .security import session_auth, valid_id
 
 router = APIRouter(tags=["files"], responses={s: {"model": ErrorOut} for s in (401, 404, 500)})
@@ -74,6 +74,45 @@ def _studio_job(store, session_id: str, job_id: str | None):
     if not jobs:
         raise NotFoundError("There are no finished headshots to download yet.", hint="Make your headshots first.")
     return jobs[-1]
+
+
+def _rejected(store, session_id: str, job_id: str) -> list[tuple[Path, dict[str, Any]]]:
+    """The refused renders a studio run kept (``keep_rejected``), done or failed."""
+    from . import library
+
+    if not any(j.id == job_id for j in store.jobs.for_session(session_id, kinds=("studio",))):
+        raise NotFoundError("There is no such studio run in this session.", hint="Reload the page.")
+    return library.rejected(store.files.run_dir(session_id, job_id))
+
+
+@router.get("/sessions/{session_id}/jobs/{job_id}/rejected", response_model=list[RejectedOut],
+            summary="Renders the review refused, with their reasons (a run made with keep_rejected)")
+async def rejected_list(request: Request, job_id: str, session: dict = Depends(session_auth)) -> list[RejectedOut]:
+    store = request.app.state.store
+    sid = session["id"]
+
+    def listing() -> list[RejectedOut]:
+        found = _rejected(store, sid, valid_id(job_id, "job"))
+        photos = {str(store.files.photo_path(sid, p["file"]).resolve()): p["id"] for p in store.photos(sid)}
+        out = []
+        for i, (_img, rec) in enumerate(found):
+            src = rec.get("source")
+            checks = (rec.get("review") or {}).get("checks") or {}
+            out.append(RejectedOut(index=i, photo=photos.get(str(Path(src).resolve())) if src else None,
+                                   reasons=[str(r) for r in rec.get("reasons") or []], checks=checks))
+        return out
+
+    return await run_in_threadpool(listing)
+
+
+@router.get("/sessions/{session_id}/jobs/{job_id}/rejected/{index}", response_class=FileResponse, responses=IMAGE,
+            summary="One render the review refused (see .../rejected for its reasons)")
+async def rejected_file(request: Request, job_id: str, index: int, session: dict = Depends(session_auth)) -> FileResponse:
+    store = request.app.state.store
+    found = await run_in_threadpool(_rejected, store, session["id"], valid_id(job_id, "job"))
+    if not 0 <= index < len(found):
+        raise NotFoundError("There is no such refused render in this run.", hint="List them with .../rejected.")
+    return _file(found[index][0])
 
 
 @router.get("/sessions/{session_id}/jobs/{job_id}/{name}", response_class=FileResponse,

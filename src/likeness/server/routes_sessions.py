@@ -211,7 +211,8 @@ async def start_studio(request: Request, body: StudioIn, session: dict = Depends
             if store.jobs.has_active(conn, session["id"], "studio"):
                 raise BusyError("Your headshots are already being made.", hint="Wait for them to finish.")
             job_id = store.jobs.enqueue(conn, session["id"], "studio",
-                                        {"look": look, "frame": frame, "all": body.all, "photo_ids": ids, **made_set})
+                                        {"look": look, "frame": frame, "all": body.all, "photo_ids": ids,
+                                         "keep_rejected": body.keep_rejected, **made_set})
         store.jobs.notify()
         return store.jobs.get(job_id)
 

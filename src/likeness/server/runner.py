@@ -183,7 +183,14 @@ class Runner:
         fail for a moment: it is retried, and the job stays for the next start if not."""
         if job.kind == "studio":
             try:
-                self.store.files.remove_tree(self.store.files.run_dir(job.session_id, job.id))
+                run = self.store.files.run_dir(job.session_id, job.id)
+                # Renders the review refused, asked for with keep_rejected, are what the
+                # user wants to see when nothing was delivered: only they stay.
+                kept = library.rejected_dir(run)
+                keep = job.payload.get("keep_rejected") and kept.is_dir()
+                for part in (run.iterdir() if keep else [run]) if run.exists() else []:
+                    if part != kept:
+                        self.store.files.remove_tree(part) if part.is_dir() else part.unlink()
             except (OSError, ValueError):
                 log.exception("could not remove the files of failed job %s", job.id)
         for attempt in range(5):
@@ -268,7 +275,8 @@ class Runner:
         by_path = {str(path): r["id"] for path, r in zip(paths, rows)}
         result = self._call(lane, job, "studio", (paths,),
                             {"look": p["look"], "frame": p["frame"], "out": out, "all": bool(p.get("all")),
-                             **{k: p[k] for k in ("looks", "frames", "best") if p.get(k) is not None}},
+                             **{k: p[k] for k in ("looks", "frames", "best") if p.get(k) is not None},
+                             **({"keep_rejected": True} if p.get("keep_rejected") else {})},
                             progress=self._progress(job))
         if job.session_id in self._cancelled or not self.store.jobs.still_mine(job):
             raise JobCancelled(job.id)
@@ -294,7 +302,7 @@ class Runner:
         rel = {k: files.relative(sid, getattr(result, k)) for k in ("report_json", "report_html", "contact_sheet")
                if getattr(result, k, None) is not None}
         summary = library.relabel({
-            "headshots": len(shot_rows), **rel,
+            "headshots": len(shot_rows), **rel, "rejected": len(library.rejected(out)),
             "skipped": [{"photo": by_path.get(str(src), None), "reason": reason} for src, reason in result.skipped],
             "sitting": library.sitting_json(result.sitting, list(by_path.values())) if result.sitting else None,
         }, names, out_dir=out)

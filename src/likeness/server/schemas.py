@@ -124,6 +124,8 @@ class StudioIn(BaseModel):
     frame: Frame | None = Field(None, description="Framing preset (default: headshot, or the team's).")
     all: StrictBool = Field(False, description="One headshot per usable photo instead of the best one "
                             "(JSON true or false; \"yes\" or 1 are refused).")
+    keep_rejected: StrictBool = Field(False, description="Keep the renders the review refused, with their "
+                                      "reasons, for inspection (GET .../jobs/{job_id}/rejected); never delivered.")
     looks: list[str] | None = Field(None, max_length=20, description="Make a set: these Look names (or [\"all\"] "
                                     "for every built-in Look), each in every framing of `frames`.")
     frames: list[Frame] | None = Field(None, max_length=6, description="The set's framings "
@@ -136,6 +138,13 @@ class StudioIn(BaseModel):
 class FavouriteIn(BaseModel):
     favourite: StrictBool = Field(description="true: starred (kept among the favourites); false: not.")
     model_config = ConfigDict(extra="forbid")
+
+
+class RejectedOut(BaseModel):
+    index: int = Field(description="GET .../jobs/{job_id}/rejected/{index} for the image.")
+    photo: str | None = Field(None, description="The id of the photo it was made from.")
+    reasons: list[str]
+    checks: dict[str, Any] = Field(default_factory=dict, description="Every check of the review with its figure.")
 
 
 class LookOut(BaseModel):

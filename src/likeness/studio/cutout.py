@@ -50,22 +50,45 @@ def cut_out(
     return Cutout(alpha=alpha, correction=corr, backend=backend)
 
 
+#: The subject's body reaches this many face widths from its axis before a bystander's
+#: claim on a pixel wins (shoulders are about 1.5 face widths out).
+BODY_REACH = 1.6
+
+
 def cut_others(alpha: np.ndarray, face_box, others) -> np.ndarray:
-    """Zero the matte over other people's heads (an ellipse about each face, grown for
-    hair), never over the subject's own head: a bystander kept beside the subject is the
-    first thing a viewer sees."""
+    """Zero the matte over other people (an ellipse about each face, grown for hair, and
+    below it their body), never over the subject's own head: a bystander kept beside the
+    subject is the first thing a viewer sees.
+
+    Each person's body is a vertical axis down from their face. A pixel belongs to the
+    nearest axis, distances in that person's face widths (the subject's times
+    ``BODY_REACH``, so its shoulders stay): a bystander's suit joined to the subject's
+    shoulder in the matte goes with its face. Before, only the bystander's head went,
+    and a press photo kept a second man's face and suit beside the subject (his face
+    below the first detector's reach: see ``pipeline.other_faces``)."""
     h, w = alpha.shape
     x0, y0, x1, y1 = face_box
     fw, fh = x1 - x0, y1 - y0
     own = np.zeros((h, w), np.uint8)
-    cv2.ellipse(own, (int((x0 + x1) / 2), int((y0 + y1) / 2 - 0.15 * fh)), (int(0.85 * fw), int(0.95 * fh)), 0, 0, 360, 1, -1)
+    # The subject's head with its hair. (At 0.85 × 0.95 of the face box it reached over a
+    # bystander's face half a face width beside the subject's and kept it.)
+    cv2.ellipse(own, (int((x0 + x1) / 2), int((y0 + y1) / 2 - 0.15 * fh)), (int(0.65 * fw), int(0.85 * fh)), 0, 0, 360, 1, -1)
     cut = np.zeros((h, w), np.uint8)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    mine = _axis_distance(xx, yy, (x0 + x1) / 2, (y0 + y1) / 2) / max(BODY_REACH * fw, 1.0)
     for b in others:
         bw, bh = b[2] - b[0], b[3] - b[1]
         cv2.ellipse(cut, (int((b[0] + b[2]) / 2), int((b[1] + b[3]) / 2 - 0.2 * bh)),
                     (int(0.95 * bw), int(1.05 * bh)), 0, 0, 360, 1, -1)
+        theirs = _axis_distance(xx, yy, (b[0] + b[2]) / 2, (b[1] + b[3]) / 2) / max(bw, 1.0)
+        cut |= ((theirs < mine) & (yy > b[1])).astype(np.uint8)
     cut &= 1 - own
     return alpha * (1 - cut.astype(np.float32))
+
+
+def _axis_distance(xx: np.ndarray, yy: np.ndarray, cx: float, cy: float) -> np.ndarray:
+    """Distance to a body's axis: the face centre, and straight down from it."""
+    return np.where(yy >= cy, np.abs(xx - cx), np.hypot(xx - cx, yy - cy))
 
 
 def keep_subject(alpha: np.ndarray, face_box, *, chin_y: float | None = None) -> np.ndarray:

@@ -22,6 +22,9 @@ from pathlib import Path
 from typing import Any
 
 RESULT = "result.json"
+#: The member's photo view for the team framing (``team.framing.member_view``).
+VIEW = "view.json"
+VIEW_VERSION = "view-1"  # changes when what the view holds changes
 #: Read once by OpenMP, OpenBLAS, MKL, numba and torch when they load.
 THREAD_ENV = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "NUMBA_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
@@ -66,12 +69,48 @@ def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
     atomic_write(path, json.dumps(data, indent=2, default=float).encode())
 
 
+def read_view(person_dir: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((person_dir / VIEW).read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return None
+
+
+def view_job(spec: dict[str, Any]) -> dict[str, Any]:
+    """A member's photo view for the team framing, kept beside their result."""
+    from ..errors import LikenessError
+    from .framing import member_view
+
+    try:
+        view = member_view(spec["photos"])
+    except LikenessError:
+        view = None  # no usable photo: the studio run says why
+    person_dir = Path(spec["out_dir"])
+    person_dir.mkdir(parents=True, exist_ok=True)
+    write_json_atomic(person_dir / VIEW, {"key": spec["key"], "view": view})
+    return {"slug": spec["slug"], "view": view}
+
+
+def misfit_record(spec: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The result of a member whose photo fits no team framing: a retake, nothing rendered."""
+    rec = {k: spec[k] for k in ("name", "slug", "title", "department", "key", "team_framing")}
+    rec.update(status="retake", reason=reason, advice=[reason], photos=[os.path.basename(p) for p in spec["photos"]],
+               photo_paths=list(spec["photos"]), card_path=spec.get("card"), seconds=0.0)
+    write_json_atomic(Path(spec["out_dir"]) / RESULT, rec)
+    return rec
+
+
 def person_job(spec: dict[str, Any]) -> dict[str, Any]:
-    """``spec``: name, slug, title, department, photos, out_dir, look (dict), frame, key."""
+    """``spec``: name, slug, title, department, photos, out_dir, look (dict), frame, key,
+    team_framing (``team.framing.TeamFraming.to_dict``); a spec with ``job: "view"`` is
+    :func:`view_job`'s."""
     from ..errors import LikenessError
     from ..looks import from_dict
     from ..studio import studio
     from ..types import to_jsonable
+
+    if spec.get("job") == "view":
+        return view_job(spec)
 
     t0 = time.perf_counter()
     person_dir = Path(spec["out_dir"])
@@ -80,11 +119,16 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
     base["photos"] = [os.path.basename(p) for p in spec["photos"]]
     base["photo_paths"] = list(spec["photos"])  # lets `team add` rebuild the team later
     base["card_path"] = spec.get("card")
+    base["team_framing"] = spec.get("team_framing")
     try:
         if not spec["photos"]:
             raise_no_photos(spec["name"])
         look = from_dict({k: v for k, v in spec["look"].items() if k != "source"}, where="the team's lock file")
-        res = studio(spec["photos"], look=look, frame=spec["frame"], out=person_dir, card=spec.get("card"))
+        tf = spec.get("team_framing")
+        from .framing import framed_with_team, team_preset
+
+        frame = team_preset(spec["frame"], tf) if tf else spec["frame"]
+        res = studio(spec["photos"], look=look, frame=frame, out=person_dir, card=spec.get("card"))
         sitting = res.sitting
         coaching = [
             {"photo": os.path.basename(p.source), "problems": p.problems, "usable": p.usable} for p in sitting.photos
@@ -94,7 +138,18 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
             rec = {**base, "status": "retake", "reason": reasons[0], "advice": list(sitting.advice), "coaching": coaching}
         else:
             h = res.headshots[0]
-            enlarged = float(h.measures.get("enlarged", 1.0))
+            lm = look_measures(h.path, h.source, enlarged=float(h.measures.get("enlarged", 1.0)))
+        if res.headshots and tf and not framed_with_team(h.measures, tf, lm["after"]):
+            # The review passed it only at another framing (tighter or square), or the
+            # hair made the frame larger: it would break the team page, so it is not
+            # delivered as the team's.
+            why = ("The team framing could not be delivered from this photo ("
+                   + ("; ".join(n for n in h.notes if n.startswith(("Framed", "Review"))) or
+                      "framed differently from the team to keep the whole head in")
+                   + "): retake it with your head and shoulders in the frame, alone, in front of a plain background.")
+            rec = {**base, "status": "retake", "reason": why, "advice": [why], "coaching": coaching,
+                   "file_other_framing": os.path.relpath(h.path, person_dir)}
+        elif res.headshots:
             rec = {
                 **base,
                 "status": "done",
@@ -105,13 +160,14 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
                 "notes": list(h.notes),
                 # The team framing could not be met without inventing a body: this
                 # person is framed tighter and is asked for a retake with more body.
-                "framed_as_team": not set(h.framing) & set(_FRAMING_FALLBACK),
+                "framed_as_team": (framed_with_team(h.measures, tf, lm["after"]) if tf
+                                   else not set(h.framing) & set(_FRAMING_FALLBACK)),
                 "measures": to_jsonable(h.measures),
                 # White balance and exposure read from a grey card or chart (studio.card).
                 "card": bool(h.measures.get("card")),
                 "verdict": sitting.verdict.value,
                 "coaching": coaching,
-                "look_measures": look_measures(h.path, h.source, enlarged=enlarged),
+                "look_measures": lm,
             }
     except LikenessError as exc:
         rec = {**base, "status": "retake", "reason": str(exc), "advice": [exc.hint] if exc.hint else []}

@@ -70,10 +70,11 @@ def write_team_outputs(result, members: list[Member], lock: dict[str, Any]):
         "done": len(done),
         "retakes": [{"name": p["name"], "status": p["status"], "reason": p.get("reason", "")} for p in result.people if p["status"] != "done"],
         "before": spreads(before),
-        # Spreads over the people framed as the team; "after_all" includes those whose
-        # photos forced a tighter framing (they are listed under breaks_team_look).
-        "after": spreads([a for a, ok in zip(after, fits) if ok]),
-        "after_all": spreads(after),
+        # Spreads over every delivered member: the team framing was chosen before rendering
+        # so that every member's photo supports it (team.framing); a member whose render
+        # passed the review only at another framing is a retake, not delivered.
+        "after": spreads(after),
+        "framing": next((p["team_framing"] for p in result.people if p.get("team_framing")), None),
         "framed_tighter": [n for n, ok in zip(names, fits) if not ok],
         # White balance and exposure from a grey card or colour chart, not estimated.
         "corrected_from_card": [p["name"] for p in done if p.get("card")],

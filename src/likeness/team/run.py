@@ -23,7 +23,17 @@ from typing import Any
 
 from .. import __version__
 from ..errors import OptionError
-from .job import THREAD_ENV, init_worker, input_key, person_job, read_result, write_json_atomic
+from .job import (
+    THREAD_ENV,
+    VIEW_VERSION,
+    init_worker,
+    input_key,
+    misfit_record,
+    person_job,
+    read_result,
+    read_view,
+    write_json_atomic,
+)
 from .source import Member, read_source
 
 LOCK = "team.lock.json"
@@ -108,28 +118,33 @@ def run_team(
     out = Path(out)
     members = source if isinstance(source, list) else read_source(source)
     lock = lock_team(out, look=look, frame=frame, relock=relock)
+    runner = _run_ray if ray else _run_local
+    # The team's framing, from every member's photo, before anything is rendered.
+    tf = _team_framing(members, out, lock["frame"], runner, workers=workers, address=ray)
+    framing_key = f"{lock['frame']}|{tf.head:.4f}|{tf.eye_line:.4f}"
     specs, records, reused = [], {}, 0
     for m in members:
         pdir = out / "people" / m.slug
         photos = [str(p) for p in m.photos]
         card = str(m.card) if m.card else None
-        key = input_key(photos + ([card] if card else []), lock["sha256"], lock["frame"])
+        key = input_key(photos + ([card] if card else []), lock["sha256"], framing_key)
         prev = read_result(pdir)
         if prev and prev.get("key") == key and prev.get("status") in ("done", "retake"):
             records[m.slug] = prev
             reused += 1
             continue
-        specs.append(
-            {
-                "name": m.name, "slug": m.slug, "title": m.title, "department": m.department,
-                "photos": photos, "out_dir": str(pdir), "look": lock["look"], "frame": lock["frame"], "key": key,
-                "card": card,
-            }
-        )
+        spec = {
+            "name": m.name, "slug": m.slug, "title": m.title, "department": m.department,
+            "photos": photos, "out_dir": str(pdir), "look": lock["look"], "frame": lock["frame"], "key": key,
+            "card": card, "team_framing": tf.to_dict(),
+        }
+        if m.slug in tf.misfits:  # asked for a retake before any work
+            records[m.slug] = misfit_record(spec, tf.misfits[m.slug])
+            continue
+        specs.append(spec)
     total = len(members)
     if progress:
         progress(reused, total, "resumed" if reused else "starting")
-    runner = _run_ray if ray else _run_local
     for rec in runner(specs, workers=workers, address=ray):
         records[rec["slug"]] = rec
         if progress:
@@ -141,6 +156,26 @@ def run_team(
 
         result = write_team_outputs(result, members, lock)
     return result
+
+
+def _team_framing(members: list[Member], out: Path, frame: str, runner, *, workers, address):
+    """:func:`.framing.choose` over every member's photo view (:func:`.framing.member_view`,
+    run in the workers; each kept in the member's folder for a resumed run)."""
+    from .framing import choose
+
+    views, todo = {}, []
+    for m in members:
+        photos = [str(p) for p in m.photos]
+        key = input_key(photos, VIEW_VERSION, "view")
+        prev = read_view(out / "people" / m.slug)
+        if prev is not None and prev.get("key") == key:
+            views[m.slug] = prev["view"]
+        else:
+            todo.append({"slug": m.slug, "name": m.name, "photos": photos, "key": key,
+                         "out_dir": str(out / "people" / m.slug), "job": "view"})
+    for rec in runner(todo, workers=workers, address=address):
+        views[rec["slug"]] = rec.get("view")
+    return choose(views, frame)
 
 
 def _run_local(specs: list[dict], *, workers: int | None, address: str | None = None):
@@ -236,6 +271,8 @@ def members_from_out(out: Path) -> list[Member]:
 
 
 def _failed(spec: dict, exc: BaseException) -> dict[str, Any]:
+    if spec.get("job") == "view":  # no view: the member is rendered at the team's framing anyway
+        return {"slug": spec["slug"], "view": None}
     rec = {k: spec[k] for k in ("name", "slug", "title", "department", "key")}
     rec.update(
         status="failed", reason=f"{type(exc).__name__}: {exc}",
