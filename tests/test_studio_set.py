@@ -142,3 +142,46 @@ def test_bench_set_is_an_option_of_the_studio_bench_only():
     res = subprocess.run([sys.executable, "-m", "likeness.cli", "bench", "team", "--set"], capture_output=True,
                          text=True, check=False)
     assert res.returncode == EXIT_USAGE
+
+
+def test_set_candidates_put_spares_after_the_picks():
+    from likeness.types import Face, PhotoCheck, Pose, Sitting
+
+    def pc(yaw, expr):
+        return PhotoCheck(source=f"{yaw}{expr}", size=(10, 10), faces=1, expression=expr,
+                          face=Face(box=(0, 0, 1, 1), score=1.0, pose=Pose(yaw, 0.0, 0.0)))
+
+    s = Sitting(photos=(pc(0, "neutral"), pc(1, "neutral"), pc(0, "smile")), verdict=None,
+                summary="", advice=(), ranking=(0, 1, 2), references=(), identity=None, people=1)
+    assert gallery.set_candidates(s, s.ranking, 2) == ([0, 2, 1], 2)
+
+
+def test_a_photo_the_review_refuses_for_itself_is_replaced_by_a_spare(tmp_path, monkeypatch):
+    """The first Look of the best photo fails a check no Look can change (here: a
+    second face): its other Looks are not made, and the next photo takes its place."""
+    from dataclasses import replace
+
+    from likeness.studio import session, studio
+
+    photos = sorted(need(*PERSON).glob("*.jpg"))[:4]
+    real = session.reviewed
+    bad: list[str] = []
+
+    def reviewed(hs, r, reference, st):
+        out = real(hs, r, reference, st)
+        bad.append(bad[0] if bad else hs.source)  # the first photo reviewed is the one refused
+        if hs.source == bad[0]:
+            rv = dict(out.review, passed=False, reasons=["There is a second face in the picture."])
+            rv["checks"] = {**rv["checks"], "one_face": {**rv["checks"]["one_face"], "passed": False}}
+            out = replace(out, review=rv)
+        return out
+
+    monkeypatch.setattr(session, "reviewed", reviewed)
+    res = studio(photos, looks="corporate-grey,classic-mono,bright-white", frames="headshot", out=tmp_path / "o")
+    report = json.loads(res.report_json.read_text())
+    delivered = {h["source"] for h in report["headshots"]}
+    assert bad[0] not in delivered
+    assert len(delivered) == 2  # the spare took the refused photo's place
+    refused = [r for r in report["rejected"] if r["source"] == bad[0]]
+    assert len(refused) == 1  # only its first Look was made
+    assert not any(p.name.startswith(Path(bad[0]).stem + "-") for p in res.out_dir.iterdir())

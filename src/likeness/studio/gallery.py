@@ -107,6 +107,27 @@ def pick_photos(sitting: Sitting, ranked: Sequence[int], k: int) -> list[int]:
     return out
 
 
+def set_candidates(sitting: Sitting, ranked: Sequence[int], k: int) -> tuple[list[int], int]:
+    """(the set's photos in the order they are tried, how many to deliver from):
+    :func:`pick_photos`' up to ``k``, then the rest of ``ranked`` as spares (a photo
+    whose every image the review refuses for the photo itself is replaced by the next)."""
+    picks = pick_photos(sitting, ranked, k)
+    return [*picks, *(i for i in ranked if i not in picks)], len(picks)
+
+
+#: Review checks whose verdict does not depend on the Look (the face, the likeness,
+#: the cut-out's shape and what the frame holds): when the first Look of a photo and
+#: framing fails one of them, every other Look would too, and they are not made.
+PHOTO_CHECKS = frozenset({"face_size", "one_face", "eyes_open", "landmarks", "likeness", "other_people",
+                          "cut_subject", "flat_edge", "occlusion"})
+
+
+def photo_fault(hs: Headshot) -> list[str]:
+    """The :data:`PHOTO_CHECKS` that ``hs``'s review failed."""
+    checks = (hs.review or {}).get("checks") or {}
+    return [n for n, c in checks.items() if n in PHOTO_CHECKS and not c.get("passed", True)]
+
+
 def pose_difference(a, b) -> float:
     """0 = the same pose and expression; 1 ≈ 20° of yaw or 15° of pitch apart; a
     different expression adds 0.4 (the head is where the set's variety shows)."""
@@ -139,11 +160,15 @@ def make_set(
     looks: Callable[[Look], Look] = lambda lk: lk,
     size: Callable[[StudioSettings], StudioSettings] = lambda st: st,
     done: Callable[[SetImage], None] = lambda _img: None,
+    want: int | None = None,
 ) -> tuple[list[SetImage], list[tuple[str, str]]]:
     """Every Look × framing of each chosen photo, reviewed. ``looks`` adapts each Look
     (a grey card's white balance), ``size`` each framing (web size); ``done`` is called
-    after each image (progress). Returns (the images, Look by Look; photos that could
-    not be framed, with the reason)."""
+    after each image (progress). ``want``: stop once this many photos delivered at
+    least one image (``chosen`` then holds spares after them: :func:`set_candidates`).
+    A photo and framing whose first image fails a :data:`PHOTO_CHECKS` check gets no
+    other Look. Returns (the images, Look by Look; photos that could not be framed or
+    were refused for the photo itself, with the reason)."""
     from .decode import decode_for
     from .pipeline import finish, prepare, write_headshot
     from .session import _unique, reviewed
@@ -155,8 +180,12 @@ def make_set(
     # this thread reviews the last one: no model runs in the worker (the review's
     # detectors and segmenter are not safe to share between threads), and the two
     # overlap on a machine with two cores or more.
+    delivering = 0
     with ThreadPoolExecutor(max_workers=1) as worker:
         for idx in chosen:
+            if want is not None and delivering >= want:
+                break
+            any_ok = False
             pc = sitting.photos[idx]
             photo = photos[pc.source]
             stem = Path(pc.source).stem
@@ -187,6 +216,15 @@ def make_set(
                     img = SetImage(hs, _thumb(r.image) if ok else None, ok)
                     made.append(img)
                     done(img)
+                    any_ok = any_ok or ok
+                    fault = [] if ok or k else photo_fault(hs)
+                    if fault:  # the photo itself fails: no other Look can pass
+                        if k + 1 < len(plan.looks):
+                            ahead.result()[0].path.unlink(missing_ok=True)  # made ahead, never reviewed
+                        failed.append((pc.source, f"{preset.name} framing: not made in the other Looks, the photo "
+                                       f"itself fails the review ({', '.join(fault)})"))
+                        break
+            delivering += any_ok
     order = {lk.name: i for i, lk in enumerate(plan.looks)}
     made.sort(key=lambda m: order.get(m.headshot.look, len(order)))  # stable: photo, framing within a Look
     return made, failed
@@ -208,6 +246,7 @@ def studio_set(
     skipped: list[tuple[str, str]],
     keep_rejected: bool,
     progress: Callable[[int], None] | None,
+    want: int | None = None,
 ):
     """Steps 4–5 of ``studio()`` for a set: make it, take refused images out of the
     delivery, write the contact sheet (one Look to a row) and the report (grouped by
@@ -234,7 +273,7 @@ def studio_set(
 
     made, failed = make_set(photos, sitting, chosen, plan, base=settings, retouch=retouch, out_dir=out_dir,
                             reference=reference, looks=lambda lk: adapt(with_backdrop(lk, backdrop)),
-                            size=web_size, done=done)
+                            size=web_size, done=done, want=want)
     skipped = [*skipped, *failed]
     by_source = {sitting.photos[i].source: sitting.photos[i] for i in chosen}
     heads, rejected = [], []
@@ -268,9 +307,10 @@ def studio_set(
     title = f"Likeness studio — a set of {len(heads)} in {len(plan.looks)} Looks"
     report.update(title=title, set=plan.to_dict(), looks=grouped(report["headshots"], plan), rejected=rejected)
     report["settings"].update(looks=[lk.name for lk in plan.looks], frames=[p.name for p in plan.frames])
-    if len(chosen) < plan.photos:
-        report["summary"] = (f"{report['summary']} The set is made from {len(chosen)} photo(s), not {plan.photos}: "
-                             "the others were too alike in pose and expression (or not usable).")
+    used = len({h.source for h in heads})
+    if want is not None and used < want:
+        report["summary"] = (f"{report['summary']} The set is made from {used} photo(s), not {want}: the others "
+                             "were too alike in pose and expression, not usable, or refused by the review.")
     rj, rh = write_report(out_dir, to_jsonable(report), title=title)
     return StudioResult(headshots=tuple(heads), sitting=sitting, out_dir=out_dir, report_json=rj, report_html=rh,
                         contact_sheet=sheet, skipped=tuple(skipped))

@@ -139,9 +139,13 @@ def studio(
     if held is not None:
         settings = replace(settings, look=held.apply(settings.look))
     if set_plan is not None:
-        from .gallery import pick_photos
+        from .gallery import set_candidates
 
-        chosen = list(chosen) if all else pick_photos(sitting, chosen if web else sitting.ranking, set_plan.photos)
+        # All usable photos with --all; else the best that differ, then spares.
+        photos_wanted = None
+        if not all:
+            chosen, photos_wanted = set_candidates(sitting, chosen if web else sitting.ranking, set_plan.photos)
+        total_images = n + (photos_wanted or len(chosen)) * per
     keep = {sitting.photos[i].source for i in chosen}
     for key in [k for k in photos if k not in keep]:
         del photos[key]  # only the photos still to render stay in memory
@@ -150,7 +154,7 @@ def studio(
 
         return studio_set(photos, sitting, chosen, set_plan, settings=settings, retouch=retouch, out_dir=out_dir,
                            reference=reference, held=held, web=web, backdrop=backdrop, skipped=skipped, keep_rejected=keep_rejected,
-                           progress=(lambda d: progress(n + d, n + len(chosen) * per))
+                           want=photos_wanted, progress=(lambda d: progress(min(n + d, total_images), total_images))
                            if progress else None)
     # 4. render and review each chosen photo
     headshots: list[Headshot] = []
