@@ -77,6 +77,7 @@ class Scene:
     top_cut: bool | None  # the photo itself cuts the crown (None: unknown)
     k: float = 1.0  # scene px per candidate px
     source: np.ndarray | None = None  # the candidate itself (full size: the lips need its pixels)
+    composite: bool = False  # made by compositing with the matte given (a studio render)
 
 
 def scene(
@@ -105,7 +106,7 @@ def scene(
     lab = rgb_to_lab(small)
     bd, smooth = _backdrop(lab, a, v)
     off = np.asarray(delta_e(lab, bd), np.float32)
-    return Scene(small, lab, a, seg, v, f, bd, off, smooth, top_cut, w / W, image)
+    return Scene(small, lab, a, seg, v, f, bd, off, smooth, top_cut, w / W, image, composite=alpha is not None)
 
 
 def _fit(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -307,6 +308,10 @@ def fringe(sc: Scene, s: ReviewSettings) -> Check:
     now the lowest injected fringe is 10.5 against 4.3 for the highest clean render."""
     if not sc.smooth:
         return Check(True, None, s.fringe, note="not measured: the background is not a plain backdrop")
+    if not sc.composite:  # a photo or a generated image: no old background, and the
+        # segmentation's soft edge is no matte to judge a halo against (a real tight
+        # portrait read 7 % of its outline "off")
+        return Check(True, None, s.fringe, note="not measured: not a composite")
     h, w = sc.alpha.shape
     a = sc.alpha
     fg = (a > 0.5).astype(np.uint8)
