@@ -64,11 +64,11 @@ def _session(frames: list[bytes], times: list[float], *, look: str, dress: list[
     from ..coach.session import WARDROBE_EVERY
     from ..coach.wardrobe import advise
 
-    state = CoachState()
+    state, r = CoachState(), None
     for i, data in enumerate(frames):
         t0 = time.perf_counter()
         image = decode_frame(data)
-        r = read_frame(image)
+        r = read_frame(image, prior=r)
         state, _ = step(state, problems(r), ready=ready(r))
         times.append(time.perf_counter() - t0)
         if dress is not None and r.found and i % WARDROBE_EVERY == 0:

@@ -183,12 +183,16 @@ def colour_name(lab) -> str:
 
 def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
     """(peak ratio, period at web size in px) of the strongest periodic pattern in the
-    clothing that is fine enough to alias at web size (0, None when there is none).
+    clothing that is fine enough to alias at web size (0, None when none can be read:
+    too little clothing, or a frame too small to resolve such a pattern).
 
-    Square windows wholly inside the clothing are high-passed and windowed; in the
-    band of periods finer than ``STRIPE_WEB_PX`` at web size, the spectrum's peak over
-    its median is the pattern's strength. The JPEG block lattice (periods 8/k px along
-    the axes) is left out: it is the file, not the cloth.
+    Square windows wholly inside the clothing are high-passed and windowed, and their
+    power spectra, each scaled to unit power in the band, are averaged (Welch): a
+    weave or a print repeats at the same frequency in every window and adds up, where
+    a fold, a seam or a necklace peaks in one window only and averages out. In the
+    band of periods finer than ``STRIPE_WEB_PX`` at web size, the averaged spectrum's
+    peak over its median (amplitudes) is the pattern's strength. The JPEG block
+    lattice (periods 8/k px along the axes) is left out: it is the file, not the cloth.
     """
     g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
     p_max = STRIPE_WEB_PX * r.face_height / WEB_FACE_PX  # finer than this aliases at web size
@@ -197,9 +201,9 @@ def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
     ys, xs = np.nonzero(r.clothing)
     if ys.size < 400:
         return 0.0, None
-    best, period = 0.0, None
-    for n in (128, 64, 32):
-        step = n // 2
+    for n in (128, 64, 32):  # the largest windows that fit (finer frequency steps)
+        step, acc = n // 2, None
+        band, f = _band(n, p_max)
         for oy in range(int(ys.min()), int(ys.max()) - n + 2, step):
             for ox in range(int(xs.min()), int(xs.max()) - n + 2, step):
                 cover = r.clothing[oy : oy + n, ox : ox + n]
@@ -208,15 +212,14 @@ def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
                 win = g[oy : oy + n, ox : ox + n]
                 win = np.where(cover, win, float(win[cover].mean()))  # a small garment: the rest at its mean
                 hp = win - cv2.GaussianBlur(win, (0, 0), 3.0)
-                spec = np.abs(np.fft.fftshift(np.fft.fft2(hp * _hann(n))))
-                band, f = _band(n, p_max)
-                mags = spec[band]
-                ratio = float(mags.max() / max(float(np.median(mags)), 1e-6))
-                if ratio > best:
-                    best, period = ratio, float(1.0 / f[band][mags.argmax()]) * WEB_FACE_PX / r.face_height
-        if period is not None:
-            break
-    return best, period
+                power = np.abs(np.fft.fftshift(np.fft.fft2(hp * _hann(n)))) ** 2
+                power /= max(float(power[band].sum()), 1e-9)
+                acc = power if acc is None else acc + power
+        if acc is not None:
+            mags = np.sqrt(acc[band])
+            peak = float(mags.max() / max(float(np.median(mags)), 1e-9))
+            return peak, float(1.0 / f[band][mags.argmax()]) * WEB_FACE_PX / r.face_height
+    return 0.0, None
 
 
 @lru_cache(maxsize=8)

@@ -127,10 +127,11 @@ def records(root: Path, *, limit: int | None = None, progress: Callable[[int, in
                 bad, _ = cf.view(img, face, head_share=share, portrait=portrait, **kw)
             else:
                 bad = cf.on_view(name, v, vf, rng)
-            frames = []
-            for k in range(BAD + GOOD):
-                r = read_frame(decode_frame(cf.jitter(bad if k < BAD else v, rng)))
+            frames, r = [], None
+            for k in range(BAD + GOOD):  # each frame tracked from the one before, as the server reads them
+                r = read_frame(decode_frame(cf.jitter(bad if k < BAD else v, rng)), prior=r)
                 frames.append({"bad": name != "clean" and k < BAD, "faces": r.faces, "head_share": r.head_share,
+                               "tracked": r.tracked, "motion": r.motion,
                                "detail": r.detail, "eye_tone": r.eye_tone, "raw": None if r.raw is None else asdict(r.raw)})
             seqs.append({"photo": _name(p), "person": person_of(p), "problem": name, "frames": frames})
         if progress:
@@ -147,7 +148,7 @@ def _reading(fr: dict):
         d["skin_lab"] = tuple(d["skin_lab"])
         raw = Raw(**{f.name: d[f.name] for f in fields(Raw)})
     return Reading(size=(0, 0), faces=fr["faces"], face=None, raw=raw, head_share=fr["head_share"],
-                   detail=fr["detail"], eye_tone=fr["eye_tone"])
+                   detail=fr["detail"], eye_tone=fr["eye_tone"], motion=fr.get("motion"))
 
 
 def replay(seq: dict, limits=None) -> list:

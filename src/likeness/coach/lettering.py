@@ -1,0 +1,140 @@
+"""Large logos and lettering on clothing: prints that pull the eye from the face and
+date a headshot.
+
+The clothing (:class:`~likeness.coach.wardrobe.Regions`) is seen at a fixed scale
+(the face ``NORM_FACE_PX`` tall) and eroded away from its edges (the silhouette, the
+neck and the lapels' outer line are not prints). Stable regions (MSER) there are
+kept when they are character-sized and stand out from the cloth right around them
+by ``MIN_CONTRAST`` grey levels; then:
+
+- *lettering*: at least ``MIN_LETTERS`` such characters of similar height side by
+  side on one line (a word);
+- *logo*: one compact, high-contrast shape ``LOGO_SIZE`` face heights across, wholly
+  inside the cloth (a button is far smaller; a shirt between lapels reaches the
+  cloth's edge).
+
+A plain suit or shirt has folds, seams and buttons, but no row of letter-sized
+high-contrast marks and no large closed shape inside the cloth: both rules are set on
+the calibration half of ``likeness eval coach`` (originals vs lettering and logos
+drawn onto the same clothes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+NORM_FACE_PX = 200.0
+MIN_FACE_PX = 60.0  # a smaller face: the print cannot be read
+LETTER_H = (0.05, 0.30)  # character height, face heights
+MIN_CONTRAST = 45.0  # grey levels between a mark and the cloth around it
+MIN_LETTERS = 3
+LOGO_SIZE = (0.14, 0.60)  # face heights
+LOGO_CONTRAST = 60.0
+EDGE = 0.06  # face heights of cloth left out along its edges
+
+
+@dataclass(frozen=True)
+class Print:
+    judged: bool  # the clothing was large and sharp enough to read a print
+    letters: int = 0  # characters on the longest line found
+    logo: float = 0.0  # contrast of the strongest logo-like shape (0: none)
+
+    @property
+    def lettering(self) -> bool:
+        return self.letters >= MIN_LETTERS
+
+    @property
+    def has_logo(self) -> bool:
+        return self.logo >= LOGO_CONTRAST
+
+
+def find_print(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Print:
+    """Letters and logo-like shapes on the clothing (``clothing``: bool H×W)."""
+    if face_height < MIN_FACE_PX or clothing.sum() < 400:
+        return Print(judged=False)
+    ys, xs = np.nonzero(clothing)
+    y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
+    k = NORM_FACE_PX / face_height
+    size = (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k)))
+    gray = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
+    gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    mask = cv2.resize(clothing[y0:y1, x0:x1].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
+    e = max(3, int(EDGE * NORM_FACE_PX) | 1)
+    inner = cv2.erode(np.pad(mask, 1), np.ones((e, e), np.uint8))[1:-1, 1:-1] > 0  # the frame's border is an edge too
+    if inner.sum() < 200:
+        return Print(judged=False)
+    marks = _marks(gray, inner)
+    letters = _longest_line([m for m in marks if LETTER_H[0] * NORM_FACE_PX <= m[3] <= LETTER_H[1] * NORM_FACE_PX
+                             and m[4] >= MIN_CONTRAST])
+    lo, hi = (v * NORM_FACE_PX for v in LOGO_SIZE)
+    logos = [m[4] for m in marks if lo <= max(m[2], m[3]) <= hi and 0.4 <= m[2] / m[3] <= 2.5 and m[5] >= 0.35]
+    return Print(judged=True, letters=letters, logo=max(logos, default=0.0))
+
+
+def _marks(gray: np.ndarray, inner: np.ndarray) -> list[tuple[int, int, int, int, float, float]]:
+    """MSER regions wholly inside ``inner``: (x, y, w, h, contrast, fill), duplicates
+    (the same mark at several thresholds) merged."""
+    mser = cv2.MSER_create(5, 12, int(0.5 * (LOGO_SIZE[1] * NORM_FACE_PX) ** 2))
+    regions, boxes = mser.detectRegions(gray)
+    g = gray.astype(np.float32)
+    h, w = gray.shape
+    out = []
+    for pts, (x, y, bw, bh) in zip(regions, boxes):
+        if bh < 4 or bw < 2 or not inner[pts[:, 1], pts[:, 0]].all():
+            continue
+        inside = float(g[pts[:, 1], pts[:, 0]].mean())
+        pad = max(2, bh // 4)
+        ring = g[max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)]
+        rmask = inner[max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)].copy()
+        sub = np.zeros_like(rmask)
+        sub[pts[:, 1] - max(0, y - pad), pts[:, 0] - max(0, x - pad)] = True
+        around = rmask & ~cv2.dilate(sub.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
+        if around.sum() < 4:
+            continue
+        out.append((int(x), int(y), int(bw), int(bh), abs(inside - float(np.median(ring[around]))), len(pts) / float(bw * bh)))
+    out.sort(key=lambda m: -m[4])
+    kept: list[tuple[int, int, int, int, float, float]] = []
+    for m in out:
+        if not any(_iou(m, q) > 0.5 for q in kept):
+            kept.append(m)
+    return kept
+
+
+def _iou(a, b) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
+
+
+def _longest_line(chars: list[tuple]) -> int:
+    """The most characters chained side by side: similar heights, centres level, gaps
+    under one character height (a word, also on a slant of up to ~20°)."""
+    n = len(chars)
+    if n < 2:
+        return n
+    parent = list(range(n))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i in range(n):
+        xi, yi, wi, hi = chars[i][:4]
+        for j in range(i + 1, n):
+            xj, yj, wj, hj = chars[j][:4]
+            if max(hi, hj) > 1.6 * min(hi, hj) or _iou(chars[i], chars[j]) > 0.2:
+                continue
+            gap = max(xi, xj) - min(xi + wi, xj + wj)
+            dy = abs((yi + hi / 2) - (yj + hj / 2))
+            if -0.3 * min(wi, wj) <= gap <= 1.0 * max(hi, hj) and dy <= 0.35 * max(hi, hj):
+                parent[root(i)] = root(j)
+    counts: dict[int, int] = {}
+    for i in range(n):
+        counts[root(i)] = counts.get(root(i), 0) + 1
+    return max(counts.values())
