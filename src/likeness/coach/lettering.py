@@ -34,17 +34,19 @@ MIN_LETTERS = 3
 LOGO_SIZE = (0.14, 0.60)  # face heights
 LOGO_CONTRAST = 60.0
 EDGE = 0.06  # face heights of cloth left out along its edges
+PATTERN = 3.0  # more letter-sized marks than this many per letter on the line: a pattern (dots, lace), not a word
 
 
 @dataclass(frozen=True)
 class Print:
     judged: bool  # the clothing was large and sharp enough to read a print
     letters: int = 0  # characters on the longest line found
+    marks: int = 0  # letter-sized marks of that ink anywhere on the cloth (a pattern has many)
     logo: float = 0.0  # contrast of the strongest logo-like shape (0: none)
 
     @property
     def lettering(self) -> bool:
-        return self.letters >= MIN_LETTERS
+        return self.letters >= MIN_LETTERS and self.marks <= PATTERN * self.letters
 
     @property
     def has_logo(self) -> bool:
@@ -66,41 +68,54 @@ def find_print(image: np.ndarray, clothing: np.ndarray, face_height: float) -> P
     inner = cv2.erode(np.pad(mask, 1), np.ones((e, e), np.uint8))[1:-1, 1:-1] > 0  # the frame's border is an edge too
     if inner.sum() < 200:
         return Print(judged=False)
-    marks = _marks(gray, inner)
-    letters = _longest_line([m for m in marks if LETTER_H[0] * NORM_FACE_PX <= m[3] <= LETTER_H[1] * NORM_FACE_PX
-                             and m[4] >= MIN_CONTRAST])
+    marks = _marks(gray, mask > 0, inner)
+    lo, hi = (v * NORM_FACE_PX for v in LETTER_H)
+    letters, spread = 0, 0
+    for sign in (1, -1):  # one word has one ink: lighter or darker than the cloth
+        chars = [m for m in marks if lo <= m[3] <= hi and m[2] <= 2.2 * m[3] and m[4] >= MIN_CONTRAST and m[6] == sign]
+        line = _longest_line(chars)
+        if line > letters:
+            letters, spread = line, len(chars)
     lo, hi = (v * NORM_FACE_PX for v in LOGO_SIZE)
     logos = [m[4] for m in marks if lo <= max(m[2], m[3]) <= hi and 0.4 <= m[2] / m[3] <= 2.5 and m[5] >= 0.35]
-    return Print(judged=True, letters=letters, logo=max(logos, default=0.0))
+    return Print(judged=True, letters=letters, marks=spread, logo=max(logos, default=0.0))
 
 
-def _marks(gray: np.ndarray, inner: np.ndarray) -> list[tuple[int, int, int, int, float, float]]:
-    """MSER regions wholly inside ``inner``: (x, y, w, h, contrast, fill), duplicates
-    (the same mark at several thresholds) merged."""
+def _marks(gray: np.ndarray, cloth: np.ndarray, inner: np.ndarray) -> list[tuple]:
+    """MSER regions on the cloth and mostly inside its eroded ``inner`` part (a print
+    may run up to a seam): (x, y, w, h, contrast, fill), duplicates (the same mark at
+    several thresholds) merged."""
     mser = cv2.MSER_create(5, 12, int(0.5 * (LOGO_SIZE[1] * NORM_FACE_PX) ** 2))
     regions, boxes = mser.detectRegions(gray)
     g = gray.astype(np.float32)
     h, w = gray.shape
     out = []
     for pts, (x, y, bw, bh) in zip(regions, boxes):
-        if bh < 4 or bw < 2 or not inner[pts[:, 1], pts[:, 0]].all():
+        if bh < 4 or bw < 2 or cloth[pts[:, 1], pts[:, 0]].mean() < 0.98 or inner[pts[:, 1], pts[:, 0]].mean() < 0.6:
             continue
         inside = float(g[pts[:, 1], pts[:, 0]].mean())
         pad = max(2, bh // 4)
         ring = g[max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)]
-        rmask = inner[max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)].copy()
+        rmask = cloth[max(0, y - pad) : min(h, y + bh + pad), max(0, x - pad) : min(w, x + bw + pad)].copy()
         sub = np.zeros_like(rmask)
         sub[pts[:, 1] - max(0, y - pad), pts[:, 0] - max(0, x - pad)] = True
         around = rmask & ~cv2.dilate(sub.astype(np.uint8), np.ones((3, 3), np.uint8)).astype(bool)
         if around.sum() < 4:
             continue
-        out.append((int(x), int(y), int(bw), int(bh), abs(inside - float(np.median(ring[around]))), len(pts) / float(bw * bh)))
+        d = inside - float(np.median(ring[around]))
+        out.append((int(x), int(y), int(bw), int(bh), abs(d), len(pts) / float(bw * bh), 1 if d > 0 else -1))
     out.sort(key=lambda m: -m[4])
-    kept: list[tuple[int, int, int, int, float, float]] = []
+    kept: list[tuple] = []
     for m in out:
         if not any(_iou(m, q) > 0.5 for q in kept):
             kept.append(m)
     return kept
+
+
+def _weight(mark: tuple) -> int:
+    """Letters in a mark: two when it is as wide as tall or wider (two letters run
+    together by kerning or a bold face), else one."""
+    return 2 if mark[2] >= mark[3] else 1
 
 
 def _iou(a, b) -> float:
@@ -115,7 +130,7 @@ def _longest_line(chars: list[tuple]) -> int:
     under one character height (a word, also on a slant of up to ~20°)."""
     n = len(chars)
     if n < 2:
-        return n
+        return sum(_weight(c) for c in chars)
     parent = list(range(n))
 
     def root(i: int) -> int:
@@ -135,6 +150,6 @@ def _longest_line(chars: list[tuple]) -> int:
             if -0.3 * min(wi, wj) <= gap <= 1.0 * max(hi, hj) and dy <= 0.35 * max(hi, hj):
                 parent[root(i)] = root(j)
     counts: dict[int, int] = {}
-    for i in range(n):
-        counts[root(i)] = counts.get(root(i), 0) + 1
+    for i in range(n):  # a mark wider than a letter is letters run together (kerning, a bold face)
+        counts[root(i)] = counts.get(root(i), 0) + _weight(chars[i])
     return max(counts.values())

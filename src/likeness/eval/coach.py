@@ -151,25 +151,26 @@ def _reading(fr: dict):
                    detail=fr["detail"], eye_tone=fr["eye_tone"], motion=fr.get("motion"))
 
 
-def replay(seq: dict, limits=None) -> list:
-    """The coach's answers, frame by frame, for one recorded sequence."""
-    from ..coach.directions import LIVE, problems, ready
+def replay(seq: dict, limits=None, capture=None) -> list:
+    """The coach's answers, frame by frame, for one recorded sequence (``limits`` and
+    ``capture``: other live and capture limits than the coach's own, to calibrate)."""
+    from ..coach.directions import CAPTURE, LIVE, problems, ready
     from ..coach.session import CoachState, step
 
     state, out = CoachState(), []
     for fr in seq["frames"]:
         r = _reading(fr)
-        state, ans = step(state, problems(r, limits=limits or LIVE), ready=ready(r))
+        state, ans = step(state, problems(r, limits=limits or LIVE), ready=ready(r, limits=capture or CAPTURE))
         out.append(ans)
     return out
 
 
-def score(seqs: list[dict], limits=None) -> dict:
+def score(seqs: list[dict], limits=None, capture=None) -> dict:
     """The metrics of the module doc over ``seqs``."""
     by: dict[str, list] = {}
     clean_frames = clean_dir = clean_capture = 0
     for s in seqs:
-        answers = replay(s, limits)
+        answers = replay(s, limits, capture)
         if s["problem"] == "clean":
             clean_frames += len(answers)
             clean_dir += sum(a.direction is not None for a in answers)

@@ -103,5 +103,5 @@ def lower_neckline(img: np.ndarray, clothing: np.ndarray, skin_rgb: np.ndarray, 
     if sel.any():
         g = cv2.cvtColor(img, cv2.COLOR_RGB2GRAY).astype(np.float32)
         shade = g[sel] / max(float(np.median(g[sel])), 1.0)
-        out[sel] = np.clip(skin_rgb[None, :] * np.clip(shade, 0.85, 1.15)[:, None], 0, 255)
+        out[sel] = np.clip(skin_rgb[None, :] * np.clip(shade, 0.95, 1.05)[:, None], 0, 255)
     return out.astype(np.uint8)
