@@ -5,18 +5,16 @@ The clothing (:class:`~likeness.coach.wardrobe.Regions`) is seen at a fixed scal
 (the face ``NORM_FACE_PX`` tall) and eroded away from its edges (the silhouette, the
 neck and the lapels' outer line are not prints). Stable regions (MSER) there are
 kept when they are character-sized and stand out from the cloth right around them
-by ``MIN_CONTRAST`` grey levels; then:
-
-- *lettering*: at least ``MIN_LETTERS`` such characters of similar height side by
-  side on one line (a word);
-- *logo*: one compact, high-contrast shape ``LOGO_SIZE`` face heights across, wholly
-  inside the cloth (a button is far smaller; a shirt between lapels reaches the
-  cloth's edge).
+by ``MIN_CONTRAST`` grey levels. *Lettering*: at least ``MIN_LETTERS`` such
+characters of one ink (all lighter or all darker than the cloth), of similar height,
+side by side on one line (a word), unless the line is a row of identical marks or
+the cloth is covered with such marks (dots, lace, a knit: ``ALIKE``, ``PATTERN``).
 
 A plain suit or shirt has folds, seams and buttons, but no row of letter-sized
-high-contrast marks and no large closed shape inside the cloth: both rules are set on
-the calibration half of ``likeness eval coach`` (originals vs lettering and logos
-drawn onto the same clothes).
+high-contrast marks. The limits were set on the calibration half of ``likeness eval
+coach`` (the originals against words drawn onto the same clothes). A lone logo is not
+told: the shapes it makes (a closed, high-contrast blob inside the cloth) are as
+common on plain clothes (a shirt between lapels, a tie, a pendant) in the eval photos.
 """
 
 from __future__ import annotations
@@ -29,12 +27,12 @@ import numpy as np
 NORM_FACE_PX = 200.0
 MIN_FACE_PX = 60.0  # a smaller face: the print cannot be read
 LETTER_H = (0.05, 0.30)  # character height, face heights
-MIN_CONTRAST = 45.0  # grey levels between a mark and the cloth around it
+MIN_CONTRAST = 35.0  # grey levels between a mark and the cloth around it
 MIN_LETTERS = 3
-LOGO_SIZE = (0.14, 0.60)  # face heights
-LOGO_CONTRAST = 60.0
 EDGE = 0.06  # face heights of cloth left out along its edges
-PATTERN = 3.0  # more letter-sized marks than this many per letter on the line: a pattern (dots, lace), not a word
+KERN = 1.3  # a mark this many times wider than tall is two letters run together
+ALIKE = 0.12  # letters of a word differ in width, height or fill by more than this (coefficient of variation)
+PATTERN = 4.0  # more letter-sized marks than this many per letter on the line: a pattern (dots, lace), not a word
 
 
 @dataclass(frozen=True)
@@ -42,19 +40,14 @@ class Print:
     judged: bool  # the clothing was large and sharp enough to read a print
     letters: int = 0  # characters on the longest line found
     marks: int = 0  # letter-sized marks of that ink anywhere on the cloth (a pattern has many)
-    logo: float = 0.0  # contrast of the strongest logo-like shape (0: none)
 
     @property
     def lettering(self) -> bool:
         return self.letters >= MIN_LETTERS and self.marks <= PATTERN * self.letters
 
-    @property
-    def has_logo(self) -> bool:
-        return self.logo >= LOGO_CONTRAST
-
 
 def find_print(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Print:
-    """Letters and logo-like shapes on the clothing (``clothing``: bool H×W)."""
+    """Printed letters on the clothing (``clothing``: bool H×W)."""
     if face_height < MIN_FACE_PX or clothing.sum() < 400:
         return Print(judged=False)
     ys, xs = np.nonzero(clothing)
@@ -76,16 +69,14 @@ def find_print(image: np.ndarray, clothing: np.ndarray, face_height: float) -> P
         line = _longest_line(chars)
         if line > letters:
             letters, spread = line, len(chars)
-    lo, hi = (v * NORM_FACE_PX for v in LOGO_SIZE)
-    logos = [m[4] for m in marks if lo <= max(m[2], m[3]) <= hi and 0.4 <= m[2] / m[3] <= 2.5 and m[5] >= 0.35]
-    return Print(judged=True, letters=letters, marks=spread, logo=max(logos, default=0.0))
+    return Print(judged=True, letters=letters, marks=spread)
 
 
 def _marks(gray: np.ndarray, cloth: np.ndarray, inner: np.ndarray) -> list[tuple]:
     """MSER regions on the cloth and mostly inside its eroded ``inner`` part (a print
     may run up to a seam): (x, y, w, h, contrast, fill), duplicates (the same mark at
     several thresholds) merged."""
-    mser = cv2.MSER_create(5, 12, int(0.5 * (LOGO_SIZE[1] * NORM_FACE_PX) ** 2))
+    mser = cv2.MSER_create(5, 12, int(2 * (LETTER_H[1] * NORM_FACE_PX) ** 2))  # a word's run-together letters
     regions, boxes = mser.detectRegions(gray)
     g = gray.astype(np.float32)
     h, w = gray.shape
@@ -113,9 +104,9 @@ def _marks(gray: np.ndarray, cloth: np.ndarray, inner: np.ndarray) -> list[tuple
 
 
 def _weight(mark: tuple) -> int:
-    """Letters in a mark: two when it is as wide as tall or wider (two letters run
-    together by kerning or a bold face), else one."""
-    return 2 if mark[2] >= mark[3] else 1
+    """Letters in a mark: two when it is clearly wider than tall (two letters run
+    together by kerning or a bold face; an O or a dot is as wide as tall), else one."""
+    return 2 if mark[2] >= KERN * mark[3] else 1
 
 
 def _iou(a, b) -> float:
@@ -149,7 +140,18 @@ def _longest_line(chars: list[tuple]) -> int:
             dy = abs((yi + hi / 2) - (yj + hj / 2))
             if -0.3 * min(wi, wj) <= gap <= 1.0 * max(hi, hj) and dy <= 0.35 * max(hi, hj):
                 parent[root(i)] = root(j)
-    counts: dict[int, int] = {}
-    for i in range(n):  # a mark wider than a letter is letters run together (kerning, a bold face)
-        counts[root(i)] = counts.get(root(i), 0) + _weight(chars[i])
-    return max(counts.values())
+    groups: dict[int, list[tuple]] = {}
+    for i in range(n):
+        groups.setdefault(root(i), []).append(chars[i])
+    # a mark wider than a letter is letters run together (kerning, a bold face); a row of
+    # identical marks (dots, eyelets, a knit's loops) is a pattern, not a word
+    return max((sum(_weight(c) for c in g) for g in groups.values() if not _alike(g)), default=0)
+
+
+def _alike(marks: list[tuple]) -> bool:
+    """Marks so alike in width, height and fill that they are a repeated motif."""
+    if len(marks) < 3:
+        return False
+    a = np.array([m[2:4] + (m[5],) for m in marks], np.float64)
+    spread = a.std(0) / np.maximum(a.mean(0), 1e-6)
+    return bool((spread < ALIKE).all())
