@@ -36,7 +36,8 @@ class Reading:
     ied_share: float = 0.0  # inter-eye distance over the frame's longer side
     capture_ied: float | None = None  # px between the eyes in the full-resolution capture, when its size is known
     detail: float = 1.0  # mid-band over coarse-band detail of the inner face (motion blur; see live_detail)
-    eye_tone: float = 1.0  # median luma inside the eyes over the skin's (skin-bright: lids closed; dark: glasses)
+    eye_tone: float | None = None  # median luma inside the eyes over the skin's (skin-bright: lids closed; dark:
+    # glasses); None: not read, the eyes are plainly visible (see EYE_TONE_BELOW)
     others: tuple[Face, ...] = ()  # the other faces of the last detection
     tracked: int = 0  # frames since the detectors last ran (0: they ran on this frame)
     motion: float | None = None  # how far the eyes moved since the previous frame, in inter-eye distances
@@ -65,6 +66,10 @@ def decode_frame(data: bytes) -> np.ndarray:
     return cv2.cvtColor(img, cv2.COLOR_BGR2RGB)
 
 
+#: The eyes' tone is read only when they are this faint (eyes_visible): every rule that
+#: uses it (closed lids, glasses) applies well below (:class:`~.directions.LiveLimits`),
+#: and its skin mask is a tenth of a frame's work.
+EYE_TONE_BELOW = 0.6
 #: Frames between two runs of the detectors while the face is tracked.
 REDETECT = 8
 #: A tracked mesh whose size changed by more than this factor, or whose centre moved by
@@ -97,7 +102,8 @@ def read_frame(image: np.ndarray, *, prior: Reading | None = None) -> Reading:
     return Reading(
         size=(w, h), faces=n, face=subject, raw=raw,
         head_share=float(head.height / h), ied_share=float(subject.inter_eye / max(w, h)),
-        detail=live_detail(v), eye_tone=eye_tone(v), others=tuple(others), tracked=tracked,
+        detail=live_detail(v), eye_tone=eye_tone(v) if raw.eyes_visible < EYE_TONE_BELOW else None,
+        others=tuple(others), tracked=tracked,
         motion=_motion(prior, subject),
     )
 

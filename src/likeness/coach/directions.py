@@ -121,9 +121,10 @@ def problems(r: Reading, *, limits: LiveLimits = LIVE) -> list[Direction]:
         out.append(Direction("bright", "Your face is washed out: move out of direct sun or away from the lamp."))
     if raw.mouth_occlusion > L.mouth_occlusion_max:
         out.append(Direction("covered", "Something covers your mouth or chin: move your hand (or mask) away from your face."))
-    closed = (raw.eyes_open < L.eyes_open_min or (raw.eyes_visible < L.eyes_visible_min and r.eye_tone >= L.lid_tone)
-              or (raw.eyes_visible < L.closed_visible and r.eye_tone >= L.closed_tone)
-              or (raw.eyes_visible < L.faint_visible and r.eye_tone >= L.faint_tone))
+    tone = r.eye_tone if r.eye_tone is not None else 0.0  # not read: the eyes are plainly visible
+    closed = (raw.eyes_open < L.eyes_open_min or (raw.eyes_visible < L.eyes_visible_min and tone >= L.lid_tone)
+              or (raw.eyes_visible < L.closed_visible and tone >= L.closed_tone)
+              or (raw.eyes_visible < L.faint_visible and tone >= L.faint_tone))
     if raw.eyes_visible < L.eyes_visible_min and not closed:
         out.append(Direction("eyes_hidden", "We can't see your eyes: take off sunglasses, move hair aside, or tilt your glasses against the glare."))
     if raw.illumination > L.illumination_max:
