@@ -8,7 +8,8 @@ would without enlarging more than ``MAX_UPSCALE``×) become camera previews
 (:mod:`.coach_frames`). Per photo and problem, a sequence of ``BAD`` frames with the
 problem and ``GOOD`` frames without it, each frame with its own camera jitter, goes
 through the coach exactly as the server runs it (:func:`likeness.coach.read_frame`,
-:func:`~likeness.coach.directions.problems`, :func:`~likeness.coach.session.step`).
+each frame tracked from the one before, :func:`~likeness.coach.directions.problems`,
+:func:`~likeness.coach.directions.ready`, :func:`~likeness.coach.session.step`).
 A clean sequence (``BAD + GOOD`` good frames) per photo measures the false directions.
 
 Per problem: ``first_direction_rate`` (the first direction said names the problem),
