@@ -186,6 +186,7 @@ def _print_rates(rows: list[dict]) -> dict:
             "logos_caught": _rate([q["logo"] for q in rows if q.get("logo") is not None]),
             "n_words": sum(q.get("word") is not None for q in rows),
             "plain_n": len(by["plain"]), "plain_false_alarms": sum(q["original"] for q in by["plain"]),
+            "plain_flagged": sorted(q["photo"] for q in by["plain"] if q["original"]),
             "patterned_flagged": sorted(q["photo"] for q in by["patterned"] if q["original"]),
             "printed_originals_flagged": f"{sum(q['original'] for q in by['printed'])}/{len(by['printed'])}"}
 
