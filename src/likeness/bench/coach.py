@@ -8,7 +8,9 @@ frames after ``WARM`` warm-up frames, for one session alone and for two sessions
 coaching at once (two threads, as the server's two analysis slots; each also runs
 the wardrobe reading the server does beside every ``WARDROBE_EVERY``-th frame, so
 the frames are timed under that load, and the readings are timed apart), beside
-the bare JPEG decode.
+the bare JPEG decode (the floor). One session is also timed with the detectors on
+every frame (no tracking: the work per frame before it), and in process CPU time,
+which a loaded machine disturbs less than wall time.
 """
 
 from __future__ import annotations
@@ -57,20 +59,26 @@ def _frame(img: np.ndarray, size: tuple[int, int], rng: np.random.Generator) -> 
     return buf.getvalue()
 
 
-def _session(frames: list[bytes], times: list[float], *, look: str, dress: list[float] | None = None) -> None:
-    """One coached session: every frame as the server answers it; with ``dress``, the
-    wardrobe reading the server runs beside every ``WARDROBE_EVERY``-th frame, timed apart."""
+def _session(frames: list[bytes], times: list[float], *, look: str, dress: list[float] | None = None,
+             cpu: list[float] | None = None, track: bool = True) -> None:
+    """One coached session: every frame as the server answers it (wall time into
+    ``times``, the process's CPU time into ``cpu``: alone, it is this session's); with
+    ``dress``, the wardrobe reading the server runs beside every ``WARDROBE_EVERY``-th
+    frame, timed apart. ``track`` False: the detectors on every frame (the work per
+    frame before tracking)."""
     from ..coach import CoachState, decode_frame, problems, read_frame, ready, step
     from ..coach.session import WARDROBE_EVERY
     from ..coach.wardrobe import advise
 
-    state = CoachState()
+    state, r = CoachState(), None
     for i, data in enumerate(frames):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         image = decode_frame(data)
-        r = read_frame(image)
+        r = read_frame(image, prior=r if track else None)
         state, _ = step(state, problems(r), ready=ready(r))
         times.append(time.perf_counter() - t0)
+        if cpu is not None:
+            cpu.append(time.process_time() - c0)
         if dress is not None and r.found and i % WARDROBE_EVERY == 0:
             t1 = time.perf_counter()
             advise(image, r.face, look=look)
@@ -95,8 +103,9 @@ def run(repeat: int = 5, photo: Path | None = None, look: str = "corporate-grey"
         frames = [_frame(img, size, rng) for _ in range(8)]
         seq = [frames[i % len(frames)] for i in range(n)]
         _session(seq[:WARM], [], look=look)  # models loaded, caches warm
-        alone: list[float] = []
-        _session(seq, alone, look=look)
+        alone, alone_cpu, untracked, untracked_cpu = [], [], [], []
+        _session(seq, alone, look=look, cpu=alone_cpu)
+        _session(seq, untracked, look=look, cpu=untracked_cpu, track=False)
         both: list[list[float]] = [[], []]
         dress: list[float] = []  # in the two-session run: the server's load, measured apart
         threads = [threading.Thread(target=_session, args=(seq, both[k]), kwargs={"look": look, "dress": dress})
@@ -111,6 +120,8 @@ def run(repeat: int = 5, photo: Path | None = None, look: str = "corporate-grey"
             decode_frame(data)
             dec.append(time.perf_counter() - t0)
         out[label] = {"one_session": _pct(alone), "two_sessions": _pct(both[0] + both[1]), "decode_only": _pct(dec),
+                      "one_session_cpu": _pct(alone_cpu), "one_session_detect_every_frame": _pct(untracked),
+                      "one_session_detect_every_frame_cpu": _pct(untracked_cpu),
                       "wardrobe_reading": _pct(dress),
                       "jpeg_kb": round(float(np.mean([len(f) for f in frames])) / 1024, 1)}
     return {

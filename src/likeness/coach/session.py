@@ -37,9 +37,11 @@ class Answer:
 STEADY = 2
 GOOD_FRAMES = 3
 COOLDOWN = 8
-#: The wardrobe is read every this many frames (its segmentation costs ~20 ms; clothes
-#: do not change between frames).
-WARDROBE_EVERY = 6
+#: The wardrobe is read every this many frames: ~6 s at the page's 4 frames a second.
+#: Clothes do not change between frames, and a reading (segmentation, a render per
+#: Look, the stripe and print checks) costs 0.3–1 s of CPU that two coached sessions
+#: on a small machine need for their frames.
+WARDROBE_EVERY = 25
 
 
 def step(state: CoachState, found: Sequence[Direction], *, ready: bool = True, steady: int = STEADY,

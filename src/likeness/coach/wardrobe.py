@@ -15,6 +15,8 @@ what to do:
 - ``neckline``: the Look's framing would cut within ``NECK_CUT`` face heights of the
   neckline (a line across the bottom edge), or shows only skin down to its edge
   (bare shoulders read as no top in a headshot).
+- ``lettering``: a word printed on the clothing (:mod:`.lettering`); logos alone are
+  not told from a plain suit's lapels and buttons well enough to be said.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from ..types import Face
 BLEND_DE = 12.0
 WEB_FACE_PX = 220.0  # chin to upper forehead in a 640 px tall web headshot (head half the height)
 STRIPE_WEB_PX = 6.0
-STRIPE_PEAK = 60.0  # spectral peak over the band median (128 px windows): set on every 6th eval photo, striped vs as-is
+STRIPE_PEAK = 28.0  # averaged spectral peak over the band median (128 px windows): set on the calibration half of `eval coach`, striped vs as-is
 NECK_CUT = 0.12
 MIN_CLOTHING = 0.12  # share of the clothing box that must be clothing to judge it
 
@@ -51,6 +53,7 @@ class Wardrobe:
     recommend: str | None = None  # the built-in Look with the most contrast
     stripe_period_web: float | None = None  # px at web size of the strongest fine peak
     stripe_peak: float = 0.0
+    letters: int = 0  # characters on the longest printed line found on the clothing
 
 
 @dataclass(frozen=True)
@@ -183,12 +186,16 @@ def colour_name(lab) -> str:
 
 def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
     """(peak ratio, period at web size in px) of the strongest periodic pattern in the
-    clothing that is fine enough to alias at web size (0, None when there is none).
+    clothing that is fine enough to alias at web size (0, None when none can be read:
+    too little clothing, or a frame too small to resolve such a pattern).
 
-    Square windows wholly inside the clothing are high-passed and windowed; in the
-    band of periods finer than ``STRIPE_WEB_PX`` at web size, the spectrum's peak over
-    its median is the pattern's strength. The JPEG block lattice (periods 8/k px along
-    the axes) is left out: it is the file, not the cloth.
+    Square windows wholly inside the clothing are high-passed and windowed, and their
+    power spectra, each scaled to unit power in the band, are averaged (Welch): a
+    weave or a print repeats at the same frequency in every window and adds up, where
+    a fold, a seam or a necklace peaks in one window only and averages out. In the
+    band of periods finer than ``STRIPE_WEB_PX`` at web size, the averaged spectrum's
+    peak over its median (amplitudes) is the pattern's strength. The JPEG block
+    lattice (periods 8/k px along the axes) is left out: it is the file, not the cloth.
     """
     g = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY).astype(np.float32)
     p_max = STRIPE_WEB_PX * r.face_height / WEB_FACE_PX  # finer than this aliases at web size
@@ -197,9 +204,9 @@ def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
     ys, xs = np.nonzero(r.clothing)
     if ys.size < 400:
         return 0.0, None
-    best, period = 0.0, None
-    for n in (128, 64, 32):
-        step = n // 2
+    for n in (128, 64, 32):  # the largest windows that fit (finer frequency steps)
+        step, acc = n // 2, None
+        band, f = _band(n, p_max)
         for oy in range(int(ys.min()), int(ys.max()) - n + 2, step):
             for ox in range(int(xs.min()), int(xs.max()) - n + 2, step):
                 cover = r.clothing[oy : oy + n, ox : ox + n]
@@ -208,15 +215,14 @@ def stripes(image: np.ndarray, r: Regions) -> tuple[float, float | None]:
                 win = g[oy : oy + n, ox : ox + n]
                 win = np.where(cover, win, float(win[cover].mean()))  # a small garment: the rest at its mean
                 hp = win - cv2.GaussianBlur(win, (0, 0), 3.0)
-                spec = np.abs(np.fft.fftshift(np.fft.fft2(hp * _hann(n))))
-                band, f = _band(n, p_max)
-                mags = spec[band]
-                ratio = float(mags.max() / max(float(np.median(mags)), 1e-6))
-                if ratio > best:
-                    best, period = ratio, float(1.0 / f[band][mags.argmax()]) * WEB_FACE_PX / r.face_height
-        if period is not None:
-            break
-    return best, period
+                power = np.abs(np.fft.fftshift(np.fft.fft2(hp * _hann(n)))) ** 2
+                power /= max(float(power[band].sum()), 1e-9)
+                acc = power if acc is None else acc + power
+        if acc is not None:
+            mags = np.sqrt(acc[band])
+            peak = float(mags.max() / max(float(np.median(mags)), 1e-9))
+            return peak, float(1.0 / f[band][mags.argmax()]) * WEB_FACE_PX / r.face_height
+    return 0.0, None
 
 
 @lru_cache(maxsize=8)
@@ -236,17 +242,20 @@ def _band(n: int, p_max: float) -> tuple[np.ndarray, np.ndarray]:
     return band & ~lattice, f
 
 
-def neckline(image: np.ndarray, face: Face, r: Regions, *, frame: str) -> str | None:
-    """'cut' when the framing's bottom edge runs along the neckline, 'bare' when it
-    shows only skin down to its edge; None otherwise."""
+def frame_bottom(face: Face, *, frame: str) -> float:
+    """The row (px) where the framing preset ``frame`` would put the headshot's bottom edge."""
     from ..faces.geometry import head_geometry
     from ..looks.settings import get_preset
 
     p = get_preset(frame)
     head = head_geometry(face)
-    frame_h = head.height / p.head
-    eye_y = head.center[1]
-    bottom = eye_y + (1.0 - p.eye_line) * frame_h
+    return float(head.center[1] + (1.0 - p.eye_line) * head.height / p.head)
+
+
+def neckline(image: np.ndarray, face: Face, r: Regions, *, frame: str) -> str | None:
+    """'cut' when the framing's bottom edge runs along the neckline, 'bare' when it
+    shows only skin down to its edge; None otherwise."""
+    bottom = frame_bottom(face, frame=frame)
     h = image.shape[0]
     if bottom > h:  # the frame reaches past the photo: the neckline cannot be judged against it
         return None
@@ -306,6 +315,12 @@ def advise(image: np.ndarray, face: Face, *, look: str, frame: str | None = None
     if period is not None and peak >= STRIPE_PEAK and period < STRIPE_WEB_PX:
         out.append(Advice("stripes", "Fine stripes or checks shimmer when a headshot is shown small: "
                                      "wear a plain top, or one with a broad pattern."))
+    from .lettering import find_print
+
+    printed = find_print(image, r.clothing, r.face_height)
+    if printed.lettering:
+        out.append(Advice("lettering", "Large lettering on your top pulls the eye away from your face: wear a plain top, "
+                                       "or close a jacket over it."))
     neck = neckline(image, face, r, frame=frame or load_look(look).frame)
     if neck == "cut":
         out.append(Advice("neckline", "The frame would cut right along your neckline: choose the Chest up framing, "
@@ -316,7 +331,8 @@ def advise(image: np.ndarray, face: Face, *, look: str, frame: str | None = None
     clash = mine is not None and mine < BLEND_DE
     return Wardrobe(visible=True, advice=tuple(out), clothing_lab=cloth, contrast={k: round(v, 2) for k, v in contrasts.items()},
                     recommend=recommend if clash else None,
-                    stripe_period_web=None if period is None else round(period, 2), stripe_peak=round(peak, 2))
+                    stripe_period_web=None if period is None else round(period, 2), stripe_peak=round(peak, 2),
+                    letters=printed.letters if printed.lettering else 0)
 
 
 def builtin_looks() -> tuple[str, ...]:

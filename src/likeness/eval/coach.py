@@ -8,7 +8,8 @@ would without enlarging more than ``MAX_UPSCALE``×) become camera previews
 (:mod:`.coach_frames`). Per photo and problem, a sequence of ``BAD`` frames with the
 problem and ``GOOD`` frames without it, each frame with its own camera jitter, goes
 through the coach exactly as the server runs it (:func:`likeness.coach.read_frame`,
-:func:`~likeness.coach.directions.problems`, :func:`~likeness.coach.session.step`).
+each frame tracked from the one before, :func:`~likeness.coach.directions.problems`,
+:func:`~likeness.coach.directions.ready`, :func:`~likeness.coach.session.step`).
 A clean sequence (``BAD + GOOD`` good frames) per photo measures the false directions.
 
 Per problem: ``first_direction_rate`` (the first direction said names the problem),
@@ -127,10 +128,11 @@ def records(root: Path, *, limit: int | None = None, progress: Callable[[int, in
                 bad, _ = cf.view(img, face, head_share=share, portrait=portrait, **kw)
             else:
                 bad = cf.on_view(name, v, vf, rng)
-            frames = []
-            for k in range(BAD + GOOD):
-                r = read_frame(decode_frame(cf.jitter(bad if k < BAD else v, rng)))
+            frames, r = [], None
+            for k in range(BAD + GOOD):  # each frame tracked from the one before, as the server reads them
+                r = read_frame(decode_frame(cf.jitter(bad if k < BAD else v, rng)), prior=r)
                 frames.append({"bad": name != "clean" and k < BAD, "faces": r.faces, "head_share": r.head_share,
+                               "tracked": r.tracked, "motion": r.motion,
                                "detail": r.detail, "eye_tone": r.eye_tone, "raw": None if r.raw is None else asdict(r.raw)})
             seqs.append({"photo": _name(p), "person": person_of(p), "problem": name, "frames": frames})
         if progress:
@@ -147,28 +149,29 @@ def _reading(fr: dict):
         d["skin_lab"] = tuple(d["skin_lab"])
         raw = Raw(**{f.name: d[f.name] for f in fields(Raw)})
     return Reading(size=(0, 0), faces=fr["faces"], face=None, raw=raw, head_share=fr["head_share"],
-                   detail=fr["detail"], eye_tone=fr["eye_tone"])
+                   detail=fr["detail"], eye_tone=fr["eye_tone"], motion=fr.get("motion"))
 
 
-def replay(seq: dict, limits=None) -> list:
-    """The coach's answers, frame by frame, for one recorded sequence."""
-    from ..coach.directions import LIVE, problems, ready
+def replay(seq: dict, limits=None, capture=None) -> list:
+    """The coach's answers, frame by frame, for one recorded sequence (``limits`` and
+    ``capture``: other live and capture limits than the coach's own, to calibrate)."""
+    from ..coach.directions import CAPTURE, LIVE, problems, ready
     from ..coach.session import CoachState, step
 
     state, out = CoachState(), []
     for fr in seq["frames"]:
         r = _reading(fr)
-        state, ans = step(state, problems(r, limits=limits or LIVE), ready=ready(r))
+        state, ans = step(state, problems(r, limits=limits or LIVE), ready=ready(r, limits=capture or CAPTURE))
         out.append(ans)
     return out
 
 
-def score(seqs: list[dict], limits=None) -> dict:
+def score(seqs: list[dict], limits=None, capture=None) -> dict:
     """The metrics of the module doc over ``seqs``."""
     by: dict[str, list] = {}
     clean_frames = clean_dir = clean_capture = 0
     for s in seqs:
-        answers = replay(s, limits)
+        answers = replay(s, limits, capture)
         if s["problem"] == "clean":
             clean_frames += len(answers)
             clean_dir += sum(a.direction is not None for a in answers)

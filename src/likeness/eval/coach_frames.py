@@ -29,14 +29,15 @@ PREVIEW = 640
 #: problem → (direction key the coach must say first, parameters)
 PROBLEMS: dict[str, tuple[str, dict]] = {
     "roll": ("roll", {"degrees": 25.0, "sign": "random"}),
-    "yaw": ("yaw", {"degrees": 75.0, "sign": "both tried, the larger measured turn kept", "how": "mesh points slid sideways by depth × sin(degrees), fading to 0 at the face outline; piecewise-affine warp (reads as a ~15–25° turn)"}),
+    "yaw": ("yaw", {"degrees": 45.0, "sign": "further the way the face already turns (random when within 3° of frontal)",
+                    "how": "the 3-D mesh rotated rigidly about its centre, projected straight on; piecewise-affine warp, near side drawn last"}),
     "too_far": ("too_far", {"head_share": 0.11}),
     "cut_off": ("cut_off", {"even": "eyes at 10 % of the frame height (crown cut)",
                             "odd": "a side edge through the cheek, 1/4 of the face width in (random side)"}),
     "side_light": ("side_light", dict(degr.DEGRADATIONS["side_light"][1])),
     "underexposed": ("dark", dict(degr.DEGRADATIONS["underexposed"][1])),
     "motion_blur": ("blur", {"length_ied": 0.3, "angle": "random"}),
-    "eyes_closed": ("eyes_closed", {"lids": "skin from above the eye, lash line"}),
+    "eyes_closed": ("eyes_closed", {"lids": "skin shaded from above the eye to below it, lash line"}),
 }
 JITTER = {"shift_frame": 0.006, "gain": 0.04, "noise_sigma": 1.5, "jpeg_quality": 80}
 
@@ -78,24 +79,30 @@ def motion_blur(img: np.ndarray, face: Face, rng: np.random.Generator, *, length
 
 
 def eyes_closed(img: np.ndarray, face: Face, rng: np.random.Generator, *, lids: str) -> np.ndarray:
-    """Each eye's opening painted over with the lid skin above it, and a lash line."""
+    """Each eye's opening covered by its lid: skin shaded from the colour just above
+    the eye (the upper lid) to the colour just below it, and a lash line along the
+    lower lid."""
     out = img.astype(np.float32)
     m = face.mesh[:, :2]
     ied = face.inter_eye
+    ys = np.arange(img.shape[0], dtype=np.float32)[:, None]
     for idx in (EYE_R, EYE_L):
         p = m[idx]
         c = p.mean(0)
-        poly = c + (p - c) * np.array([1.2, 2.2])
+        poly = c + (p - c) * np.array([1.15, 1.6])
         mask = np.zeros(img.shape[:2], np.uint8)
         cv2.fillPoly(mask, [np.round(poly * 4).astype(np.int32)], 255, lineType=cv2.LINE_AA, shift=2)
-        # lid skin: a band above the eye (between the eye and the brow)
-        up = np.zeros_like(mask)
-        band = p + np.array([0.0, -0.22 * ied])
-        cv2.fillPoly(up, [np.round(band * 4).astype(np.int32)], 255, shift=2)
-        sel = (up > 0) & (mask == 0)
-        lid = np.median(img[sel], axis=0) if sel.sum() > 5 else np.median(img[mask > 0], axis=0)
+
+        def skin(dy: float) -> np.ndarray:  # the skin in a band the eye's shape, shifted up or down
+            band = np.zeros_like(mask)
+            cv2.fillPoly(band, [np.round((poly + np.array([0.0, dy * ied])) * 4).astype(np.int32)], 255, shift=2)
+            sel = (band > 0) & (mask == 0)
+            return np.median(img[sel], axis=0) if sel.sum() > 5 else np.median(img[mask > 0], axis=0)
+
+        top, bottom = float(poly[:, 1].min()), float(poly[:, 1].max())
+        t = np.clip((ys - top) / max(bottom - top, 1.0), 0, 1)[..., None]  # 0 at the lid's top, 1 at the lash line
+        shade = skin(-0.14)[None, None, :] * (1 - t) + skin(0.12)[None, None, :] * t
         a = (cv2.GaussianBlur(mask, (0, 0), max(0.8, 0.025 * ied)).astype(np.float32) / 255.0)[..., None]
-        shade = out * 0.0 + lid.astype(np.float32)
         out = out * (1 - a) + shade * a
         lower = m[idx[:9]]  # the lower lid's contour, corner to corner: the closed lid's edge
         line = lower + np.array([0.0, -0.05 * ied])
@@ -106,34 +113,39 @@ def eyes_closed(img: np.ndarray, face: Face, rng: np.random.Generator, *, lids: 
 
 def yaw(img: np.ndarray, face: Face, rng: np.random.Generator, *, degrees: float, sign: str, how: str,
         sgn: float | None = None) -> np.ndarray:
-    """The face turned by ``degrees`` about the vertical axis: the mesh is rotated in
-    3-D and projected, and the picture follows it piece by piece (the frame's border
-    and a ring around the head stay put)."""
+    """The face turned by ``degrees`` about the vertical axis through the mesh's centre:
+    the 3-D mesh is rotated rigidly and projected straight on, and the picture follows
+    it triangle by triangle, farthest first so the near side covers the far one
+    (triangles turned away from the camera are not drawn). A ring around the head and
+    the frame's border stay put; the background between stretches."""
     from scipy.spatial import Delaunay
 
-    from ..faces.regions import FACE_OVAL
-
-    ang = np.radians(degrees) * (sgn if sgn is not None else (1.0 if rng.random() < 0.5 else -1.0))
+    if sgn is None:
+        sgn = 1.0 if rng.random() < 0.5 else -1.0
+    ang = np.radians(degrees) * sgn
     mesh = face.mesh.astype(np.float64)
-    # Turning about an axis at the depth of the face's outline: the outline stays, and
-    # each point slides sideways by its depth in front of it (the nose tip the most).
-    depth = mesh[FACE_OVAL, 2].mean() - mesh[:, 2]
-    new = mesh[:, :2].copy()
-    # ... fading to nothing at the outline, so nothing folds over it
-    poly = mesh[FACE_OVAL, :2].astype(np.float32).reshape(-1, 1, 2)
-    inside = np.array([cv2.pointPolygonTest(poly, (float(px), float(py)), True) for px, py in mesh[:, :2]])
-    fade = np.clip(inside / (0.2 * face.width), 0, 1)
-    new[:, 0] += np.clip(depth, 0, None) * np.sin(ang) * fade
     c = mesh.mean(0)
+    new = mesh.copy()
+    # mediapipe z grows away from the camera; a turn towards the image's right (+yaw)
+    # takes the image-right side back: x' = cx + dx cos + dz sin, z' = cz − dx sin + dz cos.
+    dx, dz = mesh[:, 0] - c[0], mesh[:, 2] - c[2]
+    new[:, 0] = c[0] + dx * np.cos(ang) - dz * np.sin(ang)
+    new[:, 2] = c[2] + dx * np.sin(ang) + dz * np.cos(ang)
     h, w = img.shape[:2]
     r = 1.6 * face.width
     ring = np.array([[c[0] + r * np.cos(t), c[1] + 1.2 * r * np.sin(t)] for t in np.linspace(0, 2 * np.pi, 24, endpoint=False)])
     border = np.array([[0, 0], [w - 1, 0], [0, h - 1], [w - 1, h - 1], [w / 2, 0], [w / 2, h - 1], [0, h / 2], [w - 1, h / 2]])
     src = np.vstack([mesh[:, :2], ring, border])
-    dst = np.vstack([new, ring, border])
-    tri = Delaunay(dst)
+    dst = np.vstack([new[:, :2], ring, border])
+    depth = np.concatenate([new[:, 2], np.full(len(ring) + len(border), new[:, 2].max() + 1.0)])
+    tri = Delaunay(src).simplices  # the triangles of the face as it is (well formed)
+
+    def area(p: np.ndarray) -> np.ndarray:
+        return (p[:, 1, 0] - p[:, 0, 0]) * (p[:, 2, 1] - p[:, 0, 1]) - (p[:, 2, 0] - p[:, 0, 0]) * (p[:, 1, 1] - p[:, 0, 1])
+
+    facing = np.sign(area(src[tri])) == np.sign(area(dst[tri]))
     out = img.copy()
-    for s in tri.simplices:
+    for s in tri[facing][np.argsort(-depth[tri[facing]].mean(1))]:  # farthest first
         d, sp = dst[s].astype(np.float32), src[s].astype(np.float32)
         x0, y0 = np.floor(d.min(0)).astype(int)
         x1, y1 = np.ceil(d.max(0)).astype(int) + 1
@@ -161,17 +173,9 @@ def on_view(problem: str, img: np.ndarray, face: Face, rng: np.random.Generator)
     params = {k: v for k, v in PROBLEMS[problem][1].items()}
     if problem == "roll":
         return roll(img, face, rng, **params)
-    if problem == "yaw":  # both ways; the one that reads as the larger turn (further the way it already turns)
-        from ..faces.subject import find_faces
-
-        best, best_yaw = img, -1.0
-        for sgn in (1.0, -1.0):
-            out = yaw(img, face, rng, sgn=sgn, **params)
-            fs = find_faces(out)
-            y = abs(fs[0].pose.yaw) if fs and fs[0].pose is not None else -1.0
-            if y > best_yaw:
-                best, best_yaw = out, y
-        return best
+    if problem == "yaw":  # further the way the face already turns (either way when it looks straight on)
+        base = face.pose.yaw if face.pose is not None else 0.0
+        return yaw(img, face, rng, sgn=float(np.sign(base)) if abs(base) >= 3.0 else None, **params)
     if problem == "side_light":
         return degr.side_light(img, face, rng, **params)
     if problem == "underexposed":

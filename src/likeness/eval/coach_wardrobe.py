@@ -9,8 +9,20 @@ contrast (ΔE2000 between the clothing at the silhouette and the backdrop beside
 is measured; the JSON gives its spread over the pairs the advice flags (``blend``)
 and over those it does not. Fine stripes (period ``STRIPE_WEB`` px at web size,
 random direction) are then drawn onto each photo's clothing: ``stripes_flag_rate``
-must be ≥ ``TARGET_STRIPES``; ``original_flag_rates`` says how often each check
-fires on the photos as they are.
+must be ≥ ``TARGET_STRIPES`` on photos whose clothing can show such a pattern at all
+(``unresolvable``: too little clothing, or the pattern would be finer than 2.2 px in
+the photo itself); ``original_flag_rates`` says how often each check fires on the
+photos as they are, and ``plain_false_alarms`` how often on the clothing that is
+plain (``PATTERNED`` and ``PRINTED`` were labelled by looking at every clothing crop).
+
+Lettering and logos are drawn onto each photo's clothing (:mod:`.coach_prints`):
+``lettering.caught`` per half (the limits of :mod:`likeness.coach.lettering` were set
+on ``calibration``) against ``false_alarms`` on the plain originals. Necklines: the
+clothing above a row ``NECK_ABOVE`` face heights over the headshot framing's bottom
+edge is painted with the person's skin (a neckline the frame would run along: must
+read ``cut``),
+above a row 0.3–0.5 face heights higher (a neckline well inside: must read nothing),
+or all the way down (must read ``bare``).
 """
 
 from __future__ import annotations
@@ -26,6 +38,13 @@ STRIPE_WEB = (2.5, 5.0)  # px at web size (see likeness.coach.wardrobe.WEB_FACE_
 STRIPE_AMPLITUDE = 0.25  # luma modulation
 TARGET_STRIPES = 0.9
 SEED = 5
+NECK_ABOVE = (0.02, 0.10)  # face heights above the frame's bottom edge: a neckline the frame would run along
+#: Originals with a real pattern (stripes, ribs, dots, plaid, knit) or a print, by looking.
+PATTERNED = frozenset({"00094.jpg", "00320.jpg", "00336.jpg", "00384.jpg", "00688.jpg", "00857.jpg", "00867.jpg", "00906.jpg"})
+PRINTED = frozenset({"00336.jpg", "00592.jpg", "00682.jpg", "00732.jpg", "00884.jpg", "01023.jpg",
+                     "human__stock-models-1.jpg", "ulfd__5.jpg"})
+#: A small chest logo, a tie against a poster, a watermark across the clothes: neither plain nor a large print.
+UNCLEAR = frozenset({"00408.jpg", "00447.jpg", "00893.jpg", "01175.jpg"})
 
 
 def _photos(root: Path) -> list[tuple[Path, Path | None]]:
@@ -52,7 +71,7 @@ def add_stripes(img: np.ndarray, clothing: np.ndarray, face_height: float, rng: 
 
 def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], None] | None = None,
         sheet: Path | None = None) -> dict:
-    from ..coach.wardrobe import BLEND_DE, advise, builtin_looks, regions
+    from ..coach.wardrobe import BLEND_DE, WEB_FACE_PX, advise, builtin_looks, regions
     from ..faces.subject import find_faces, pick_subject
     from ..imageio import load_photo
 
@@ -60,7 +79,9 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
     files = _photos(root)[:limit] if limit else _photos(root)
     rng = np.random.default_rng(SEED)
     pairs: list[dict] = []
-    striped, fired, judged, skipped = [], {"blend": 0, "stripes": 0, "neckline": 0}, 0, []
+    striped, fired, judged, skipped = [], {"blend": 0, "stripes": 0, "neckline": 0, "lettering": 0}, 0, []
+    prints: list[dict] = []
+    necks: list[dict] = []
     for i, (p, mask_path) in enumerate(files):
         img = load_photo(p, max_side=1600).image
         faces = find_faces(img)
@@ -92,9 +113,14 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
                     fired[a.key] += 1
             s_img, web = add_stripes(img, r.clothing, r.face_height, rng)
             ws = advise(s_img, face, look=looks[0], person=r.person)
-            striped.append({"photo": p.name, "period_web": round(web, 2), "flagged": any(a.key == "stripes" for a in ws.advice),
+            striped.append({"photo": p.name, "half": _half(p), "period_web": round(web, 2),
+                            "flagged": any(a.key == "stripes" for a in ws.advice),
+                            "resolvable": ws.stripe_period_web is not None and web * r.face_height / WEB_FACE_PX >= 2.2,
                             "peak": ws.stripe_peak, "found_period_web": ws.stripe_period_web,
-                            "original_peak": w.stripe_peak, "original_period_web": w.stripe_period_web})
+                            "original_peak": w.stripe_peak, "original_period_web": w.stripe_period_web,
+                            "original_flagged": any(a.key == "stripes" for a in w.advice)})
+            prints.append(_prints(img, face, r, p, rng, original=w))
+            necks.append(_necks(img, face, r, p, rng))
         if progress:
             progress(i + 1, len(files))
     flagged = [q for q in pairs if q["flagged"]]
@@ -104,14 +130,100 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
         "pairs": len(pairs), "flagged": _spread(flagged), "not_flagged": _spread(clear),
         "flagged_by_look": {lk: sum(1 for q in flagged if q["look"] == lk) for lk in looks},
         "flagged_pairs": sorted(flagged, key=lambda q: q["contrast"]),
-        "stripes": {"n": len(striped), "flag_rate": round(sum(s["flagged"] for s in striped) / max(len(striped), 1), 4),
-                    "target": TARGET_STRIPES, "period_web_px": list(STRIPE_WEB), "amplitude": STRIPE_AMPLITUDE,
-                    "missed": [s for s in striped if not s["flagged"]], "all": striped},
+        "stripes": {"target": TARGET_STRIPES, "period_web_px": list(STRIPE_WEB), "amplitude": STRIPE_AMPLITUDE,
+                    **{h: _stripe_rates([q for q in striped if h == "all" or q["half"] == h]) for h in HALVES},
+                    "missed": [q for q in striped if q["resolvable"] and not q["flagged"]], "rows": striped},
+        "lettering": {h: _print_rates([q for q in prints if h == "all" or q["half"] == h]) for h in HALVES},
+        "neckline": _neck_rates(necks),
         "original_flag_rates": {k: round(v / max(judged, 1), 4) for k, v in fired.items() if k != "blend"},
     }
     if sheet is not None and flagged and clear:
         contact_sheet(root, sheet, [min(flagged, key=lambda q: q["contrast"]), max(clear, key=lambda q: q["contrast"])])
     return out
+
+
+HALVES = ("calibration", "report", "all")
+
+
+def _half(p: Path) -> str:
+    from .coach import half_of, person_of
+
+    return half_of(person_of(p))
+
+
+def _rate(flags: list[bool]) -> float | None:
+    return round(sum(flags) / len(flags), 4) if flags else None
+
+
+def _stripe_rates(rows: list[dict]) -> dict:
+    ok = [q for q in rows if q["resolvable"]]
+    plain = [q for q in rows if q["photo"] not in PATTERNED | UNCLEAR]
+    return {"n": len(rows), "unresolvable": len(rows) - len(ok), "flag_rate": _rate([q["flagged"] for q in ok]),
+            "flag_rate_counting_unresolvable_as_missed": _rate([q["flagged"] and q["resolvable"] for q in rows]),
+            "plain_n": len(plain), "plain_false_alarms": sum(q["original_flagged"] for q in plain),
+            "patterned_flagged": sorted(q["photo"] for q in rows if q["photo"] in PATTERNED and q["original_flagged"])}
+
+
+def _prints(img, face, r, p: Path, rng, *, original) -> dict:
+    """The lettering check on the original, with a word drawn on, and with a logo drawn on."""
+    from ..coach.lettering import find_print
+    from .coach_prints import add_lettering, add_logo
+
+    row = {"photo": p.name, "half": _half(p), "original": any(a.key == "lettering" for a in original.advice),
+           "kind": "printed" if p.name in PRINTED else "unclear" if p.name in UNCLEAR else
+           "patterned" if p.name in PATTERNED else "plain"}
+    for key, add in (("word", add_lettering), ("logo", add_logo)):
+        out = add(img, r.clothing, r.face_height, rng)
+        if out is not None:
+            q = find_print(out, r.clothing, r.face_height)
+            row[key] = q.lettering if q.judged else None
+    return row
+
+
+def _print_rates(rows: list[dict]) -> dict:
+    by = {k: [q for q in rows if q["kind"] == k] for k in ("plain", "patterned", "printed")}
+    return {"words_caught": _rate([q["word"] for q in rows if q.get("word") is not None]),
+            "logos_caught": _rate([q["logo"] for q in rows if q.get("logo") is not None]),
+            "n_words": sum(q.get("word") is not None for q in rows),
+            "plain_n": len(by["plain"]), "plain_false_alarms": sum(q["original"] for q in by["plain"]),
+            "plain_flagged": sorted(q["photo"] for q in by["plain"] if q["original"]),
+            "patterned_flagged": sorted(q["photo"] for q in by["patterned"] if q["original"]),
+            "printed_originals_flagged": f"{sum(q['original'] for q in by['printed'])}/{len(by['printed'])}"}
+
+
+def _necks(img, face, r, p: Path, rng) -> dict:
+    """The neckline check (headshot framing) on the original and three painted necklines."""
+    from ..coach.wardrobe import frame_bottom, neckline, regions
+    from .coach_prints import lower_neckline
+
+    bottom = frame_bottom(face, frame="headshot")
+    row = {"photo": p.name, "original": neckline(img, face, r, frame="headshot"),
+           "bottom_below_chin": round((bottom - r.chin_y) / r.face_height, 2), "inside_photo": bottom <= img.shape[0]}
+    if not row["inside_photo"] or r.clothing[int(bottom) - 1 :: -1].sum() == 0:
+        return row
+    from ..color import lab_to_rgb
+    from ..faces import view as views
+    from ..intake.quality import skin_lab
+
+    # the skin colour the clothing mask is told from (so painted cloth reads as skin)
+    lab = np.array(skin_lab(views.face_view(img, face, framing=views.FACE)), np.float32)
+    skin = np.clip(np.asarray(lab_to_rgb(lab[None, None]), np.float32).reshape(3) * 255, 0, 255)
+    cases = {"cut": bottom - rng.uniform(*NECK_ABOVE) * r.face_height,
+             "inside": bottom - rng.uniform(0.3, 0.5) * r.face_height, "bare": bottom + 2}
+    for key, y in cases.items():
+        painted = lower_neckline(img, r.clothing, skin, int(round(y)))
+        row[key] = neckline(painted, face, regions(painted, face, person=r.person), frame="headshot")
+    return row
+
+
+def _neck_rates(rows: list[dict]) -> dict:
+    ok = [q for q in rows if "cut" in q]
+    return {"photos": len(rows), "framing": "headshot", "frame_edge_inside_photo": sum(q["inside_photo"] for q in rows),
+            "frame_edge_below_chin_face_heights_p50": round(float(np.median([q["bottom_below_chin"] for q in rows])), 2) if rows else None,
+            "original": {k: sum(q["original"] == k for q in rows) for k in ("cut", "bare")},
+            "synthetic_n": len(ok), "cut_read_as_cut": _rate([q["cut"] == "cut" for q in ok]),
+            "inside_read_as_nothing": _rate([q["inside"] is None for q in ok]),
+            "bare_read_as_bare": _rate([q["bare"] == "bare" for q in ok])}
 
 
 def _spread(rows: list[dict]) -> dict:

@@ -83,6 +83,7 @@ class _Coach:
         self.lock = threading.Lock()
         self.wardrobe: tuple[list[AdviceOut], str | None] = ([], None)
         self.dressing = False  # a wardrobe reading is running
+        self.last = None  # the previous frame's Reading: the face is tracked from it
 
 
 def _coaches(request: Request) -> tuple[dict[str, _Coach], threading.Lock]:
@@ -131,7 +132,8 @@ def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any
 
     t0 = time.perf_counter()
     image = decode_frame(data)
-    reading = read_frame(image).at_capture(camera_side)
+    reading = read_frame(image, prior=coach.last).at_capture(camera_side)
+    coach.last = reading
     found = problems(reading)
     with coach.lock:
         coach.state, ans = step(coach.state, found, ready=ready(reading))
