@@ -133,9 +133,12 @@ def test_pick_photos_skips_near_duplicates():
     assert gallery.pick_photos(s, (0, 1), 2) == [0]
 
 
-def test_bench_set_is_an_option_of_the_studio_bench_only():
-    from likeness.bench import studio_set
+def test_bench_set_is_an_option_of_the_studio_and_serve_benches():
+    from likeness.bench import serve, studio_set
     from likeness.cli import EXIT_USAGE
+    from likeness.server.schemas import StudioIn
+
+    assert StudioIn(**serve.SET_REQUEST).looks == serve.SET_REQUEST["looks"]  # a request the server takes
 
     assert studio_set.IMAGES == 24  # 6 Looks × 2 framings × 2 photos, as the issue measures
     assert all(lk in gallery.builtin_looks() for lk in studio_set.SET_LOOKS)

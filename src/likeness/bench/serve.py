@@ -63,10 +63,16 @@ def _idle_latency(url: str, photos: list[bytes]) -> dict[str, float]:
     return {"upload_p50": round(_pct(ups, 50), 1), "poll_p50": round(_pct(gets, 50), 1)}
 
 
+#: The set each session asks for with ``set=True`` (2 Looks × 2 framings × the best 2
+#: photos: 8 images a session, 160 in all, every one reviewed).
+SET_REQUEST = {"looks": ["corporate-grey", "classic-mono"], "frames": ["headshot", "square"]}
+
+
 def run(repeat: int = 5, photo: Path | None = None, *, sessions: int = 20, workers: int | None = None,
-        deadline_s: float = 1200.0, home: Path | None = None) -> dict[str, Any]:
+        deadline_s: float = 1200.0, home: Path | None = None, set: bool = False) -> dict[str, Any]:  # noqa: A002
     """``sessions`` people at once, each uploading ``repeat`` photos then starting the
-    studio; waits until every job is done (or the deadline passes)."""
+    studio (``set``: a set, :data:`SET_REQUEST`); waits until every job is done (or
+    the deadline passes)."""
     import httpx
 
     from ..server.testing import ServerProcess, wait_until
@@ -97,7 +103,7 @@ def run(repeat: int = 5, photo: Path | None = None, *, sessions: int = 20, worke
             h = {"Authorization": f"Bearer {s['token']}"}
             for i, data in enumerate(photos):
                 timed("upload", lambda: c.post(f"/api/sessions/{s['id']}/photos", files={"file": (f"{i}.jpg", data)}, headers=h))
-            timed("studio", lambda: c.post(f"/api/sessions/{s['id']}/studio", json={}, headers=h))
+            timed("studio", lambda: c.post(f"/api/sessions/{s['id']}/studio", json=SET_REQUEST if set else {}, headers=h))
             while time.monotonic() < deadline:
                 st = timed("poll", lambda: c.get(f"/api/sessions/{s['id']}", headers=h)).json()
                 jobs = [j for j in st["jobs"] if j["kind"] == "studio"]
@@ -133,6 +139,7 @@ def run(repeat: int = 5, photo: Path | None = None, *, sessions: int = 20, worke
     total_jobs = sum(kinds.values())
     out = {
         "sessions": sessions, "photos_per_session": repeat, "workers": workers or 2,
+        "studio_request": SET_REQUEST if set else "one headshot",
         "wall_s": round(wall, 1), "timed_out": len(finished) < sessions,
         "sessions_finished": len(finished), "studio_done": studio_ok,
         "headshots": sum(len(r["headshots"]) for r in finished),

@@ -31,7 +31,8 @@ def register(app: typer.Typer) -> None:
         repeat: int = typer.Option(5, "--repeat", min=1, help="Timed repetitions."),
         out: Path = typer.Option(None, "--out", "-o", help="Also write the JSON to this file."),
         set_: bool = typer.Option(False, "--set", help="studio: a set of 24 headshots (6 Looks × 2 framings × "
-                                  "2 photos) beside a single headshot and a floor."),
+                                  "2 photos) beside a single headshot and a floor; serve: each session asks "
+                                  "for a set instead of one headshot."),
     ) -> None:
         """Time a stage on this machine (JSON)."""
         if name not in BENCHES:
@@ -41,8 +42,9 @@ def register(app: typer.Typer) -> None:
         if photo is not None:
             kwargs["photo"] = photo
         if set_:
-            if name != "studio":
-                raise OptionError("--set is an option of the studio benchmark.", hint="Run `likeness bench studio --set`.")
+            if name not in ("studio", "serve"):
+                raise OptionError("--set is an option of the studio and serve benchmarks.",
+                                  hint="Run `likeness bench studio --set` or `likeness bench serve --set`.")
             kwargs["set"] = True
         result = mod.run(**kwargs)
         text = json.dumps(result, indent=2, default=float)
