@@ -318,3 +318,18 @@ def test_eval_defects_reports_clean_rejects_over_renders_judged_clean():
     got = E.summarise(rows)["settings_defaults"]
     assert got["clean_rejected"] == 0.25 and got["clean_rejected_judged_clean"] == 0.0
     assert [x["photo"] for x in got["judged_defective"]] == [seen]
+
+
+def test_a_black_and_white_mouth_is_not_read_as_covered():
+    """Lips and cheeks differ in lightness alone in black and white, which a hand over
+    the mouth does too: the occlusion check does not judge it (it refused the
+    astronaut's classic-mono square)."""
+    from likeness.faces.subject import find_faces, pick_subject
+
+    img = data.astronaut()
+    grey = np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
+    face = pick_subject(find_faces(img), (img.shape[1], img.shape[0]))
+    colour = D.occlusion(D.scene(img, face), ReviewSettings())
+    mono = D.occlusion(D.scene(grey, face), ReviewSettings())
+    assert colour.passed and colour.value is not None  # measured on the colour photo
+    assert mono.passed and mono.value is None  # not measured in black and white

@@ -367,6 +367,10 @@ def flat_edge(sc: Scene, s: ReviewSettings) -> Check:
         f"The hair's outline has a straight, cut-looking stretch ({best:.0%} of the head's height)."))
 
 
+#: Chroma (C*ab) below which the mouth and cheeks are read as black and white.
+MONO_CHROMA = 4.0
+
+
 def occlusion(sc: Scene, s: ReviewSettings) -> Check:
     img = sc.source if sc.source is not None else sc.image
     k = 1.0 / sc.k if sc.source is not None else 1.0
@@ -397,6 +401,10 @@ def occlusion(sc: Scene, s: ReviewSettings) -> Check:
     ck = np.median(lab[cheeks], axis=0)
     # The lips as a whole (one side alone is too few pixels on a small face).
     lp = np.median(lab[lips], axis=0)
+    if max(float(np.hypot(*ck[1:])), float(np.hypot(*lp[1:]))) < MONO_CHROMA:
+        # Black and white: lips and cheeks differ in lightness alone, which a hand
+        # does too (the astronaut's classic-mono square read "covered").
+        return Check(True, None, s.occlusion, note="not measured: black and white")
     de = float(delta_e(lp, ck))
     # Redder than the cheeks by at least a little: lips; else judged on ΔE alone.
     worst = de if float(lp[1] - ck[1]) > -s.occlusion_red else 0.0
