@@ -103,3 +103,31 @@ def test_new_attire_is_offered_only_with_a_pulled_model_and_a_gpu(client, monkey
     assert no_gpu["available"] is False and no_gpu["reason"]
     none = attire_status(models=[SimpleNamespace(pulled=False)], gpu=lambda: True)
     assert none["available"] is False and none["reason"] != no_gpu["reason"]
+
+
+def test_a_set_is_cancelled_while_it_runs_and_the_session_goes_on(client):
+    """Cancel on the page: the running job stops, ends as cancelled with no headshot and
+    no file, an ended job cannot be cancelled again, and the next run works."""
+    sid, h = new_session(client)
+    assert client.post(f"/api/sessions/{sid}/photos", files={"file": ("me.jpg", astronaut_photo(), "image/jpeg")},
+                       headers=h).status_code == 201
+    wait_until(lambda: session_idle(client, sid, h), timeout=120, what="the check")
+    job = client.post(f"/api/sessions/{sid}/studio", json={"looks": ["all"], "best": 1}, headers=h).json()
+
+    def started():
+        j = client.get(f"/api/sessions/{sid}/jobs/{job['id']}", headers=h).json()
+        return j if j["state"] == "running" and j["done"] >= 2 else None
+
+    wait_until(started, timeout=240, what="the set to start")
+    r = client.delete(f"/api/sessions/{sid}/jobs/{job['id']}", headers=h)
+    assert r.status_code == 200, r.text
+    assert r.json()["state"] == "cancelled"
+    s = client.get(f"/api/sessions/{sid}", headers=h).json()
+    assert not [x for x in s["headshots"] if x["job_id"] == job["id"]]
+    assert client.get(f"/api/sessions/{sid}/jobs/{job['id']}/report.json", headers=h).status_code == 404
+    _error(client.delete(f"/api/sessions/{sid}/jobs/{job['id']}", headers=h), 409, "job_ended")
+    _error(client.delete(f"/api/sessions/{sid}/jobs/j{'0' * 31}", headers=h), 404, "not_found")
+    again = client.post(f"/api/sessions/{sid}/studio", json={}, headers=h).json()
+    s = wait_until(lambda: session_idle(client, sid, h), timeout=240, what="the next run")
+    assert next(j for j in s["jobs"] if j["id"] == again["id"])["state"] == "done"
+    client.delete(f"/api/sessions/{sid}", headers=h)

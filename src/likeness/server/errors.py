@@ -47,6 +47,13 @@ class RateLimitedError(LikenessError):
     http_status = 429
 
 
+class JobEndedError(LikenessError):
+    """The job asked to be cancelled has already ended."""
+
+    code = "job_ended"
+    http_status = 409
+
+
 class BadHostError(LikenessError):
     code = "bad_host"
     http_status = 400

@@ -15,7 +15,7 @@ from ..store import TooManyPhotosError, forget_session
 from ..store.db import loads
 from ..store.jobs import Job
 from . import library
-from .errors import PayloadTooLargeError
+from .errors import JobEndedError, PayloadTooLargeError
 from .schemas import ErrorOut, HeadshotOut, JobOut, Limits, PhotoOut, SessionCreated, SessionOut, StudioIn, TeamBrief
 from .security import creation_guard, session_auth, valid_id
 
@@ -217,6 +217,21 @@ async def start_studio(request: Request, body: StudioIn, session: dict = Depends
         return store.jobs.get(job_id)
 
     return job_out(await run_in_threadpool(enqueue))
+
+
+@router.delete("/sessions/{session_id}/jobs/{job_id}", response_model=JobOut, summary="Cancel a job",
+               responses={404: {"model": ErrorOut}, 409: {"model": ErrorOut}})
+async def cancel_job(request: Request, job_id: str, session: dict = Depends(session_auth)) -> JobOut:
+    """Stop a queued or running job (a set being made, say): it ends as ``cancelled``
+    and keeps no file; the photos and earlier headshots stay."""
+    store = request.app.state.store
+    job = await run_in_threadpool(store.jobs.get, valid_id(job_id, "job"), session_id=session["id"])
+    if job is None:
+        raise NotFoundError("There is no such job in this session.", hint="Reload the page.")
+    if job.state not in ("queued", "running"):
+        raise JobEndedError(f"This job has already ended ({job.state}).", hint="Nothing to cancel; reload the page.")
+    await run_in_threadpool(request.app.state.runner.cancel_job, job)
+    return job_out(await run_in_threadpool(store.jobs.get, job.id))
 
 
 @router.get("/sessions/{session_id}/jobs/{job_id}", response_model=JobOut, summary="Progress of a job")

@@ -45,7 +45,8 @@ class Runner:
         self._threads: list[threading.Thread] = []
         self._running: dict[str, Job] = {}  # thread name → job
         self._lock = threading.Lock()
-        self._cancelled: set[str] = set()
+        self._cancelled: set[str] = set()  # sessions being deleted
+        self._stopped: set[str] = set()  # jobs the user cancelled
         self.warmed = threading.Event()
         self._ready = 0
         store.jobs.on_enqueue(self._wake.set)
@@ -86,6 +87,26 @@ class Runner:
                 if not any(j.session_id == session_id for j in self._running.values()):
                     break
             time.sleep(0.05)
+
+    def cancel_job(self, job: Job, *, wait_s: float = 30.0) -> None:
+        """Stop one queued or running job at the user's request and wait (bounded)
+        until it has; it ends as ``cancelled`` and keeps no file."""
+        if job.state == "queued" and self.store.jobs.cancel(job):
+            return
+        with self._lock:
+            self._stopped.add(job.id)
+        deadline = time.monotonic() + wait_s
+        while time.monotonic() < deadline:
+            with self._lock:
+                if not any(j.id == job.id for j in self._running.values()):
+                    break
+            time.sleep(0.05)
+        if job.state == "queued":  # claimed meanwhile, before the runner saw it stopped
+            self.store.jobs.cancel(job)
+
+    def _gone(self, job: Job) -> bool:
+        """The job's session is being deleted, or the user cancelled the job."""
+        return job.session_id in self._cancelled or job.id in self._stopped
 
     def release(self, session_id: str) -> None:
         """The session is gone: forget that it was cancelled (its jobs went with it)."""
@@ -130,6 +151,10 @@ class Runner:
         except (JobCancelled, LaneStopped):
             if self._kill_now.is_set():
                 log.info("job %s interrupted by shutdown: it will run again at the next start", job.id)
+            elif job.id in self._stopped:
+                log.info("job %s cancelled by the user", job.id)
+                self._discard_run(job, keep_rejected=False)
+                self.store.jobs.cancel(job)
             else:
                 log.info("job %s stopped: its session is gone", job.id)
         except Exception as exc:  # noqa: BLE001 - recorded on the job; a bug is logged with its trace
@@ -146,6 +171,7 @@ class Runner:
         finally:
             with self._lock:
                 self._running.pop(name, None)
+                self._stopped.discard(job.id)
             if self.store.session(job.session_id) is None:
                 # Deleted while we worked: remove anything the job wrote meanwhile.
                 self.store.files.remove_session(job.session_id)
@@ -160,7 +186,7 @@ class Runner:
                 return True
             # A one-photo check takes about a second: once started, it is cheaper to let
             # it finish than to replace the worker (loading the models takes seconds).
-            return job.session_id in self._cancelled and (before_start or job.kind != "check")
+            return self._gone(job) and (before_start or job.kind != "check")
 
         return lane.call(kind, args, options or {}, progress=progress or (lambda _d, _t: None), abandon=abandon)
 
@@ -172,27 +198,33 @@ class Runner:
             if now - last[0] < 0.25 and done < total:
                 return
             last[0] = now
-            if not self.store.jobs.progress(job, done, total):
+            if not self.store.jobs.progress(job, done, total) or job.id in self._stopped:
                 raise JobCancelled(job.id)
 
         return report
+
+    def _discard_run(self, job: Job, *, keep_rejected: bool) -> None:
+        """Remove what a studio job that delivers nothing wrote (a full-size headshot
+        without a record would be an orphan); ``keep_rejected``: its refused renders stay."""
+        if job.kind != "studio":
+            return
+        try:
+            run = self.store.files.run_dir(job.session_id, job.id)
+            kept = library.rejected_dir(run)
+            keep = keep_rejected and kept.is_dir()
+            for part in (run.iterdir() if keep else [run]) if run.exists() else []:
+                if part != kept:
+                    self.store.files.remove_tree(part) if part.is_dir() else part.unlink()
+        except (OSError, ValueError):
+            log.exception("could not remove the files of job %s", job.id)
 
     def _failed(self, job: Job, err: dict[str, Any]) -> None:
         """Record a failure; a failed studio run keeps no file (a full-size headshot
         without a record would be an orphan). With the disk full even the record can
         fail for a moment: it is retried, and the job stays for the next start if not."""
-        if job.kind == "studio":
-            try:
-                run = self.store.files.run_dir(job.session_id, job.id)
-                # Renders the review refused, asked for with keep_rejected, are what the
-                # user wants to see when nothing was delivered: only they stay.
-                kept = library.rejected_dir(run)
-                keep = job.payload.get("keep_rejected") and kept.is_dir()
-                for part in (run.iterdir() if keep else [run]) if run.exists() else []:
-                    if part != kept:
-                        self.store.files.remove_tree(part) if part.is_dir() else part.unlink()
-            except (OSError, ValueError):
-                log.exception("could not remove the files of failed job %s", job.id)
+        # Renders the review refused, asked for with keep_rejected, are what the user
+        # wants to see when nothing was delivered: only they stay.
+        self._discard_run(job, keep_rejected=bool(job.payload.get("keep_rejected")))
         for attempt in range(5):
             try:
                 err = library.relabel(err, self._names(job.session_id))
@@ -278,7 +310,7 @@ class Runner:
                              **{k: p[k] for k in ("looks", "frames", "best") if p.get(k) is not None},
                              **({"keep_rejected": True} if p.get("keep_rejected") else {})},
                             progress=self._progress(job))
-        if job.session_id in self._cancelled or not self.store.jobs.still_mine(job):
+        if self._gone(job) or not self.store.jobs.still_mine(job):
             raise JobCancelled(job.id)
         names = self._names(sid, rows)
         if result.report_json is not None:  # it is downloaded and shared: the user's names, no server path

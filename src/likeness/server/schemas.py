@@ -79,7 +79,7 @@ class PhotoOut(BaseModel):
 class JobOut(BaseModel):
     id: str
     kind: str = Field(description="check | check_set | studio")
-    state: str = Field(description="queued | running | done | failed")
+    state: str = Field(description="queued | running | done | failed | cancelled")
     payload: dict[str, Any]
     done: int
     total: int

@@ -166,6 +166,18 @@ class JobQueue:
                     _event(conn, i, session_id, "cancelled")
         return len(ids)
 
+    def cancel(self, job: Job) -> bool:
+        """Cancel one job at the user's request: a queued one at once; a running one as
+        its runner stops it (``job`` is then the runner's own claim)."""
+        with self.db.write() as conn:
+            cond = (jobs.c.state == "queued") if job.state == "queued" else and_(jobs.c.state == "running",
+                                                                                jobs.c.claim == job.claim)
+            res = conn.execute(update(jobs).where(and_(jobs.c.id == job.id, cond))
+                               .values(state="cancelled", finished_at=time.time()))
+            if res.rowcount == 1:
+                _event(conn, job.id, job.session_id, "cancelled", job.claim)
+            return res.rowcount == 1
+
     def recover(self) -> tuple[int, int]:
         """On start: jobs left running by a stopped server go back to the queue; a
         job that was running ``max_attempts`` times is failed instead (it may be what

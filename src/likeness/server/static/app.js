@@ -375,9 +375,11 @@ function renderResults() {
     $("span", bar).style.width = last.total ? `${pct}%` : "";
     $(".label", prog).textContent = last.state === "queued" ? "Waiting for the studio…" : last.total ? `Making your headshots… ${pct}%` : "Making your headshots…";
   }
+  $("#cancel-run").dataset.job = working ? last.id : "";
   const err = $("#run-error");
-  err.hidden = last.state !== "failed";
+  err.hidden = last.state !== "failed" && last.state !== "cancelled";
   if (last.state === "failed") fill(err, el("strong", { text: "No headshot this time" }), el("span", { text: `${(last.error || {}).message || ""} ${(last.error || {}).hint || ""}` }));
+  if (last.state === "cancelled") fill(err, el("strong", { text: "Stopped" }), el("span", { text: " at your request. Your photos are still here: make your headshots again when you are ready." }));
   const shots = lastDone ? s.headshots.filter(h => h.job_id === lastDone.id) : [];
   $("#download-all").disabled = !shots.length;
   $("#report-html").disabled = !(lastDone && lastDone.result && lastDone.result.report_html);
@@ -541,6 +543,14 @@ async function boot() {
   $("#all").addEventListener("change", renderStyle);
   $("#delete").addEventListener("click", deleteAll);
   $("#download-all").addEventListener("click", () => download(`/api/sessions/${state.id}/download.zip`, "likeness-headshots.zip").catch(e => toast(explain(e), true)));
+  $("#cancel-run").addEventListener("click", async e => {
+    const job = e.currentTarget.dataset.job;
+    if (!job) return;
+    e.currentTarget.disabled = true;
+    try { await api("DELETE", `/api/sessions/${state.id}/jobs/${job}`); toast("Stopped."); }
+    catch (err) { toast(explain(err), true); }
+    finally { e.currentTarget.disabled = false; await refresh(); }
+  });
   $("#download-favs").addEventListener("click", () => {
     const done = state.session.jobs.filter(j => j.kind === "studio" && j.state === "done").pop();
     download(`/api/sessions/${state.id}/favourites.zip${done ? `?job_id=${done.id}` : ""}`, "likeness-favourites.zip").catch(e => toast(explain(e), true));
