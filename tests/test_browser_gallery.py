@@ -11,6 +11,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import time
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -102,6 +103,16 @@ def test_gallery_set_star_download_on_desktop_and_phone(tmp_path, tmp_path_facto
         assert _favourites_zip(page) == sorted(want)
         _top(page)
         page.screenshot(path=str(shots / "gallery-desktop-2-starred.png"), full_page=True)
+        # compare two side by side: pick two, the dialog shows both
+        picks = page.locator("#gallery [data-compare]")
+        picks.nth(0).click()
+        picks.nth(picks.count() - 1).click()
+        _wait(page, "#compare[open] .compare-pair img[src]", count=2, timeout=30)
+        time.sleep(0.5)  # let both previews paint
+        page.screenshot(path=str(shots / "gallery-desktop-3-compare.png"))
+        page.click("#compare button[value=close]")
+        _wait(page, "#compare:not([open])", timeout=10)
+        assert page.locator("#gallery [data-compare][aria-pressed='true']").count() == 0
 
         # the same session on a phone: stars kept; unstar one, star another, download again
         phone = browser.new_context(accept_downloads=True, **PHONE)

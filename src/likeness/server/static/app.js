@@ -429,12 +429,46 @@ function shotCard(h) {
   const single = state.session.headshots.filter(x => x.job_id === h.job_id).length === 1;
   const job = state.session.jobs.find(j => j.id === h.job_id);
   const star = job && job.payload && job.payload.looks ? starButton(h) : null;
+  const pick = star ? compareButton(h) : null;
   fill(card, frame, el("div", { class: "meta" },
-    el("div", { class: "row wrap" }, star, toggle, single ? null : el("button", { type: "button", class: "btn small", style: { marginLeft: "auto" },
+    el("div", { class: "row wrap" }, star, pick, toggle, single ? null : el("button", { type: "button", class: "btn small", style: { marginLeft: "auto" },
       onclick: () => download(`/api/sessions/${state.id}/headshots/${h.id}`, `headshot-${h.idx + 1}.jpg`).catch(e => toast(explain(e), true)) }, "Download")),
     !single
       ? el("p", { text: `${h.width}×${h.height} px · ${frameLabel(h.frame)}${notes.length ? " · " + notes.join("; ") : ""}` }) : null));
   return card;
+}
+
+// Compare two images of a set side by side: pick two, the dialog opens with both.
+function compareButton(h) {
+  const b = el("button", { type: "button", class: "btn small pick", "aria-pressed": String(state.compare.has(h.id)),
+    "data-compare": h.id, "aria-label": `Compare: ${pretty(h.look)}, ${frameLabel(h.frame)}` }, "Compare");
+  b.addEventListener("click", () => {
+    if (state.compare.has(h.id)) state.compare.delete(h.id);
+    else {
+      state.compare.add(h.id);
+      if (state.compare.size > 2) state.compare.delete(state.compare.values().next().value);  // the oldest pick goes
+    }
+    document.querySelectorAll("[data-compare]").forEach(x => x.setAttribute("aria-pressed", String(state.compare.has(x.dataset.compare))));
+    if (state.compare.size === 2) openCompare([...state.compare]);
+  });
+  return b;
+}
+
+function openCompare(ids) {
+  const shots = ids.map(id => state.session.headshots.find(x => x.id === id)).filter(Boolean);
+  if (shots.length !== 2) return;
+  fill($("#compare-pair"), ...shots.map(h => {
+    const img = el("img", { alt: `Headshot ${h.idx + 1}, ${pretty(h.look)}, ${frameLabel(h.frame)}` });
+    blobUrl(`/api/sessions/${state.id}/headshots/${h.id}?preview=true`).then(u => { img.src = u; }).catch(() => {});
+    const like = h.likeness === null || h.likeness === undefined ? "" : ` · likeness ${Math.round(h.likeness)}`;
+    return el("figure", {}, img, el("figcaption", { text: `${pretty(h.look)} · ${frameLabel(h.frame)}${like}` }));
+  }));
+  const d = $("#compare");
+  d.addEventListener("close", () => {
+    state.compare.clear();
+    document.querySelectorAll("[data-compare]").forEach(x => x.setAttribute("aria-pressed", "false"));
+  }, { once: true });
+  d.showModal();
 }
 
 // A star per image of a set: kept by the server (session and report.json).
