@@ -17,6 +17,7 @@ from skimage import data
 from likeness.errors import NotEnoughPhotosError
 from likeness.review import CHECKS, ReviewSettings
 from likeness.review import defects as D
+from likeness.review.scene import scene
 from likeness.review.gate import candidate_faces, defect_checks
 
 
@@ -329,7 +330,7 @@ def test_a_black_and_white_mouth_is_not_read_as_covered():
     img = data.astronaut()
     grey = np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
     face = pick_subject(find_faces(img), (img.shape[1], img.shape[0]))
-    colour = D.occlusion(D.scene(img, face), ReviewSettings())
-    mono = D.occlusion(D.scene(grey, face), ReviewSettings())
+    colour = D.occlusion(scene(img, face), ReviewSettings())
+    mono = D.occlusion(scene(grey, face), ReviewSettings())
     assert colour.passed and colour.value is not None  # measured on the colour photo
     assert mono.passed and mono.value is None  # not measured in black and white

@@ -15,7 +15,7 @@ import numpy as np
 
 from ..color import delta_e, rgb_to_lab
 from ..faces import regions as R
-from ..review.defects import _head
+from ..review.scene import _head
 from ..types import Face
 
 

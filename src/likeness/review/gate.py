@@ -25,6 +25,7 @@ from ..types import Face, Headshot
 from . import artifacts, defects, framing, light, locks, texture
 from .likeness import distance, enrolled_identity, score, threshold
 from .result import Candidate, Check, Reference, Review, ReviewSettings
+from .scene import scene
 from .source import find_source, light_gain
 from .stats import PhotoStats, describe
 
@@ -163,7 +164,7 @@ def defect_checks(
     """The defect checks (:mod:`.defects`) of one candidate; {} when all are skipped."""
     if all(name in settings.skip for name in defects.DEFECTS):
         return {}
-    sc = defects.scene(candidate, face, alpha=matte, valid=valid, top_cut=top_cut)
+    sc = scene(candidate, face, alpha=matte, valid=valid, top_cut=top_cut)
     return defects.run(sc, faces, settings)
 
 

@@ -55,7 +55,7 @@ class ReviewSettings:
     fringe: float = 5.13  # share (%) of the hair's outline (arcs) off the matte's backdrop–hair mix
     fringe_delta: float = 5.5  # ΔE (Lab) off the matte's mix that counts as fringe (an arc's median)
     flat_edge: float = 0.307  # longest straight hair-outline run, share of the head height
-    flat_eps: float = 1.0  # straightness tolerance, px at defects.SIDE
+    flat_eps: float = 1.0  # straightness tolerance, px at scene.SIDE
     occlusion: float = 8.42  # lips vs cheeks ΔE2000 below this: the mouth is covered
     occlusion_red: float = 3.0  # lips less red than the cheeks by more: not lips
     skip: tuple[str, ...] = ()  # checks not to run (names as in Review.checks)
