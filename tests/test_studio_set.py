@@ -164,10 +164,10 @@ def test_a_photo_the_review_refuses_for_itself_is_replaced_by_a_spare(tmp_path, 
     second face): its other Looks are not made, and the next photo takes its place."""
     from dataclasses import replace
 
-    from likeness.studio import session, studio
+    from likeness.studio import results, studio
 
     photos = sorted(need(*PERSON).glob("*.jpg"))[:4]
-    real = session.reviewed
+    real = results.reviewed
     bad: list[str] = []
 
     def reviewed(hs, r, reference, st):
@@ -179,7 +179,7 @@ def test_a_photo_the_review_refuses_for_itself_is_replaced_by_a_spare(tmp_path, 
             out = replace(out, review=rv)
         return out
 
-    monkeypatch.setattr(session, "reviewed", reviewed)
+    monkeypatch.setattr(results, "reviewed", reviewed)
     res = studio(photos, looks="corporate-grey,classic-mono,bright-white", frames="headshot", out=tmp_path / "o")
     report = json.loads(res.report_json.read_text())
     delivered = {h["source"] for h in report["headshots"]}

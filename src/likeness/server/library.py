@@ -35,7 +35,7 @@ def studio(paths: Sequence[Path], **kw: Any) -> Any:
 
 def rejected_dir(run: Path) -> Path:
     """Where a studio run with ``keep_rejected`` put the renders the review refused."""
-    from ..studio.session import REJECTED
+    from ..studio.results import REJECTED
 
     return Path(run) / REJECTED
 

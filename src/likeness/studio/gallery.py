@@ -173,7 +173,7 @@ def make_set(
     were refused for the photo itself, with the reason)."""
     from .decode import decode_for
     from .pipeline import finish, prepare, write_headshot
-    from .session import _unique, reviewed
+    from .results import reviewed, unique_name
 
     made: list[SetImage] = []
     failed: list[tuple[str, str]] = []
@@ -204,7 +204,7 @@ def make_set(
                     lk = looks(look)
                     st = replace(st0, look=lk, retouch=lk.retouch if retouch is None else retouch)
                     r = finish(prep, settings=st)
-                    name = _unique(f"{stem}-{look.name}-{st.preset.name}", used) + f".{st.format}"
+                    name = unique_name(f"{stem}-{look.name}-{st.preset.name}", used) + f".{st.format}"
                     return write_headshot(r, out_dir / name, source=source, settings=st), r, st
 
                 ahead = worker.submit(finished, plan.looks[0])
@@ -255,7 +255,8 @@ def studio_set(
     Look, a ``favourite`` per image). Returns the :class:`~likeness.types.StudioResult`."""
     from ..deliver import write_report
     from ..types import StudioResult, to_jsonable
-    from .session import WEB_SCALE, _contact_sheet, _reject, _report, _web_note
+    from .results import contact_sheet, reject, run_report, web_note
+    from .session import WEB_SCALE
 
     def web_size(st: StudioSettings) -> StudioSettings:
         if not web:
@@ -281,13 +282,13 @@ def studio_set(
     heads, rejected = [], []
     tiles: list[tuple[np.ndarray, Headshot, bool]] = []  # the sheet keeps a refused image's place in its row
     for m in made:
-        hs = _web_note(m.headshot, by_source[m.headshot.source], settings)
+        hs = web_note(m.headshot, by_source[m.headshot.source], settings)
         if held is not None:
             hs = replace(hs, notes=(*hs.notes, held.note))
         if not m.passed:
             why = "; ".join(hs.review.get("reasons") or ()) or "it did not pass the review"
             skipped.append((hs.source, f"Not delivered ({hs.look}, {hs.frame}): {why}"))
-            rejected.append({**_reject(hs, out_dir, keep=keep_rejected), "look": hs.look, "frame": hs.frame})
+            rejected.append({**reject(hs, out_dir, keep=keep_rejected), "look": hs.look, "frame": hs.frame})
             tiles.append((np.full((max(8, hs.height // 8), max(8, hs.width // 8), 3), 96, np.uint8), hs, False))
             continue
         heads.append(hs)
@@ -301,9 +302,9 @@ def studio_set(
         )
     columns, labels = sheet_layout([t[1] for t in tiles], plan)
     labels = [lb if ok else f"{lb.rsplit(' · ', 1)[0]} · not delivered" for lb, (_i, _h, ok) in zip(labels, tiles, strict=True)]
-    sheet = _contact_sheet(out_dir, [t[0] for t in tiles], [t[1] for t in tiles],
+    sheet = contact_sheet(out_dir, [t[0] for t in tiles], [t[1] for t in tiles],
                            {"what": "contact sheet", "set": plan.to_dict()}, columns=columns, labels=labels)
-    report = _report(sitting, heads, skipped, settings, sheet)
+    report = run_report(sitting, heads, skipped, settings, sheet)
     for e in report["headshots"]:
         e["favourite"] = False
     title = f"Likeness studio — a set of {len(heads)} in {len(plan.looks)} Looks"

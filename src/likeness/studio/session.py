@@ -36,8 +36,9 @@ from ..deliver.outdir import prepare_out_dir
 from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFaceError, NotEnoughPhotosError
 from ..imageio import is_image_path
 from ..looks import Look
-from ..types import Headshot, Photo, PhotoCheck, Sitting, StudioResult, to_jsonable
+from ..types import Headshot, Photo, PhotoCheck, Sitting, StudioResult
 from .options import StudioSettings, with_backdrop
+from .results import contact_sheet, reject, reviewed, run_report, unique_name, web_note
 
 Progress = Callable[[int, int], None]
 #: Longer side each photo is decoded at, once, for intake and the render alike: a
@@ -47,8 +48,6 @@ STUDIO_SIDE = 4096
 #: Without ``all``: how many of the best-ranked photos are kept at hand, so a render
 #: the review rejects is followed by the next photo's (each is up to 4096 px).
 FALLBACK_PHOTOS = 3
-#: Sub-folder of the output where ``keep_rejected`` puts renders the review refused.
-REJECTED = "rejected"
 #: A photo refused by intake *only* for its face size, with at least this many px
 #: between the eyes, still gives a web-size headshot (``WEB_SCALE`` of the preset's
 #: size) with an honest note, where no photo is good enough for the full size:
@@ -166,7 +165,7 @@ def studio(
         if len(headshots) >= want:
             break
         pc = sitting.photos[idx]
-        name = _unique(f"{Path(pc.source).stem}-{look_.name}-{settings.preset.name}", used) + f".{settings.format}"
+        name = unique_name(f"{Path(pc.source).stem}-{look_.name}-{settings.preset.name}", used) + f".{settings.format}"
         st = settings
         if web:
             w, h = settings.preset.size
@@ -181,7 +180,7 @@ def studio(
         if hs.review is not None and not hs.review.get("passed", True):
             why = "; ".join(hs.review.get("reasons") or ()) or "it did not pass the review"
             skipped.append((pc.source, f"Not delivered: {why}"))
-            rejected.append(_reject(hs, out_dir, keep=keep_rejected))
+            rejected.append(reject(hs, out_dir, keep=keep_rejected))
             continue
         headshots.append(hs)
         images.append(r.image)
@@ -193,10 +192,10 @@ def studio(
             hint="Use a clear, well-lit photo of your face and shoulders.",
         )
     # 5. what the user looks at
-    sheet_path = _contact_sheet(
+    sheet_path = contact_sheet(
         out_dir, images, headshots, {"what": "contact sheet", "look": look_.to_dict(), "frame": settings.preset.name}
     )
-    report = _report(sitting, headshots, skipped, settings, sheet_path)
+    report = run_report(sitting, headshots, skipped, settings, sheet_path)
     report["rejected"] = rejected
     rj, rh = write_report(out_dir, report, title=f"Likeness studio — {look_.name}")
     return StudioResult(
@@ -240,7 +239,7 @@ def make_reviewed(photo: Photo, pc: PhotoCheck, path: Path, settings: StudioSett
     from .pipeline import make_headshot
 
     hs, r = make_headshot(photo, path, settings=settings, face=pc.face)
-    hs = _web_note(hs, pc, settings)
+    hs = web_note(hs, pc, settings)
     if reference is None:
         return hs, r, hs
     hs = first = reviewed(hs, r, reference, settings)
@@ -248,20 +247,11 @@ def make_reviewed(photo: Photo, pc: PhotoCheck, path: Path, settings: StudioSett
         return hs, r, first
     for st, note in retry_settings(settings):
         h2, r2 = make_headshot(photo, path, settings=st, face=pc.face)
-        h2 = reviewed(_web_note(h2, pc, settings), r2, reference, st)
+        h2 = reviewed(web_note(h2, pc, settings), r2, reference, st)
         if h2.review["passed"]:
             why = "; ".join(x.rstrip(".").lower() for x in first.review["reasons"])
             return replace(h2, notes=(*h2.notes, note + f"what the first render showed ({why}).")), r2, first
     return hs, r, first
-
-
-def _web_note(hs: Headshot, pc: PhotoCheck, settings: StudioSettings) -> Headshot:
-    m = pc.measures.get("inter_eye")
-    if m is None or m.ok:
-        return hs
-    return replace(hs, notes=(*hs.notes, (f"Made at web size ({hs.width}×{hs.height}): the photo has {m.raw:.0f} px "
-                              "between the eyes (60 needed for print); fine on screen. For print, use a "
-                              "closer or full-size photo.")))
 
 
 def web_size_photos(sitting: Sitting) -> list[int]:
@@ -291,45 +281,6 @@ def enroll_sitting(sitting: Sitting, photos: dict[str, Photo]):
             continue
         stats.append(describe(photo.image, p.face.scaled(photo.scale)))
     return enroll_stats(stats) if stats else None
-
-
-def reviewed(hs: Headshot, r, reference, settings: StudioSettings) -> Headshot:
-    """``hs`` with the review of its render: likeness on the project's scale, every
-    check with its figure, and a note for each failed check."""
-    from ..review import review
-
-    # The render's face (mesh mapped to output pixels); its identity is read anew.
-    face = replace(r.face, embedding=None, landmarks5=None)
-    # The framing used, and the render's own matte and photo area for the defect checks.
-    rv = review(r.image, reference, look=settings.preset, plan=r.plan, faces=[face],
-                matte=r.alpha, valid=r.valid)
-    notes = tuple(f"Review: {x}" for x in rv.reasons)
-    return replace(
-        hs, likeness=rv.likeness, identity_distance=rv.identity_distance if np.isfinite(rv.identity_distance) else None,
-        review=rv.to_dict(), notes=(*hs.notes, *notes),
-    )
-
-
-def _reject(hs: Headshot, out_dir: Path, *, keep: bool) -> dict[str, Any]:
-    """Take a refused render out of the delivery: removed, or moved to ``rejected/``
-    beside a JSON of its review (``keep``). Returns the report's entry for it."""
-    import json
-
-    from ..imageio import atomic_write
-
-    entry = {"source": hs.source, "reasons": list((hs.review or {}).get("reasons") or ()),
-             "review": hs.review, "file": None}
-    if keep:
-        folder = out_dir / REJECTED
-        folder.mkdir(exist_ok=True)
-        target = folder / hs.path.name
-        os.replace(hs.path, target)
-        atomic_write(target.with_suffix(".json"),
-                     json.dumps(to_jsonable({**entry, "file": target.name}), indent=2).encode())
-        entry["file"] = f"{REJECTED}/{target.name}"
-    else:
-        hs.path.unlink(missing_ok=True)
-    return entry
 
 
 def expand_paths(paths: Sequence[str | os.PathLike] | str | os.PathLike) -> list[Path]:
@@ -386,46 +337,4 @@ def no_usable_photo(sitting: Sitting) -> Exception:
     )
 
 
-def _unique(stem: str, used: set[str]) -> str:
-    name, i = stem, 2
-    while name in used:
-        name, i = f"{stem}-{i}", i + 1
-    used.add(name)
-    return name
-
-
-def _contact_sheet(out_dir: Path, images: list[np.ndarray], heads: list[Headshot], settings: dict, *,
-                   columns: int = 4, labels: list[str] | None = None) -> Path | None:
-    from ..deliver import contact_sheet, write_image
-
-    if labels is None:
-        labels = [f"{Path(h.source).name} · {h.likeness:.0f}" if h.likeness is not None else Path(h.source).name
-                  for h in heads]
-    sheet = contact_sheet(images, labels, columns=min(columns, len(images)), cell=360)
-    return write_image(sheet, out_dir / "contact-sheet.jpg", settings=settings)
-
-
-def _report(
-    sitting: Sitting, heads: list[Headshot], skipped, settings: StudioSettings, sheet: Path | None
-) -> dict[str, Any]:
-    look = settings.look
-    return {
-        "title": f"Likeness studio — {look.name}",
-        "summary": sitting.summary or f"{len(heads)} headshot(s) made with the {look.name} Look.",
-        "look": look.to_dict(),
-        "contact_sheet": sheet.name if sheet else None,
-        "headshots": [
-            {**to_jsonable(h), "file": h.path.name} for h in heads
-        ],
-        "photos": [
-            {"source": p.source, "usable": p.usable, "problems": p.problems,
-             "measures": {k: m.score for k, m in p.measures.items()}}
-            for p in sitting.photos
-        ],
-        "skipped": [list(s) for s in skipped],
-        "settings": {"look": look.name, "look_version": look.version, "frame": settings.preset.name,
-                     "retouch": settings.retouch},
-    }
-
-
-__all__ = ["enroll_sitting", "expand_paths", "no_usable_photo", "reviewed", "studio", "web_size_photos"]
+__all__ = ["enroll_sitting", "expand_paths", "no_usable_photo", "studio", "web_size_photos"]
