@@ -71,7 +71,7 @@ def run(repeat: int = 3) -> dict[str, Any]:
         # compiles it at install), so none of the measured processes compiles sources.
         env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
         env["GLOG_minloglevel"] = "2"
-        compileall.compile_dir(Path(__file__).resolve().parents[1], quiet=1)
+        compileall.compile_dir(Path(__file__).resolve().parents[1], quiet=2)  # silent: stdout is the JSON
         floor = _process([sys.executable, "-m", "likeness.bench.verb", "floor", *photos], env)
         cold = _process([sys.executable, "-m", "likeness.cli", "studio", *photos, "-o", str(t / "cold")], env)
         res = subprocess.run([sys.executable, "-m", "likeness.bench.verb", "warm", str(repeat), tmp, *photos],
