@@ -10,6 +10,7 @@ from __future__ import annotations
 _LAZY = {
     "generate": ("run", "generate"),
     "GenerateResult": ("run", "GenerateResult"),
+    "generate_looks": ("run", "generate_looks"),
     "generate_candidates": ("pipeline", "generate_candidates"),
     "Candidate": ("pipeline", "Candidate"),
     "build_prompt": ("prompts", "build_prompt"),

@@ -29,6 +29,7 @@ class Rejected:
     seed: int
     likeness: float
     reasons: tuple[str, ...]
+    review: dict[str, Any] | None = None  # ``Review.to_dict()``: every check with its figure
 
 
 @dataclass(frozen=True)
@@ -84,34 +85,120 @@ def generate(
     device: str | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> GenerateResult:
-    from ..deliver import write_image, write_report
-    from ..imageio import load_photo
-    from ..intake.check import check
     from ..looks import load_look
-    from ..review import enroll, review
-    from .pipeline import generate_candidates, size_for_look
-    from .registry import default_backend, get_backend
 
     # 1. Options, before any work.
     lk = load_look(look)
-    size = tuple(size) if size is not None else size_for_look(lk)  # the Look's framing, near 1 MP
-    chosen = get_backend(backend or default_backend())
-    if not (1 <= int(count) <= 16) or not (1 <= int(oversample) <= 8):
-        raise OptionError(f"count {count} / oversample {oversample} out of range.", hint="Use count 1–16 and oversample 1–8.")
-    out = Path(out)
+    chosen = _check_options(backend, count=count, oversample=oversample)
+    # 2.–3. Intake and enrolment; 4.–6. generate, review, deliver.
+    prep = prepare(paths, backend=chosen)
+    return _generate_look(prep, lk, chosen, count=count, out=Path(out), seed=seed, oversample=oversample,
+                          glasses=glasses, size=size, pipe=pipe, steps=steps, device=device, progress=progress)
 
-    # 2. Intake: the references and the best photo.
+
+@dataclass(frozen=True)
+class Prepared:
+    """What every Look's generation shares: the intake, the references (decoded) and
+    the person's enrolment for the review."""
+
+    sitting: Sitting
+    refs_idx: tuple[int, ...]
+    refs: tuple[np.ndarray, ...]
+    reference: Any  # review.Reference
+
+
+def prepare(paths: Sequence[str | os.PathLike], *, backend: Any) -> Prepared:
+    """Steps 2–3: intake (references, best photo) and the enrolment for the review."""
+    from ..imageio import load_photo
+    from ..intake.check import check
+    from ..review import enroll
+
     sitting = check([str(p) for p in paths])
     if not sitting.ranking:
         raise NotEnoughPhotosError(sitting.summary, hint=" ".join(sitting.advice) or "Add clear photos of your face.")
-    refs_idx = list(sitting.references or sitting.ranking)[: max(1, chosen.max_references)]
+    refs_idx = list(sitting.references or sitting.ranking)[: max(1, backend.max_references)]
     # Decode each usable photo once: they are both the enrolment and the references.
     decoded = {i: load_photo(sitting.photos[i].source, max_side=1536).image for i in {*sitting.ranking, *refs_idx}}
-    photos = [decoded[i] for i in sitting.ranking]
-    refs = [decoded[i] for i in refs_idx]
+    reference = enroll([decoded[i] for i in sitting.ranking])
+    return Prepared(sitting, tuple(refs_idx), tuple(decoded[i] for i in refs_idx), reference)
 
-    # 3. What the person's own photos say, for the review.
-    reference = enroll(photos)
+
+def _check_options(backend: str | None, *, count: int, oversample: int):
+    from .registry import default_backend, get_backend
+
+    chosen = get_backend(backend or default_backend())
+    if not (1 <= int(count) <= 16) or not (1 <= int(oversample) <= 8):
+        raise OptionError(f"count {count} / oversample {oversample} out of range.", hint="Use count 1–16 and oversample 1–8.")
+    return chosen
+
+
+@dataclass(frozen=True)
+class LooksResult:
+    """One :class:`GenerateResult` per Look, in the order asked (``generate_looks``)."""
+
+    results: tuple[GenerateResult, ...]
+    sitting: Sitting
+    backend: str
+
+
+def generate_looks(
+    paths: Sequence[str | os.PathLike],
+    *,
+    looks: Sequence[Any],
+    out: str | os.PathLike,
+    count: int = 1,
+    oversample: int = 2,
+    backend: str | None = None,
+    seed: int = 0,
+    progress: Callable[[int, int], None] | None = None,
+    **options: Any,
+) -> LooksResult:
+    """``generate`` for several Looks at once (the web gallery's "new attire"): the
+    intake and the enrolment are done once, each Look's images go to ``out/<look>/``
+    with its own report. ``progress(done, total)`` counts candidates over every Look.
+    ``options``: ``generate``'s glasses, size, pipe, steps, device."""
+    from ..looks import load_look
+
+    if not looks:
+        raise OptionError("Give at least one Look to generate.", hint="For example looks=['corporate-grey'].")
+    lks = [load_look(x) for x in looks]
+    if len({lk.name for lk in lks}) != len(lks):
+        raise OptionError("A Look is named twice.", hint="Name each Look once.", looks=[lk.name for lk in lks])
+    chosen = _check_options(backend, count=count, oversample=oversample)
+    prep = prepare(paths, backend=chosen)
+    per = int(count) * int(oversample)
+    total = per * len(lks)
+    results = []
+    for i, lk in enumerate(lks):
+        step = None if progress is None else (lambda d, _t, base=i * per: progress(base + d, total))
+        results.append(_generate_look(prep, lk, chosen, count=count, out=Path(out) / lk.name, seed=seed,
+                                      oversample=oversample, progress=step, **options))
+    return LooksResult(tuple(results), prep.sitting, chosen.name)
+
+
+def _generate_look(
+    prep: Prepared,
+    lk: Any,
+    chosen: Any,
+    *,
+    count: int,
+    out: Path,
+    seed: int,
+    oversample: int,
+    glasses: bool | None = None,
+    size: tuple[int, int] | None = None,
+    pipe: Any = None,
+    steps: int | None = None,
+    device: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> GenerateResult:
+    """Steps 4–6 for one Look."""
+    from ..deliver import write_image, write_report
+    from ..review import review
+    from .pipeline import generate_candidates, size_for_look
+
+    sitting, refs_idx, refs = prep.sitting, list(prep.refs_idx), list(prep.refs)
+    size = tuple(size) if size is not None else size_for_look(lk)  # the Look's framing, near 1 MP
 
     # 4. Over-generate. face-locked repaints the best reference's framed crop at the
     # model's size (locked.py); flux2-klein paints a canvas of the Look's shape.
@@ -138,9 +225,9 @@ def generate(
             image, plan, scale = _frame(c.image, lk.frame)
             enlarged = c.enlarged * scale
         c = replace(c, image=image)
-        reviewed.append((c, review(image, reference, glasses=glasses, look=lk, plan=plan), enlarged))
+        reviewed.append((c, review(image, prep.reference, glasses=glasses, look=lk, plan=plan), enlarged))
     passing = sorted((x for x in reviewed if x[1].passed), key=lambda x: -x[1].likeness)[: int(count)]
-    rejected = tuple(Rejected(c.seed, r.likeness, tuple(r.reasons)) for c, r, _ in reviewed if not r.passed)
+    rejected = tuple(Rejected(c.seed, r.likeness, tuple(r.reasons), r.to_dict()) for c, r, _ in reviewed if not r.passed)
     out.mkdir(parents=True, exist_ok=True)
     heads = []
     for c, r, enlarged in passing:
@@ -153,6 +240,7 @@ def generate(
             width=c.image.shape[1], height=c.image.shape[0], likeness=r.likeness, identity_distance=r.identity_distance,
             source_type=c.source_type,
             measures={**{k: float(v.value) for k, v in r.checks.items() if v.value is not None}, "enlarged": round(enlarged, 3)},
+            review=r.to_dict(),
         ))
     plan = cands[0].plan if cands else None
     settings = {"look": lk.name, "backend": chosen.name, "seed": seed, "count": count, "candidates": n,
@@ -163,7 +251,8 @@ def generate(
         "look": lk.to_dict(),
         "headshots": [
             {"file": h.path.name, "source": h.source, "look": h.look, "frame": h.frame, "likeness": h.likeness,
-             "identity_distance": h.identity_distance, "source_type": h.source_type, "notes": [], "measures": h.measures}
+             "identity_distance": h.identity_distance, "source_type": h.source_type, "notes": [], "measures": h.measures,
+             "review": h.review}
             for h in heads
         ],
         "photos": [{"source": os.path.basename(p.source), "usable": p.usable, "problems": p.problems} for p in sitting.photos],

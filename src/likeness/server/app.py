@@ -16,6 +16,7 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.responses import FileResponse
@@ -80,10 +81,15 @@ def create_app(
     check_fn: library.CheckFn | None = None,
     studio_fn: library.StudioFn | None = None,
     warm: Callable[[], None] | None = library.warm,
+    attire: library.AttireFn | None = None,
+    generate_fn: Callable[..., Any] | None = None,
 ) -> FastAPI:
     """The app. ``allowed_hosts=None`` accepts any Host header (when serving beyond
     this machine with ``--host``); by default only loopback names are answered,
-    which also stops DNS-rebinding pages from reaching the API."""
+    which also stops DNS-rebinding pages from reaching the API. ``attire`` says whether
+    "new attire" can be offered (default: a generation model pulled and a GPU here),
+    ``generate_fn`` makes it in a worker process (default ``library.generate_attire``);
+    tests swap both."""
     settings = settings or StoreSettings.from_env()
 
     @asynccontextmanager
@@ -94,8 +100,10 @@ def create_app(
         gone = purge_expired(store)
         if requeued or failed or gone:
             log.info("start: %d jobs requeued, %d failed, %d expired sessions purged", requeued, failed, len(gone))
-        runner = Runner(store, workers=settings.workers, check_fn=check_fn, studio_fn=studio_fn, warm=warm)
+        runner = Runner(store, workers=settings.workers, check_fn=check_fn, studio_fn=studio_fn, warm=warm,
+                        generate_fn=generate_fn)
         app.state.store, app.state.runner, app.state.settings = store, runner, settings
+        app.state.attire = attire or library.attire_status
         app.state.new_sessions = NewSessionLimit(limit=settings.max_new_sessions, window_s=settings.new_sessions_window_s)
         stop_purge = threading.Event()
 

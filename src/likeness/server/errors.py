@@ -54,6 +54,14 @@ class JobEndedError(LikenessError):
     http_status = 409
 
 
+class AttireUnavailableError(LikenessError):
+    """New attire (the generate path) was asked for where this server cannot offer it;
+    the message is the same one-line reason the page shows beside the option."""
+
+    code = "attire_unavailable"
+    http_status = 409
+
+
 class BadHostError(LikenessError):
     code = "bad_host"
     http_status = 400

@@ -118,6 +118,60 @@ def attire_status(*, models: Sequence[Any] | None = None, gpu: Callable[[], bool
     return {"available": True, "reason": ""}
 
 
+AttireFn = Callable[[], dict[str, Any]]
+#: Sub-folder of a studio run where its generated images ("new attire") go, one folder per Look.
+GENERATED = "generated"
+
+
+def generate_attire(paths: Sequence[Path], *, looks: Sequence[str], out: Path, progress=None, **kw: Any) -> Any:
+    """New attire for the gallery: the generate path for each Look (its ``[generate]``
+    words), from the person's photos, every image reviewed (``generate.generate_looks``).
+    Runs in the server's one generation worker process, which keeps the pipeline loaded."""
+    from ..generate.run import generate_looks
+
+    return generate_looks(list(paths), looks=list(looks), out=out, progress=progress, **kw)
+
+
+def generated_entries(result: Any, out_dir: Path) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(delivered, refused) of a ``generate_looks`` result as report entries, labelled
+    as generated; ``file`` is relative to the run's folder ``out_dir``."""
+    delivered, refused = [], []
+    for res in result.results:
+        look = res.settings.get("look")
+        for h in res.headshots:
+            delivered.append({**to_jsonable(h), "file": str(Path(h.path).relative_to(out_dir)), "generated": True,
+                              "made_by": "generate", "backend": res.backend, "favourite": False})
+        for r in res.rejected:
+            refused.append({"look": look, "seed": int(r.seed), "likeness": float(r.likeness), "reasons": list(r.reasons),
+                            "review": r.review, "file": None, "generated": True, "made_by": "generate",
+                            "backend": res.backend})
+    return delivered, refused
+
+
+def add_generated_to_report(out_dir: Path, delivered: Sequence[dict[str, Any]], refused: Sequence[dict[str, Any]]) -> None:
+    """Put the generated images into the run's report (JSON and HTML), beside the
+    studio's: delivered ones among the headshots (and their Look's group of a set),
+    refused ones among the refused with their reasons. Nothing when there is no report."""
+    import json
+
+    from ..deliver import write_report
+
+    path = Path(out_dir) / "report.json"
+    if not path.is_file():
+        return
+    report = json.loads(path.read_text(encoding="utf-8"))
+    report["headshots"] = [*(report.get("headshots") or []), *delivered]
+    groups = {g.get("look"): g for g in report.get("looks") or [] if isinstance(g, dict)}
+    for e in delivered:
+        if e.get("look") in groups:
+            groups[e["look"]].setdefault("images", []).append(e)
+    report["rejected"] = [*(report.get("rejected") or []), *refused]
+    report["skipped"] = [*(report.get("skipped") or []),
+                         *[[f"generated, {r['look']}, seed {r['seed']}", "; ".join(r["reasons"])] for r in refused]]
+    report["generated"] = {"delivered": len(delivered), "refused": len(refused)}
+    write_report(out_dir, report)
+
+
 def _has_gpu() -> bool:
     import importlib.util
 

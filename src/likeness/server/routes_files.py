@@ -45,7 +45,8 @@ def _slug(text: str) -> str:
 
 def headshot_name(h: dict[str, Any], *, prefix: str = "") -> str:
     suffix = Path(h["file"]).suffix.lower() or ".jpg"
-    return f"{prefix}likeness-{_slug(h['look'])}-{_slug(h['frame'])}-{h['idx'] + 1}{suffix}"
+    made = "generated-" if (h.get("info") or {}).get("generated") else ""  # the name says it, as the label does
+    return f"{prefix}likeness-{_slug(h['look'])}-{_slug(h['frame'])}-{made}{h['idx'] + 1}{suffix}"
 
 
 @router.get("/sessions/{session_id}/photos/{photo_id}/preview", response_class=FileResponse, responses=IMAGE,

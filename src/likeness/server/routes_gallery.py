@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from ..errors import NotFoundError
 from ..store.db import dumps, headshots
 from .routes_files import headshot_name, temp_zip
+from .routes_sessions import headshot_out
 from .schemas import ErrorOut, FavouriteIn, HeadshotOut
 from .security import session_auth, valid_id
 
@@ -68,7 +69,7 @@ async def put_favourite(request: Request, headshot_id: str, body: FavouriteIn,
                         session: dict = Depends(session_auth)) -> HeadshotOut:
     store = request.app.state.store
     h = await run_in_threadpool(set_favourite, store, session["id"], valid_id(headshot_id, "headshot"), body.favourite)
-    return HeadshotOut(**{k: h[k] for k in HeadshotOut.model_fields if k in h}, favourite=bool(h["info"]["favourite"]))
+    return headshot_out(h)
 
 
 def favourites_zip(store, session_id: str, job_id: str | None, dest: Path) -> Path:

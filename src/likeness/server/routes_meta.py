@@ -16,7 +16,7 @@ DEFAULT_LOOK = "corporate-grey"
 
 @router.get("/options", response_model=Options, summary="Looks and framings to choose from")
 async def options(request: Request) -> Options:
-    looks, frames, attire = await run_in_threadpool(lambda: (library.looks(), library.frames(), library.attire_status()))
+    looks, frames, attire = await run_in_threadpool(lambda: (library.looks(), library.frames(), request.app.state.attire()))
     return Options(looks=looks, frames=frames, default_look=DEFAULT_LOOK, default_frame="headshot",
                    retention_days=request.app.state.settings.retention_days, attire=attire)
 

@@ -15,7 +15,7 @@ from ..store import TooManyPhotosError, forget_session
 from ..store.db import loads
 from ..store.jobs import Job
 from . import library
-from .errors import JobEndedError, PayloadTooLargeError
+from .errors import AttireUnavailableError, JobEndedError, PayloadTooLargeError
 from .schemas import ErrorOut, HeadshotOut, JobOut, Limits, PhotoOut, SessionCreated, SessionOut, StudioIn, TeamBrief
 from .security import creation_guard, session_auth, valid_id
 
@@ -75,9 +75,14 @@ def session_out(request: Request, s: dict[str, Any]) -> SessionOut:
         team=TeamBrief(id=team["id"], name=team["name"], look=team["look"], frame=team["frame"]) if team else None,
         limits=_limits(request), photos=[photo_out(p) for p in store.photos(s["id"])],
         set_check=loads(s["set_check"]), jobs=jobs,
-        headshots=[HeadshotOut(**{k: h[k] for k in HeadshotOut.model_fields if k in h},
-                               favourite=bool(h["info"].get("favourite"))) for h in store.headshots(s["id"])],
+        headshots=[headshot_out(h) for h in store.headshots(s["id"])],
     )
+
+
+def headshot_out(h: dict[str, Any]) -> HeadshotOut:
+    info = h["info"]
+    return HeadshotOut(**{k: h[k] for k in HeadshotOut.model_fields if k in h},
+                       favourite=bool(info.get("favourite")), generated=bool(info.get("generated")))
 
 
 @router.post("/sessions", status_code=201, response_model=SessionCreated, summary="Start a session",
@@ -188,6 +193,24 @@ def _set_options(session: dict[str, Any], body: StudioIn) -> dict[str, Any]:
     return {"looks": looks, "frames": frames, "best": body.best}
 
 
+def _attire_options(request: Request, session: dict[str, Any], body: StudioIn, look: str,
+                    made_set: dict[str, Any]) -> dict[str, Any]:
+    """The Looks to generate new attire for (the set's, or the one Look), or {} when
+    not asked. Asked where it cannot be made: refused with the page's one-line reason."""
+    if not body.attire:
+        return {}
+    if session["team_id"]:
+        raise OptionError("A team member's headshot uses the team's Look: new attire is not offered here.",
+                          hint="Leave attire out.")
+    status = request.app.state.attire()
+    if not status.get("available"):
+        raise AttireUnavailableError(status.get("reason") or "New attire is not offered by this server.",
+                                     hint="Leave new attire out: the studio headshots need no model and no GPU.")
+    every = [x["name"] for x in library.looks()]
+    wanted = [n for x in made_set.get("looks") or [look] for n in (every if x == "all" else [x])]
+    return {"attire_looks": list(dict.fromkeys(wanted))}
+
+
 @router.post("/sessions/{session_id}/studio", status_code=202, response_model=JobOut,
              summary="Make headshots with a Look and framing")
 async def start_studio(request: Request, body: StudioIn, session: dict = Depends(session_auth)) -> JobOut:
@@ -196,6 +219,7 @@ async def start_studio(request: Request, body: StudioIn, session: dict = Depends
     def enqueue() -> Job:
         look, frame = _studio_options(store, session, body)
         made_set = _set_options(session, body)
+        attire = _attire_options(request, session, body, look, made_set)
         photos = store.photos(session["id"])
         ids = [p["id"] for p in photos]
         if not ids:
@@ -212,7 +236,7 @@ async def start_studio(request: Request, body: StudioIn, session: dict = Depends
                 raise BusyError("Your headshots are already being made.", hint="Wait for them to finish.")
             job_id = store.jobs.enqueue(conn, session["id"], "studio",
                                         {"look": look, "frame": frame, "all": body.all, "photo_ids": ids,
-                                         "keep_rejected": body.keep_rejected, **made_set})
+                                         "keep_rejected": body.keep_rejected, **made_set, **attire})
         store.jobs.notify()
         return store.jobs.get(job_id)
 

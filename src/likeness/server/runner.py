@@ -16,12 +16,14 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from ..errors import LikenessError, storage_error
 from ..store import Job, Store
 from ..store.db import dumps, new_id
 from . import library
+from .attire import GenerateLane, generated_info, summary as attire_summary
 from .lanes import Lane, LaneStopped
 
 log = logging.getLogger("likeness.server")
@@ -33,11 +35,13 @@ class JobCancelled(Exception):
 
 class Runner:
     def __init__(self, store: Store, *, workers: int = 2, check_fn: library.CheckFn | None = None,
-                 studio_fn: library.StudioFn | None = None, warm: Callable[[], None] | None = library.warm) -> None:
+                 studio_fn: library.StudioFn | None = None, warm: Callable[[], None] | None = library.warm,
+                 generate_fn: Callable[..., Any] | None = None) -> None:
         self.store = store
         self.workers = max(1, workers)
         self.fns = {"check": check_fn or library.check, "studio": studio_fn or library.studio,
                     "team_measure": library.team_measure}
+        self._gen = GenerateLane(generate_fn or library.generate_attire)  # new attire: one process for all lanes
         self._warm = warm
         self._wake = threading.Event()
         self._stop = threading.Event()  # no more claims
@@ -71,6 +75,7 @@ class Runner:
         self._kill_now.set()
         for t in self._threads:
             t.join(15)
+        self._gen.stop()
 
     def busy(self) -> int:
         with self._lock:
@@ -291,6 +296,25 @@ class Runner:
         self.store.jobs.finish(job, {"verdict": data["verdict"]},
                                lambda conn: self.store.set_session_check(sid, data, conn=conn))
 
+    def _attire(self, job: Job, paths: list[Path], out: Path, looks: list[str],
+                progress: Callable[[int, int], None]) -> tuple[Any, dict[str, Any] | None]:
+        """(the generate path's result, None), or (None, why it failed): a model or GPU
+        problem costs the new attire, never the studio's headshots. A cancel or a stop
+        goes through as for any job."""
+        try:
+            with self._gen.held(stop=lambda: self._kill_now.is_set() or self._gone(job),
+                                stopped=lambda: JobCancelled(job.id)) as gen_lane:
+                result = self._call(gen_lane, job, "generate", (paths,),
+                                    {"looks": looks, "out": out / library.GENERATED}, progress=progress)
+            return result, None
+        except LikenessError as exc:
+            log.warning("job %s: new attire failed: %s", job.id, exc)
+            return None, exc.to_dict()
+        except RuntimeError:  # the generation worker crashed or could not start: logged with its trace
+            log.error("job %s: new attire crashed:\n%s", job.id, traceback.format_exc())
+            return None, {"code": "internal", "message": "Generating the new attire failed.",
+                          "hint": "Your studio headshots are made; try new attire again, or report it with the server log."}
+
     def _studio(self, job: Job, lane: Lane) -> None:
         sid, p = job.session_id, job.payload
         rows = self.store.photos(sid)
@@ -305,29 +329,48 @@ class Runner:
         out.mkdir(parents=True)
         paths = [files.photo_path(sid, r["file"]) for r in rows]
         by_path = {str(path): r["id"] for path, r in zip(paths, rows)}
+        report, seen = self._progress(job), [0]
+
+        def progress(done: int, total: int) -> None:
+            seen[0] = total
+            report(done, total)
+
         result = self._call(lane, job, "studio", (paths,),
                             {"look": p["look"], "frame": p["frame"], "out": out, "all": bool(p.get("all")),
                              **{k: p[k] for k in ("looks", "frames", "best") if p.get(k) is not None},
                              **({"keep_rejected": True} if p.get("keep_rejected") else {})},
-                            progress=self._progress(job))
+                            progress=progress)
         if self._gone(job) or not self.store.jobs.still_mine(job):
             raise JobCancelled(job.id)
         names = self._names(sid, rows)
+        made = [(h, {}) for h in result.headshots]
+        generated = None
+        if p.get("attire_looks"):  # new attire: the generate path, after the studio, in the same gallery
+            gen, gen_error = self._attire(job, paths, out, p["attire_looks"],
+                                          lambda d, t: report(seen[0] + d, seen[0] + t))
+            delivered, refused = library.generated_entries(gen, out) if gen is not None else ([], [])
+            library.add_generated_to_report(out, delivered, refused)
+            made += [(h, generated_info(e)) for e, h in zip(delivered, (h for r in gen.results for h in r.headshots))]
+            generated = library.relabel(attire_summary(delivered, refused, gen_error, p["attire_looks"]), names,
+                                        out_dir=out)
         if result.report_json is not None:  # it is downloaded and shared: the user's names, no server path
             library.relabel_report(out, names)
         prev_dir = out / "previews"
         prev_dir.mkdir(exist_ok=True)
         team = (self.store.session(sid) or {}).get("team_id")
+        by_name = {Path(path).name: pid for path, pid in by_path.items()}  # a generated image names its source so
         shot_rows = []
-        for i, h in enumerate(result.headshots):
+        for i, (h, extra) in enumerate(made):
             prev = files.write_bytes(prev_dir / f"{i:02d}.jpg", library.preview_jpeg(h.path, side=800))
-            info = {**library.relabel(library.headshot_info(h), names, out_dir=out), "favourite": False}
+            info = {**library.relabel(library.headshot_info(h), names, out_dir=out), "favourite": False,
+                    "generated": False, **extra}
             if team and i == 0:  # the team's consistency report compares everyone's first headshot
                 info["team_measures"] = self._call(lane, job, "team_measure", (h.path,))
             shot_rows.append({
                 "id": new_id(), "session_id": sid, "job_id": job.id, "idx": i,
                 "file": files.relative(sid, h.path), "preview": files.relative(sid, prev),
-                "source_photo": by_path.get(str(h.source)) or by_path.get(str(_resolve(h.source))),
+                "source_photo": (by_path.get(str(h.source)) or by_path.get(str(_resolve(h.source)))
+                                 or by_name.get(str(h.source))),
                 "look": h.look, "frame": h.frame, "width": int(h.width), "height": int(h.height),
                 "likeness": None if h.likeness is None else float(h.likeness), "info": dumps(info),
             })
@@ -338,6 +381,8 @@ class Runner:
             "skipped": [{"photo": by_path.get(str(src), None), "reason": reason} for src, reason in result.skipped],
             "sitting": library.sitting_json(result.sitting, list(by_path.values())) if result.sitting else None,
         }, names, out_dir=out)
+        if generated is not None:
+            summary["generated"] = generated
 
         def outputs(conn) -> None:
             self.store.replace_headshots(conn, job.id, shot_rows)
@@ -349,8 +394,6 @@ class Runner:
 
 
 def _resolve(src: Any) -> Any:
-    from pathlib import Path
-
     try:
         return Path(src).resolve()
     except (TypeError, OSError):

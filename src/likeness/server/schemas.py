@@ -103,6 +103,8 @@ class HeadshotOut(BaseModel):
     source_photo: str | None
     info: dict[str, Any]
     favourite: bool = Field(False, description="Starred by the person (PUT .../headshots/{id}/favourite).")
+    generated: bool = Field(False, description="Made by an image model (new attire), not from your photo by the "
+                            "studio; info.source_type says how (IPTC DigitalSourceType).")
 
 
 class SessionOut(BaseModel):
@@ -132,6 +134,10 @@ class StudioIn(BaseModel):
                                        "(default for a set: headshot and square).")
     best: int | None = Field(None, ge=1, le=10, description="The set is made from this many of the best photos "
                              "that differ in pose or expression (default 2).")
+    attire: StrictBool = Field(False, description="Also generate new attire for each Look (its [generate] words), "
+                               "from your photos, every image reviewed and labelled as generated, in the same "
+                               "gallery. Only where GET /api/options says attire.available; elsewhere 409 "
+                               "attire_unavailable with the reason.")
     model_config = ConfigDict(extra="forbid")
 
 

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -165,3 +166,85 @@ class ServerProcess:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+
+# --- new attire without a model or a GPU ------------------------------------------------
+
+#: While this file exists in the data folder, :func:`generate_for_tests` echoes the
+#: person's best photo as the "generated" image (the review passes a real face).
+GENERATE_ECHO = ".generate-echo"
+#: While this file exists, :func:`generate_for_tests` runs until it is cancelled; it
+#: writes :data:`GENERATING` into the data folder once it has started.
+GENERATE_SLOW = ".generate-slow"
+GENERATING = ".generating"
+
+
+def generate_for_tests(paths: Any, *, looks: Any, out: Any, progress: Callable[[int, int], None] | None = None,
+                       **kw: Any) -> Any:
+    """The server's generate path on the CPU with nothing downloaded: the real
+    ``generate_looks`` (intake, candidates, framing, review, delivery) with the tiny
+    randomly initialised FLUX.2 [klein] pipeline (its noise is refused by the review),
+    or, while ``<home>/.generate-echo`` exists, a stand-in backend that returns the
+    person's own best photo (delivered: the review sees a real face). Runs in the
+    generation worker process: pass it to ``create_app(generate_fn=...)``."""
+    from . import library
+
+    out = Path(out)
+    home = out.resolve().parents[4]  # home/sessions/<session>/runs/<job>/generated
+    progress = progress or (lambda _d, _t: None)
+    if (home / GENERATE_SLOW).exists():
+        (home / GENERATING).touch()
+        for _ in range(1200):  # until the runner stops this process (cancel), at most two minutes
+            progress(1, 4)
+            time.sleep(0.1)
+        raise RuntimeError("the slow test generator was never cancelled")
+    if (home / GENERATE_ECHO).exists():
+        return library.generate_attire(paths, looks=looks, out=out, progress=progress, backend=_echo_backend(),
+                                       pipe=_ECHO, size=(512, 640), **kw)
+    return library.generate_attire(paths, looks=looks, out=out, progress=progress, pipe=_tiny_pipeline(),
+                                   size=(64, 64), steps=2, **kw)
+
+
+_ECHO = "echo"  # the stand-in backend needs no pipeline: any object stands for it
+
+
+@cache  # built once per worker process
+def _tiny_pipeline() -> Any:
+    from ..bench.generate import flux2_klein_pipeline
+
+    return flux2_klein_pipeline("tiny")
+
+
+def _echo_backend() -> str:
+    """Register (once, in the calling process) a backend that "paints" the first
+    reference, cut to the canvas shape and resized to it, and return its name."""
+    from ..generate import registry
+    from ..generate.prompts import build_prompt
+
+    name = "echo-for-tests"
+    if name in registry._REGISTRY:
+        return name
+
+    class Echo(registry.Backend):
+        name = "echo-for-tests"
+        description = "Test stand-in: returns the person's own photo (no model, no weights)."
+        licence = "none (no weights)"
+        commercial_use = True
+        source_type = registry.TRAINED
+
+        def prompt(self, look: Any, *, references: int) -> str:
+            return build_prompt(look, mode="references", references=references)
+
+        def __call__(self, pipe: Any, references: list[np.ndarray], *, prompt: str, seeds: list[int],
+                     size: tuple[int, int], steps: int, face_mask: np.ndarray | None = None) -> list[np.ndarray]:
+            import cv2
+
+            ref, (w, h) = references[0], size
+            rh, rw = ref.shape[:2]
+            cw, ch = min(rw, round(rh * w / h)), min(rh, round(rw * h / w))
+            x0, y0 = (rw - cw) // 2, (rh - ch) // 2
+            crop = np.ascontiguousarray(ref[y0:y0 + ch, x0:x0 + cw])
+            return [cv2.resize(crop, (w, h), interpolation=cv2.INTER_AREA) for _ in seeds]
+
+    registry.register(Echo)
+    return name
