@@ -175,3 +175,20 @@ def test_cancel_while_generating_keeps_nothing_and_the_next_run_works(served):
     assert again["state"] == "done", again["error"]
     assert len(again["result"]["generated"]["rejected"]) == 2
     client.delete(f"/api/sessions/{sid}", headers=h)
+
+
+def test_a_generation_failure_costs_the_new_attire_not_the_studio_headshots(served):
+    client, home = served
+    sid, h = _session_with_photo(client)
+    (home / testing.GENERATE_FAIL).touch()
+    try:
+        run, s = _run(client, sid, h, {**ONE, "attire": True})
+    finally:
+        (home / testing.GENERATE_FAIL).unlink()
+    assert run["state"] == "done", run["error"]
+    gen = run["result"]["generated"]
+    assert gen["error"]["code"] == "model_missing" and gen["error"]["hint"]  # said, never dropped silently
+    assert gen["delivered"] == 0 and gen["rejected"] == []
+    shots = [x for x in s["headshots"] if x["job_id"] == run["id"]]
+    assert shots and not any(x["generated"] for x in shots)
+    client.delete(f"/api/sessions/{sid}", headers=h)

@@ -350,7 +350,8 @@ class Runner:
                                           lambda d, t: report(seen[0] + d, seen[0] + t))
             delivered, refused = library.generated_entries(gen, out) if gen is not None else ([], [])
             library.add_generated_to_report(out, delivered, refused)
-            made += [(h, generated_info(e)) for e, h in zip(delivered, (h for r in gen.results for h in r.headshots))]
+            if gen is not None:  # entries and headshots in the same order (generated_entries)
+                made += [(h, generated_info(e)) for e, h in zip(delivered, (h for r in gen.results for h in r.headshots))]
             generated = library.relabel(attire_summary(delivered, refused, gen_error, p["attire_looks"]), names,
                                         out_dir=out)
         if result.report_json is not None:  # it is downloaded and shared: the user's names, no server path

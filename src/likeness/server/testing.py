@@ -177,6 +177,8 @@ GENERATE_ECHO = ".generate-echo"
 #: writes :data:`GENERATING` into the data folder once it has started.
 GENERATE_SLOW = ".generate-slow"
 GENERATING = ".generating"
+#: While this file exists, :func:`generate_for_tests` fails as a missing model does.
+GENERATE_FAIL = ".generate-fail"
 
 
 def generate_for_tests(paths: Any, *, looks: Any, out: Any, progress: Callable[[int, int], None] | None = None,
@@ -198,6 +200,10 @@ def generate_for_tests(paths: Any, *, looks: Any, out: Any, progress: Callable[[
             progress(1, 4)
             time.sleep(0.1)
         raise RuntimeError("the slow test generator was never cancelled")
+    if (home / GENERATE_FAIL).exists():
+        from ..errors import ModelMissingError
+
+        raise ModelMissingError("The generation model is not pulled here.", hint="likeness models pull flux2-klein-4b")
     if (home / GENERATE_ECHO).exists():
         return library.generate_attire(paths, looks=looks, out=out, progress=progress, backend=_echo_backend(),
                                        pipe=_ECHO, size=(512, 640), **kw)
