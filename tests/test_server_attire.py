@@ -75,6 +75,12 @@ def test_attire_is_refused_with_the_pages_reason_where_it_cannot_be_made(tmp_pat
         _error(client.post(f"/api/sessions/{sid}/studio", json={"attire": "yes"}, headers=h), 422, "bad_input")
         job = client.post(f"/api/sessions/{sid}/studio", json={**ONE, "attire": False}, headers=h)
         assert job.status_code == 202 and "attire_looks" not in job.json()["payload"]
+        # A team keeps one Look for everyone: new attire is not offered to a member.
+        team = client.post("/api/teams", json={"name": "Acme", "look": "executive-navy"}).json()
+        member = client.post(f"/api/teams/{team['id']}/members", json={"names": ["Ada"]},
+                             headers={"Authorization": f"Bearer {team['admin_token']}"}).json()[0]
+        _error(client.post(f"/api/sessions/{member['session_id']}/studio", json={"attire": True},
+                           headers={"Authorization": f"Bearer {member['token']}"}), 422, "bad_option")
 
 
 def test_generated_candidates_are_reviewed_and_the_refused_listed_with_reasons(served):

@@ -6,7 +6,9 @@ models once and does the computing. Lane 0 only takes photo checks, so live coac
 stays live while the other lanes run studio jobs. A job whose session is deleted
 while it runs is stopped at once (its worker process is replaced), and whatever it
 wrote is removed. On shutdown, jobs still running after the grace period are left
-``running`` in the database and are requeued by the next start.
+``running`` in the database and are requeued by the next start. A studio job that
+asks for new attire then runs the generate path in the one generation process
+(:mod:`.attire`); its images join the same gallery, labelled as generated.
 """
 
 from __future__ import annotations
