@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import zipfile
+from contextlib import contextmanager
 
 import pytest
 
@@ -59,6 +60,16 @@ def _run(client, sid, h, body: dict) -> tuple[dict, dict]:
     assert r.status_code == 202, r.text
     s = wait_until(lambda: session_idle(client, sid, h), timeout=300, what="the run")
     return next(j for j in s["jobs"] if j["id"] == r.json()["id"]), s
+
+
+@contextmanager
+def _generator(home, flag: str):
+    """The test generator in another mode while the block runs (``testing.generate_for_tests``)."""
+    (home / flag).touch()
+    try:
+        yield
+    finally:
+        (home / flag).unlink()
 
 
 def test_attire_is_refused_with_the_pages_reason_where_it_cannot_be_made(tmp_path, monkeypatch):
@@ -113,11 +124,8 @@ def test_a_generated_image_is_delivered_labelled_starred_and_zipped(served):
 
     client, home = served
     sid, h = _session_with_photo(client)
-    (home / testing.GENERATE_ECHO).touch()
-    try:
+    with _generator(home, testing.GENERATE_ECHO):
         run, s = _run(client, sid, h, {**ONE, "attire": True})
-    finally:
-        (home / testing.GENERATE_ECHO).unlink()
     assert run["state"] == "done", run["error"]
     assert run["result"]["generated"]["delivered"] == 1 and run["result"]["generated"]["error"] is None
     shots = [x for x in s["headshots"] if x["job_id"] == run["id"]]
@@ -165,13 +173,10 @@ def test_cancel_while_generating_keeps_nothing_and_the_next_run_works(served):
     sid, h = _session_with_photo(client)
     wait_until(lambda: session_idle(client, sid, h), timeout=120, what="the check")
     (home / testing.GENERATING).unlink(missing_ok=True)
-    (home / testing.GENERATE_SLOW).touch()
-    try:
+    with _generator(home, testing.GENERATE_SLOW):
         job = client.post(f"/api/sessions/{sid}/studio", json={**ONE, "attire": True}, headers=h).json()
         wait_until(lambda: (home / testing.GENERATING).exists(), timeout=300, what="the generation to start")
         r = client.delete(f"/api/sessions/{sid}/jobs/{job['id']}", headers=h)
-    finally:
-        (home / testing.GENERATE_SLOW).unlink()
     assert r.status_code == 200, r.text
     assert r.json()["state"] == "cancelled"
     s = client.get(f"/api/sessions/{sid}", headers=h).json()
@@ -186,11 +191,8 @@ def test_cancel_while_generating_keeps_nothing_and_the_next_run_works(served):
 def test_a_generation_failure_costs_the_new_attire_not_the_studio_headshots(served):
     client, home = served
     sid, h = _session_with_photo(client)
-    (home / testing.GENERATE_FAIL).touch()
-    try:
+    with _generator(home, testing.GENERATE_FAIL):
         run, s = _run(client, sid, h, {**ONE, "attire": True})
-    finally:
-        (home / testing.GENERATE_FAIL).unlink()
     assert run["state"] == "done", run["error"]
     gen = run["result"]["generated"]
     assert gen["error"]["code"] == "model_missing" and gen["error"]["hint"]  # said, never dropped silently
