@@ -97,12 +97,15 @@ def test_new_attire_is_offered_only_with_a_pulled_model_and_a_gpu(client, monkey
     monkeypatch.setenv("LIKENESS_HOME", str(tmp_path))  # an empty model store
     o = client.get("/api/options").json()
     assert o["attire"]["available"] is False and o["attire"]["reason"]
-    pulled = [SimpleNamespace(pulled=True)]
+    pulled = [SimpleNamespace(name="flux2-klein-4b", pulled=True)]
     assert attire_status(models=pulled, gpu=lambda: True) == {"available": True, "reason": ""}
     no_gpu = attire_status(models=pulled, gpu=lambda: False)
     assert no_gpu["available"] is False and no_gpu["reason"]
-    none = attire_status(models=[SimpleNamespace(pulled=False)], gpu=lambda: True)
+    none = attire_status(models=[SimpleNamespace(name="flux2-klein-4b", pulled=False)], gpu=lambda: True)
     assert none["available"] is False and none["reason"] != no_gpu["reason"]
+    # Only the non-commercial 9B pulled: the default backend (4B) still has no weights.
+    other = attire_status(models=[SimpleNamespace(name="flux2-klein-9b", pulled=True)], gpu=lambda: True)
+    assert other["available"] is False and "flux2-klein-4b" in other["reason"]
 
 
 def test_a_set_is_cancelled_while_it_runs_and_the_session_goes_on(client):

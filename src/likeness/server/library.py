@@ -105,14 +105,18 @@ def looks() -> list[dict[str, Any]]:
 
 
 def attire_status(*, models: Sequence[Any] | None = None, gpu: Callable[[], bool] | None = None) -> dict[str, Any]:
-    """Whether the gallery can offer "new attire" (the generate path): a generation
-    model pulled into the store and a GPU present; else the one-line reason. The GPU is
-    asked only once a model is there (that needs torch, which is heavy to import)."""
+    """Whether the gallery can offer "new attire" (the generate path): the default
+    backend's model pulled into the store and a GPU present; else the one-line reason.
+    Another model pulled (e.g. a non-commercial one) does not count: the gallery uses
+    the default backend. The GPU is asked only once the model is there (that needs
+    torch, which is heavy to import)."""
+    from ..generate.registry import backend_class, default_backend
     from ..generate.store import list_models
 
-    pulled = [m for m in (list_models() if models is None else models) if m.pulled]
+    need = backend_class(default_backend()).model
+    pulled = [m for m in (list_models() if models is None else models) if m.pulled and (need is None or m.name == need)]
     if not pulled:
-        return {"available": False, "reason": "No generation model is pulled here (`likeness models pull flux2-klein`)."}
+        return {"available": False, "reason": f"The generation model is not pulled here (`likeness models pull {need}`)."}
     if not (gpu or _has_gpu)():
         return {"available": False, "reason": "No GPU here: generating new attire needs a CUDA or Apple-silicon GPU."}
     return {"available": True, "reason": ""}
