@@ -334,3 +334,81 @@ def test_a_black_and_white_mouth_is_not_read_as_covered():
     mono = D.occlusion(scene(grey, face), ReviewSettings())
     assert colour.passed and colour.value is not None  # measured on the colour photo
     assert mono.passed and mono.value is None  # not measured in black and white
+
+
+def _piece_scene(rendered, centre, rad, colour_from=None, colour=None):
+    """The clean render's scene with a disc at ``centre`` (scene px) that the matte keeps
+    and the candidate's own segmentation reads as not-person (0.3), coloured by the
+    image at ``colour_from`` (scene px) or ``colour`` (Lab)."""
+    r = rendered
+    sc = scene(r.image, r.face, alpha=_full(r.alpha, r.image), valid=_full(r.valid, r.image), top_cut=r.plan.top_cut)
+    h, w = sc.alpha.shape
+    disc = np.zeros((h, w), np.uint8)
+    cv2.circle(disc, centre, rad, 1, -1)
+    disc = disc > 0
+    lab, seg, alpha = sc.lab.copy(), sc.seg.copy(), sc.alpha.copy()
+    lab[disc] = colour if colour is not None else sc.lab[colour_from[1], colour_from[0]]
+    seg[disc], alpha[disc] = 0.3, 1.0
+    from likeness.color import delta_e
+
+    off = np.asarray(delta_e(lab, sc.backdrop), np.float32)
+    return replace(sc, lab=lab, seg=seg, alpha=alpha, off_backdrop=off)
+
+
+def test_a_small_piece_worn_on_the_person_is_not_an_island(rendered):
+    """An earring the segmentation doubts (Katy Perry's: 0.48), wholly inside what it
+    calls person, is the subject's; the same disc pasted beside the hair is a patch of
+    old background."""
+    from likeness.review.scene import _head
+
+    s = ReviewSettings()
+    sc0 = _piece_scene(rendered, (0, 0), 1, colour=np.float32([95, 0, 0]))
+    ax, eye, chin, hw, _hh = _head(sc0.face)
+    inside = (int(ax), int((eye + chin) / 2))  # on the face: the segmentation's person all round
+    sc = _piece_scene(rendered, inside, 7, colour=np.float32([95, 0, 0]))
+    assert D.islands(sc, s).passed, D.islands(sc, s)
+    row = np.nonzero(sc0.alpha[int(eye)] > 0.5)[0]
+    beside = (int(row.max()) + 3, int(eye))  # half out of the outline
+    bad = _piece_scene(rendered, beside, 7, colour=np.float32([95, 0, 0]))
+    assert not D.islands(bad, s).passed
+
+
+def test_a_strap_in_the_clothes_colours_at_the_shoulder_is_not_an_island(rendered):
+    """A piece of the subject's clothes at the shoulder the segmentation does not call
+    person (Family3-Lady1's backpack strap) has the clothes' own colours: not a remnant.
+    The same piece in a colour the clothes do not have (a red press wall) is."""
+    from likeness.review.scene import _head
+
+    s = ReviewSettings()
+    sc0 = _piece_scene(rendered, (0, 0), 1, colour=np.float32([50, 0, 0]))
+    ax, _eye, chin, hw, _hh = _head(sc0.face)
+    h, _w = sc0.alpha.shape
+    y = int(min(h - 12, chin + 0.25 * (h - chin)))
+    row = np.nonzero(sc0.alpha[y] > 0.5)[0]
+    x = int(row.max()) - 6  # on the shoulder's outline, inside the matte
+    clothes = (int(ax + 0.5 * (x - ax)), y)  # the same clothes nearer the middle
+    ok = _piece_scene(rendered, (x, y), 8, colour_from=clothes)
+    assert D.islands(ok, s).passed, D.islands(ok, s)
+    red = _piece_scene(rendered, (x, y), 8, colour=np.float32([45, 60, 20]))
+    assert not D.islands(red, s).passed
+
+
+def test_the_line_between_subject_and_bystander_follows_the_photo_edges():
+    """Two heads packed together (the boxes of Jesse Jackson's press photo): where the
+    subject's head zone and a bystander's overlap, the nearer head's wins (the zone
+    once kept the bystander's brow beside the subject's cheek), and with the photo the
+    line moves onto its colour edge."""
+    from likeness.studio.cutout import cut_others
+
+    subject = (61.8, 130.5, 317.2, 385.9)
+    others = [(293.8, 5.2, 435.4, 146.7), (306.3, 286.5, 416.6, 408.3)]
+    ones = np.ones((640, 410), np.float32)
+    geo = cut_others(ones, subject, others)
+    assert geo[300, 340] == 0  # the lower bystander's brow, inside the subject's old zone
+    y = 250
+    c = int(np.nonzero(geo[y, 190:] == 0)[0][0]) + 190  # the geometric line on this row
+    img = np.full((640, 410, 3), (200, 200, 220), np.uint8)
+    img[:, : c + 8] = (70, 45, 35)  # the subject's skin reaches 8 px past the line
+    out = cut_others(ones, subject, others, image=img)
+    assert geo[y, c + 4] == 0 and out[y, c + 4] == 1
+    assert out[y, c + 14] == 0
