@@ -33,12 +33,17 @@ whole photos as candidates are measured too (``*_uncropped``), so nothing is hid
   lightened ("+8") and darkened ("-8") by 3, 5, 8 and 12 ΔE2000; ``caught`` with the
   source photo enrolled (the whole review fails), ``caught_unseen`` by the skin lock
   alone without a source photo against the person's other photos, ``genuine`` beside
-  it (the same lock on the unedited candidates). Measured on ../shared/eval, all 177
-  photos (skin lock only; the lock's statistic calibrated on half the people, see
-  :mod:`likeness.review.locks`): without source, lightening 3/5/8/12 ΔE caught
-  0.023/0.051/0.102/0.282, darkening 0.034/0.051/0.136/0.356, genuine passing 0.977
-  (before: 0/0.006/0.023/0.028, 0/0.011/0.017/0.028, genuine 1.0). The no-source test
-  needs three enrolled photos; with ``per_person`` ≤ 3 it does not run.
+  it (the same lock on the unedited candidates); ``skin_curve_unseen_half_b`` the same
+  for half b of the people (:func:`likeness.eval.defects.half`), whom the lock's limits
+  (:mod:`likeness.review.skin_edge`, fitted on half a) have not seen;
+  ``skin_curve_other_edges``: +8 ΔE on the skin mask grown by 0.1 inter-eye distances
+  and on the whole face oval with a soft edge (``edits.REGIONS``), which that lock
+  does not see. Measured on ../shared/eval (169 edited candidates; 177 genuine), before
+  → after the edge step: without source, lightening 3/5/8/12 ΔE caught
+  0/0.006/0.024/0.030 → 0.189/0.781/1.0/1.0, darkening 0/0.012/0.018/0.024 →
+  0.207/0.752/0.982/0.994, genuine passing 1.0 → 1.0; half b (99 edited, 103 genuine):
+  +8 0.010 → 1.0, +5 0.010 → 0.788, −8 0.010 → 0.980, genuine 1.0 → 1.0. Other edges
+  at +8: grown mask 0.018, whole face 0.047.
 - **Harmless changes** (must pass, source enrolled): exposure +0.5 EV, white balance,
   S-curve + saturation, one-sided fill, downsizing + JPEG → ``benign_pass_rate``.
 
