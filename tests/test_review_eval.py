@@ -90,3 +90,8 @@ def test_the_skin_curve_covers_lightening_and_darkening():
         reached = [curve[f"{sign}{de:g}"]["delta_e_reached"] for de in SHIFTS]
         assert reached == sorted(reached)
     assert 0.0 <= curve["genuine"]["skin_lock_pass_unseen"] <= 1.0
+    # The unseen half and the same lightening on other regions than the review's skin mask.
+    assert names <= set(res["skin_curve_unseen_half_b"]) and "genuine" in res["skin_curve_unseen_half_b"]
+    assert set(res["skin_curve_other_edges"]) == {"skin_grown:+8", "face:+8"}
+    for v in res["skin_curve_other_edges"].values():
+        assert v["delta_e_reached"] == pytest.approx(8.0, rel=0.35)

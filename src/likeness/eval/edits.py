@@ -5,7 +5,9 @@ Each edit imitates one complaint about AI headshots on a real photo and its face
 
 - :func:`lighten_skin` — "it lightened my skin": L* of the face skin raised until the
   median cheek colour has moved by exactly ``delta_e`` ΔE2000 (bisection on the
-  measured result); eyes, brows and lips untouched, edges feathered.
+  measured result); eyes, brows and lips untouched, edges feathered. Also on two other
+  regions (``REGIONS``): the skin mask grown by 0.1 inter-eye distances, and the whole
+  face oval with a soft edge.
 - :func:`plastic_skin` — "plastic skin": a strong edge-preserving (surface) blur on
   the face skin: two bilateral passes, σ_space 0.1 inter-eye distances, σ_colour 35/255.
 - :func:`recolour_iris` — "changed my eye colour": the iris ring's hue turned to blue
@@ -60,21 +62,40 @@ def _on_crop(image: np.ndarray, face: Face, fn) -> np.ndarray:
     return out
 
 
-def _skin(image: np.ndarray, face: Face, feather: float):
+#: Where :func:`lighten_skin` may act: the face mesh's skin mask (the review's own), that
+#: mask grown by 0.1 inter-eye distances, or the whole face oval with a soft edge.
+REGIONS = ("skin", "skin_grown", "face")
+
+
+def _skin(image: np.ndarray, face: Face, feather: float, *, region: str = "skin"):
     from ..faces.masks import skin_masks
+    from ..faces.regions import FACE_OVAL
 
     m = skin_masks(face.mesh, image.shape[:2])
+    if region == "face":  # eyes, lips and nose too, the edge blurred on both sides
+        oval = np.zeros(image.shape[:2], np.uint8)
+        cv2.fillPoly(oval, [np.round(face.mesh[FACE_OVAL, :2] * 16).astype(np.int32)], 1, shift=4)
+        return np.clip(cv2.GaussianBlur(oval.astype(np.float32), (0, 0), max(0.8, 0.08 * m.inter_eye)), 0, 1), m
+    mask = m.skin
+    if region == "skin_grown":
+        r = max(1, int(round(0.1 * m.inter_eye)))
+        mask = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * r + 1, 2 * r + 1)))
+    elif region != "skin":
+        raise ValueError(f"unknown region {region!r}; one of {REGIONS}")
     sig = max(0.8, feather * m.inter_eye)
-    return np.clip(cv2.GaussianBlur(m.skin, (0, 0), sig), 0, 1) * m.skin, m
+    return np.clip(cv2.GaussianBlur(mask, (0, 0), sig), 0, 1) * mask, m
 
 
-def lighten_skin(image: np.ndarray, face: Face, *, delta_e: float = 5.0, darker: bool = False) -> tuple[np.ndarray, float]:
+def lighten_skin(image: np.ndarray, face: Face, *, delta_e: float = 5.0, darker: bool = False,
+                 region: str = "skin") -> tuple[np.ndarray, float]:
     """(edited image, ΔE2000 of the median cheek colour actually reached); ``darker``:
-    L* lowered instead of raised, by the same measured amount."""
+    L* lowered instead of raised, by the same measured amount. ``region``: one of
+    ``REGIONS`` (the others than "skin" show how much the review's no-source skin lock
+    depends on the edit's edge lying on its own skin outline)."""
     reached = []
 
     def fn(crop, f):
-        out, de = _lighten(crop, f, delta_e, sign=-1.0 if darker else 1.0)
+        out, de = _lighten(crop, f, delta_e, sign=-1.0 if darker else 1.0, region=region)
         reached.append(de)
         return out
 
@@ -82,10 +103,11 @@ def lighten_skin(image: np.ndarray, face: Face, *, delta_e: float = 5.0, darker:
     return out, reached[0]
 
 
-def _lighten(image: np.ndarray, face: Face, delta_e: float, *, sign: float = 1.0) -> tuple[np.ndarray, float]:
+def _lighten(image: np.ndarray, face: Face, delta_e: float, *, sign: float = 1.0,
+             region: str = "skin") -> tuple[np.ndarray, float]:
     from ..color import delta_e as de2000
 
-    alpha, m = _skin(image, face, 0.04)
+    alpha, m = _skin(image, face, 0.04, region=region)
     cheeks = m.cheeks > 0
     lab = _lab(image)
     base = np.median(lab[cheeks], axis=0)

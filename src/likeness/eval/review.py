@@ -33,12 +33,17 @@ whole photos as candidates are measured too (``*_uncropped``), so nothing is hid
   lightened ("+8") and darkened ("-8") by 3, 5, 8 and 12 ΔE2000; ``caught`` with the
   source photo enrolled (the whole review fails), ``caught_unseen`` by the skin lock
   alone without a source photo against the person's other photos, ``genuine`` beside
-  it (the same lock on the unedited candidates). Measured on ../shared/eval, all 177
-  photos (skin lock only; the lock's statistic calibrated on half the people, see
-  :mod:`likeness.review.locks`): without source, lightening 3/5/8/12 ΔE caught
-  0.023/0.051/0.102/0.282, darkening 0.034/0.051/0.136/0.356, genuine passing 0.977
-  (before: 0/0.006/0.023/0.028, 0/0.011/0.017/0.028, genuine 1.0). The no-source test
-  needs three enrolled photos; with ``per_person`` ≤ 3 it does not run.
+  it (the same lock on the unedited candidates); ``skin_curve_unseen_half_b`` the same
+  for half b of the people (:func:`likeness.eval.defects.half`), whom the lock's limits
+  (:mod:`likeness.review.skin_edge`, fitted on half a) have not seen;
+  ``skin_curve_other_edges``: +8 ΔE on the skin mask grown by 0.1 inter-eye distances
+  and on the whole face oval with a soft edge (``edits.REGIONS``), which that lock
+  does not see. Measured on ../shared/eval (169 edited candidates; 177 genuine), before
+  → after the edge step: without source, lightening 3/5/8/12 ΔE caught
+  0/0.006/0.024/0.030 → 0.189/0.781/1.0/1.0, darkening 0/0.012/0.018/0.024 →
+  0.207/0.752/0.982/0.994, genuine passing 1.0 → 1.0; half b (99 edited, 103 genuine):
+  +8 0.010 → 1.0, +5 0.010 → 0.788, −8 0.010 → 0.980, genuine 1.0 → 1.0. Other edges
+  at +8: grown mask 0.018, whole face 0.047.
 - **Harmless changes** (must pass, source enrolled): exposure +0.5 EV, white balance,
   S-curve + saturation, one-sided fill, downsizing + JPEG → ``benign_pass_rate``.
 
@@ -220,7 +225,7 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
         if name.startswith("benign:"):
             benign[name.split(":", 1)[1]] = [not x for x in a]
             continue
-        if name.startswith("skin:"):  # the curve: reported below
+        if name.startswith(("skin:", "skin_other:")):  # the curve: reported below
             continue
         target = {"skin_shift": "skin_tone", "plastic": "texture", "eye_colour": "eye_colour", "extra_face": "one_face"}[name]
         caught[name] = {
@@ -289,7 +294,9 @@ def summarize(groups, orig: dict[str, Rec], framed: dict[str, Rec], edited: dict
             "tar_at_threshold": float((gd <= thr).mean()) if gd.size else None,
         },
         "skin_curve": curve,
-        "skin_curve_unseen": {k: v["caught_unseen"] for k, v in curve.items() if k != "genuine"},
+        "skin_curve_unseen": {k: v["caught_unseen"] for k, v in curve.items() if k not in _NOT_SHIFTS},
+        "skin_curve_unseen_half_b": curve["half_b"],
+        "skin_curve_other_edges": curve["other_edges"],
         "benign_pass_rate": _rate([x for v in benign.values() for x in v]),
         "benign_by_kind": {k: {"n": len(v), "pass_rate": _rate(v)} for k, v in sorted(benign.items())},
         "genuine_failures": gen.failures,
@@ -328,18 +335,35 @@ def skin_curve(framed, edited, full, loo, genuine_passed, settings, rev) -> dict
     def unseen(r, ref):
         return skin_tone(Candidate(r.face, r.faces or [r.face], r.stats, r.size), ref, settings)
 
+    from .defects import half
+
     base_a = {k: rev(r, full[r.person]).passed for k, r in framed.items() if r.stats is not None and r.person in full}
     every = [k for k, r in framed.items() if r.stats is not None and k in loo]
     keys = [k for k in every if genuine_passed.get(k)]  # edits of candidates that pass the whole review
-    out = {"genuine": {"skin_lock_pass_unseen": _rate([unseen(framed[k], loo[k]).passed for k in every]),
-                       "n": len(every)}}
-    for name in sorted((n for n in edited if n.startswith("skin:")), key=lambda n: (n[5], float(n[6:]))):
-        recs = edited[name]
+    gen = {k: unseen(framed[k], loo[k]).passed for k in every}
+    in_b = {k for k in every if half(framed[k].person) == "b"}
+    out = {"genuine": {"skin_lock_pass_unseen": _rate(list(gen.values())), "n": len(every)}}
+    # Half b: the people the no-source lock's limits were not calibrated on (review.skin_edge).
+    out["half_b"] = {"genuine": _rate([v for k, v in gen.items() if k in in_b]), "n": len(in_b)}
+    out["other_edges"] = {}
+
+    def rates(recs):
         a = [not rev(r, full[r.person]).passed for k, r in recs.items() if base_a.get(k) and r.stats is not None]
-        b = [not unseen(recs[k], loo[k]).passed for k in keys if k in recs and recs[k].stats is not None]
-        out[name.split(":", 1)[1]] = {"caught": _rate(a), "caught_unseen": _rate(b), "n": len(a), "n_unseen": len(b),
-                                      "delta_e_reached": _mean([r.info for r in recs.values() if r.info is not None])}
+        b = {k: not unseen(recs[k], loo[k]).passed for k in keys if k in recs and recs[k].stats is not None}
+        return {"caught": _rate(a), "caught_unseen": _rate(list(b.values())), "n": len(a), "n_unseen": len(b),
+                "delta_e_reached": _mean([r.info for r in recs.values() if r.info is not None])}, b
+
+    for name in sorted((n for n in edited if n.startswith("skin:")), key=lambda n: (n[5], float(n[6:]))):
+        shift = name.split(":", 1)[1]
+        out[shift], b = rates(edited[name])
+        out["half_b"][shift] = _rate([v for k, v in b.items() if k in in_b])
+    for name in (n for n in edited if n.startswith("skin_other:")):
+        out["other_edges"][name.split(":", 1)[1]] = rates(edited[name])[0]
     return out
+
+
+#: Entries of the skin curve that are not a shift.
+_NOT_SHIFTS = ("genuine", "half_b", "other_edges")
 
 
 def _bystanders_in_frame(whole: Rec, box: tuple[int, int, int, int], s) -> float:

@@ -14,6 +14,8 @@ IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp"}
 EDITS = ("skin_shift", "plastic", "eye_colour", "extra_face")
 #: The skin-lock curve: skin lightened (+) and darkened (−) by these ΔE2000.
 SHIFTS = (3.0, 5.0, 8.0, 12.0)
+#: The same lightening on other regions than the review's skin mask ("skin_other:REGION:+8").
+OTHER_EDGES = (("skin_grown", 8.0), ("face", 8.0))
 LOOK = "corporate-grey"
 
 
@@ -152,18 +154,22 @@ def analyse_all(root: Path, *, progress=None, people=None, per_person=None, seed
 
 def skin_shifts(img: np.ndarray, r: Rec) -> dict[str, Rec]:
     """The skin of a framed candidate lightened and darkened by each of ``SHIFTS``
-    ΔE2000 ("skin:+8", "skin:-8" ...). Only the skin's colour changes, not the face's
-    geometry: each is described at the candidate's own face (no second detection)."""
+    ΔE2000 ("skin:+8", "skin:-8" ...), and lightened on the ``OTHER_EDGES`` regions
+    ("skin_other:face:+8"). Only the skin's colour changes, not the face's geometry:
+    each is described at the candidate's own face (no second detection)."""
     from ..review import describe
     from . import edits
+
+    def rec(im, reached):
+        return Rec(r.key, r.person, r.face, r.faces, describe(im, r.face), r.size, info=float(reached),
+                   box=r.box, notes=r.notes)
 
     out = {}
     for de in SHIFTS:
         for darker in (False, True):
-            im, reached = edits.lighten_skin(img, r.face, delta_e=de, darker=darker)
-            rec = Rec(r.key, r.person, r.face, r.faces, describe(im, r.face), r.size, info=float(reached),
-                      box=r.box, notes=r.notes)
-            out[f"skin:{'-' if darker else '+'}{de:g}"] = rec
+            out[f"skin:{'-' if darker else '+'}{de:g}"] = rec(*edits.lighten_skin(img, r.face, delta_e=de, darker=darker))
+    for region, de in OTHER_EDGES:
+        out[f"skin_other:{region}:+{de:g}"] = rec(*edits.lighten_skin(img, r.face, delta_e=de, region=region))
     return out
 
 

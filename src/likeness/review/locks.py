@@ -21,7 +21,12 @@ Two ways of judging, the stricter one whenever it applies:
   × the median distance of each of their photos to its nearest other one), between a
   floor and a cap. Leave-one-out on the eval set: skin p99 10.3 (max 11.1), hair p99
   16.6 (max 21.6). Iris colour is compared with the person's median, half the skin's
-  colour cast taken out (p99 16.0).
+  colour cast taken out (p99 16.0). The skin is also judged by its edge
+  (:mod:`.skin_edge`): the face skin's lightness against the untouched skin right
+  beside it, in the same picture, as in the person's photos. That catches a
+  skin-only lightening or darkening whose edge lies on the face mesh's skin outline
+  (the eval's edit: 8 ΔE caught 1.0 on unseen people) and nothing whose edge lies
+  elsewhere (see that module).
 
 Glasses are locked only when all the person's photos agree (with, or without); a
 candidate whose glasses score is undecided never fails. Black-and-white candidates
@@ -34,6 +39,8 @@ import numpy as np
 
 from ..color import delta_e
 from .result import Candidate, Check, Reference, ReviewSettings
+from .skin_edge import LIMIT as EDGE_LIMIT
+from .skin_edge import edge_deviation
 from .source import relit
 
 
@@ -81,11 +88,21 @@ def skin_tone(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
         return Check(True, None, None, note="no skin colour enrolled")
     d, closest = near
     lim = _limit(ref.skin_spread, floor=s.skin, k=s.skin_spread_k, cap=s.skin_cap)
-    ok = d <= lim
-    lighter = skin[0] > closest[0]
-    return Check(ok, round(d, 2), round(lim, 2), "" if ok else (
-        f"The skin tone looks {'lighter' if lighter else 'darker'} or a different colour than in your own "
-        f"photos (ΔE {d:.1f}, limit {lim:.1f})."), note="against your photos")
+    if d > lim:
+        lighter = skin[0] > closest[0]
+        return Check(False, round(d, 2), round(lim, 2),
+                     f"The skin tone looks {'lighter' if lighter else 'darker'} or a different colour than in your own "
+                     f"photos (ΔE {d:.1f}, limit {lim:.1f}).", note="against your photos")
+    # Light moves a person's skin more than an edit does; what light does not do is
+    # lighten the face skin alone, leaving the skin beside it as it was.
+    step = edge_deviation(c.stats, ref.photos)
+    if step is not None and abs(step) > EDGE_LIMIT:
+        return Check(False, round(step, 2), EDGE_LIMIT,
+                     f"The face's skin looks {'lighter' if step > 0 else 'darker'} than the skin right beside it "
+                     f"(around the eyes, nose and mouth, at the hairline and neck), by L* {abs(step):.1f} more than in "
+                     f"your own photos (limit {EDGE_LIMIT:.1f}).", note="against your photos: the skin's edge")
+    edge = "" if step is None else f"; the skin's edge {step:+.1f} L* from yours"
+    return Check(True, round(d, 2), round(lim, 2), note="against your photos" + edge)
 
 
 def hair_colour(c: Candidate, ref: Reference, s: ReviewSettings) -> Check:
