@@ -26,6 +26,9 @@ OFFSET_SCALE = 16
 #: The contrast's pivot stays within these code values (a face lit far too dark or
 #: too bright does not bend the curve out of shape).
 PIVOT_RANGE = (0.2, 0.8)
+#: The skin map is 1 over the face (:func:`likeness.studio.light.skin_map`); where it
+#: is above this the skin's level is read.
+FACE_LEVEL = 0.995
 
 
 def tone_curve(settings: GradeSettings, *, pivot: float = 0.5) -> np.ndarray:
@@ -57,11 +60,15 @@ def tone_curve(settings: GradeSettings, *, pivot: float = 0.5) -> np.ndarray:
 
 
 def skin_level(image: np.ndarray, skin: np.ndarray) -> float:
-    """The skin's median luma (sRGB code value / 255) in ``image`` (uint8 RGB, at the
-    size of the ``skin`` map): where a Look's contrast turns, so the S-curve deepens
+    """The face skin's (about median) luma (sRGB code value / 255) in ``image`` (uint8 RGB, at
+    the size of the ``skin`` map): where a Look's contrast turns, so the S-curve deepens
     the shadows and lifts the highlights but leaves the face exposed as it was lit."""
-    y = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[skin > 0.5]
-    return float(np.median(y)) / 255.0 if y.size else 0.5
+    # The face itself (the map is 1 on the face and below it on the neck, which a chin's
+    # shadow darkens: a pivot read there lifted the face by 1 L* more in the mono Look).
+    # The face also holds the eyes, brows, lips and nostrils (about a sixth of it, all
+    # darker than skin): the skin's own median is near the face's 60th percentile.
+    y = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[skin > FACE_LEVEL]
+    return float(np.percentile(y, 60)) / 255.0 if y.size else 0.5
 
 
 def channel_luts(settings: GradeSettings, *, pivot: float = 0.5) -> np.ndarray:
