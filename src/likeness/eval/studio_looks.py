@@ -108,7 +108,13 @@ def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | 
         s["mono"] = bool(lk.grade.mono)
         out["looks"][lk.name] = s
     base = out["looks"][DEFAULT]
+    by_photo = {r["photo"]: r.get("skin_delta_e") for r in rows[DEFAULT]}
     for name, s in out["looks"].items():
+        # The same photos in both: the median of the per-photo differences (the two
+        # p50s compare different photos' values, and move by a photo's worth).
+        d = [r["skin_delta_e"] - by_photo[r["photo"]] for r in rows[name]
+             if r.get("skin_delta_e") is not None and by_photo.get(r["photo"]) is not None]
+        s["skin_delta_e_paired_p50"] = round(float(np.median(d)), 3) if d else None
         worse = []
         for key, slack in SLACK.items():
             k = MONO_KEYS.get(key, key) if s["mono"] else key  # a mono Look: both read in grey
