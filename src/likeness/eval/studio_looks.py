@@ -32,11 +32,16 @@ from .studio import NOISE, photos, summarise
 DEFAULT = "corporate-grey"
 #: Slack for "worse than the default": identity p95 (the re-analysis jitter is ~0.2 per
 #: view; p95 over ~40 photos moves ~0.01 between runs), uniformity (``NOISE``), and ΔE.
-SLACK = {"identity_distance_p95": 0.01, "uniformity_after_mean": NOISE / 3, "skin_delta_e_p50": 0.25,
+#: The skin's typical change is judged paired (``skin_delta_e_paired_p50``: the median
+#: over photos of the Look's ΔE minus the default's on the same photo); the two p50s
+#: are reported, but compare different photos' values: on issue 15's 17 photos
+#: dark-dramatic's p50 was 0.19 above the default's on each half of the people and
+#: 0.31 above on all of them, with a paired median of 0.13.
+SLACK = {"identity_distance_p95": 0.01, "uniformity_after_mean": NOISE / 3, "skin_delta_e_paired_p50": 0.25,
          "skin_delta_e_p95": 0.5}
 #: The figures a monochrome Look is compared on instead (:func:`grey`).
-MONO_KEYS = {"identity_distance_p95": "identity_distance_grey_p95", "skin_delta_e_p50": "skin_delta_e_grey_p50",
-             "skin_delta_e_p95": "skin_delta_e_grey_p95"}
+MONO_KEYS = {"identity_distance_p95": "identity_distance_grey_p95",
+             "skin_delta_e_paired_p50": "skin_delta_e_grey_paired_p50", "skin_delta_e_p95": "skin_delta_e_grey_p95"}
 
 
 def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -108,13 +113,15 @@ def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | 
         s["mono"] = bool(lk.grade.mono)
         out["looks"][lk.name] = s
     base = out["looks"][DEFAULT]
-    by_photo = {r["photo"]: r.get("skin_delta_e") for r in rows[DEFAULT]}
     for name, s in out["looks"].items():
-        # The same photos in both: the median of the per-photo differences (the two
-        # p50s compare different photos' values, and move by a photo's worth).
-        d = [r["skin_delta_e"] - by_photo[r["photo"]] for r in rows[name]
-             if r.get("skin_delta_e") is not None and by_photo.get(r["photo"]) is not None]
-        s["skin_delta_e_paired_p50"] = round(float(np.median(d)), 3) if d else None
+        s["skin_delta_e_paired_p50"] = _paired(rows[name], rows[DEFAULT], "skin_delta_e")
+        s["skin_delta_e_grey_paired_p50"] = _paired(rows[name], rows[DEFAULT], "skin_delta_e_grey")
+        if s["mono"]:
+            # Its identity is judged in grey against the default's (below), not by the
+            # colour limit; the rest of the studio's pass stands.
+            s["pass_colour"] = s["pass"]
+            s["pass"] = bool(s["completed"] == 1.0 and not s["uniformity_worse_photos"]
+                             and (s["uniformity_after_mean"] or 0) >= (s["uniformity_before_mean"] or 0))
         worse = []
         for key, slack in SLACK.items():
             k = MONO_KEYS.get(key, key) if s["mono"] else key  # a mono Look: both read in grey
@@ -126,6 +133,13 @@ def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | 
         s["worse_than_default"] = worse
     out["pass"] = all(not s["worse_than_default"] and s["pass"] for s in out["looks"].values())
     return out
+
+
+def _paired(rows: list[dict[str, Any]], base: list[dict[str, Any]], key: str) -> float | None:
+    """Median over the photos of ``key`` in ``rows`` minus ``key`` in ``base`` on the same photo."""
+    ref = {r["photo"]: r.get(key) for r in base}
+    d = [r[key] - ref[r["photo"]] for r in rows if r.get(key) is not None and ref.get(r["photo"]) is not None]
+    return round(float(np.median(d)), 3) if d else None
 
 
 def grey(image: np.ndarray) -> np.ndarray:

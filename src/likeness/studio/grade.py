@@ -21,6 +21,8 @@ import numpy as np
 from ..color import GAMMA, lab_to_rgb, rgb_to_lab, to_float
 from ..looks.settings import GradeSettings, parse_hex
 
+#: Rec. 601 luma weights, OpenCV's RGB → grey (the mono Look's luminance mix).
+LUMA_601 = np.array([0.299, 0.587, 0.114], np.float32)
 #: Fixed point of the skin's colour offsets (:func:`skin_offsets`): 1/16 code value.
 OFFSET_SCALE = 16
 #: The contrast's pivot stays within these code values (a face lit far too dark or
@@ -109,9 +111,12 @@ def grade(image: np.ndarray, *, settings: GradeSettings = GradeSettings(), skin:
             tone = np.array(parse_hex(s.toning), np.float32)
             v = np.linspace(0, 1, 256, dtype=np.float32)
             mid = 4 * v * (1 - v)  # strongest in the mid tones, none in black or white
+            # A tint that keeps the luma (the grey it is read as): about the channel
+            # mean, a warm tone lifted every mid tone by 0.25 L*.
+            tint = tone - float(tone @ LUMA_601)
             lut = np.empty((256, 1, 3), np.uint8)
             for c in range(3):
-                lut[:, 0, c] = np.clip((v + 0.12 * mid * (tone[c] - tone.mean())) * 255 + 0.5, 0, 255).astype(np.uint8)
+                lut[:, 0, c] = np.clip((v + 0.12 * mid * tint[c]) * 255 + 0.5, 0, 255).astype(np.uint8)
             out = cv2.LUT(out, lut)
     else:
         luts = channel_luts(s, pivot=pivot)
