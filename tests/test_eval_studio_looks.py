@@ -36,6 +36,17 @@ def test_eval_per_look_beside_the_default(tmp_path):
         s = out["looks"][name]
         assert isinstance(s["identity_distance_grey_p95"], float) and isinstance(s["skin_delta_e_grey_p50"], float)
     assert "identity_distance_grey_p95" not in out["looks"]["outdoor-bokeh"]
+    # the typical skin change is judged paired: the default against itself is 0
+    assert out["looks"]["corporate-grey"]["skin_delta_e_paired_p50"] == 0.0
+    assert isinstance(out["looks"]["outdoor-bokeh"]["skin_delta_e_paired_p50"], float)
+    assert isinstance(out["looks"]["classic-mono"]["pass_colour"], bool)
+
+
+def test_worse_than_default_reads_a_mono_look_in_grey():
+    from likeness.eval.studio_looks import MONO_KEYS, SLACK
+
+    assert set(MONO_KEYS) <= set(SLACK)
+    assert all(v.endswith(("grey_p95", "grey_paired_p50")) for v in MONO_KEYS.values())
 
 
 def test_a_plain_grey_conversion_moves_the_skin_colour_not_its_lightness():

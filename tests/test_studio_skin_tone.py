@@ -94,3 +94,12 @@ def test_backdrop_match_tints_the_edges_not_the_face(astro):
     off = cv2.resize(full.skin, none.gain.shape[1::-1], interpolation=cv2.INTER_AREA) < 0.01
     assert off.mean() > 0.2
     assert (full.gain[off][:, 1] / none.gain[off][:, 1]).mean() > 1.01
+
+
+def test_mono_toning_tints_without_changing_the_grey():
+    img = np.ascontiguousarray(data.astronaut())
+    plain = grade(img, settings=GS(mono=True, sharpen=0))
+    toned = grade(img, settings=GS(mono=True, toning="#b89a7a", sharpen=0))
+    assert (toned[..., 0].astype(int) - toned[..., 2]).mean() > 3  # warm
+    g = lambda x: cv2.cvtColor(x, cv2.COLOR_RGB2GRAY).astype(float)  # noqa: E731
+    assert abs((g(toned) - g(plain)).mean()) < 0.2  # was 0.54: the tint lifted the grey
