@@ -7,6 +7,15 @@ of the headshot. Each photo is checked and framed once per framing
 (:func:`likeness.studio.pipeline.prepare`) and finished in every Look, as a set makes
 it; the default Look's figures are the baseline each Look is compared with
 (``worse_than_default``: a figure worse beyond the measure's noise).
+
+A monochrome Look is measured in grey (``*_grey`` figures), beside the colour figures:
+a plain grey conversion of the photo (the grade's own luminance mix, nothing else)
+already moves the identity model by a p95 of 0.49 and the skin by a median 16 ΔE
+(issue 15's eval photos), so against the colour photo a mono Look is judged on the
+conversion, not on what the studio did. In grey, the photo is converted the same way,
+identity is read against it, and the skin's change is its lightness only (CIEDE2000
+of L*, the toning's tint left out); the default Look is read the same way (its
+headshot converted to grey), and that is the figure a mono Look must not be worse than.
 """
 
 from __future__ import annotations
@@ -23,7 +32,16 @@ from .studio import NOISE, photos, summarise
 DEFAULT = "corporate-grey"
 #: Slack for "worse than the default": identity p95 (the re-analysis jitter is ~0.2 per
 #: view; p95 over ~40 photos moves ~0.01 between runs), uniformity (``NOISE``), and ΔE.
-SLACK = {"identity_distance_p95": 0.01, "uniformity_after_mean": NOISE / 3, "skin_delta_e_p95": 0.5}
+#: The skin's typical change is judged paired (``skin_delta_e_paired_p50``: the median
+#: over photos of the Look's ΔE minus the default's on the same photo); the two p50s
+#: are reported, but compare different photos' values: on issue 15's 17 photos
+#: dark-dramatic's p50 was 0.19 above the default's on each half of the people and
+#: 0.31 above on all of them, with a paired median of 0.13.
+SLACK = {"identity_distance_p95": 0.01, "uniformity_after_mean": NOISE / 3, "skin_delta_e_paired_p50": 0.25,
+         "skin_delta_e_p95": 0.5}
+#: The figures a monochrome Look is compared on instead (:func:`grey`).
+MONO_KEYS = {"identity_distance_p95": "identity_distance_grey_p95",
+             "skin_delta_e_paired_p50": "skin_delta_e_grey_paired_p50", "skin_delta_e_p95": "skin_delta_e_grey_p95"}
 
 
 def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | None = None) -> dict[str, Any]:
@@ -38,6 +56,7 @@ def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | 
     from ..studio.session import reason
 
     plan = resolve_set(looks=[DEFAULT, *looks])
+    any_mono = any(lk.grade.mono for lk in plan.looks)
     files = photos(Path(root))
     rows: dict[str, list[dict[str, Any]]] = {lk.name: [] for lk in plan.looks}
     for i, f in enumerate(files):
@@ -46,6 +65,7 @@ def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | 
         pc = sitting.photos[0]
         src = load_photo(f, max_side=2048).image if sitting.ranking else None
         before = _subject(src) if src is not None else None
+        before_grey = _subject(grey(src)) if src is not None and any_mono else None
         prepared: dict[str, Any] = {}
         for lk in plan.looks:
             row: dict[str, Any] = {"photo": name, "usable": bool(sitting.ranking)}
@@ -75,6 +95,8 @@ def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | 
             row["uniformity_after"] = round(face_uniformity(r.image, r.face), 4)
             row["uniformity_photo"] = round(face_uniformity(src, before[0]), 4)
             row["skin_delta_e"] = skin_delta_e(src, before[0], r.image, after[0])
+            if before_grey is not None and (lk.grade.mono or lk.name == DEFAULT):
+                row.update(grey_figures(grey(src), before_grey, r.image))
         if progress:
             progress(i + 1, len(files))
     out: dict[str, Any] = {"photos": len(files), "default": DEFAULT, "looks": {}}
@@ -83,20 +105,67 @@ def run(root: Path, *, looks: list[str], progress: Callable[[int, int], None] | 
         de = np.array([r["skin_delta_e"] for r in rows[lk.name] if r.get("skin_delta_e") is not None], np.float64)
         s["skin_delta_e_p50"] = round(float(np.median(de)), 3) if len(de) else None
         s["skin_delta_e_p95"] = round(float(np.percentile(de, 95)), 3) if len(de) else None
+        for key in ("identity_distance_grey", "skin_delta_e_grey"):
+            v = np.array([r[key] for r in rows[lk.name] if r.get(key) is not None], np.float64)
+            if len(v):
+                s[f"{key}_p50"] = round(float(np.median(v)), 4)
+                s[f"{key}_p95"] = round(float(np.percentile(v, 95)), 4)
         s["mono"] = bool(lk.grade.mono)
         out["looks"][lk.name] = s
     base = out["looks"][DEFAULT]
     for name, s in out["looks"].items():
+        s["skin_delta_e_paired_p50"] = _paired(rows[name], rows[DEFAULT], "skin_delta_e")
+        s["skin_delta_e_grey_paired_p50"] = _paired(rows[name], rows[DEFAULT], "skin_delta_e_grey")
+        if s["mono"]:
+            # Its identity is judged in grey against the default's (below), not by the
+            # colour limit; the rest of the studio's pass stands.
+            s["pass_colour"] = s["pass"]
+            s["pass"] = bool(s["completed"] == 1.0 and not s["uniformity_worse_photos"]
+                             and (s["uniformity_after_mean"] or 0) >= (s["uniformity_before_mean"] or 0))
         worse = []
         for key, slack in SLACK.items():
-            a, b = s.get(key), base.get(key)
+            k = MONO_KEYS.get(key, key) if s["mono"] else key  # a mono Look: both read in grey
+            a, b = s.get(k), base.get(k)
             if a is None or b is None:
                 continue
-            bad = a < b - slack if key == "uniformity_after_mean" else a > b + slack
-            if bad and not (key == "skin_delta_e_p95" and s["mono"]):  # a mono Look removes colour by design
-                worse.append(key)
+            if a < b - slack if key == "uniformity_after_mean" else a > b + slack:
+                worse.append(k)
         s["worse_than_default"] = worse
     out["pass"] = all(not s["worse_than_default"] and s["pass"] for s in out["looks"].values())
+    return out
+
+
+def _paired(rows: list[dict[str, Any]], base: list[dict[str, Any]], key: str) -> float | None:
+    """Median over the photos of ``key`` in ``rows`` minus ``key`` in ``base`` on the same photo."""
+    ref = {r["photo"]: r.get(key) for r in base}
+    d = [r[key] - ref[r["photo"]] for r in rows if r.get(key) is not None and ref.get(r["photo"]) is not None]
+    return round(float(np.median(d)), 3) if d else None
+
+
+def grey(image: np.ndarray) -> np.ndarray:
+    """The plain grey conversion a mono Look starts from (the grade's luminance mix:
+    OpenCV's RGB → grey), as RGB."""
+    import cv2
+
+    return cv2.cvtColor(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+
+
+def grey_figures(grey_src: np.ndarray, before_grey, headshot: np.ndarray) -> dict[str, float]:
+    """Identity distance and skin lightness change (CIEDE2000 of L* alone) from the
+    photo in grey (``grey_src``, its subject ``before_grey``) to ``headshot`` seen in
+    grey (a mono Look's toning left out too: the identity model read a toned headshot
+    0.04 further from the grey photo than the same headshot untoned). Empty when a face
+    is not found."""
+    from ..faces import distance
+
+    seen = grey(headshot)
+    after = _subject(seen)
+    if before_grey is None or after is None:
+        return {}
+    out = {"identity_distance_grey": round(float(distance(before_grey[1], after[1])), 4)}
+    de = skin_delta_e(grey_src, before_grey[0], seen, after[0], lightness=True)
+    if de is not None:
+        out["skin_delta_e_grey"] = de
     return out
 
 
@@ -111,8 +180,9 @@ def _subject(image: np.ndarray):
     return faces[0], e
 
 
-def skin_delta_e(before: np.ndarray, face_b, after: np.ndarray, face_a) -> float | None:
-    """CIEDE2000 between the median skin colour (Lab) of two images' subject faces."""
+def skin_delta_e(before: np.ndarray, face_b, after: np.ndarray, face_a, *, lightness: bool = False) -> float | None:
+    """CIEDE2000 between the median skin colour (Lab) of two images' subject faces;
+    ``lightness``: of their L* alone (a*, b* set to 0: a mono Look's toning left out)."""
     from skimage.color import deltaE_ciede2000
 
     meds = []
@@ -120,7 +190,7 @@ def skin_delta_e(before: np.ndarray, face_b, after: np.ndarray, face_a) -> float
         lab = _skin_lab(img, face)
         if lab is None:
             return None
-        meds.append(lab)
+        meds.append(lab * np.array([1.0, 0.0, 0.0]) if lightness else lab)
     return round(float(deltaE_ciede2000(meds[0], meds[1])), 3)
 
 

@@ -12,7 +12,10 @@ output size (``apply``):
 3. **Fill.** The face's left/right luminance is measured on the mesh; the darker side
    gets a soft, smooth lift (a fill light), ``fill`` = share of the imbalance evened out.
 4. **Match.** A slight pull of the subject's colour toward the backdrop's light, and a
-   light wrap: backdrop light spilling around the subject's edges.
+   light wrap: backdrop light spilling around the subject's edges. The pull is held
+   back on the person's skin (:func:`skin_map`): a green or navy backdrop must not dye
+   the face; the same map holds the grade's colour off the skin
+   (:func:`likeness.studio.grade.grade`).
 
 All gains are multiplicative in linear light (applied to sRGB values as g^(1/2.2)).
 """
@@ -26,7 +29,7 @@ import cv2
 import numpy as np
 
 from ..types import Face
-from ..color import GAMMA, gamma_to_linear
+from ..color import GAMMA, gamma_to_linear, rgb_to_lab
 from . import white_balance as wb
 from .ops import blur
 from ..looks.settings import LightSettings
@@ -42,6 +45,12 @@ _EYES_BROWS_LIPS = frozenset(
 )
 _Y = np.array([0.2126, 0.7152, 0.0722], np.float32)
 _SKIN_POINTS = np.array([i for i in range(468) if i not in _EYES_BROWS_LIPS])
+#: Spread (CIE a*b* units, one standard deviation) of the colours still counted as the
+#: face's skin in :func:`skin_map`: a face's own skin spreads over 3–5 units (shadow
+#: side, cheeks, neck); a white shirt or a grey backdrop lies 20 or more away.
+SKIN_SPREAD = 8.0
+
+
 @dataclass(frozen=True)
 class Relight:
     """The relighting as maps; :func:`composite` applies them at output size."""
@@ -50,6 +59,41 @@ class Relight:
     wrap: np.ndarray  # float32 h×w (working size), light-wrap weight
     wrap_color: np.ndarray  # float32 small×3, the backdrop light near the subject
     measures: dict[str, float] = field(default_factory=dict)
+    #: float32 (h/MAP_DIV)×(w/MAP_DIV): where the person's skin is (:func:`skin_map`),
+    #: the weight with which the grade's colour is held off it. None: nothing protected.
+    skin: np.ndarray | None = None
+
+
+def skin_map(image: np.ndarray, alpha: np.ndarray, face: Face, *, spread: float = SKIN_SPREAD,
+             div: int = MAP_DIV) -> np.ndarray | None:
+    """Where the person's own skin is (face, neck, ears, hands), float32 in [0, 1] at
+    1/``div`` of the size of ``image`` (float32 sRGB, working size; ``face`` in its
+    pixels): the subject's pixels (``alpha``) weighted by how near their colour (CIE
+    a*b*) is to the face skin's median, a Gaussian of ``spread``, and the whole face.
+
+    A retoucher's "skin tone" selection: the Look may warm or cool the backdrop, the
+    clothes and the mood, but not the person's skin. Hair of a colour near the skin's
+    is held a little too (its colour is the person's as well). Smooth, so a small map
+    serves (it is enlarged where it is used). None without a mesh.
+    """
+    if face.mesh is None:
+        return None
+    from ..faces.masks import skin_masks
+
+    h, w = alpha.shape
+    size = (max(8, w // div), max(8, h // div))
+    f = size[0] / w
+    face_skin = skin_masks(face.mesh, size[::-1], scale=f).skin > 0.5
+    if face_skin.sum() < 10:
+        return None
+    lab = rgb_to_lab(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+    ref = np.median(lab[face_skin][:, 1:], axis=0)
+    d2 = ((lab[..., 1:] - ref) ** 2).sum(-1)
+    m = np.exp(-0.5 * d2 / spread**2) * cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    oval = np.zeros(size[::-1], np.float32)
+    cv2.fillConvexPoly(oval, cv2.convexHull((face.mesh[:, :2] * f).astype(np.float32)).astype(np.int32), 1.0)
+    # Soft edges: the held-back colour fades in over a few pixels, never a seam.
+    return np.clip(blur(np.maximum(m, oval).astype(np.float32), 0.004 * size[1]), 0, 1)
 
 
 def luminance(image: np.ndarray) -> np.ndarray:
@@ -148,16 +192,22 @@ def relight(
         ex = float(np.clip((target / max(hi, 1e-4)) ** s.exposure, 0.8, 1.25))
         gains *= ex
         measures["exposure_gain"] = ex
-    # 3. match: a slight pull toward the backdrop's light colour near the subject.
+    # 3. match: a slight pull toward the backdrop's light colour near the subject,
+    # held back on the skin (the skin's colour is the person's, whatever the backdrop).
+    skin = skin_map(image, alpha, face)
     ring = blur(a_small, 0.06 * lh) * (1 - a_small)
     bd_light = (bd_small * ring[..., None]).sum((0, 1)) / max(float(ring.sum()), 1e-3)
+    tint = np.ones(3, np.float32)
     if s.match > 0 and bd_light.max() > 0.02:
         lin = np.power(np.maximum(bd_light, 1e-3), GAMMA)
         tint = np.clip((lin / lin.mean()) ** (0.12 * s.match), 0.92, 1.08)
-        gains *= (tint / (tint @ _Y)).astype(np.float32)
-    srgb_gain = np.power(gains, 1 / GAMMA).astype(np.float32)
+        tint = (tint / (tint @ _Y)).astype(np.float32)
+    srgb_gain = np.power(gains, 1 / GAMMA).astype(np.float32)  # on the face: no match
     gain = np.empty((lh, lw, 3), np.float32)
     gain[:] = srgb_gain
+    if np.abs(tint - 1).max() > 1e-6:
+        off_skin = 1.0 if skin is None else 1.0 - cv2.resize(skin, (lw, lh), interpolation=cv2.INTER_AREA)[..., None]
+        gain *= np.power(tint, off_skin / GAMMA)
 
     # 4. fill: lift the darker side of the face smoothly.
     before = face_uniformity(image, face) if face.mesh is not None else float("nan")
@@ -176,7 +226,7 @@ def relight(
     wrap = (alpha * (1 - blur(alpha, 0.012 * h)) * (0.9 * s.wrap)).astype(np.float32)
     wrap_color = _spill(bd_small, a_small, sigma=0.02 * lh)
     measures["gain_r"], measures["gain_g"], measures["gain_b"] = (float(v) for v in gains)
-    return Relight(gain=gain, wrap=wrap, wrap_color=wrap_color, measures=measures)
+    return Relight(gain=gain, wrap=wrap, wrap_color=wrap_color, measures=measures, skin=skin)
 
 
 def composite(
