@@ -71,6 +71,21 @@ def test_contrast_turns_about_the_skin_level(astro):
     assert dl_held < 1.5 and dl_free > dl_held + 1.5, (dl_held, dl_free)
 
 
+@pytest.mark.parametrize("mono", [False, True])
+def test_off_the_skin_the_contrast_is_the_same_for_everyone(astro, mono):
+    """A team page: one Look gives every member the same backdrop, whatever their
+    face's level; only the skin's own pixels see the curve turn about it."""
+    img, face, skin = astro
+    s = GS(contrast=0.3, black=0.04, sharpen=0, mono=mono)
+    small = cv2.resize(img, skin.shape[::-1], interpolation=cv2.INTER_LINEAR)
+    assert abs(skin_level(small, skin) - 0.5) > 0.05  # her face is not mid-grey
+    held, plain = grade(img, settings=s, skin=skin), grade(img, settings=s)
+    off = cv2.resize(skin, img.shape[1::-1]) < 0.01
+    assert off.mean() > 0.15 and np.abs(held[off].astype(int) - plain[off]).max() <= 1
+    on = cv2.resize(skin, img.shape[1::-1]) > 0.99
+    assert np.abs(held[on].astype(int) - plain[on]).mean() > 1.0  # the face does turn about its level
+
+
 def test_black_lift_opens_the_shadows_not_the_face():
     curve = tone_curve(GS(black=0.05), pivot=0.6)
     assert curve[0] == pytest.approx(0.05, abs=1e-6)
