@@ -84,6 +84,15 @@ def test_off_the_skin_the_contrast_is_the_same_for_everyone(astro, mono):
     assert off.mean() > 0.15 and np.abs(held[off].astype(int) - plain[off]).max() <= 1
     on = cv2.resize(skin, img.shape[1::-1]) > 0.99
     assert np.abs(held[on].astype(int) - plain[on]).mean() > 1.0  # the face does turn about its level
+    # With the matte: the whole person (hair, clothes) turns about the face's level, the
+    # backdrop about mid-grey.
+    subject = np.zeros(img.shape[:2], np.float32)
+    subject[:, : img.shape[1] // 2] = 1.0  # her half of the picture
+    person = grade(img, settings=s, skin=skin, subject=subject)
+    back = (subject < 0.5) & off  # (the colour hold still follows the skin map)
+    assert np.abs(person[back].astype(int) - plain[back]).max() <= 1
+    her = (subject > 0.5) & off
+    assert her.mean() > 0.1 and np.abs(person[her].astype(int) - plain[her]).mean() > 1.0
 
 
 def test_black_lift_opens_the_shadows_not_the_face():

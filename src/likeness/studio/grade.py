@@ -88,13 +88,16 @@ def channel_luts(settings: GradeSettings, *, pivot: float = 0.5) -> np.ndarray:
     return out
 
 
-def grade(image: np.ndarray, *, settings: GradeSettings = GradeSettings(), skin: np.ndarray | None = None) -> np.ndarray:
+def grade(image: np.ndarray, *, settings: GradeSettings = GradeSettings(), skin: np.ndarray | None = None,
+          subject: np.ndarray | None = None) -> np.ndarray:
     """Apply the Look's grade to an RGB uint8 image at output size; returns uint8.
 
     ``skin`` (float32 map in [0, 1], any size, enlarged to the image): where the grade's
-    colour is held off (the person's skin), and where the contrast turns about the
-    skin's own level (:func:`skin_level`). Off the skin the curve turns about mid-grey
-    whatever the person, so one Look gives every member of a team the same backdrop."""
+    colour is held off (the person's skin) and whose level (:func:`skin_level`) the
+    contrast turns about on the person. ``subject`` (the matte, any size): where the
+    person is; the curve turns about the skin's level there (the skin map where no
+    matte is given) and about mid-grey on the backdrop whatever the person, so one
+    Look gives every member of a team the same backdrop."""
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"grade expects uint8 H×W×3 RGB, got {image.dtype} {image.shape}")
     s = settings
@@ -104,9 +107,10 @@ def grade(image: np.ndarray, *, settings: GradeSettings = GradeSettings(), skin:
         # reads the whole image, 10 ms; skin colour and level are smooth).
         small = cv2.resize(image, (skin.shape[1], skin.shape[0]), interpolation=cv2.INTER_LINEAR)
     pivot = 0.5 if small is None else skin_level(small, skin)
+    person = subject if subject is not None and skin is not None else skin
     if s.mono:
         y = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        y = _on_skin(y, skin, lambda p: (tone_curve(s, pivot=p) * 255 + 0.5).astype(np.uint8), pivot)
+        y = _on_person(y, person, lambda p: (tone_curve(s, pivot=p) * 255 + 0.5).astype(np.uint8), pivot)
         out = cv2.cvtColor(y, cv2.COLOR_GRAY2RGB)
         if s.toning:
             tone = np.array(parse_hex(s.toning), np.float32)
@@ -121,7 +125,7 @@ def grade(image: np.ndarray, *, settings: GradeSettings = GradeSettings(), skin:
             out = cv2.LUT(out, lut)
     else:
         luts = channel_luts(s, pivot=pivot)
-        out = _on_skin(image, skin, lambda p: channel_luts(s, pivot=p), pivot)
+        out = _on_person(image, person, lambda p: channel_luts(s, pivot=p), pivot)
         held = None if small is None else skin_offsets(small, skin, luts=luts, saturation=s.saturation)
         if abs(s.saturation - 1.0) > 1e-3 or s.sharpen > 0 or held is not None:
             # Saturation (chroma scaled about neutral), the skin's colour put back and
@@ -136,14 +140,15 @@ def grade(image: np.ndarray, *, settings: GradeSettings = GradeSettings(), skin:
     return sharpen(out, amount=s.sharpen, radius=s.radius)
 
 
-def _on_skin(image: np.ndarray, skin: np.ndarray | None, luts, pivot: float) -> np.ndarray:
-    """``image`` through the tables ``luts(pivot)``: mid-grey's off the skin, the skin's
-    level (``pivot``) on it, blended by the ``skin`` map enlarged to the image."""
+def _on_person(image: np.ndarray, person: np.ndarray | None, luts, pivot: float) -> np.ndarray:
+    """``image`` through the tables ``luts(pivot)``: mid-grey's on the backdrop, the
+    skin's level (``pivot``) on the person, blended by the ``person`` map enlarged to
+    the image."""
     out = cv2.LUT(image, luts(0.5))
-    if skin is None or abs(pivot - 0.5) < 1e-3:
+    if person is None or abs(pivot - 0.5) < 1e-3:
         return out
     h, w = image.shape[:2]
-    on = cv2.resize(skin, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
+    on = cv2.resize(person, (w, h), interpolation=cv2.INTER_LINEAR).astype(np.float32)
     return cv2.blendLinear(out, cv2.LUT(image, luts(pivot)), 1.0 - on, on)
 
 

@@ -168,7 +168,7 @@ def finish(prep: Prepared, *, settings: StudioSettings) -> Rendered:
     comp = lighting.composite(photo, alpha=cut.alpha, correction=cut.correction, relit=relit, backdrop=bd.image)
     lap("light")
     # 6. grade: the Look's tone and colour, output sharpening.
-    final = grade(comp, settings=look.grade, skin=relit.skin)
+    final = grade(comp, settings=look.grade, skin=relit.skin, subject=cut.alpha)
     lap("grade")
 
     notes = list(fr.plan.notes)
