@@ -109,15 +109,15 @@ def _step(thumb: np.ndarray, pts: np.ndarray, person: np.ndarray) -> float | Non
     def per_block(mask):
         return mask[: n * BLOCK, : n * BLOCK].reshape(n, BLOCK, n, BLOCK).sum((1, 3))
 
-    ys, xs = np.nonzero((per_block(inner) >= MIN_PX) & (per_block(outer) >= MIN_PX))
-    if len(ys) < MIN_BLOCKS:
+    ok = (per_block(inner) >= MIN_PX) & (per_block(outer) >= MIN_PX)
+    if ok.sum() < MIN_BLOCKS:
         return None
-    L = lab[..., 0]
-    steps = []
-    for by, bx in zip(ys * BLOCK, xs * BLOCK):
-        win = np.s_[by : by + BLOCK, bx : bx + BLOCK]
-        steps.append(np.median(L[win][inner[win]]) - np.median(L[win][outer[win]]))
-    return float(np.median(steps))
+
+    def block_median(mask):  # per block, the median L* of the pixels in ``mask``
+        L = np.where(mask, lab[..., 0], np.nan)[: n * BLOCK, : n * BLOCK]
+        return np.nanmedian(L.reshape(n, BLOCK, n, BLOCK).transpose(0, 2, 1, 3)[ok].reshape(-1, BLOCK * BLOCK), axis=1)
+
+    return float(np.median(block_median(inner) - block_median(outer)))
 
 
 def edge_deviation(stats, photos) -> float | None:
