@@ -1,12 +1,13 @@
 """The API's ``keep_rejected``: a studio run keeps the renders the review refused, with
 their reasons and every check's figure, retrievable over the API (the CLI's
-``--keep-rejected``). Real models on a real press photo whose render the review refuses
-(a press wall kept beside the shoulder)."""
+``--keep-rejected``). Real models on scikit-image's astronaut; the review's defect
+checks are made to refuse every render in the worker (``studio_refusing``), since the
+studio no longer makes a refused render of any photo at hand (Katy Perry's press
+photo, used before, is now delivered at the tighter framing)."""
 
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import pytest
 
@@ -15,21 +16,17 @@ pytest.importorskip("sqlalchemy", reason="`likeness serve` needs it (pip install
 
 from fastapi.testclient import TestClient
 from PIL import Image
+from skimage import data
 
 from likeness.server import create_app
-from likeness.server.testing import new_session, session_idle, wait_until
+from likeness.server.testing import new_session, session_idle, studio_refusing, wait_until
 from likeness.store import StoreSettings
-
-EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval"
-#: A photo whose every render (and re-framing) the review refuses.
-REFUSED = EVAL / "identities" / "deepface__katy_perry" / "01.jpg"
-
-pytestmark = pytest.mark.skipif(not REFUSED.is_file(), reason="needs ../shared/eval")
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    app = create_app(StoreSettings(home=tmp_path_factory.mktemp("server-rejected"), workers=1))
+    app = create_app(StoreSettings(home=tmp_path_factory.mktemp("server-rejected"), workers=1),
+                     studio_fn=studio_refusing)
     with TestClient(app, base_url="http://127.0.0.1") as c:
         yield c
 
@@ -44,7 +41,10 @@ def _run(client, sid, h, body):
 
 def test_keep_rejected_over_the_api(client):
     sid, h = new_session(client)
-    up = client.post(f"/api/sessions/{sid}/photos", files={"file": ("press.jpg", REFUSED.read_bytes(), "image/jpeg")},
+    buf = io.BytesIO()
+    # Enlarged 2× as `likeness demo` does: the 512 px original is under intake's eye distance.
+    Image.fromarray(data.astronaut()).resize((1024, 1024), Image.Resampling.LANCZOS).save(buf, format="JPEG", quality=95)
+    up = client.post(f"/api/sessions/{sid}/photos", files={"file": ("astronaut.jpg", buf.getvalue(), "image/jpeg")},
                      headers=h)
     assert up.status_code == 201, up.text
     wait_until(lambda: session_idle(client, sid, h), timeout=120, what="the photo check")

@@ -80,6 +80,22 @@ def studio_with_faults(paths: Any, *, out: Any, **kw: Any) -> Any:
         os.replace = real
 
 
+def studio_refusing(paths: Any, *, out: Any, **kw: Any) -> Any:
+    """The real studio, with the review's defect checks refusing every render (stray
+    pieces over their limit): the refused renders a test of ``keep_rejected`` needs,
+    from any photo. Runs in a worker process: pass it to ``create_app(studio_fn=...)``."""
+    from ..review import Check, gate
+    from . import library
+
+    real = gate.defect_checks
+    gate.defect_checks = lambda *a, **k: {
+        "islands": Check(False, 2.0, 0.3, "The cut-out has stray pieces apart from you (2.0 % of the picture).")}
+    try:
+        return library.studio(paths, out=out, **kw)
+    finally:
+        gate.defect_checks = real
+
+
 def new_session(client: Any) -> tuple[str, dict[str, str]]:
     """(session id, auth headers) of a new web session, through a test client."""
     r = client.post("/api/sessions")
