@@ -8,7 +8,10 @@ The person's skin keeps its colour (``skin``, from :func:`likeness.studio.light.
 there the grade acts as a retoucher's adjustment layer in *luminosity* blend mode, its
 tone (contrast, highlights, blacks) kept and its colour (warmth, tint, saturation, and
 the chroma a per-channel curve adds) held back, so a warm or cool Look warms or cools
-the backdrop, the clothes and the mood but not the face.
+the backdrop, the clothes and the mood but not the face. The contrast turns about the
+face's own level on the person (``subject``, the matte), so a contrasty Look deepens
+shadows without re-exposing the face, and about mid-grey on the backdrop, so one Look
+gives every member of a team the same backdrop.
 """
 
 from __future__ import annotations
