@@ -361,7 +361,8 @@ class Runner:
         prev_dir = out / "previews"
         prev_dir.mkdir(exist_ok=True)
         team = (self.store.session(sid) or {}).get("team_id")
-        by_name = {Path(path).name: pid for path, pid in by_path.items()}  # a generated image names its source so
+        # A generated headshot names its first reference by file name only (generate.run).
+        by_name = {Path(path).name: pid for path, pid in by_path.items()}
         shot_rows = []
         for i, (h, extra) in enumerate(made):
             prev = files.write_bytes(prev_dir / f"{i:02d}.jpg", library.preview_jpeg(h.path, side=800))

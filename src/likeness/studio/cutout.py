@@ -76,17 +76,14 @@ def cut_others(alpha: np.ndarray, face_box, others, *, image: np.ndarray | None 
     of the bystanders' faces beside his cheek."""
     h, w = alpha.shape
     x0, y0, x1, y1 = face_box
-    fw, fh = x1 - x0, y1 - y0
-    own = np.zeros((h, w), np.uint8)
-    # The subject's head with its hair. (At 0.85 × 0.95 of the face box it reached over a
-    # bystander's face half a face width beside the subject's and kept it.)
-    cv2.ellipse(own, (int((x0 + x1) / 2), int((y0 + y1) / 2 - 0.15 * fh)), (int(0.65 * fw), int(0.85 * fh)), 0, 0, 360, 1, -1)
+    fw = x1 - x0
+    own = head_zone((h, w), face_box)
     cut = np.zeros((h, w), np.uint8)
     faces = np.zeros((h, w), np.uint8)  # the parts of the subject's head zone nearer a bystander's head
     yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
     mine = _axis_distance(xx, yy, (x0 + x1) / 2, (y0 + y1) / 2) / max(BODY_REACH * fw, 1.0)
-    sx, sy = (x0 + x1) / 2, (y0 + y1) / 2 - 0.15 * fh
-    head = np.hypot((xx - sx) / (0.65 * fw), (yy - sy) / (0.85 * fh))  # 1 on the own ellipse
+    (sx, sy), (rx, ry) = _head_ellipse(face_box)
+    head = np.hypot((xx - sx) / rx, (yy - sy) / ry)  # 1 on the own ellipse
     for b in others:
         bw, bh = b[2] - b[0], b[3] - b[1]
         cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
@@ -160,8 +157,7 @@ def drop_backdrop_beside(alpha: np.ndarray, image: np.ndarray, prior: np.ndarray
     p = cv2.resize(prior.astype(np.float32), (w, h), interpolation=cv2.INTER_AREA)
     x0, y0, x1, y1 = (v * k for v in face_box)
     fw, fh, cx, chin = x1 - x0, y1 - y0, (x0 + x1) / 2, chin_y * k
-    head = np.zeros((h, w), np.uint8)
-    cv2.ellipse(head, (int(cx), int((y0 + y1) / 2 - 0.15 * fh)), (int(0.65 * fw), int(0.85 * fh)), 0, 0, 360, 1, -1)
+    head = head_zone((h, w), (x0, y0, x1, y1))
     yy, xx = np.mgrid[0:h, 0:w]
     below = yy > chin - 0.1 * fh
     zone = (a > 0.5) & (head == 0) & below & (p < BESIDE_UNSURE)
@@ -215,6 +211,24 @@ def drop_backdrop_beside(alpha: np.ndarray, image: np.ndarray, prior: np.ndarray
     gone = cv2.resize((drop | thin).astype(np.float32), (W, H), interpolation=cv2.INTER_LINEAR)
     gone = cv2.GaussianBlur(gone, (0, 0), max(0.7, 0.5 / k))
     return alpha * (1.0 - np.clip(2.0 * gone - 0.5, 0.0, 1.0))
+
+
+def _head_ellipse(face_box) -> tuple[tuple[float, float], tuple[float, float]]:
+    """(centre, radii) of the subject's head with its hair about its face box. (At
+    0.85 × 0.95 of the face box it reached over a bystander's face half a face width
+    beside the subject's and kept it.)"""
+    x0, y0, x1, y1 = face_box
+    fw, fh = x1 - x0, y1 - y0
+    return ((x0 + x1) / 2, (y0 + y1) / 2 - 0.15 * fh), (0.65 * fw, 0.85 * fh)
+
+
+def head_zone(shape: tuple[int, int], face_box) -> np.ndarray:
+    """uint8 mask (``shape`` = h, w) of :func:`_head_ellipse`: never cut as someone else's
+    or as background."""
+    (cx, cy), (rx, ry) = _head_ellipse(face_box)
+    m = np.zeros(shape, np.uint8)
+    cv2.ellipse(m, (int(cx), int(cy)), (int(rx), int(ry)), 0, 0, 360, 1, -1)
+    return m
 
 
 def _axis_distance(xx: np.ndarray, yy: np.ndarray, cx: float, cy: float) -> np.ndarray:
