@@ -97,88 +97,125 @@ def grade(image: np.ndarray, *, settings: GradeSettings = GradeSettings(), skin:
 
     ``skin`` (float32 map in [0, 1], any size, enlarged to the image): where the grade's
     colour is held off (the person's skin) and whose level (:func:`skin_level`) the
-    contrast turns about on the person. ``subject`` (the matte, any size): where the
-    person is; the curve turns about the skin's level there (the skin map where no
-    matte is given) and about mid-grey on the backdrop whatever the person, so one
-    Look gives every member of a team the same backdrop."""
+    contrast turns about (everywhere, when no matte is given). ``subject`` (the matte,
+    any size, with ``skin``): where the person is; the curve turns about the skin's
+    level there and about mid-grey on the backdrop whatever the person, so one Look
+    gives every member of a team the same backdrop.
+
+    The full-size image goes through one table (the person's); what the skin's colour
+    and the backdrop's own curve change is smooth, worked out on a small grid (the
+    ``skin`` map's size) and added once (:func:`offsets`)."""
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"grade expects uint8 H×W×3 RGB, got {image.dtype} {image.shape}")
     s = settings
-    small = None
+    small = person = None
+    pivot = 0.5
     if skin is not None:
         # The image sampled at the map's size (sampled, not averaged: an area average
         # reads the whole image, 10 ms; skin colour and level are smooth).
         small = cv2.resize(image, (skin.shape[1], skin.shape[0]), interpolation=cv2.INTER_LINEAR)
-    pivot = 0.5 if small is None else skin_level(small, skin)
-    person = subject if subject is not None and skin is not None else skin
+        pivot = skin_level(small, skin)
+        if subject is not None:
+            person = cv2.resize(subject.astype(np.float32), (skin.shape[1], skin.shape[0]),
+                                interpolation=cv2.INTER_LINEAR)
     if s.mono:
-        y = cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
-        y = _on_person(y, person, lambda p: (tone_curve(s, pivot=p) * 255 + 0.5).astype(np.uint8), pivot)
+        table = _mono_table(s, pivot=pivot)
+        y = cv2.LUT(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), table)
+        if person is not None and abs(pivot - 0.5) >= 1e-3:
+            grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
+            turn = _backdrop_turn(cv2.LUT(grey, _mono_table(s)), cv2.LUT(grey, table), person)
+            y = _add_offsets(y, turn)
         out = cv2.cvtColor(y, cv2.COLOR_GRAY2RGB)
         if s.toning:
-            tone = np.array(parse_hex(s.toning), np.float32)
-            v = np.linspace(0, 1, 256, dtype=np.float32)
-            mid = 4 * v * (1 - v)  # strongest in the mid tones, none in black or white
-            # A tint that keeps the luma (the grey it is read as): about the channel
-            # mean, a warm tone lifted every mid tone by 0.25 L*.
-            tint = tone - float(tone @ LUMA_601)
-            lut = np.empty((256, 1, 3), np.uint8)
-            for c in range(3):
-                lut[:, 0, c] = np.clip((v + 0.12 * mid * tint[c]) * 255 + 0.5, 0, 255).astype(np.uint8)
-            out = cv2.LUT(out, lut)
-    else:
-        luts = channel_luts(s, pivot=pivot)
-        out = _on_person(image, person, lambda p: channel_luts(s, pivot=p), pivot)
-        held = None if small is None else skin_offsets(small, skin, luts=luts, saturation=s.saturation)
-        if abs(s.saturation - 1.0) > 1e-3 or s.sharpen > 0 or held is not None:
-            # Saturation (chroma scaled about neutral), the skin's colour put back and
-            # sharpening (luma only) share one trip through YCrCb.
-            ycc = _saturate_ycc(cv2.cvtColor(out, cv2.COLOR_RGB2YCrCb), s.saturation)
-            if held is not None:
-                h, w = ycc.shape[:2]
-                held = cv2.resize(held, (w, h), interpolation=cv2.INTER_LINEAR)
-                ycc = cv2.addWeighted(ycc, 1.0, held, 1 / OFFSET_SCALE, 0.0, dtype=cv2.CV_8U)
-            _sharpen_luma(ycc, amount=s.sharpen, radius=s.radius)
-            return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
-    return sharpen(out, amount=s.sharpen, radius=s.radius)
-
-
-def _on_person(image: np.ndarray, person: np.ndarray | None, luts, pivot: float) -> np.ndarray:
-    """``image`` through the tables ``luts(pivot)``: mid-grey's on the backdrop, the
-    skin's level (``pivot``) on the person, blended by the ``person`` map enlarged to
-    the image."""
-    out = cv2.LUT(image, luts(0.5))
-    if person is None or abs(pivot - 0.5) < 1e-3:
+            out = cv2.LUT(out, _toning_lut(s.toning))
+        return sharpen(out, amount=s.sharpen, radius=s.radius)
+    luts = channel_luts(s, pivot=pivot)
+    out = cv2.LUT(image, luts)
+    turn = person is not None and abs(pivot - 0.5) >= 1e-3
+    held = None if small is None else offsets(small, skin, person, luts=luts, mid=channel_luts(s) if turn else None,
+                                             saturation=s.saturation)
+    if abs(s.saturation - 1.0) <= 1e-3 and s.sharpen <= 0 and held is None:
         return out
+    # Saturation (chroma scaled about neutral), the offsets and sharpening (luma only)
+    # share one trip through YCrCb.
+    ycc = _saturate_ycc(cv2.cvtColor(out, cv2.COLOR_RGB2YCrCb), s.saturation)
+    if held is not None:
+        ycc = _add_offsets(ycc, held)
+    _sharpen_luma(ycc, amount=s.sharpen, radius=s.radius)
+    return cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB)
+
+
+def _mono_table(s: GradeSettings, *, pivot: float = 0.5) -> np.ndarray:
+    return (tone_curve(s, pivot=pivot) * 255 + 0.5).astype(np.uint8)
+
+
+def _toning_lut(toning: str) -> np.ndarray:
+    """(256, 1, 3) uint8: grey → toned, strongest in the mid tones, none in black or white."""
+    tone = np.array(parse_hex(toning), np.float32)
+    v = np.linspace(0, 1, 256, dtype=np.float32)
+    mid = 4 * v * (1 - v)
+    # A tint that keeps the luma (the grey it is read as): about the channel mean, a
+    # warm tone lifted every mid tone by 0.25 L*.
+    tint = tone - float(tone @ LUMA_601)
+    lut = np.empty((256, 1, 3), np.uint8)
+    for c in range(3):
+        lut[:, 0, c] = np.clip((v + 0.12 * mid * tint[c]) * 255 + 0.5, 0, 255).astype(np.uint8)
+    return lut
+
+
+def _backdrop_turn(mid: np.ndarray, turned: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """Offsets (float code values) taking the grade that turns about the skin's level
+    (``turned``) back to the one about mid-grey (``mid``) off the ``person``: both
+    tables' outputs on the small grid. The backdrop is smooth, so the small grid holds
+    it; at the matte's edge the two tables differ by a few code values, smoothly."""
+    d = mid.astype(np.float32) - turned.astype(np.float32)
+    w = 1.0 - person
+    return d * (w[..., None] if d.ndim == 3 else w)
+
+
+def _add_offsets(image: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """``image`` (uint8, full size) + ``offsets`` (float code values, small grid),
+    enlarged in 1/``OFFSET_SCALE`` fixed point (whole code values were too coarse: a Cr
+    offset of −2.55 rounded to −3 moved the skin by 0.8 a*)."""
     h, w = image.shape[:2]
-    on = cv2.resize(person.astype(np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
-    # In place: fresh full-size arrays cost page faults (a third of this step's time).
-    return cv2.blendLinear(out, cv2.LUT(image, luts(pivot)), cv2.subtract(1.0, on), on, dst=out)
+    fixed = np.round(offsets * OFFSET_SCALE).astype(np.int16)
+    big = cv2.resize(fixed, (w, h), interpolation=cv2.INTER_LINEAR)
+    return cv2.addWeighted(image, 1.0, big, 1 / OFFSET_SCALE, 0.0, dtype=cv2.CV_8U)
 
 
-def skin_offsets(image: np.ndarray, skin: np.ndarray, *, luts: np.ndarray, saturation: float) -> np.ndarray:
-    """What puts the skin's own colour back after the grade (``luts``, then
-    ``saturation``) of ``image`` (uint8 RGB, sampled at the ``skin`` map's small size):
-    (Y, Cr, Cb) offsets, Y = 0, weighted by the map, to be enlarged and added to the
-    graded full-size image in YCrCb; int16 in 1/``OFFSET_SCALE`` code values (whole
-    code values were too coarse: a Cr offset of −2.55 rounded to −3 moved the skin by
-    0.8 a*).
+def offsets(image: np.ndarray, skin: np.ndarray, person: np.ndarray | None, *, luts: np.ndarray, mid: np.ndarray | None,
+            saturation: float) -> np.ndarray:
+    """What, added to the full-size grade through ``luts`` (the person's tables) then
+    ``saturation``, gives the finished grade: (Y, Cr, Cb) float code values on the
+    small grid of ``image`` (uint8 RGB sampled at the ``skin`` map's size).
 
-    The target is the grade in luminosity blend mode: the graded lightness (CIE L*)
-    with the photo's own a*b*. On skin the offset is a few code values and changes
-    slowly with the colour, so a small grid sampled from the image is enough, and the
-    finished image costs one enlargement and one addition (a full-size Lab round trip
-    cost 0.14 s at 3 MP, half of a set's time per extra image)."""
-    graded = to_float(cv2.cvtColor(_saturate_ycc(cv2.cvtColor(cv2.LUT(image, luts), cv2.COLOR_RGB2YCrCb), saturation),
-                                   cv2.COLOR_YCrCb2RGB))
-    lab = rgb_to_lab(graded)
+    - On the skin (weighted by the map), the skin's own colour put back: the target is
+      the grade in luminosity blend mode, the graded lightness (CIE L*) with the
+      photo's own a*b*; Y is left alone.
+    - Off the ``person``, the backdrop's own tables (``mid``, turning about mid-grey;
+      none where the skin's level is mid-grey).
+
+    On skin the offset is a few code values and changes slowly with the colour, and the
+    backdrop is smooth, so a small grid is enough and the finished image costs one
+    enlargement and one addition (a full-size Lab round trip cost 0.14 s at 3 MP, half
+    of a set's time per extra image; a second full-size table blended by the matte,
+    about 15 ms)."""
+
+    def graded(tables: np.ndarray) -> np.ndarray:
+        ycc = _saturate_ycc(cv2.cvtColor(cv2.LUT(image, tables), cv2.COLOR_RGB2YCrCb), saturation)
+        return to_float(cv2.cvtColor(ycc, cv2.COLOR_YCrCb2RGB))
+
+    person_rgb = graded(luts)
+    lab = rgb_to_lab(person_rgb)
     lab[..., 1:] = rgb_to_lab(image)[..., 1:]
     # Both in float YCrCb: its chroma is centred on 0.5, the uint8 one's on 128 (not
     # 127.5), which would bias every offset by half a code value.
-    held = cv2.cvtColor(lab_to_rgb(lab), cv2.COLOR_RGB2YCrCb) - cv2.cvtColor(graded, cv2.COLOR_RGB2YCrCb)
-    d = held * (255.0 * skin[..., None])
-    d[..., 0] = 0.0
-    return np.round(d * OFFSET_SCALE).astype(np.int16)
+    person_ycc = cv2.cvtColor(person_rgb, cv2.COLOR_RGB2YCrCb)
+    held = (cv2.cvtColor(lab_to_rgb(lab), cv2.COLOR_RGB2YCrCb) - person_ycc) * (255.0 * skin[..., None])
+    held[..., 0] = 0.0
+    if mid is not None:
+        held += _backdrop_turn(cv2.cvtColor(graded(mid), cv2.COLOR_RGB2YCrCb) * 255.0, person_ycc * 255.0, person)
+    return held
 
 
 def _saturate_ycc(ycc: np.ndarray, saturation: float) -> np.ndarray:
