@@ -109,9 +109,12 @@ def monochrome(v: FaceView, person: np.ndarray | None = None) -> bool:
     if np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 90) < 3.0:
         return True
     bins = np.clip((lab[:, 0] / 5).astype(int), 0, 20)
+    # The pixels grouped by L* bin once (sorted), each bin's median read off its group.
+    order = np.argsort(bins, kind="stable")
+    ends = np.cumsum(np.bincount(bins, minlength=21))[:-1]
     res = []
     for c in (1, 2):
-        med = np.array([np.median(lab[bins == b, c]) if (bins == b).any() else 0.0 for b in range(21)])
+        med = np.array([np.median(g) if len(g) else 0.0 for g in np.split(lab[order, c], ends)])
         res.append(np.abs(lab[:, c] - med[bins]))
     return bool(np.percentile(np.maximum(*res), 90) < 2.0)
 
