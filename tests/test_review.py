@@ -169,6 +169,25 @@ def test_bad_inputs_raise_clear_errors(astro):
         ReviewSettings(skip=("nonsense",))
     with pytest.raises(InputError):
         review(img, "not a reference")
+    with pytest.raises(InputError):
+        review(img, ref, source=ref.n)  # one past the enrolled photos
+
+
+def test_a_source_the_caller_knows_is_used_without_a_search(astro):
+    """The studio knows the photo it rendered from: the review judges against it even
+    where the structure search would not find it (here a much softened copy), but not
+    where the two cannot be compared pixel for pixel (her mirror image)."""
+    import cv2
+
+    from likeness.review import review
+
+    img, _, ref = astro
+    soft = cv2.GaussianBlur(img, (0, 0), 4.0)
+    assert review(soft, ref).source is None
+    told = review(soft, ref, source=0)
+    assert told.source == 0 and told.checks["skin_tone"].note == "against the photo it was made from"
+    assert told.checks["skin_tone"].passed
+    assert review(np.ascontiguousarray(img[:, ::-1]), ref, source=0).source is None
 
 
 def test_eval_review_on_a_tiny_subset_returns_the_keys():

@@ -57,6 +57,7 @@ def test_studio_end_to_end_writes_headshot_sheet_and_report(astro_jpg, tmp_path)
     report = json.loads(res.report_json.read_text())
     assert report["look"]["name"] == "corporate-grey" and report["look"]["version"] == "1.0"
     assert report["headshots"][0]["file"] == h.path.name
+    assert h.review["source"] == 0  # judged against the photo it was made from, as the studio knows it
     assert res.report_html.exists() and res.contact_sheet.exists()
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
 

@@ -26,7 +26,7 @@ from . import artifacts, defects, framing, light, locks, texture
 from .likeness import distance, enrolled_identity, score, threshold
 from .result import Candidate, Check, Reference, Review, ReviewSettings
 from .scene import scene
-from .source import find_source, light_gain
+from .source import align, find_source, light_gain
 from .stats import PhotoStats, describe
 
 #: A candidate made from a photo keeps much of its identity embedding (SFace on eval
@@ -113,6 +113,7 @@ def review(
     faces: list[Face] | None = None,
     matte: np.ndarray | None = None,
     valid: np.ndarray | None = None,
+    source: int | None = None,
 ) -> Review:
     """Gate one candidate headshot (RGB uint8) against the person's :class:`Reference`.
 
@@ -123,12 +124,17 @@ def review(
     ``faces``: the candidate's faces from ``likeness.faces.analyze`` when already known.
     ``matte``: the person's matte the candidate was composited with (float H×W, any
     size; None: the candidate's own segmentation) and ``valid``: where its frame shows
-    the photo (studio renders), for the defect checks (:mod:`.defects`).
+    the photo (studio renders), for the defect checks (:mod:`.defects`). ``source``:
+    the index of the reference photo the candidate was made from, when the caller knows
+    it (the studio); None: searched for by structure (:mod:`.source`).
     """
     _check_image(candidate, what="the candidate")
     if not isinstance(reference, Reference):
         raise InputError("review needs a Reference from likeness.review.enroll().",
                          hint="Enrol the person's own photos first: ref = enroll(photos).")
+    if source is not None and not 0 <= source < reference.n:
+        raise InputError(f"source={source} is not one of the reference's {reference.n} photos.",
+                         hint="Give the index of the enrolled photo the candidate was made from, or None.")
     framing.target(look, plan)  # a plan that does not fit the Look fails here, before any work
     candidate = np.ascontiguousarray(candidate)
     face, faces = candidate_faces(candidate, faces)
@@ -138,7 +144,8 @@ def review(
     found = defect_checks(candidate, face, faces, settings=settings, matte=matte, valid=valid,
                           top_cut=_top_cut(plan))
     return review_stats(describe(candidate, face), face, faces, (candidate.shape[1], candidate.shape[0]),
-                        reference, settings=settings, glasses=glasses, look=look, plan=plan, defects=found)
+                        reference, settings=settings, glasses=glasses, look=look, plan=plan, defects=found,
+                        source=source)
 
 
 def _top_cut(plan) -> bool | None:
@@ -180,6 +187,7 @@ def review_stats(
     look=None,
     plan=None,
     defects: dict[str, Check] | None = None,
+    source: int | None = None,
 ) -> Review:
     """:func:`review` on an already described candidate (the eval reuses descriptions);
     ``defects``: the candidate's defect checks (:func:`defect_checks`), reported after
@@ -190,7 +198,7 @@ def review_stats(
     if stats.embedding is not None and reference.identity is not None:
         d = distance(stats.embedding, reference.identity)
     c = Candidate(face=face, faces=faces, stats=stats, size=size)
-    c = _with_source(c, reference)
+    c = _with_source(c, reference, source)
     checks: dict[str, Check] = {}
     run = {
         "face_size": lambda: artifacts.face_size(c, s),
@@ -228,16 +236,32 @@ def _likeness(d: float, thr: float) -> Check:
         f"{d:.2f}, limit {thr:.2f})." if np.isfinite(d) else "The face could not be compared with yours."))
 
 
-def _with_source(c: Candidate, ref: Reference) -> Candidate:
-    """Find the enrolled photo the candidate was made from and the light change."""
-    e = c.stats.embedding
-    tries = [p.structure if (e is not None and p.embedding is not None
-                             and distance(e, p.embedding) <= SOURCE_MAX_DISTANCE) else None for p in ref.photos]
-    if not any(t is not None for t in tries):
-        return c
-    i, sc, warp = find_source(c.stats.structure, tries)
-    if i is None:
-        return replace(c, source_score=sc)
+#: A source the caller names (the studio) is used when its structure still aligns with
+#: the candidate's this well: the bench's retouched renders of enlarged phone photos
+#: 0.77 and the astronaut blurred (σ 4 px) 0.79, where the search (``MATCH`` 0.82) no
+#: longer finds them; her mirror image 0.46 (which no pixel comparison can use).
+KNOWN_MATCH = 0.6
+
+
+def _with_source(c: Candidate, ref: Reference, known: int | None = None) -> Candidate:
+    """The enrolled photo the candidate was made from (``known``, or found by its
+    structure) and the light change."""
+    if known is not None:
+        # Aligned to it only: a render is from its photo even where retouching or an
+        # enlargement took the structure below the search's ``MATCH``, but the colour
+        # comparison needs the two aligned pixel for pixel (``KNOWN_MATCH``).
+        i, (sc, warp) = known, align(ref.photos[known].structure, c.stats.structure)
+        if sc < KNOWN_MATCH:
+            return replace(c, source_score=sc)
+    else:
+        e = c.stats.embedding
+        tries = [p.structure if (e is not None and p.embedding is not None
+                                 and distance(e, p.embedding) <= SOURCE_MAX_DISTANCE) else None for p in ref.photos]
+        if not any(t is not None for t in tries):
+            return c
+        i, sc, warp = find_source(c.stats.structure, tries)
+        if i is None:
+            return replace(c, source_score=sc)
     src = ref.photos[i]
     gain = None
     if src.skin is not None:

@@ -106,6 +106,7 @@ class Reference:
     exposure: float  # median sRGB luma of the cheeks
     photos: tuple[PhotoStats, ...] = field(repr=False)
     skipped: tuple[int, ...] = ()  # indices of photos without a usable face
+    sources: tuple[str, ...] = ()  # the photos' names, as the caller gave them (the studio: paths)
 
     @property
     def n(self) -> int:

@@ -34,9 +34,11 @@ def reviewed(hs: Headshot, r, reference, settings: StudioSettings) -> Headshot:
 
     # The render's face (mesh mapped to output pixels); its identity is read anew.
     face = replace(r.face, embedding=None, landmarks5=None)
-    # The framing used, and the render's own matte and photo area for the defect checks.
+    # The framing used, the render's own matte and photo area for the defect checks, and
+    # the photo it was made from (the review need not search for it).
+    source = reference.sources.index(hs.source) if hs.source in reference.sources else None
     rv = review(r.image, reference, look=settings.preset, plan=r.plan, faces=[face],
-                matte=r.alpha, valid=r.valid)
+                matte=r.alpha, valid=r.valid, source=source)
     notes = tuple(f"Review: {x}" for x in rv.reasons)
     return replace(
         hs, likeness=rv.likeness, identity_distance=rv.identity_distance if np.isfinite(rv.identity_distance) else None,

@@ -274,13 +274,14 @@ def enroll_sitting(sitting: Sitting, photos: dict[str, Photo]):
     photo has a measured face."""
     from ..review import describe, enroll_stats
 
-    stats = []
+    stats, sources = [], []
     for p in sitting.photos:
         photo = photos.get(p.source)
         if photo is None or p.face is None or p.face.mesh is None or p.face.embedding is None or p.other_person:
             continue
         stats.append(describe(photo.image, p.face.scaled(photo.scale)))
-    return enroll_stats(stats) if stats else None
+        sources.append(p.source)
+    return replace(enroll_stats(stats), sources=tuple(sources)) if stats else None
 
 
 def expand_paths(paths: Sequence[str | os.PathLike] | str | os.PathLike) -> list[Path]:
