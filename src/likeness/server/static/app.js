@@ -390,9 +390,10 @@ function renderResults() {
   const isSet = !!(lastDone && isGallery(lastDone));
   const groups = [...new Set(shots.map(h => h.look))];
   const made = shots.filter(h => h.generated).length;
-  $("#results-meta").textContent = (!lastDone ? "" : isSet
+  // A gallery from one Look (a single headshot with new attire) is not "a set".
+  $("#results-meta").textContent = (!lastDone ? "" : isSet && lastDone.payload.looks
     ? `A set of ${shots.length} headshot${shots.length === 1 ? "" : "s"} in ${groups.length} Look${groups.length === 1 ? "" : "s"} · star your favourites`
-    : `${shots.length} headshot${shots.length === 1 ? "" : "s"} · ${pretty(lastDone.payload.look)} · ${frameLabel(lastDone.payload.frame)}`)
+    : `${shots.length} headshot${shots.length === 1 ? "" : "s"} · ${pretty(lastDone.payload.look)} · ${frameLabel(lastDone.payload.frame)}${isSet ? " · star your favourites" : ""}`)
     + (made ? ` · ${made} generated (new attire)` : "");
   const favs = $("#download-favs");
   favs.hidden = !isSet;
