@@ -99,3 +99,25 @@ def test_unknown_option_is_a_usage_error_not_a_traceback(monkeypatch, capsys, fi
     rc, out, err = _run(monkeypatch, capsys, str(files["astronaut"]), "--no-such-option")
     assert rc == 2
     assert "Traceback" not in err + out
+
+
+def test_progress_bar_only_on_a_terminal(monkeypatch):
+    """A pipe, a log or CI gets no bar (the callback is None); a terminal gets one."""
+    import io
+
+    from likeness.cli.progress import progress_bar
+
+    monkeypatch.setattr("sys.stdout", io.StringIO())
+    with progress_bar("x") as progress:
+        assert progress is None
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    monkeypatch.setattr("sys.stdout", Tty())
+    with progress_bar("x") as progress:
+        assert callable(progress)
+        progress(1, 2)
+    with progress_bar("x", enabled=False) as progress:
+        assert progress is None

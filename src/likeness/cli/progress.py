@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 import contextlib
+import sys
 from collections.abc import Callable, Iterator
 
 
 @contextlib.contextmanager
 def progress_bar(label: str, *, enabled: bool = True) -> Iterator[Callable[[int, int], None] | None]:
-    if not enabled:
+    """``progress(done, total)`` drawing a bar on the terminal; None when disabled or when
+    the output is not a terminal (a pipe, a log, CI: a bar there is noise, and rich's
+    progress module costs 0.1 s to import)."""
+    if not enabled or not sys.stdout.isatty():
         yield None
         return
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn

@@ -26,7 +26,7 @@ from . import artifacts, defects, framing, light, locks, texture
 from .likeness import distance, enrolled_identity, score, threshold
 from .result import Candidate, Check, Reference, Review, ReviewSettings
 from .scene import scene
-from .source import align, find_source, light_gain
+from .source import MATCH, align, find_source, light_gain
 from .stats import PhotoStats, describe
 
 #: A candidate made from a photo keeps much of its identity embedding (SFace on eval
@@ -236,22 +236,18 @@ def _likeness(d: float, thr: float) -> Check:
         f"{d:.2f}, limit {thr:.2f})." if np.isfinite(d) else "The face could not be compared with yours."))
 
 
-#: A source the caller names (the studio) is used when its structure still aligns with
-#: the candidate's this well: the bench's retouched renders of enlarged phone photos
-#: 0.77 and the astronaut blurred (σ 4 px) 0.79, where the search (``MATCH`` 0.82) no
-#: longer finds them; her mirror image 0.46 (which no pixel comparison can use).
-KNOWN_MATCH = 0.6
-
-
 def _with_source(c: Candidate, ref: Reference, known: int | None = None) -> Candidate:
     """The enrolled photo the candidate was made from (``known``, or found by its
     structure) and the light change."""
     if known is not None:
-        # Aligned to it only: a render is from its photo even where retouching or an
-        # enlargement took the structure below the search's ``MATCH``, but the colour
-        # comparison needs the two aligned pixel for pixel (``KNOWN_MATCH``).
+        # Aligned to it alone (no search among the photos), and used only where the
+        # structure matches as well as the search asks (``MATCH``): the colour
+        # comparison needs the two aligned pixel for pixel. Below it the light change
+        # read from the pair was not to be trusted: on three framings of one web-size
+        # eval render (alignment 0.63–0.65) it came out as gains from (0.44, 0.60,
+        # 0.70) to (0.70, 0.88, 0.87), and the skin read 11.8 ΔE "changed".
         i, (sc, warp) = known, align(ref.photos[known].structure, c.stats.structure)
-        if sc < KNOWN_MATCH:
+        if sc < MATCH:
             return replace(c, source_score=sc)
     else:
         e = c.stats.embedding
