@@ -327,3 +327,13 @@ def test_keys_cli(tmp_path, home):
     assert a["fingerprint_sha256"] == b["fingerprint_sha256"] and "O=Studio Nord" in b["subject"]
     missing = runner.invoke(app, ["keys", "show", "--dir", str(tmp_path / "none")])
     assert isinstance(missing.exception, KeysMissingError)
+
+
+def test_xmp_attributes_survive_quotes_markup_and_newlines():
+    """Settings and the tool name are XML attributes: quotes, markup, ampersands,
+    newlines and tabs are written escaped and read back as they were."""
+    from likeness.deliver.metadata import build_xmp, parse_xmp
+
+    settings = {"note": "a \"quoted\" <tag> & it's\nsecond line\ttab"}
+    back = parse_xmp(build_xmp(source_type="algorithmicallyEnhanced", creator_tool="t & <x>", settings=settings))
+    assert back["settings"] == settings and back["creator_tool"] == "t & <x>"
