@@ -11,6 +11,8 @@ output size (``apply``):
    sets it instead).
 3. **Fill.** The face's left/right luminance is measured on the mesh; the darker side
    gets a soft, smooth lift (a fill light), ``fill`` = share of the imbalance evened out.
+   With ``fill_keeps_level`` the same share is evened out by lifting the darker side
+   and lowering the lighter one, so the face keeps its mean lightness.
 4. **Match.** A slight pull of the subject's colour toward the backdrop's light, and a
    light wrap: backdrop light spilling around the subject's edges. The pull is held
    back on the person's skin (:func:`skin_map`): a green or navy backdrop must not dye
