@@ -324,10 +324,10 @@ def _fill_map(image: np.ndarray, face: Face, size: tuple[int, int], *, fill: flo
     face_h = float(np.ptp(pts[:, 1])) or 1.0
     vert = np.exp(-np.maximum(np.abs(yh) - 0.5 * face_h, 0) ** 2 / (2 * (0.9 * face_h) ** 2))
     log_gain = math.log(lift) / GAMMA
+    if not keep_level:  # the plain fill, computed exactly as it always was (same output)
+        return np.exp(log_gain * side * vert).astype(np.float32)
     shape = side * vert
-    if keep_level:
-        shape = shape - _level_shift(image, face, shape, vert, lift=lift)
-    return np.exp(log_gain * shape).astype(np.float32)
+    return np.exp(log_gain * (shape - _level_shift(image, face, shape, vert, lift=lift))).astype(np.float32)
 
 
 def _level_shift(image: np.ndarray, face: Face, shape: np.ndarray, vert: np.ndarray, *, lift: float) -> np.ndarray:
