@@ -107,6 +107,10 @@ class LightSettings(_Settings):
     match: float = 0.3  # pull of the subject's colour toward the backdrop's light
     wrap: float = 0.3  # light wrap: backdrop light spilling around the edges
     exposure: float = 0.5  # share of a face under/over-exposure corrected (bounded)
+    #: The fill as a reflector and a flag together: the darker side is lifted and the
+    #: lighter side lowered so the face's mean (linear) luminance stays where it was. A
+    #: plain fill (false) only lifts, which also brightens the face as a whole.
+    fill_keeps_level: bool = False
     #: Linear-light gains (r, g, b) read from a grey card or colour chart held in one of
     #: the person's photos (:mod:`likeness.studio.card`); when set they replace the
     #: estimated white balance and the exposure step. Empty: no card. Set per person by
@@ -116,6 +120,10 @@ class LightSettings(_Settings):
     def __post_init__(self) -> None:
         for name in ("white_balance", "fill", "match", "wrap", "exposure"):
             _range(self, name, 0.0, 1.0)
+        if not isinstance(self.fill_keeps_level, bool):
+            raise OptionError(f"fill_keeps_level = {self.fill_keeps_level!r} must be true or false.",
+                              hint="Write fill_keeps_level = true (or leave it out for a fill that only lifts).",
+                              field="fill_keeps_level", value=self.fill_keeps_level)
         card = tuple(self.card)
         if card and (len(card) != 3 or not all(isinstance(v, (int, float)) and 0.2 <= v <= 5.0 for v in card)):
             raise OptionError(f"LightSettings.card = {self.card!r} is not three gains.",

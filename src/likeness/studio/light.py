@@ -11,6 +11,8 @@ output size (``apply``):
    sets it instead).
 3. **Fill.** The face's left/right luminance is measured on the mesh; the darker side
    gets a soft, smooth lift (a fill light), ``fill`` = share of the imbalance evened out.
+   With ``fill_keeps_level`` the same share is evened out by lifting the darker side
+   and lowering the lighter one, so the face keeps its mean lightness.
 4. **Match.** A slight pull of the subject's colour toward the backdrop's light, and a
    light wrap: backdrop light spilling around the subject's edges. The pull is held
    back on the person's skin (:func:`skin_map`): a green or navy backdrop must not dye
@@ -213,7 +215,7 @@ def relight(
     before = face_uniformity(image, face) if face.mesh is not None else float("nan")
     measures["uniformity_before"] = before
     if s.fill > 0 and face.mesh is not None and before == before and before < 0.97:
-        fill = _fill_map(image, face, (w, h), fill=s.fill, div=MAP_DIV)
+        fill = _fill_map(image, face, (w, h), fill=s.fill, div=MAP_DIV, keep_level=s.fill_keeps_level)
         gain *= fill[..., None]
         full = cv2.resize(fill, (w, h), interpolation=cv2.INTER_LINEAR)[y0:y1, x0:x1, None] * srgb_gain
         lifted = image.copy()
@@ -294,9 +296,12 @@ def _mesh_box(face: Face, size: tuple[int, int]) -> tuple[int, int, int, int]:
     return y0, max(y1, y0 + 1), x0, max(x1, x0 + 1)
 
 
-def _fill_map(image: np.ndarray, face: Face, size: tuple[int, int], *, fill: float, div: int = 1) -> np.ndarray:
+def _fill_map(image: np.ndarray, face: Face, size: tuple[int, int], *, fill: float, div: int = 1,
+              keep_level: bool = False) -> np.ndarray:
     """A smooth gain (sRGB) lifting the darker side of the face by ``fill`` of the gap,
-    at 1/``div`` of ``size``."""
+    at 1/``div`` of ``size``. ``keep_level``: the same gap closed, but part of it by
+    lowering the lighter side, so the face's mean linear luminance is kept
+    (:func:`_level_shift`)."""
     w, h = max(8, size[0] // div), max(8, size[1] // div)
     fx, fy = w / size[0], h / size[1]
     lft, rgt = face_sides(image, face)
@@ -319,7 +324,36 @@ def _fill_map(image: np.ndarray, face: Face, size: tuple[int, int], *, fill: flo
     face_h = float(np.ptp(pts[:, 1])) or 1.0
     vert = np.exp(-np.maximum(np.abs(yh) - 0.5 * face_h, 0) ** 2 / (2 * (0.9 * face_h) ** 2))
     log_gain = math.log(lift) / GAMMA
-    return np.exp(log_gain * side * vert).astype(np.float32)
+    if not keep_level:  # the plain fill, computed exactly as it always was (same output)
+        return np.exp(log_gain * side * vert).astype(np.float32)
+    shape = side * vert
+    return np.exp(log_gain * (shape - _level_shift(image, face, shape, vert, lift=lift))).astype(np.float32)
+
+
+def _level_shift(image: np.ndarray, face: Face, shape: np.ndarray, vert: np.ndarray, *, lift: float) -> np.ndarray:
+    """The part of the fill's shape (``side``·``vert``, the map's grid) to take away
+    so the face keeps its mean linear luminance: k·``vert``, with k solved (Newton) so
+    that Σ L·lift^(shape − k·vert) = Σ L over the face (mesh hull).
+
+    Why: a fill that only lifts brightens the whole face too (a Look that needs more
+    fill than the default to look as even then moves the skin's lightness further from
+    the photo's). Shifting by k·``vert``, the shift fades with the fill away from the
+    face, so the rest of the subject is as a plain fill leaves it.
+    """
+    h, w = shape.shape
+    f = np.float32([w / image.shape[1], h / image.shape[0]])
+    hull = np.zeros((h, w), np.uint8)
+    cv2.fillConvexPoly(hull, cv2.convexHull((face.mesh[:, :2] * f).astype(np.float32)).astype(np.int32), 1)
+    m = hull > 0
+    if m.sum() < 4 or lift <= 1.0:
+        return np.zeros_like(shape)
+    lum = luminance(cv2.resize(image, (w, h), interpolation=cv2.INTER_AREA))[m].astype(np.float64)
+    g, v, s = math.log(lift), vert[m].astype(np.float64), shape[m].astype(np.float64)
+    total, k = float(lum.sum()), 0.0
+    for _ in range(4):  # converges in 2–3 steps: the function is smooth and convex in k
+        e = lum * np.exp(g * (s - k * v))
+        k -= (total - e.sum()) / float((e * g * v).sum())
+    return (k * vert).astype(np.float32)
 
 
 def _spill(backdrop: np.ndarray, alpha: np.ndarray, *, sigma: float) -> np.ndarray:
