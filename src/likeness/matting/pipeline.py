@@ -50,6 +50,7 @@ from .closed_form import snap_edge
 from .foreground import blur_fusion
 from .mediapipe_selfie import downscale
 from .refine import apply, as_float, fit, fit_size, resize, sharpen_coefficients
+from .rescue import colour_rescue
 from .segment import check_image, segment_small
 
 
@@ -65,6 +66,10 @@ class MatteSettings:
     flip: bool = True
     #: add mediapipe's landscape model as further views (no gain measured on portraits).
     landscape: bool = False
+    #: raise the model's answer near its edge where the colour says person (hair the
+    #: model was unsure of; ``rescue``). Whole photos: mean IoU 0.9737 → 0.9739, p10
+    #: 0.9467 → 0.9492, hair recall 0.9639 → 0.9655.
+    rescue: bool = True
     #: long side (px) of the person's box at which the model's edge is snapped to the
     #: colour edges by closed-form matting (None: off). 200–384 score the same.
     snap_size: int | None = 256
@@ -143,8 +148,11 @@ def matte(
         small = downscale(image)
         prob = _prior(prior, small.shape)
         cropped = False
-    # 2. snap the model's edge to the colour edges (closed-form matting on a band)
     raw = prob
+    # 1b. hair and edges the model was unsure of, where the colour says person
+    if settings.rescue:
+        prob = colour_rescue(small, prob)
+    # 2. snap the model's edge to the colour edges (closed-form matting on a band)
     if settings.snap_size is not None:
         prob = snap_edge(small, prob, size=settings.snap_size, band=settings.snap_band)
 
