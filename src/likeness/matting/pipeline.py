@@ -7,9 +7,6 @@
    A caller matting a crop of a larger photo passes that photo's segmentation, mapped
    into the crop, as ``prior`` instead (the studio does: see
    :func:`likeness.studio.prior.crop_prior`).
-1b. rescue: near the model's edge, where the local colours say person (hair the model
-   was unsure of), its answer is raised (``rescue``; weights fitted on half the eval
-   portraits' people).
 2. snap: closed-form matting on a narrow band about the model's edge, at 256 px on
    the person's box, puts the edge on the photo's colour edge (``closed_form``).
 3. refine: colour guided filter fitted at ``refine_size`` (long side) and applied to
@@ -40,18 +37,29 @@ deciding the uncertain band 0.9699–0.9723; dropping components apart from the 
 +0.0001; a morphological opening (cutting thin bridges) 0.9733–0.9736 with step 2;
 closed-form matting over all the model is unsure of (0.1–0.9) 0.9727–0.9730.
 
-Step 1b (4 Dec) gives 0.9738 / p10 0.9493 / hair 0.9654 (from 0.9737 / 0.9467 / 0.9639);
-in the studio's frame 0.9707 / 0.946 / 0.9648 (from 0.9706 / 0.948 / 0.9644). Where
-the IoU is lost (per photo, whole photos, before step 1b): of the mean loss of 0.026,
-0.018 is background kept and 0.008 person missed; of the background kept, 0.014 lies
-more than 3 px inside our edge (beds, walls, halos the model is sure of: 74 % of it
-at a probability ≥ 0.5 before any refinement) and 0.0017 within 12 px of the frame's
-edge. The portrait labels leave out the semi-transparent fuzz of curly hair (00843)
-that the hair labels would count. Measured in this pass and not kept: thresholds
-0.4–0.6 (0.9728 / 0.9671 … 0.9740 / 0.9606: the same trade); mirrored views rotated
-±5° (0.9723–0.9733); a second model pass on the head's crop (0.9693–0.9731); the
-logistic score of 1b also lowering the answer (half b: p10 0.9505 → 0.9563 but hair
-0.9587 → 0.9547) or a small neural net in its place (half a 0.9784, half b unchanged).
+Where the IoU is lost (4 Dec; whole photos, mean loss 0.026 over the 60 portraits):
+0.018 is background kept, 0.008 person missed. Of the background kept, 0.014 lies
+more than 3 px inside our edge (beds, walls, backlit halos the model is sure of:
+0.0074 at a model probability ≥ 0.95) and 0.0017 within 12 px of the frame's edge.
+The p10 tail (01068 halo, 00861 bed cover, 00254 wall beside the shoulder, then
+01151 / 00320 / 00040 / 00059 at 0.946–0.947 with hair missed on a dark ground and
+00843 at 0.9496) needs three photos over 0.95. The portrait labels leave out the
+semi-transparent fuzz of curly hair (00843) that the hair labels would count. Of the
+hair missed (0.036), 0.007 is where the model says < 0.05, 0.020 at 0.1–0.5, and
+0.006 within 4 % of the frame's edge (curls at a bottom corner). Measured in this
+pass and not kept (mean / p10 / hair; people split by ``likeness.eval.defects.half``,
+fitted on half a): thresholds 0.4–0.6 (0.9728 / 0.9473 / 0.9671 … 0.9740 / 0.9469 /
+0.9606: the same trade); mirrored views rotated 5–8° (0.9719–0.9733); a second model
+pass on the head's or the person's crop, averaged in (0.9693–0.9731); a logistic
+score of the model's logit, local colour distances to the nearby sure person and
+background (two windows), distance to the edge and height, raising the model's answer
+only (0.9738 / 0.9493 / 0.9654; half b 0.9742 / 0.9505 / 0.9610 from 0.9743 / 0.9505 /
+0.9587), but in the studio's frame p10 0.9480 → 0.9460, and almost all of its hair
+came from growing the crown upwards: on Family3-Lady1 (white hair, pale ground) the
+first framing's crown then reached the frame's top and the review refused it (eval
+defects: clean_rejected 0.045 → 0.091). The same score also lowering the answer: half
+b p10 0.9505 → 0.9563, hair 0.9587 → 0.9547; a small neural net in its place fitted
+half a (0.9784) and left half b as it was.
 """
 
 from __future__ import annotations
@@ -66,7 +74,6 @@ from .closed_form import snap_edge
 from .foreground import blur_fusion
 from .mediapipe_selfie import downscale
 from .refine import apply, as_float, fit, fit_size, resize, sharpen_coefficients
-from .rescue import colour_rescue
 from .segment import check_image, segment_small
 
 
@@ -82,10 +89,6 @@ class MatteSettings:
     flip: bool = True
     #: add mediapipe's landscape model as further views (no gain measured on portraits).
     landscape: bool = False
-    #: raise the model's answer near its edge where the colour says person (hair the
-    #: model was unsure of; ``rescue``). Whole photos: mean IoU 0.9737 → 0.9739, p10
-    #: 0.9467 → 0.9492, hair recall 0.9639 → 0.9655.
-    rescue: bool = True
     #: long side (px) of the person's box at which the model's edge is snapped to the
     #: colour edges by closed-form matting (None: off). 200–384 score the same.
     snap_size: int | None = 256
@@ -164,11 +167,8 @@ def matte(
         small = downscale(image)
         prob = _prior(prior, small.shape)
         cropped = False
-    raw = prob
-    # 1b. hair and edges the model was unsure of, where the colour says person
-    if settings.rescue:
-        prob = colour_rescue(small, prob)
     # 2. snap the model's edge to the colour edges (closed-form matting on a band)
+    raw = prob
     if settings.snap_size is not None:
         prob = snap_edge(small, prob, size=settings.snap_size, band=settings.snap_band)
 
