@@ -59,7 +59,9 @@ came from growing the crown upwards: on Family3-Lady1 (white hair, pale ground) 
 first framing's crown then reached the frame's top and the review refused it (eval
 defects: clean_rejected 0.045 → 0.091). The same score also lowering the answer: half
 b p10 0.9505 → 0.9563, hair 0.9587 → 0.9547; a small neural net in its place fitted
-half a (0.9784) and left half b as it was.
+half a (0.9784) and left half b as it was. Step 2's band widened to 6 px where the
+model says 0.2–0.8: 0.9738 / 0.9493 / 0.9642 (half a 0.9729 / 0.9491 / 0.9712, half b
+0.9746 / 0.9503 / 0.9588): within noise. The wheel holds no hair or multiclass model.
 """
 
 from __future__ import annotations
