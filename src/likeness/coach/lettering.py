@@ -46,22 +46,41 @@ class Print:
         return self.letters >= MIN_LETTERS and self.marks <= PATTERN * self.letters
 
 
-def find_print(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Print:
-    """Printed letters on the clothing (``clothing``: bool H×W)."""
+@dataclass(frozen=True)
+class ClothView:
+    """The clothing's bounding box at the fixed scale: the face ``NORM_FACE_PX`` tall."""
+
+    rgb: np.ndarray  # uint8 h×w×3
+    cloth: np.ndarray  # bool h×w: the clothing
+    inner: np.ndarray  # bool h×w: the clothing ``EDGE`` away from its edges and the frame's
+    origin: tuple[int, int] = (0, 0)  # the box's top-left corner in the photo (x, y)
+    scale: float = 1.0  # view px per photo px
+
+
+def cloth_view(image: np.ndarray, clothing: np.ndarray, face_height: float) -> ClothView | None:
+    """The clothing at the fixed scale; None when it is too small or too far to read."""
     if face_height < MIN_FACE_PX or clothing.sum() < 400:
-        return Print(judged=False)
+        return None
     ys, xs = np.nonzero(clothing)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
     k = NORM_FACE_PX / face_height
     size = (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k)))
-    gray = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
-    gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    rgb = cv2.resize(np.ascontiguousarray(image[y0:y1, x0:x1]), size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
     mask = cv2.resize(clothing[y0:y1, x0:x1].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
     e = max(3, int(EDGE * NORM_FACE_PX) | 1)
     inner = cv2.erode(np.pad(mask, 1), np.ones((e, e), np.uint8))[1:-1, 1:-1] > 0  # the frame's border is an edge too
     if inner.sum() < 200:
+        return None
+    return ClothView(rgb=rgb, cloth=mask > 0, inner=inner, origin=(int(x0), int(y0)), scale=k)
+
+
+def find_print(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Print:
+    """Printed letters on the clothing (``clothing``: bool H×W)."""
+    view = cloth_view(image, clothing, face_height)
+    if view is None:
         return Print(judged=False)
-    marks = _marks(gray, mask > 0, inner)
+    gray = cv2.cvtColor(view.rgb, cv2.COLOR_RGB2GRAY)
+    marks = _marks(gray, view.cloth, view.inner)
     lo, hi = (v * NORM_FACE_PX for v in LETTER_H)
     letters, spread = 0, 0
     for sign in (1, -1):  # one word has one ink: lighter or darker than the cloth

@@ -65,6 +65,7 @@ class Regions:
     face_height: float  # chin to upper forehead, px
     chin_y: float
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the clothing search box
+    chest: np.ndarray | None = None  # bool H×W: the clothing and, above it, the person's non-skin up to the chin
 
 
 def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) -> Regions:
@@ -90,6 +91,12 @@ def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) 
     skin = np.array(skin_lab(views.face_view(image, face, framing=views.FACE)), np.float32)
     d = np.sqrt(((lab - skin) ** 2 * np.array([0.25, 1.0, 1.0], np.float32)).sum(-1))
     clothing = box & fg & (d > 10.0)
+    # The chest seen up to the chin: a logo is told from the shirt between lapels or a
+    # tie by being closed all round by cloth, and these run up to the neck.
+    chest = np.zeros((h, w), bool)
+    yc = int(max(0, chin[1]))
+    if y1 > yc and x1 > x0:
+        chest[yc:y1, x0:x1] = fg[yc:y1, x0:x1] & (d[yc:y1, x0:x1] > 10.0)
     # The silhouette's edge: clothing within a quarter face width of the background, and
     # the background within 0.4 face widths of the clothing (beside the shoulders or
     # above them), leaving out a gap where the matte's edge mixes the two.
@@ -101,7 +108,7 @@ def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) 
     gap = max(3, int(0.06 * fw) | 1)
     off = cv2.dilate(fg.astype(np.uint8), np.ones((gap, gap), np.uint8)) == 0
     return Regions(clothing=clothing, edge=clothing & near_bg, beside=off & near_cloth, person=alpha.astype(np.float32),
-                   face_height=fh, chin_y=float(chin[1]), box=(x0, y0, x1, y1))
+                   face_height=fh, chin_y=float(chin[1]), box=(x0, y0, x1, y1), chest=chest)
 
 
 # --- colour against each Look's backdrop ------------------------------------------------------

@@ -1,0 +1,154 @@
+"""A large logo on clothing: one bold mark on the chest that pulls the eye from the face.
+
+The clothing is seen as :func:`~.lettering.cloth_view` gives it (the face
+``NORM_FACE_PX`` tall). Stable regions (MSER) are found on the lightness and on both
+colour channels (a red mark on a blue shirt of the same lightness has no grey edge).
+A region is a logo when it is
+
+- chest-sized: ``SIZE`` face heights across, and not a strip (``MAX_ELONGATION``);
+- a closed shape wholly on the cloth: the ring around it is clothing all round
+  (``ENCLOSED``). The frame's bottom edge may cut it (the chest goes on below);
+  the neck opening may not. This is what tells a logo from the plain clothes'
+  look-alikes: the shirt between a jacket's lapels and a tie run up to the collar
+  and the neck, a pendant lies on the skin or touches it;
+- of one colour unlike the one cloth around it: ΔE76 at least ``MIN_DE`` between the
+  mark and its ring, the ring itself even (its spread under ``RING_EVEN`` of that
+  difference: a mark on one garment, not a jacket's edge over a shirt), and a step at
+  its outline (``STEP``: a print is cut sharp, a fold's shadow fades in);
+- alone: more than ``PATTERN`` such marks on the cloth are a pattern (dots, flowers).
+
+The limits were set on the calibration half of ``likeness eval coach`` (the originals
+against logos drawn onto the same clothes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from .lettering import NORM_FACE_PX, cloth_view
+
+SIZE = (0.22, 1.0)  # across, face heights
+MAX_ELONGATION = 3.0  # longer side over shorter: a tie, a strap, a zip is longer
+ENCLOSED = 0.97  # share of the ring around the mark that must be clothing
+MIN_DE = 28.0  # ΔE76 between the mark and the cloth around it
+RING_EVEN = 0.45  # the ring's spread (p80 distance to its median) over the mark's difference
+STEP = 0.5  # the outline's step (1.5 px in and out) over the mark's difference
+PATTERN = 3
+RING = 0.05  # face heights of cloth read around a mark
+
+
+@dataclass(frozen=True)
+class Logo:
+    judged: bool  # the clothing was large and sharp enough to see a logo on
+    size: float = 0.0  # across, face heights, of the largest mark found (0: none)
+    contrast: float = 0.0  # ΔE76 between that mark and the cloth around it
+    marks: int = 0  # marks passing every test but the pattern one
+    box: tuple[int, int, int, int] | None = None  # that mark in the photo: x, y, w, h
+
+    @property
+    def found(self) -> bool:
+        return 0 < self.marks <= PATTERN
+
+
+def find_logo(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Logo:
+    """A large mark printed on the clothing (``clothing``: bool H×W)."""
+    view = cloth_view(image, clothing, face_height)
+    if view is None:
+        return Logo(judged=False)
+    rgb, cloth = view.rgb, view.cloth
+    lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
+    lab = lab8.astype(np.float32)
+    lab[..., 0] *= 100.0 / 255.0
+    lab[..., 1:] -= 128.0
+    rr = max(3, int(RING * NORM_FACE_PX))
+    # Around the view: the frame's bottom edge is open (the chest goes on below it); its
+    # top (the neck opening) and sides are not cloth.
+    lab = np.pad(lab, ((rr, rr), (rr, rr), (0, 0)), mode="edge")
+    cloth = np.pad(cloth, rr)
+    cloth[-rr:] = True
+    lab8 = np.pad(lab8, ((rr, rr), (rr, rr), (0, 0)), mode="edge")
+    h, w = cloth.shape
+    lo, hi = (v * NORM_FACE_PX for v in SIZE)
+    mser = cv2.MSER_create(4, int(0.4 * lo * lo), int(hi * hi))
+    found: list[tuple] = []
+    for ch in range(3):
+        regions, boxes = mser.detectRegions(np.ascontiguousarray(lab8[..., ch]))
+        for pts, (x, y, bw, bh) in zip(regions, boxes):
+            size = max(bw, bh)
+            if not lo <= size <= hi or max(bw, bh) > MAX_ELONGATION * max(1, min(bw, bh)):
+                continue
+            if cloth[pts[:, 1], pts[:, 0]].mean() < 0.98:
+                continue
+            if any(_iou((x, y, bw, bh), q[:4]) > 0.5 for q in found):
+                continue
+            m = _mark(x, y, bw, bh, rr, h, w)
+            sub = m[2]
+            sub[pts[:, 1] - m[1], pts[:, 0] - m[0]] = 1
+            x0, y0 = m[0], m[1]
+            sh, sw = sub.shape
+            near = cv2.dilate(sub, np.ones((3, 3), np.uint8))
+            ring = cv2.dilate(sub, np.ones((2 * rr + 1, 2 * rr + 1), np.uint8)) - near
+            rc = cloth[y0 : y0 + sh, x0 : x0 + sw]
+            ring_b = ring > 0
+            on = rc[ring_b]
+            if on.size == 0 or on.mean() < ENCLOSED:
+                continue
+            patch = lab[y0 : y0 + sh, x0 : x0 + sw]
+            inside = np.median(patch[sub > 0], axis=0)
+            around_px = patch[ring_b & rc]
+            if around_px.shape[0] < 10:
+                continue
+            around = np.median(around_px, axis=0)
+            de = float(np.linalg.norm(inside - around))
+            if de < MIN_DE:
+                continue
+            spread = float(np.percentile(np.linalg.norm(around_px - around, axis=1), 80))
+            if spread > RING_EVEN * de:
+                continue
+            inner = cv2.erode(sub, np.ones((3, 3), np.uint8)) > 0
+            edge_out = (cv2.dilate(sub, np.ones((5, 5), np.uint8)) > 0) & ~(near > 0) & rc
+            if inner.sum() < 4 or edge_out.sum() < 4:
+                continue
+            step = float(np.linalg.norm(np.median(patch[inner & ~(cv2.erode(sub, np.ones((7, 7), np.uint8)) > 0)], axis=0)
+                                        - np.median(patch[edge_out], axis=0))) if (inner & ~(cv2.erode(sub, np.ones((7, 7), np.uint8)) > 0)).any() else de
+            if step < STEP * de:
+                continue
+            found.append((int(x), int(y), int(bw), int(bh), de, size / NORM_FACE_PX, ch))
+    if not found:
+        return Logo(judged=True)
+    best = max(found, key=lambda q: q[5])
+    k, (ox, oy) = view.scale, view.origin
+    box = (ox + int((best[0] - rr) / k), oy + int((best[1] - rr) / k), int(best[2] / k), int(best[3] / k))
+    return Logo(judged=True, size=round(best[5], 3), contrast=round(best[4], 1), marks=_distinct(found), box=box)
+
+
+def _mark(x: int, y: int, bw: int, bh: int, pad: int, h: int, w: int) -> tuple[int, int, np.ndarray]:
+    """A zeroed uint8 canvas around a box, ``pad`` px more on each side (clipped)."""
+    x0, y0 = max(0, x - pad), max(0, y - pad)
+    x1, y1 = min(w, x + bw + pad), min(h, y + bh + pad)
+    return x0, y0, np.zeros((y1 - y0, x1 - x0), np.uint8)
+
+
+def _distinct(found: list[tuple]) -> int:
+    """Marks not nested in one another (a ring and its hole, one mark on two channels)."""
+    kept: list[tuple] = []
+    for q in sorted(found, key=lambda q: -q[2] * q[3]):
+        if not any(_inside(q, k) for k in kept):
+            kept.append(q)
+    return len(kept)
+
+
+def _inside(a, b) -> bool:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    return ix * iy > 0.5 * a[2] * a[3]
+
+
+def _iou(a, b) -> float:
+    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)
