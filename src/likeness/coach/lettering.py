@@ -57,19 +57,20 @@ class ClothView:
     scale: float = 1.0  # view px per photo px
 
 
-def cloth_view(image: np.ndarray, clothing: np.ndarray, face_height: float) -> ClothView | None:
-    """The clothing at the fixed scale; None when it is too small or too far to read."""
+def cloth_view(image: np.ndarray, clothing: np.ndarray, face_height: float, *, norm: float = NORM_FACE_PX) -> ClothView | None:
+    """The clothing at a fixed scale (the face ``norm`` px tall); None when it is too
+    small or too far to read."""
     if face_height < MIN_FACE_PX or clothing.sum() < 400:
         return None
     ys, xs = np.nonzero(clothing)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    k = NORM_FACE_PX / face_height
+    k = norm / face_height
     size = (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k)))
     rgb = cv2.resize(np.ascontiguousarray(image[y0:y1, x0:x1]), size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
     mask = cv2.resize(clothing[y0:y1, x0:x1].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
-    e = max(3, int(EDGE * NORM_FACE_PX) | 1)
+    e = max(3, int(EDGE * norm) | 1)
     inner = cv2.erode(np.pad(mask, 1), np.ones((e, e), np.uint8))[1:-1, 1:-1] > 0  # the frame's border is an edge too
-    if inner.sum() < 200:
+    if inner.sum() < 200 * (norm / NORM_FACE_PX) ** 2:
         return None
     return ClothView(rgb=rgb, cloth=mask > 0, inner=inner, origin=(int(x0), int(y0)), scale=k)
 

@@ -28,8 +28,9 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from .lettering import NORM_FACE_PX, cloth_view
+from .lettering import _iou, cloth_view
 
+NORM_FACE_PX = 100.0  # a logo is large: the face this tall is enough to see it
 SIZE = (0.22, 1.0)  # across, face heights
 MAX_ELONGATION = 3.0  # longer side over shorter: a tie, a strap, a zip is longer
 ENCLOSED = 0.97  # share of the ring around the mark that must be clothing
@@ -55,7 +56,7 @@ class Logo:
 
 def find_logo(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Logo:
     """A large mark printed on the clothing (``clothing``: bool H×W)."""
-    view = cloth_view(image, clothing, face_height)
+    view = cloth_view(image, clothing, face_height, norm=NORM_FACE_PX)
     if view is None:
         return Logo(judged=False)
     rgb, cloth = view.rgb, view.cloth
@@ -145,10 +146,3 @@ def _inside(a, b) -> bool:
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
     return ix * iy > 0.5 * a[2] * a[3]
-
-
-def _iou(a, b) -> float:
-    ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
-    iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
-    inter = ix * iy
-    return inter / float(a[2] * a[3] + b[2] * b[3] - inter)

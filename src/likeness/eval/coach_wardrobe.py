@@ -15,9 +15,11 @@ the photo itself); ``original_flag_rates`` says how often each check fires on th
 photos as they are, and ``plain_false_alarms`` how often on the clothing that is
 plain (``PATTERNED`` and ``PRINTED`` were labelled by looking at every clothing crop).
 
-Lettering and logos are drawn onto each photo's clothing (:mod:`.coach_prints`):
-``lettering.caught`` per half (the limits of :mod:`likeness.coach.lettering` were set
-on ``calibration``) against ``false_alarms`` on the plain originals. Necklines: the
+A word and ``LOGOS_PER_PHOTO`` large logos are drawn onto each photo's clothing
+(:mod:`.coach_prints`): ``prints`` gives per half ``lettering_flagged`` and
+``logo_flagged`` (the limits of :mod:`likeness.coach.lettering` and
+:mod:`likeness.coach.logo` were set on ``calibration``) against ``plain_flagged`` on
+the plain originals (``TARGET_PRINTS``). Necklines: the
 clothing above a row ``NECK_ABOVE`` face heights over the headshot framing's bottom
 edge is painted with the person's skin (a neckline the frame would run along: must
 read ``cut``),
@@ -79,7 +81,7 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
     files = _photos(root)[:limit] if limit else _photos(root)
     rng = np.random.default_rng(SEED)
     pairs: list[dict] = []
-    striped, fired, judged, skipped = [], {"blend": 0, "stripes": 0, "neckline": 0, "lettering": 0}, 0, []
+    striped, fired, judged, skipped = [], {"blend": 0, "stripes": 0, "neckline": 0, "lettering": 0, "logo": 0}, 0, []
     prints: list[dict] = []
     necks: list[dict] = []
     for i, (p, mask_path) in enumerate(files):
@@ -133,7 +135,7 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
         "stripes": {"target": TARGET_STRIPES, "period_web_px": list(STRIPE_WEB), "amplitude": STRIPE_AMPLITUDE,
                     **{h: _stripe_rates([q for q in striped if h == "all" or q["half"] == h]) for h in HALVES},
                     "missed": [q for q in striped if q["resolvable"] and not q["flagged"]], "rows": striped},
-        "lettering": {h: _print_rates([q for q in prints if h == "all" or q["half"] == h]) for h in HALVES},
+        "prints": {"target": TARGET_PRINTS, **{h: _print_rates([q for q in prints if h == "all" or q["half"] == h]) for h in HALVES}},
         "neckline": _neck_rates(necks),
         "original_flag_rates": {k: round(v / max(judged, 1), 4) for k, v in fired.items() if k != "blend"},
     }
@@ -164,31 +166,53 @@ def _stripe_rates(rows: list[dict]) -> dict:
             "patterned_flagged": sorted(q["photo"] for q in rows if q["photo"] in PATTERNED and q["original_flagged"])}
 
 
+LOGOS_PER_PHOTO = 2  # marks drawn on each photo (the shapes and places differ)
+#: A logo is drawn on cloth this far from the skin colour (``skin_distance``): the
+#: clothing mask lets some skin through, and a print is not drawn on skin.
+PRINT_ON_CLOTH = 20.0
+TARGET_PRINTS = {"logo_flagged": 0.9, "lettering_flagged": 0.9, "plain_flagged": 0.05}
+
+
 def _prints(img, face, r, p: Path, rng, *, original) -> dict:
-    """The lettering check on the original, with a word drawn on, and with a logo drawn on."""
-    from ..coach.lettering import find_print
+    """The print advice on the original, and on copies with a word or a logo drawn on
+    (the regions read again from each copy, as the coach would)."""
+    from ..coach.wardrobe import prints, regions, skin_distance
     from .coach_prints import add_lettering, add_logo
 
-    row = {"photo": p.name, "half": _half(p), "original": any(a.key == "lettering" for a in original.advice),
+    keys = [a.key for a in original.advice if a.key in ("lettering", "logo")]
+    row = {"photo": p.name, "half": _half(p), "original": keys[0] if keys else None, "words": [], "logos": [],
            "kind": "printed" if p.name in PRINTED else "unclear" if p.name in UNCLEAR else
            "patterned" if p.name in PATTERNED else "plain"}
-    for key, add in (("word", add_lettering), ("logo", add_logo)):
-        out = add(img, r.clothing, r.face_height, rng)
+
+    def told(out: np.ndarray) -> str | None:
+        printed, logo = prints(out, regions(out, face, person=r.person))
+        return "lettering" if printed.lettering else "logo" if logo.found else None
+
+    out = add_lettering(img, r.clothing, r.face_height, rng)
+    if out is not None:
+        row["words"].append(told(out))
+    cloth = r.clothing & (skin_distance(img, face) > PRINT_ON_CLOTH)
+    for _ in range(LOGOS_PER_PHOTO):
+        out = add_logo(img, cloth, r.face_height, rng, centre_x=float(face.center[0]), face_w=float(face.width), chin_y=r.chin_y)
         if out is not None:
-            q = find_print(out, r.clothing, r.face_height)
-            row[key] = q.lettering if q.judged else None
+            row["logos"].append(told(out))
     return row
 
 
 def _print_rates(rows: list[dict]) -> dict:
+    """``lettering_flagged`` / ``logo_flagged``: drawn words / logos told (as either:
+    both say "wear a plain top"); ``plain_flagged``: plain originals told either."""
     by = {k: [q for q in rows if q["kind"] == k] for k in ("plain", "patterned", "printed")}
-    return {"words_caught": _rate([q["word"] for q in rows if q.get("word") is not None]),
-            "logos_caught": _rate([q["logo"] for q in rows if q.get("logo") is not None]),
-            "n_words": sum(q.get("word") is not None for q in rows),
-            "plain_n": len(by["plain"]), "plain_false_alarms": sum(q["original"] for q in by["plain"]),
-            "plain_flagged": sorted(q["photo"] for q in by["plain"] if q["original"]),
+    words = [t for q in rows for t in q["words"]]
+    logos = [t for q in rows for t in q["logos"]]
+    return {"lettering_flagged": _rate([t is not None for t in words]), "n_words": len(words),
+            "words_told_as_logo": sum(t == "logo" for t in words),
+            "logo_flagged": _rate([t is not None for t in logos]), "n_logos": len(logos),
+            "logos_told_as_lettering": sum(t == "lettering" for t in logos),
+            "plain_flagged": _rate([q["original"] is not None for q in by["plain"]]), "plain_n": len(by["plain"]),
+            "plain_flagged_photos": sorted(f"{q['photo']} ({q['original']})" for q in by["plain"] if q["original"]),
             "patterned_flagged": sorted(q["photo"] for q in by["patterned"] if q["original"]),
-            "printed_originals_flagged": f"{sum(q['original'] for q in by['printed'])}/{len(by['printed'])}"}
+            "printed_originals_flagged": f"{sum(q['original'] is not None for q in by['printed'])}/{len(by['printed'])}"}
 
 
 def _necks(img, face, r, p: Path, rng) -> dict:
