@@ -38,7 +38,10 @@ MIN_DE = 28.0  # ΔE76 between the mark and the cloth around it
 RING_EVEN = 0.45  # the ring's spread (p80 distance to its median) over the mark's difference
 STEP = 0.5  # the outline's step (1.5 px in and out) over the mark's difference
 PATTERN = 3
-RING = 0.05  # face heights of cloth read around a mark
+RING = 0.05
+SKIN_HUE = 20.0  # degrees: a mark this close to the skin's hue, with its chroma for its lightness, is skin in shadow
+SKIN_CHROMA = 2.0
+OPEN_BOTTOM = True  # face heights of cloth read around a mark
 
 
 @dataclass(frozen=True)
@@ -54,8 +57,10 @@ class Logo:
         return 0 < self.marks <= PATTERN
 
 
-def find_logo(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Logo:
-    """A large mark printed on the clothing (``clothing``: bool H×W)."""
+def find_logo(image: np.ndarray, clothing: np.ndarray, face_height: float, *,
+              skin: tuple[float, float, float] | None = None) -> Logo:
+    """A large mark printed on the clothing (``clothing``: bool H×W); ``skin``: the
+    face's skin colour (L*a*b*), to pass over skin the clothing mask let through."""
     view = cloth_view(image, clothing, face_height, norm=NORM_FACE_PX)
     if view is None:
         return Logo(judged=False)
@@ -69,7 +74,8 @@ def find_logo(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Lo
     # top (the neck opening) and sides are not cloth.
     lab = np.pad(lab, ((rr, rr), (rr, rr), (0, 0)), mode="edge")
     cloth = np.pad(cloth, rr)
-    cloth[-rr:] = True
+    if OPEN_BOTTOM:
+        cloth[-rr:] = True
     lab8 = np.pad(lab8, ((rr, rr), (rr, rr), (0, 0)), mode="edge")
     h, w = cloth.shape
     lo, hi = (v * NORM_FACE_PX for v in SIZE)
@@ -105,6 +111,8 @@ def find_logo(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Lo
             around = np.median(around_px, axis=0)
             de = float(np.linalg.norm(inside - around))
             if de < MIN_DE:
+                continue
+            if skin is not None and _skin_like(inside, skin):
                 continue
             spread = float(np.percentile(np.linalg.norm(around_px - around, axis=1), 80))
             if spread > RING_EVEN * de:
@@ -146,3 +154,14 @@ def _inside(a, b) -> bool:
     ix = max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0]))
     iy = max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
     return ix * iy > 0.5 * a[2] * a[3]
+
+
+def _skin_like(lab: np.ndarray, skin: tuple[float, float, float]) -> bool:
+    """Skin lit differently: the skin's hue, and its chroma for the lightness (a
+    shadowed neck is darker and greyer in step), within a factor of ``SKIN_CHROMA``."""
+    c, cs = float(np.hypot(lab[1], lab[2])), float(np.hypot(skin[1], skin[2]))
+    if c < 5.0 or cs < 5.0:
+        return False
+    dh = abs((np.degrees(np.arctan2(lab[2], lab[1]) - np.arctan2(skin[2], skin[1])) + 180) % 360 - 180)
+    ratio = (c / max(float(lab[0]), 1.0)) / (cs / max(float(skin[0]), 1.0))
+    return bool(dh < SKIN_HUE and 1 / SKIN_CHROMA < ratio < SKIN_CHROMA)

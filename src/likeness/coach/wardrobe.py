@@ -69,15 +69,20 @@ class Regions:
     chin_y: float
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the clothing search box
     chest: np.ndarray | None = None  # bool H×W: the clothing and, above it, the person's non-skin up to the chin
+    skin: tuple[float, float, float] | None = None  # the face's skin colour, L*a*b*
 
 
-def skin_distance(image: np.ndarray, face: Face) -> np.ndarray:
-    """Each pixel's distance from the face's skin colour (L*a*b*, lightness weighted a
-    quarter: skin in shadow or light is still skin), float32 H×W."""
+def skin_colour(image: np.ndarray, face: Face) -> np.ndarray:
+    """The face's skin colour, L*a*b* float32 (3,)."""
     from ..faces import view as views
     from ..intake.quality import skin_lab
 
-    skin = np.array(skin_lab(views.face_view(image, face, framing=views.FACE)), np.float32)
+    return np.array(skin_lab(views.face_view(image, face, framing=views.FACE)), np.float32)
+
+
+def skin_distance(image: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Each pixel's distance from the skin colour ``skin`` (L*a*b*, lightness weighted
+    a quarter: skin in shadow or light is still skin), float32 H×W."""
     return np.sqrt(((rgb_to_lab(image) - skin) ** 2 * np.array([0.25, 1.0, 1.0], np.float32)).sum(-1))
 
 
@@ -98,7 +103,8 @@ def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) 
     box = np.zeros((h, w), bool)
     if y1 > y0 and x1 > x0:
         box[y0:y1, x0:x1] = True
-    d = skin_distance(image, face)
+    skin = skin_colour(image, face)
+    d = skin_distance(image, skin)
     clothing = box & fg & (d > SKIN_D)
     # The chest seen up to the chin: a logo is told from the shirt between lapels or a
     # tie by being closed all round by cloth, and these run up to the neck.
@@ -117,7 +123,8 @@ def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) 
     gap = max(3, int(0.06 * fw) | 1)
     off = cv2.dilate(fg.astype(np.uint8), np.ones((gap, gap), np.uint8)) == 0
     return Regions(clothing=clothing, edge=clothing & near_bg, beside=off & near_cloth, person=alpha.astype(np.float32),
-                   face_height=fh, chin_y=float(chin[1]), box=(x0, y0, x1, y1), chest=chest)
+                   face_height=fh, chin_y=float(chin[1]), box=(x0, y0, x1, y1), chest=chest,
+                   skin=tuple(float(v) for v in skin))
 
 
 # --- colour against each Look's backdrop ------------------------------------------------------
@@ -362,7 +369,7 @@ def prints(image: np.ndarray, r: Regions) -> tuple:
     printed = find_print(image, r.clothing, r.face_height)
     if printed.lettering:
         return printed, Logo(judged=printed.judged)
-    return printed, find_logo(image, r.chest if r.chest is not None else r.clothing, r.face_height)
+    return printed, find_logo(image, r.chest if r.chest is not None else r.clothing, r.face_height, skin=r.skin)
 
 
 def builtin_looks() -> tuple[str, ...]:

@@ -191,7 +191,7 @@ def _prints(img, face, r, p: Path, rng, *, original) -> dict:
     out = add_lettering(img, r.clothing, r.face_height, rng)
     if out is not None:
         row["words"].append(told(out))
-    cloth = r.clothing & (skin_distance(img, face) > PRINT_ON_CLOTH)
+    cloth = r.clothing & (skin_distance(img, np.array(r.skin, np.float32)) > PRINT_ON_CLOTH)
     for _ in range(LOGOS_PER_PHOTO):
         out = add_logo(img, cloth, r.face_height, rng, centre_x=float(face.center[0]), face_w=float(face.width), chin_y=r.chin_y)
         if out is not None:
