@@ -28,10 +28,12 @@ NORM_FACE_PX = 200.0
 MIN_FACE_PX = 60.0  # a smaller face: the print cannot be read
 LETTER_H = (0.05, 0.30)  # character height, face heights
 MIN_CONTRAST = 35.0  # grey levels between a mark and the cloth around it
+MIN_CHROMA = 20.0  # the same on a colour axis (L*a*b* a* or b*, 8-bit: ~1 unit a level)
 MIN_LETTERS = 3
 EDGE = 0.06  # face heights of cloth left out along its edges
 KERN = 1.3  # a mark this many times wider than tall is two letters run together
 ALIKE = 0.12  # letters of a word differ in width, height or fill by more than this (coefficient of variation)
+SLIT = 0.35  # a line whose marks are, at the median, narrower than this for their height is slits, not a word
 PATTERN = 4.0  # more letter-sized marks than this many per letter on the line: a pattern (dots, lace), not a word
 
 
@@ -80,15 +82,18 @@ def find_print(image: np.ndarray, clothing: np.ndarray, face_height: float) -> P
     view = cloth_view(image, clothing, face_height)
     if view is None:
         return Print(judged=False)
-    gray = cv2.cvtColor(view.rgb, cv2.COLOR_RGB2GRAY)
-    marks = _marks(gray, view.cloth, view.inner)
+    lab = cv2.cvtColor(view.rgb, cv2.COLOR_RGB2Lab)
+    channels = ((cv2.cvtColor(view.rgb, cv2.COLOR_RGB2GRAY), MIN_CONTRAST),
+                (np.ascontiguousarray(lab[..., 1]), MIN_CHROMA), (np.ascontiguousarray(lab[..., 2]), MIN_CHROMA))
     lo, hi = (v * NORM_FACE_PX for v in LETTER_H)
     letters, spread = 0, 0
-    for sign in (1, -1):  # one word has one ink: lighter or darker than the cloth
-        chars = [m for m in marks if lo <= m[3] <= hi and m[2] <= 2.2 * m[3] and m[4] >= MIN_CONTRAST and m[6] == sign]
-        line = _longest_line(chars)
-        if line > letters:
-            letters, spread = line, len(chars)
+    for channel, least in channels:  # grey, and the two colour axes (blue ink on a black top has little grey contrast)
+        marks = _marks(channel, view.cloth, view.inner)
+        for sign in (1, -1):  # one word has one ink: lighter or darker than the cloth
+            chars = [m for m in marks if lo <= m[3] <= hi and m[2] <= 2.2 * m[3] and m[4] >= least and m[6] == sign]
+            line = _longest_line(chars)
+            if line > letters:
+                letters, spread = line, len(chars)
     return Print(judged=True, letters=letters, marks=spread)
 
 
@@ -165,7 +170,13 @@ def _longest_line(chars: list[tuple]) -> int:
         groups.setdefault(root(i), []).append(chars[i])
     # a mark wider than a letter is letters run together (kerning, a bold face); a row of
     # identical marks (dots, eyelets, a knit's loops) is a pattern, not a word
-    return max((sum(_weight(c) for c in g) for g in groups.values() if not _alike(g)), default=0)
+    return max((sum(_weight(c) for c in g) for g in groups.values() if not _alike(g) and not _slits(g)), default=0)
+
+
+def _slits(marks: list[tuple]) -> bool:
+    """Marks mostly far narrower than tall: the gaps between a coiled necklace's turns
+    or a hoodie's folds, not letters (only I and l are that narrow)."""
+    return bool(np.median([m[2] / m[3] for m in marks]) < SLIT)
 
 
 def _alike(marks: list[tuple]) -> bool:
