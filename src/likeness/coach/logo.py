@@ -33,15 +33,14 @@ from .lettering import _iou, cloth_view
 NORM_FACE_PX = 100.0  # a logo is large: the face this tall is enough to see it
 SIZE = (0.22, 1.0)  # across, face heights
 MAX_ELONGATION = 3.0  # longer side over shorter: a tie, a strap, a zip is longer
-ENCLOSED = 0.97  # share of the ring around the mark that must be clothing
+RING = 0.05  # face heights of cloth read around a mark
+ENCLOSED = 0.97  # share of that ring that must be clothing
 MIN_DE = 28.0  # ΔE76 between the mark and the cloth around it
 RING_EVEN = 0.6  # the ring's spread (p80 distance to its median) over the mark's difference
-STEP = 0.5  # the outline's step (1.5 px in and out) over the mark's difference
-PATTERN = 3
-RING = 0.05
-SKIN_HUE = 20.0  # degrees: a mark this close to the skin's hue, with its chroma for its lightness, is skin in shadow
-SKIN_CHROMA = 2.0
-OPEN_BOTTOM = True  # face heights of cloth read around a mark
+STEP = 0.5  # the outline's step (just inside against just outside) over the mark's difference
+PATTERN = 3  # more separate marks than this: a pattern
+SKIN_HUE = 20.0  # degrees: a mark this close to the skin's hue ...
+SKIN_CHROMA = 2.0  # ... with its chroma for its lightness within this factor is skin lit differently
 
 
 @dataclass(frozen=True)
@@ -64,81 +63,59 @@ def find_logo(image: np.ndarray, clothing: np.ndarray, face_height: float, *,
     view = cloth_view(image, clothing, face_height, norm=NORM_FACE_PX)
     if view is None:
         return Logo(judged=False)
-    rgb, cloth = view.rgb, view.cloth
-    lab8 = cv2.cvtColor(rgb, cv2.COLOR_RGB2Lab)
-    lab = lab8.astype(np.float32)
-    lab[..., 0] *= 100.0 / 255.0
-    lab[..., 1:] -= 128.0
+    lab8 = cv2.cvtColor(view.rgb, cv2.COLOR_RGB2Lab)
     rr = max(3, int(RING * NORM_FACE_PX))
     # Around the view: the frame's bottom edge is open (the chest goes on below it); its
     # top (the neck opening) and sides are not cloth.
-    lab = np.pad(lab, ((rr, rr), (rr, rr), (0, 0)), mode="edge")
-    cloth = np.pad(cloth, rr)
-    if OPEN_BOTTOM:
-        cloth[-rr:] = True
     lab8 = np.pad(lab8, ((rr, rr), (rr, rr), (0, 0)), mode="edge")
+    lab = lab8.astype(np.float32) * np.array([100.0 / 255.0, 1.0, 1.0], np.float32) - np.array([0.0, 128.0, 128.0], np.float32)
+    cloth = np.pad(view.cloth, rr)
+    cloth[-rr:] = True
     h, w = cloth.shape
     lo, hi = (v * NORM_FACE_PX for v in SIZE)
     mser = cv2.MSER_create(4, int(0.4 * lo * lo), int(hi * hi))
+    k3, k5, k7 = (np.ones((n, n), np.uint8) for n in (3, 5, 7))
     found: list[tuple] = []
-    for ch in range(3):
+    for ch in range(3):  # lightness, a*, b*
         regions, boxes = mser.detectRegions(np.ascontiguousarray(lab8[..., ch]))
         for pts, (x, y, bw, bh) in zip(regions, boxes):
             size = max(bw, bh)
-            if not lo <= size <= hi or max(bw, bh) > MAX_ELONGATION * max(1, min(bw, bh)):
+            if not lo <= size <= hi or size > MAX_ELONGATION * max(1, min(bw, bh)):
                 continue
-            if cloth[pts[:, 1], pts[:, 0]].mean() < 0.98:
+            if cloth[pts[:, 1], pts[:, 0]].mean() < 0.98 or any(_iou((x, y, bw, bh), q[:4]) > 0.5 for q in found):
                 continue
-            if any(_iou((x, y, bw, bh), q[:4]) > 0.5 for q in found):
+            x0, y0 = max(0, x - rr), max(0, y - rr)
+            x1, y1 = min(w, x + bw + rr), min(h, y + bh + rr)
+            sub = np.zeros((y1 - y0, x1 - x0), np.uint8)
+            sub[pts[:, 1] - y0, pts[:, 0] - x0] = 1
+            near = cv2.dilate(sub, k3) > 0
+            ring = (cv2.dilate(sub, np.ones((2 * rr + 1, 2 * rr + 1), np.uint8)) > 0) & ~near
+            rc = cloth[y0:y1, x0:x1]
+            if not ring.any() or rc[ring].mean() < ENCLOSED:  # not closed all round by cloth
                 continue
-            m = _mark(x, y, bw, bh, rr, h, w)
-            sub = m[2]
-            sub[pts[:, 1] - m[1], pts[:, 0] - m[0]] = 1
-            x0, y0 = m[0], m[1]
-            sh, sw = sub.shape
-            near = cv2.dilate(sub, np.ones((3, 3), np.uint8))
-            ring = cv2.dilate(sub, np.ones((2 * rr + 1, 2 * rr + 1), np.uint8)) - near
-            rc = cloth[y0 : y0 + sh, x0 : x0 + sw]
-            ring_b = ring > 0
-            on = rc[ring_b]
-            if on.size == 0 or on.mean() < ENCLOSED:
-                continue
-            patch = lab[y0 : y0 + sh, x0 : x0 + sw]
-            inside = np.median(patch[sub > 0], axis=0)
-            around_px = patch[ring_b & rc]
+            patch = lab[y0:y1, x0:x1]
+            around_px = patch[ring & rc]
             if around_px.shape[0] < 10:
                 continue
-            around = np.median(around_px, axis=0)
+            inside, around = np.median(patch[sub > 0], axis=0), np.median(around_px, axis=0)
             de = float(np.linalg.norm(inside - around))
-            if de < MIN_DE:
+            if de < MIN_DE or (skin is not None and _skin_like(inside, skin)):
                 continue
-            if skin is not None and _skin_like(inside, skin):
+            if float(np.percentile(np.linalg.norm(around_px - around, axis=1), 80)) > RING_EVEN * de:  # not one cloth around
                 continue
-            spread = float(np.percentile(np.linalg.norm(around_px - around, axis=1), 80))
-            if spread > RING_EVEN * de:
+            rim_in = (cv2.erode(sub, k3) > 0) & ~(cv2.erode(sub, k7) > 0)
+            rim_out = (cv2.dilate(sub, k5) > 0) & ~near & rc
+            if rim_in.sum() < 4 or rim_out.sum() < 4:
                 continue
-            inner = cv2.erode(sub, np.ones((3, 3), np.uint8)) > 0
-            edge_out = (cv2.dilate(sub, np.ones((5, 5), np.uint8)) > 0) & ~(near > 0) & rc
-            if inner.sum() < 4 or edge_out.sum() < 4:
-                continue
-            step = float(np.linalg.norm(np.median(patch[inner & ~(cv2.erode(sub, np.ones((7, 7), np.uint8)) > 0)], axis=0)
-                                        - np.median(patch[edge_out], axis=0))) if (inner & ~(cv2.erode(sub, np.ones((7, 7), np.uint8)) > 0)).any() else de
-            if step < STEP * de:
-                continue
+            if float(np.linalg.norm(np.median(patch[rim_in], axis=0) - np.median(patch[rim_out], axis=0))) < STEP * de:
+                continue  # the outline fades in: a shadow, not a print
             found.append((int(x), int(y), int(bw), int(bh), de, size / NORM_FACE_PX, ch))
     if not found:
         return Logo(judged=True)
     best = max(found, key=lambda q: q[5])
     k, (ox, oy) = view.scale, view.origin
     box = (ox + int((best[0] - rr) / k), oy + int((best[1] - rr) / k), int(best[2] / k), int(best[3] / k))
-    return Logo(judged=True, size=round(best[5], 3), contrast=round(best[4], 1), marks=_distinct(found), box=box)
-
-
-def _mark(x: int, y: int, bw: int, bh: int, pad: int, h: int, w: int) -> tuple[int, int, np.ndarray]:
-    """A zeroed uint8 canvas around a box, ``pad`` px more on each side (clipped)."""
-    x0, y0 = max(0, x - pad), max(0, y - pad)
-    x1, y1 = min(w, x + bw + pad), min(h, y + bh + pad)
-    return x0, y0, np.zeros((y1 - y0, x1 - x0), np.uint8)
+    return Logo(judged=True, size=round(float(best[5]), 3), contrast=round(float(best[4]), 1), marks=_distinct(found), box=box)
 
 
 def _distinct(found: list[tuple]) -> int:

@@ -73,7 +73,7 @@ def add_stripes(img: np.ndarray, clothing: np.ndarray, face_height: float, rng: 
 
 
 def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], None] | None = None,
-        sheet: Path | None = None) -> dict:
+        sheet: Path | None = None, print_sheet: Path | None = None) -> dict:
     from ..coach.wardrobe import BLEND_DE, WEB_FACE_PX, advise, builtin_looks, regions
     from ..faces.subject import find_faces, pick_subject
     from ..imageio import load_photo
@@ -84,6 +84,7 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
     pairs: list[dict] = []
     striped, fired, judged, skipped = [], {"blend": 0, "stripes": 0, "neckline": 0, "lettering": 0, "logo": 0}, 0, []
     prints: list[dict] = []
+    tiles: list | None = [] if print_sheet is not None else None
     necks: list[dict] = []
     for i, (p, mask_path) in enumerate(files):
         img = load_photo(p, max_side=1600).image
@@ -122,7 +123,7 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
                             "peak": ws.stripe_peak, "found_period_web": ws.stripe_period_web,
                             "original_peak": w.stripe_peak, "original_period_web": w.stripe_period_web,
                             "original_flagged": any(a.key == "stripes" for a in w.advice)})
-            prints.append(_prints(img, face, r, p, rng, original=w))
+            prints.append(_prints(img, face, r, p, rng, original=w, tiles=tiles))
             necks.append(_necks(img, face, r, p, rng))
         if progress:
             progress(i + 1, len(files))
@@ -140,6 +141,8 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
         "neckline": _neck_rates(necks),
         "original_flag_rates": {k: round(v / max(judged, 1), 4) for k, v in fired.items() if k != "blend"},
     }
+    if print_sheet is not None and tiles:
+        prints_sheet(print_sheet, tiles)
     if sheet is not None and flagged and clear:
         contact_sheet(root, sheet, [min(flagged, key=lambda q: q["contrast"]), max(clear, key=lambda q: q["contrast"])])
     return out
@@ -174,30 +177,66 @@ PRINT_ON_CLOTH = 20.0
 TARGET_PRINTS = {"logo_flagged": 0.9, "lettering_flagged": 0.9, "plain_flagged": 0.05}
 
 
-def _prints(img, face, r, p: Path, rng, *, original) -> dict:
+def _prints(img, face, r, p: Path, rng, *, original, tiles: list | None = None) -> dict:
     """The print advice on the original, and on copies with a word or a logo drawn on
-    (the regions read again from each copy, as the coach would)."""
+    (the regions read again from each copy, as the coach would); with ``tiles``, each
+    case's chest as a labelled tile for the contact sheet."""
     from ..coach.wardrobe import prints, regions, skin_distance
     from .coach_prints import add_lettering, add_logo
 
     keys = [a.key for a in original.advice if a.key in ("lettering", "logo")]
-    row = {"photo": p.name, "half": _half(p), "original": keys[0] if keys else None, "words": [], "logos": [],
-           "kind": "printed" if p.name in PRINTED else "unclear" if p.name in UNCLEAR else
-           "patterned" if p.name in PATTERNED else "plain"}
+    kind = "printed" if p.name in PRINTED else "unclear" if p.name in UNCLEAR else "patterned" if p.name in PATTERNED else "plain"
+    row = {"photo": p.name, "half": _half(p), "original": keys[0] if keys else None, "words": [], "logos": [], "kind": kind}
 
-    def told(out: np.ndarray) -> str | None:
+    def told(out: np.ndarray, case: str) -> str | None:
         printed, logo = prints(out, regions(out, face, person=r.person))
-        return "lettering" if printed.lettering else "logo" if logo.found else None
+        key = "lettering" if printed.lettering else "logo" if logo.found else None
+        if tiles is not None:
+            tiles.append((case, key, _tile(out, r, f"{p.stem[:18]} {case}: {key or '-'}", logo.box)))
+        return key
 
+    if tiles is not None:
+        told(img, f"original ({kind})")
     out = add_lettering(img, r.clothing, r.face_height, rng)
     if out is not None:
-        row["words"].append(told(out))
+        row["words"].append(told(out, "word"))
     cloth = r.clothing & (skin_distance(img, np.array(r.skin, np.float32)) > PRINT_ON_CLOTH)
     for _ in range(LOGOS_PER_PHOTO):
         out = add_logo(img, cloth, r.face_height, rng, centre_x=float(face.center[0]), face_w=float(face.width), chin_y=r.chin_y)
         if out is not None:
-            row["logos"].append(told(out))
+            row["logos"].append(told(out, "logo"))
     return row
+
+
+def _tile(img: np.ndarray, r, label: str, box) -> np.ndarray:
+    """The chest (chin to the clothing's bottom) at 180 px tall, the logo found boxed, labelled."""
+    img = img.copy()
+    if box is not None:
+        x, y, w, h = box
+        cv2.rectangle(img, (x, y), (x + w, y + h), (255, 0, 255), max(2, int(0.012 * r.face_height)))
+    x0, _, x1, y1 = r.box
+    y0 = int(max(0, r.chin_y - 0.1 * r.face_height))
+    crop = img[y0:y1, x0:x1]
+    k = 180 / max(1, crop.shape[0])
+    t = cv2.resize(crop, (max(1, min(320, int(crop.shape[1] * k))), 180), interpolation=cv2.INTER_AREA)
+    tile = np.full((200, 320, 3), 255, np.uint8)
+    tile[20:, : t.shape[1]] = t
+    cv2.putText(tile, label, (3, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    return tile
+
+
+def prints_sheet(out: Path, tiles: list, *, cols: int = 6) -> Path:
+    """Plain originals first (flagged ones leading), then other originals, drawn logos
+    and words, each group flagged first."""
+    order = {"original (plain)": 0, "logo": 2, "word": 3}
+    tiles = sorted(tiles, key=lambda t: (order.get(t[0], 1), t[1] is None))
+    imgs = [t[2] for t in tiles]
+    while len(imgs) % cols:
+        imgs.append(np.full_like(imgs[0], 255))
+    sheet = np.concatenate([np.concatenate(imgs[i : i + cols], 1) for i in range(0, len(imgs), cols)], 0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(sheet).save(out)
+    return out
 
 
 def _print_rates(rows: list[dict]) -> dict:
