@@ -170,7 +170,18 @@ def _longest_line(chars: list[tuple]) -> int:
         groups.setdefault(root(i), []).append(chars[i])
     # a mark wider than a letter is letters run together (kerning, a bold face); a row of
     # identical marks (dots, eyelets, a knit's loops) is a pattern, not a word
-    return max((sum(_weight(c) for c in g) for g in groups.values() if not _alike(g) and not _slits(g)), default=0)
+    return max((_in_a_row(g) for g in groups.values() if not _alike(g) and not _slits(g)), default=0)
+
+
+def _in_a_row(marks: list[tuple]) -> int:
+    """Letters read left to right: a mark that overlaps the one before it by more than
+    kerning does is not another letter (two folds' shadows, one above the other, are
+    chained through a third, but a word's letters follow one another)."""
+    n, end, last_w = 0, -np.inf, 0
+    for m in sorted(marks, key=lambda m: m[0]):
+        if m[0] >= end - 0.3 * min(last_w, m[2]):
+            n, end, last_w = n + _weight(m), m[0] + m[2], m[2]
+    return n
 
 
 def _slits(marks: list[tuple]) -> bool:
