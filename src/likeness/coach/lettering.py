@@ -1,20 +1,21 @@
-"""Large logos and lettering on clothing: prints that pull the eye from the face and
-date a headshot.
+"""Lettering on clothing: a printed word pulls the eye from the face and dates a
+headshot. (A lone logo: :mod:`.logo`.)
 
 The clothing (:class:`~likeness.coach.wardrobe.Regions`) is seen at a fixed scale
-(the face ``NORM_FACE_PX`` tall) and eroded away from its edges (the silhouette, the
-neck and the lapels' outer line are not prints). Stable regions (MSER) there are
-kept when they are character-sized and stand out from the cloth right around them
-by ``MIN_CONTRAST`` grey levels. *Lettering*: at least ``MIN_LETTERS`` such
-characters of one ink (all lighter or all darker than the cloth), of similar height,
-side by side on one line (a word), unless the line is a row of identical marks or
-the cloth is covered with such marks (dots, lace, a knit: ``ALIKE``, ``PATTERN``).
+(the face ``NORM_FACE_PX`` tall, :func:`cloth_view`) and eroded away from its edges
+(the silhouette, the neck and the lapels' outer line are not prints). Stable regions
+(MSER) there are kept when they are character-sized and stand out from the cloth
+right around them by ``MIN_CONTRAST`` grey levels, or by ``MIN_CHROMA`` on a colour
+axis (blue letters on a black top have little grey contrast). *Lettering*: at least
+``MIN_LETTERS`` such characters of one ink (all lighter or all darker than the
+cloth, on one channel), of similar height, following one another on one line (a
+word), unless the line is a row of identical marks, of slits (a coiled necklace,
+folds: ``SLIT``) or the cloth is covered with such marks (dots, lace, a knit:
+``ALIKE``, ``PATTERN``).
 
 A plain suit or shirt has folds, seams and buttons, but no row of letter-sized
 high-contrast marks. The limits were set on the calibration half of ``likeness eval
-coach`` (the originals against words drawn onto the same clothes). A lone logo is not
-told: the shapes it makes (a closed, high-contrast blob inside the cloth) are as
-common on plain clothes (a shirt between lapels, a tie, a pendant) in the eval photos.
+coach`` (the originals against words drawn onto the same clothes).
 """
 
 from __future__ import annotations
