@@ -245,9 +245,14 @@ def _print_rates(rows: list[dict]) -> dict:
     by = {k: [q for q in rows if q["kind"] == k] for k in ("plain", "patterned", "printed")}
     words = [t for q in rows for t in q["words"]]
     logos = [t for q in rows for t in q["logos"]]
+    # where the photo as it is already has print advice, a drawn copy is told for that too
+    quiet = [q for q in rows if q["original"] is None]
     return {"lettering_flagged": _rate([t is not None for t in words]), "n_words": len(words),
+            "lettering_flagged_original_quiet": _rate([t is not None for q in quiet for t in q["words"]]),
             "words_told_as_logo": sum(t == "logo" for t in words),
             "logo_flagged": _rate([t is not None for t in logos]), "n_logos": len(logos),
+            "logo_flagged_original_quiet": _rate([t is not None for q in quiet for t in q["logos"]]),
+            "n_logos_original_quiet": sum(len(q["logos"]) for q in quiet),
             "logos_told_as_lettering": sum(t == "lettering" for t in logos),
             "plain_flagged": _rate([q["original"] is not None for q in by["plain"]]), "plain_n": len(by["plain"]),
             "plain_flagged_photos": sorted(f"{q['photo']} ({q['original']})" for q in by["plain"] if q["original"]),
