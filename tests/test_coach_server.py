@@ -91,3 +91,39 @@ def test_bad_frames_and_bursts_are_refused_with_codes(client, good):
     files = [("file", (f"b{i}.jpg", _jpeg(good), "image/jpeg")) for i in range(6)]
     r = client.post(f"/api/sessions/{sid}/coach/capture", files=files, headers=h)
     assert r.status_code == 422 and r.json()["error"]["code"] == "no_capture", r.text
+
+
+
+def test_a_large_logo_is_told_in_the_wardrobe_advice(client):
+    """A real portrait with a logo drawn on the chest: the coach's wardrobe advice has
+    the ``logo`` key and a sentence; the same photo as it is has no print advice."""
+    import time
+
+    from shared_eval import need
+
+    from likeness.coach.wardrobe import regions, skin_distance
+    from likeness.eval.coach_prints import add_logo
+    from likeness.faces.subject import find_faces, pick_subject
+
+    img = np.asarray(Image.open(need("portraits", "images", "00163.jpg")).convert("RGB"))
+    face = pick_subject(find_faces(img), (img.shape[1], img.shape[0]))
+    r = regions(img, face)
+    cloth = r.clothing & (skin_distance(img, np.array(r.skin, np.float32)) > 20)
+    drawn = add_logo(img, cloth, r.face_height, np.random.default_rng(0), centre_x=float(face.center[0]),
+                     face_w=float(face.width), chin_y=r.chin_y)
+
+    def wardrobe(sid, h, data) -> list[dict]:
+        a = _frame(client, sid, h, data)
+        assert a.status_code == 200, a.text
+        return a.json()["wardrobe"]
+
+    sid, h = new_session(client)
+    data, t0 = _jpeg(drawn), time.monotonic()
+    told = wait_until(lambda: wardrobe(sid, h, data), timeout=60, what="the wardrobe advice")  # read beside the frames
+    took = time.monotonic() - t0
+    assert "logo" in [w["key"] for w in told] and all(isinstance(w["text"], str) and w["text"] for w in told)
+    sid, h = new_session(client)
+    data = _jpeg(img)
+    wardrobe(sid, h, data)  # starts the reading
+    time.sleep(2 * took + 1)
+    assert not {"logo", "lettering"} & {w["key"] for w in wardrobe(sid, h, data)}

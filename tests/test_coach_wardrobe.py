@@ -100,3 +100,56 @@ def test_the_neckline_against_the_frames_edge(tee):
     assert painted(bottom - 0.05 * r.face_height) == "cut"
     assert painted(bottom - 0.45 * r.face_height) is None
     assert painted(bottom + 2) == "bare"
+
+
+@pytest.fixture(scope="module")
+def necklace():
+    """A plain dark top with a pendant on a chain, as photographed (not repainted)."""
+    from likeness.coach.wardrobe import regions
+    from likeness.faces.subject import find_faces, pick_subject
+
+    img = np.asarray(Image.open(need("portraits", "images", "00163.jpg")).convert("RGB"))
+    mask = np.asarray(Image.open(need("portraits", "masks", "00163.png")).convert("L").resize((img.shape[1], img.shape[0])))
+    person = (mask > 127).astype(np.float32)
+    face = pick_subject(find_faces(img), (img.shape[1], img.shape[0]))
+    return img, face, person, regions(img, face, person=person)
+
+
+def test_a_large_logo_is_told_and_the_plain_original_is_not(necklace):
+    from likeness.coach.wardrobe import Wardrobe, advise, prints, regions, skin_distance
+    from likeness.eval.coach_prints import add_logo
+
+    img, face, person, r = necklace
+    plain = advise(img, face, look="corporate-grey", person=person)
+    assert isinstance(plain, Wardrobe) and plain.visible
+    assert not {"logo", "lettering"} & {a.key for a in plain.advice} and plain.logo == 0.0
+    cloth = r.clothing & (skin_distance(img, np.array(r.skin, np.float32)) > 20)
+    drawn = [add_logo(img, cloth, r.face_height, np.random.default_rng(seed), centre_x=float(face.center[0]),
+                      face_w=float(face.width), chin_y=r.chin_y) for seed in range(6)]
+    assert all(d is not None for d in drawn)
+    told = [prints(d, regions(d, face, person=person))[1] for d in drawn]
+    assert sum(t.found for t in told) >= 3  # the rate is measured by `likeness eval coach` (logo_flagged)
+    hit = drawn[next(i for i, t in enumerate(told) if t.found)]
+    w = advise(hit, face, look="corporate-grey", person=person)
+    assert [a.key for a in w.advice].count("logo") == 1 and 0.22 <= w.logo <= 1.0
+
+
+def test_a_strip_from_the_collar_is_not_a_logo_but_the_same_ink_as_a_badge_is(necklace):
+    """A tie (or the shirt between lapels) runs up to the neck; a logo is closed all
+    round by the cloth."""
+    from likeness.coach.logo import find_logo
+    from likeness.coach.wardrobe import regions
+
+    img, face, person, r = necklace
+    fh, cx = r.face_height, int(face.center[0])
+    y0, y1 = int(r.chin_y + 0.75 * fh), int(r.chin_y + 1.05 * fh)  # below the scoop neckline
+    badge, tie = img.copy(), img.copy()
+    cv2.rectangle(badge, (cx - int(0.15 * fh), y0), (cx + int(0.15 * fh), y0 + int(0.25 * fh)), (30, 90, 200), -1)
+    tie_top = int(r.chin_y + 0.05 * fh)  # the knot under the chin
+    cv2.rectangle(tie, (cx - int(0.08 * fh), tie_top), (cx + int(0.08 * fh), y1), (30, 90, 200), -1)
+    found = {}
+    for name, im in (("badge", badge), ("tie", tie)):
+        rr = regions(im, face, person=person)
+        found[name] = find_logo(im, rr.chest, rr.face_height, skin=rr.skin)
+    assert found["badge"].found and 0.25 <= found["badge"].size <= 0.4
+    assert found["tie"].judged and not found["tie"].found

@@ -1,20 +1,21 @@
-"""Large logos and lettering on clothing: prints that pull the eye from the face and
-date a headshot.
+"""Lettering on clothing: a printed word pulls the eye from the face and dates a
+headshot. (A lone logo: :mod:`.logo`.)
 
 The clothing (:class:`~likeness.coach.wardrobe.Regions`) is seen at a fixed scale
-(the face ``NORM_FACE_PX`` tall) and eroded away from its edges (the silhouette, the
-neck and the lapels' outer line are not prints). Stable regions (MSER) there are
-kept when they are character-sized and stand out from the cloth right around them
-by ``MIN_CONTRAST`` grey levels. *Lettering*: at least ``MIN_LETTERS`` such
-characters of one ink (all lighter or all darker than the cloth), of similar height,
-side by side on one line (a word), unless the line is a row of identical marks or
-the cloth is covered with such marks (dots, lace, a knit: ``ALIKE``, ``PATTERN``).
+(the face ``NORM_FACE_PX`` tall, :func:`cloth_view`) and eroded away from its edges
+(the silhouette, the neck and the lapels' outer line are not prints). Stable regions
+(MSER) there are kept when they are character-sized and stand out from the cloth
+right around them by ``MIN_CONTRAST`` grey levels, or by ``MIN_CHROMA`` on a colour
+axis (blue letters on a black top have little grey contrast). *Lettering*: at least
+``MIN_LETTERS`` such characters of one ink (all lighter or all darker than the
+cloth, on one channel), of similar height, following one another on one line (a
+word), unless the line is a row of identical marks, of slits (a coiled necklace,
+folds: ``SLIT``) or the cloth is covered with such marks (dots, lace, a knit:
+``ALIKE``, ``PATTERN``).
 
 A plain suit or shirt has folds, seams and buttons, but no row of letter-sized
 high-contrast marks. The limits were set on the calibration half of ``likeness eval
-coach`` (the originals against words drawn onto the same clothes). A lone logo is not
-told: the shapes it makes (a closed, high-contrast blob inside the cloth) are as
-common on plain clothes (a shirt between lapels, a tie, a pendant) in the eval photos.
+coach`` (the originals against words drawn onto the same clothes).
 """
 
 from __future__ import annotations
@@ -28,10 +29,12 @@ NORM_FACE_PX = 200.0
 MIN_FACE_PX = 60.0  # a smaller face: the print cannot be read
 LETTER_H = (0.05, 0.30)  # character height, face heights
 MIN_CONTRAST = 35.0  # grey levels between a mark and the cloth around it
+MIN_CHROMA = 20.0  # the same on a colour axis (L*a*b* a* or b*, 8-bit: ~1 unit a level)
 MIN_LETTERS = 3
 EDGE = 0.06  # face heights of cloth left out along its edges
 KERN = 1.3  # a mark this many times wider than tall is two letters run together
 ALIKE = 0.12  # letters of a word differ in width, height or fill by more than this (coefficient of variation)
+SLIT = 0.35  # a line whose marks are, at the median, narrower than this for their height is slits, not a word
 PATTERN = 4.0  # more letter-sized marks than this many per letter on the line: a pattern (dots, lace), not a word
 
 
@@ -46,29 +49,52 @@ class Print:
         return self.letters >= MIN_LETTERS and self.marks <= PATTERN * self.letters
 
 
-def find_print(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Print:
-    """Printed letters on the clothing (``clothing``: bool H×W)."""
+@dataclass(frozen=True)
+class ClothView:
+    """The clothing's bounding box at the fixed scale: the face ``NORM_FACE_PX`` tall."""
+
+    rgb: np.ndarray  # uint8 h×w×3
+    cloth: np.ndarray  # bool h×w: the clothing
+    inner: np.ndarray  # bool h×w: the clothing ``EDGE`` away from its edges and the frame's
+    origin: tuple[int, int] = (0, 0)  # the box's top-left corner in the photo (x, y)
+    scale: float = 1.0  # view px per photo px
+
+
+def cloth_view(image: np.ndarray, clothing: np.ndarray, face_height: float, *, norm: float = NORM_FACE_PX) -> ClothView | None:
+    """The clothing at a fixed scale (the face ``norm`` px tall); None when it is too
+    small or too far to read."""
     if face_height < MIN_FACE_PX or clothing.sum() < 400:
-        return Print(judged=False)
+        return None
     ys, xs = np.nonzero(clothing)
     y0, y1, x0, x1 = ys.min(), ys.max() + 1, xs.min(), xs.max() + 1
-    k = NORM_FACE_PX / face_height
+    k = norm / face_height
     size = (max(8, round((x1 - x0) * k)), max(8, round((y1 - y0) * k)))
-    gray = cv2.cvtColor(np.ascontiguousarray(image[y0:y1, x0:x1]), cv2.COLOR_RGB2GRAY)
-    gray = cv2.resize(gray, size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
+    rgb = cv2.resize(np.ascontiguousarray(image[y0:y1, x0:x1]), size, interpolation=cv2.INTER_AREA if k < 1 else cv2.INTER_LINEAR)
     mask = cv2.resize(clothing[y0:y1, x0:x1].astype(np.uint8), size, interpolation=cv2.INTER_NEAREST)
-    e = max(3, int(EDGE * NORM_FACE_PX) | 1)
+    e = max(3, int(EDGE * norm) | 1)
     inner = cv2.erode(np.pad(mask, 1), np.ones((e, e), np.uint8))[1:-1, 1:-1] > 0  # the frame's border is an edge too
-    if inner.sum() < 200:
+    if inner.sum() < 200 * (norm / NORM_FACE_PX) ** 2:
+        return None
+    return ClothView(rgb=rgb, cloth=mask > 0, inner=inner, origin=(int(x0), int(y0)), scale=k)
+
+
+def find_print(image: np.ndarray, clothing: np.ndarray, face_height: float) -> Print:
+    """Printed letters on the clothing (``clothing``: bool H×W)."""
+    view = cloth_view(image, clothing, face_height)
+    if view is None:
         return Print(judged=False)
-    marks = _marks(gray, mask > 0, inner)
+    lab = cv2.cvtColor(view.rgb, cv2.COLOR_RGB2Lab)
+    channels = ((cv2.cvtColor(view.rgb, cv2.COLOR_RGB2GRAY), MIN_CONTRAST),
+                (np.ascontiguousarray(lab[..., 1]), MIN_CHROMA), (np.ascontiguousarray(lab[..., 2]), MIN_CHROMA))
     lo, hi = (v * NORM_FACE_PX for v in LETTER_H)
     letters, spread = 0, 0
-    for sign in (1, -1):  # one word has one ink: lighter or darker than the cloth
-        chars = [m for m in marks if lo <= m[3] <= hi and m[2] <= 2.2 * m[3] and m[4] >= MIN_CONTRAST and m[6] == sign]
-        line = _longest_line(chars)
-        if line > letters:
-            letters, spread = line, len(chars)
+    for channel, least in channels:  # grey, and the two colour axes (blue ink on a black top has little grey contrast)
+        marks = _marks(channel, view.cloth, view.inner)
+        for sign in (1, -1):  # one word has one ink: lighter or darker than the cloth
+            chars = [m for m in marks if lo <= m[3] <= hi and m[2] <= 2.2 * m[3] and m[4] >= least and m[6] == sign]
+            line = _longest_line(chars)
+            if line > letters:
+                letters, spread = line, len(chars)
     return Print(judged=True, letters=letters, marks=spread)
 
 
@@ -145,7 +171,24 @@ def _longest_line(chars: list[tuple]) -> int:
         groups.setdefault(root(i), []).append(chars[i])
     # a mark wider than a letter is letters run together (kerning, a bold face); a row of
     # identical marks (dots, eyelets, a knit's loops) is a pattern, not a word
-    return max((sum(_weight(c) for c in g) for g in groups.values() if not _alike(g)), default=0)
+    return max((_in_a_row(g) for g in groups.values() if not _alike(g) and not _slits(g)), default=0)
+
+
+def _in_a_row(marks: list[tuple]) -> int:
+    """Letters read left to right: a mark that overlaps the one before it by more than
+    kerning does is not another letter (two folds' shadows, one above the other, are
+    chained through a third, but a word's letters follow one another)."""
+    n, end, last_w = 0, -np.inf, 0
+    for m in sorted(marks, key=lambda m: m[0]):
+        if m[0] >= end - 0.3 * min(last_w, m[2]):
+            n, end, last_w = n + _weight(m), m[0] + m[2], m[2]
+    return n
+
+
+def _slits(marks: list[tuple]) -> bool:
+    """Marks mostly far narrower than tall: the gaps between a coiled necklace's turns
+    or a hoodie's folds, not letters (only I and l are that narrow)."""
+    return bool(np.median([m[2] / m[3] for m in marks]) < SLIT)
 
 
 def _alike(marks: list[tuple]) -> bool:

@@ -2,8 +2,8 @@
 
 The clothing region is the person (the selfie segmentation) below the chin, from
 0.35 to 1.3 face heights under it and within 1.4 face widths of the face's centre,
-less skin-coloured pixels (neck, chest). Three checks, each a plain sentence with
-what to do:
+less skin-coloured pixels (neck, chest). Each check gives a plain sentence with what
+to do:
 
 - ``blend``: the clothing at the silhouette's edge against the Look's backdrop beside
   it (ΔE2000, the Look's backdrop rendered at the frame's size; a mono Look compares
@@ -15,8 +15,9 @@ what to do:
 - ``neckline``: the Look's framing would cut within ``NECK_CUT`` face heights of the
   neckline (a line across the bottom edge), or shows only skin down to its edge
   (bare shoulders read as no top in a headshot).
-- ``lettering``: a word printed on the clothing (:mod:`.lettering`); logos alone are
-  not told from a plain suit's lapels and buttons well enough to be said.
+- ``lettering``: a word printed on the clothing (:mod:`.lettering`);
+- ``logo``: else one large mark on the chest, closed all round by the cloth
+  (:mod:`.logo`; the shirt between lapels and a tie run up to the neck).
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ WEB_FACE_PX = 220.0  # chin to upper forehead in a 640 px tall web headshot (hea
 STRIPE_WEB_PX = 6.0
 STRIPE_PEAK = 28.0  # averaged spectral peak over the band median (128 px windows): set on the calibration half of `eval coach`, striped vs as-is
 NECK_CUT = 0.12
+SKIN_D = 10.0  # farther than this from the skin colour (see skin_distance): clothing
 MIN_CLOTHING = 0.12  # share of the clothing box that must be clothing to judge it
 
 
 @dataclass(frozen=True)
 class Advice:
-    key: str  # "blend", "stripes", "neckline"
+    key: str  # "blend", "stripes", "neckline", "lettering", "logo"
     text: str
 
 
@@ -54,6 +56,7 @@ class Wardrobe:
     stripe_period_web: float | None = None  # px at web size of the strongest fine peak
     stripe_peak: float = 0.0
     letters: int = 0  # characters on the longest printed line found on the clothing
+    logo: float = 0.0  # across, face heights, of the large logo told (0: none)
 
 
 @dataclass(frozen=True)
@@ -65,12 +68,26 @@ class Regions:
     face_height: float  # chin to upper forehead, px
     chin_y: float
     box: tuple[int, int, int, int]  # x0, y0, x1, y1 of the clothing search box
+    chest: np.ndarray | None = None  # bool H×W: the clothing and, above it, the person's non-skin up to the chin
+    skin: tuple[float, float, float] | None = None  # the face's skin colour, L*a*b*
+
+
+def skin_colour(image: np.ndarray, face: Face) -> np.ndarray:
+    """The face's skin colour, L*a*b* float32 (3,)."""
+    from ..faces import view as views
+    from ..intake.quality import skin_lab
+
+    return np.array(skin_lab(views.face_view(image, face, framing=views.FACE)), np.float32)
+
+
+def skin_distance(image: np.ndarray, skin: np.ndarray) -> np.ndarray:
+    """Each pixel's distance from the skin colour ``skin`` (L*a*b*, lightness weighted
+    a quarter: skin in shadow or light is still skin), float32 H×W."""
+    return np.sqrt(((rgb_to_lab(image) - skin) ** 2 * np.array([0.25, 1.0, 1.0], np.float32)).sum(-1))
 
 
 def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) -> Regions:
     """The clothing, its silhouette band and the background beside it."""
-    from ..faces import view as views
-    from ..intake.quality import skin_lab
     from ..matting.segment import segment
 
     h, w = image.shape[:2]
@@ -86,10 +103,15 @@ def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) 
     box = np.zeros((h, w), bool)
     if y1 > y0 and x1 > x0:
         box[y0:y1, x0:x1] = True
-    lab = rgb_to_lab(image)
-    skin = np.array(skin_lab(views.face_view(image, face, framing=views.FACE)), np.float32)
-    d = np.sqrt(((lab - skin) ** 2 * np.array([0.25, 1.0, 1.0], np.float32)).sum(-1))
-    clothing = box & fg & (d > 10.0)
+    skin = skin_colour(image, face)
+    d = skin_distance(image, skin)
+    clothing = box & fg & (d > SKIN_D)
+    # The chest seen up to the chin: a logo is told from the shirt between lapels or a
+    # tie by being closed all round by cloth, and these run up to the neck.
+    chest = np.zeros((h, w), bool)
+    yc = int(max(0, chin[1]))
+    if y1 > yc and x1 > x0:
+        chest[yc:y1, x0:x1] = fg[yc:y1, x0:x1] & (d[yc:y1, x0:x1] > SKIN_D)
     # The silhouette's edge: clothing within a quarter face width of the background, and
     # the background within 0.4 face widths of the clothing (beside the shoulders or
     # above them), leaving out a gap where the matte's edge mixes the two.
@@ -101,7 +123,8 @@ def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) 
     gap = max(3, int(0.06 * fw) | 1)
     off = cv2.dilate(fg.astype(np.uint8), np.ones((gap, gap), np.uint8)) == 0
     return Regions(clothing=clothing, edge=clothing & near_bg, beside=off & near_cloth, person=alpha.astype(np.float32),
-                   face_height=fh, chin_y=float(chin[1]), box=(x0, y0, x1, y1))
+                   face_height=fh, chin_y=float(chin[1]), box=(x0, y0, x1, y1), chest=chest,
+                   skin=tuple(float(v) for v in skin))
 
 
 # --- colour against each Look's backdrop ------------------------------------------------------
@@ -315,12 +338,13 @@ def advise(image: np.ndarray, face: Face, *, look: str, frame: str | None = None
     if period is not None and peak >= STRIPE_PEAK and period < STRIPE_WEB_PX:
         out.append(Advice("stripes", "Fine stripes or checks shimmer when a headshot is shown small: "
                                      "wear a plain top, or one with a broad pattern."))
-    from .lettering import find_print
-
-    printed = find_print(image, r.clothing, r.face_height)
+    printed, logo = prints(image, r)
     if printed.lettering:
         out.append(Advice("lettering", "Large lettering on your top pulls the eye away from your face: wear a plain top, "
                                        "or close a jacket over it."))
+    elif logo.found:
+        out.append(Advice("logo", "A large logo on your top pulls the eye away from your face: wear a plain top, "
+                                  "or close a jacket over it."))
     neck = neckline(image, face, r, frame=frame or load_look(look).frame)
     if neck == "cut":
         out.append(Advice("neckline", "The frame would cut right along your neckline: choose the Chest up framing, "
@@ -332,7 +356,20 @@ def advise(image: np.ndarray, face: Face, *, look: str, frame: str | None = None
     return Wardrobe(visible=True, advice=tuple(out), clothing_lab=cloth, contrast={k: round(v, 2) for k, v in contrasts.items()},
                     recommend=recommend if clash else None,
                     stripe_period_web=None if period is None else round(period, 2), stripe_peak=round(peak, 2),
-                    letters=printed.letters if printed.lettering else 0)
+                    letters=printed.letters if printed.lettering else 0,
+                    logo=logo.size if logo.found and not printed.lettering else 0.0)
+
+
+def prints(image: np.ndarray, r: Regions) -> tuple:
+    """(:class:`~.lettering.Print`, :class:`~.logo.Logo`) on the clothing; the logo is
+    not looked for once lettering is found (one sentence says it)."""
+    from .lettering import find_print
+    from .logo import Logo, find_logo
+
+    printed = find_print(image, r.clothing, r.face_height)
+    if printed.lettering:
+        return printed, Logo(judged=printed.judged)
+    return printed, find_logo(image, r.chest if r.chest is not None else r.clothing, r.face_height, skin=r.skin)
 
 
 def builtin_looks() -> tuple[str, ...]:

@@ -15,9 +15,11 @@ the photo itself); ``original_flag_rates`` says how often each check fires on th
 photos as they are, and ``plain_false_alarms`` how often on the clothing that is
 plain (``PATTERNED`` and ``PRINTED`` were labelled by looking at every clothing crop).
 
-Lettering and logos are drawn onto each photo's clothing (:mod:`.coach_prints`):
-``lettering.caught`` per half (the limits of :mod:`likeness.coach.lettering` were set
-on ``calibration``) against ``false_alarms`` on the plain originals. Necklines: the
+A word and ``LOGOS_PER_PHOTO`` large logos are drawn onto each photo's clothing
+(:mod:`.coach_prints`): ``prints`` gives per half ``lettering_flagged`` and
+``logo_flagged`` (the limits of :mod:`likeness.coach.lettering` and
+:mod:`likeness.coach.logo` were set on ``calibration``) against ``plain_flagged`` on
+the plain originals (``TARGET_PRINTS``). Necklines: the
 clothing above a row ``NECK_ABOVE`` face heights over the headshot framing's bottom
 edge is painted with the person's skin (a neckline the frame would run along: must
 read ``cut``),
@@ -40,7 +42,8 @@ TARGET_STRIPES = 0.9
 SEED = 5
 NECK_ABOVE = (0.02, 0.10)  # face heights above the frame's bottom edge: a neckline the frame would run along
 #: Originals with a real pattern (stripes, ribs, dots, plaid, knit) or a print, by looking.
-PATTERNED = frozenset({"00094.jpg", "00320.jpg", "00336.jpg", "00384.jpg", "00688.jpg", "00857.jpg", "00867.jpg", "00906.jpg"})
+PATTERNED = frozenset({"00094.jpg", "00320.jpg", "00336.jpg", "00384.jpg", "00688.jpg", "00857.jpg", "00867.jpg", "00906.jpg",
+                       "01148.jpg"})  # 01148: a green, yellow and purple tie-dye (labelled plain until the logo check)
 PRINTED = frozenset({"00336.jpg", "00592.jpg", "00682.jpg", "00732.jpg", "00884.jpg", "01023.jpg",
                      "human__stock-models-1.jpg", "ulfd__5.jpg"})
 #: A small chest logo, a tie against a poster, a watermark across the clothes: neither plain nor a large print.
@@ -70,7 +73,7 @@ def add_stripes(img: np.ndarray, clothing: np.ndarray, face_height: float, rng: 
 
 
 def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], None] | None = None,
-        sheet: Path | None = None) -> dict:
+        sheet: Path | None = None, print_sheet: Path | None = None) -> dict:
     from ..coach.wardrobe import BLEND_DE, WEB_FACE_PX, advise, builtin_looks, regions
     from ..faces.subject import find_faces, pick_subject
     from ..imageio import load_photo
@@ -79,8 +82,9 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
     files = _photos(root)[:limit] if limit else _photos(root)
     rng = np.random.default_rng(SEED)
     pairs: list[dict] = []
-    striped, fired, judged, skipped = [], {"blend": 0, "stripes": 0, "neckline": 0, "lettering": 0}, 0, []
+    striped, fired, judged, skipped = [], {"blend": 0, "stripes": 0, "neckline": 0, "lettering": 0, "logo": 0}, 0, []
     prints: list[dict] = []
+    tiles: list | None = [] if print_sheet is not None else None
     necks: list[dict] = []
     for i, (p, mask_path) in enumerate(files):
         img = load_photo(p, max_side=1600).image
@@ -119,7 +123,7 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
                             "peak": ws.stripe_peak, "found_period_web": ws.stripe_period_web,
                             "original_peak": w.stripe_peak, "original_period_web": w.stripe_period_web,
                             "original_flagged": any(a.key == "stripes" for a in w.advice)})
-            prints.append(_prints(img, face, r, p, rng, original=w))
+            prints.append(_prints(img, face, r, p, rng, original=w, tiles=tiles))
             necks.append(_necks(img, face, r, p, rng))
         if progress:
             progress(i + 1, len(files))
@@ -133,10 +137,12 @@ def run(root: Path, *, limit: int | None = None, progress: Callable[[int, int], 
         "stripes": {"target": TARGET_STRIPES, "period_web_px": list(STRIPE_WEB), "amplitude": STRIPE_AMPLITUDE,
                     **{h: _stripe_rates([q for q in striped if h == "all" or q["half"] == h]) for h in HALVES},
                     "missed": [q for q in striped if q["resolvable"] and not q["flagged"]], "rows": striped},
-        "lettering": {h: _print_rates([q for q in prints if h == "all" or q["half"] == h]) for h in HALVES},
+        "prints": {"target": TARGET_PRINTS, **{h: _print_rates([q for q in prints if h == "all" or q["half"] == h]) for h in HALVES}},
         "neckline": _neck_rates(necks),
         "original_flag_rates": {k: round(v / max(judged, 1), 4) for k, v in fired.items() if k != "blend"},
     }
+    if print_sheet is not None and tiles:
+        prints_sheet(print_sheet, tiles)
     if sheet is not None and flagged and clear:
         contact_sheet(root, sheet, [min(flagged, key=lambda q: q["contrast"]), max(clear, key=lambda q: q["contrast"])])
     return out
@@ -164,31 +170,94 @@ def _stripe_rates(rows: list[dict]) -> dict:
             "patterned_flagged": sorted(q["photo"] for q in rows if q["photo"] in PATTERNED and q["original_flagged"])}
 
 
-def _prints(img, face, r, p: Path, rng, *, original) -> dict:
-    """The lettering check on the original, with a word drawn on, and with a logo drawn on."""
-    from ..coach.lettering import find_print
+LOGOS_PER_PHOTO = 2  # marks drawn on each photo (the shapes and places differ)
+#: A logo is drawn on cloth this far from the skin colour (``skin_distance``): the
+#: clothing mask lets some skin through, and a print is not drawn on skin.
+PRINT_ON_CLOTH = 20.0
+TARGET_PRINTS = {"logo_flagged": 0.9, "lettering_flagged": 0.9, "plain_flagged": 0.05}
+
+
+def _prints(img, face, r, p: Path, rng, *, original, tiles: list | None = None) -> dict:
+    """The print advice on the original, and on copies with a word or a logo drawn on
+    (the regions read again from each copy, as the coach would); with ``tiles``, each
+    case's chest as a labelled tile for the contact sheet."""
+    from ..coach.wardrobe import prints, regions, skin_distance
     from .coach_prints import add_lettering, add_logo
 
-    row = {"photo": p.name, "half": _half(p), "original": any(a.key == "lettering" for a in original.advice),
-           "kind": "printed" if p.name in PRINTED else "unclear" if p.name in UNCLEAR else
-           "patterned" if p.name in PATTERNED else "plain"}
-    for key, add in (("word", add_lettering), ("logo", add_logo)):
-        out = add(img, r.clothing, r.face_height, rng)
+    keys = [a.key for a in original.advice if a.key in ("lettering", "logo")]
+    kind = "printed" if p.name in PRINTED else "unclear" if p.name in UNCLEAR else "patterned" if p.name in PATTERNED else "plain"
+    row = {"photo": p.name, "half": _half(p), "original": keys[0] if keys else None, "words": [], "logos": [], "kind": kind}
+
+    def told(out: np.ndarray, case: str) -> str | None:
+        printed, logo = prints(out, regions(out, face, person=r.person))
+        key = "lettering" if printed.lettering else "logo" if logo.found else None
+        if tiles is not None:
+            tiles.append((case, key, _tile(out, r, f"{p.stem[:18]} {case}: {key or '-'}", logo.box)))
+        return key
+
+    if tiles is not None:
+        told(img, f"original ({kind})")
+    out = add_lettering(img, r.clothing, r.face_height, rng)
+    if out is not None:
+        row["words"].append(told(out, "word"))
+    cloth = r.clothing & (skin_distance(img, np.array(r.skin, np.float32)) > PRINT_ON_CLOTH)
+    for _ in range(LOGOS_PER_PHOTO):
+        out = add_logo(img, cloth, r.face_height, rng, centre_x=float(face.center[0]), face_w=float(face.width), chin_y=r.chin_y)
         if out is not None:
-            q = find_print(out, r.clothing, r.face_height)
-            row[key] = q.lettering if q.judged else None
+            row["logos"].append(told(out, "logo"))
     return row
 
 
+def _tile(img: np.ndarray, r, label: str, box) -> np.ndarray:
+    """The chest (chin to the clothing's bottom) at 180 px tall, the logo found boxed, labelled."""
+    img = img.copy()
+    if box is not None:
+        x, y, w, h = box
+        cv2.rectangle(img, (x, y), (x + w, y + h), (255, 0, 255), max(2, int(0.012 * r.face_height)))
+    x0, _, x1, y1 = r.box
+    y0 = int(max(0, r.chin_y - 0.1 * r.face_height))
+    crop = img[y0:y1, x0:x1]
+    k = 180 / max(1, crop.shape[0])
+    t = cv2.resize(crop, (max(1, min(320, int(crop.shape[1] * k))), 180), interpolation=cv2.INTER_AREA)
+    tile = np.full((200, 320, 3), 255, np.uint8)
+    tile[20:, : t.shape[1]] = t
+    cv2.putText(tile, label, (3, 14), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    return tile
+
+
+def prints_sheet(out: Path, tiles: list, *, cols: int = 6) -> Path:
+    """Plain originals first (flagged ones leading), then other originals, drawn logos
+    and words, each group flagged first."""
+    order = {"original (plain)": 0, "logo": 2, "word": 3}
+    tiles = sorted(tiles, key=lambda t: (order.get(t[0], 1), t[1] is None))
+    imgs = [t[2] for t in tiles]
+    while len(imgs) % cols:
+        imgs.append(np.full_like(imgs[0], 255))
+    sheet = np.concatenate([np.concatenate(imgs[i : i + cols], 1) for i in range(0, len(imgs), cols)], 0)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(sheet).save(out)
+    return out
+
+
 def _print_rates(rows: list[dict]) -> dict:
+    """``lettering_flagged`` / ``logo_flagged``: drawn words / logos told (as either:
+    both say "wear a plain top"); ``plain_flagged``: plain originals told either."""
     by = {k: [q for q in rows if q["kind"] == k] for k in ("plain", "patterned", "printed")}
-    return {"words_caught": _rate([q["word"] for q in rows if q.get("word") is not None]),
-            "logos_caught": _rate([q["logo"] for q in rows if q.get("logo") is not None]),
-            "n_words": sum(q.get("word") is not None for q in rows),
-            "plain_n": len(by["plain"]), "plain_false_alarms": sum(q["original"] for q in by["plain"]),
-            "plain_flagged": sorted(q["photo"] for q in by["plain"] if q["original"]),
+    words = [t for q in rows for t in q["words"]]
+    logos = [t for q in rows for t in q["logos"]]
+    # where the photo as it is already has print advice, a drawn copy is told for that too
+    quiet = [q for q in rows if q["original"] is None]
+    return {"lettering_flagged": _rate([t is not None for t in words]), "n_words": len(words),
+            "lettering_flagged_original_quiet": _rate([t is not None for q in quiet for t in q["words"]]),
+            "words_told_as_logo": sum(t == "logo" for t in words),
+            "logo_flagged": _rate([t is not None for t in logos]), "n_logos": len(logos),
+            "logo_flagged_original_quiet": _rate([t is not None for q in quiet for t in q["logos"]]),
+            "n_logos_original_quiet": sum(len(q["logos"]) for q in quiet),
+            "logos_told_as_lettering": sum(t == "lettering" for t in logos),
+            "plain_flagged": _rate([q["original"] is not None for q in by["plain"]]), "plain_n": len(by["plain"]),
+            "plain_flagged_photos": sorted(f"{q['photo']} ({q['original']})" for q in by["plain"] if q["original"]),
             "patterned_flagged": sorted(q["photo"] for q in by["patterned"] if q["original"]),
-            "printed_originals_flagged": f"{sum(q['original'] for q in by['printed'])}/{len(by['printed'])}"}
+            "printed_originals_flagged": f"{sum(q['original'] is not None for q in by['printed'])}/{len(by['printed'])}"}
 
 
 def _necks(img, face, r, p: Path, rng) -> dict:

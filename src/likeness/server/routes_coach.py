@@ -52,7 +52,7 @@ class DirectionOut(BaseModel):
 
 
 class AdviceOut(BaseModel):
-    key: str = Field(examples=["blend"])
+    key: str = Field(examples=["blend"], description="blend | stripes | neckline | lettering | logo")
     text: str
 
 
