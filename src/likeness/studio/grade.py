@@ -102,9 +102,10 @@ def grade(image: np.ndarray, *, settings: GradeSettings = GradeSettings(), skin:
     level there and about mid-grey on the backdrop whatever the person, so one Look
     gives every member of a team the same backdrop.
 
-    The full-size image goes through one table (the person's); what the skin's colour
-    and the backdrop's own curve change is smooth, worked out on a small grid (the
-    ``skin`` map's size) and added once (:func:`offsets`)."""
+    The full-size image goes through one table, the backdrop's (about mid-grey), so a
+    Look's backdrop is the same to the code value for every member of a team; what the
+    person's own turn and the skin's colour change is smooth, worked out on a small grid
+    (the ``skin`` map's size) and added once (:func:`offsets`)."""
     if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
         raise ValueError(f"grade expects uint8 H×W×3 RGB, got {image.dtype} {image.shape}")
     s = settings
@@ -119,21 +120,21 @@ def grade(image: np.ndarray, *, settings: GradeSettings = GradeSettings(), skin:
             person = cv2.resize(subject.astype(np.float32), (skin.shape[1], skin.shape[0]),
                                 interpolation=cv2.INTER_LINEAR)
     if s.mono:
-        table = _mono_table(s, pivot=pivot)
-        y = cv2.LUT(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), table)
-        if person is not None and abs(pivot - 0.5) >= 1e-3:
+        turn = person is not None and abs(pivot - 0.5) >= 1e-3
+        base = _mono_table(s) if turn else _mono_table(s, pivot=pivot)
+        y = cv2.LUT(cv2.cvtColor(image, cv2.COLOR_RGB2GRAY), base)
+        if turn:
             grey = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-            turn = _backdrop_turn(cv2.LUT(grey, _mono_table(s)), cv2.LUT(grey, table), person)
-            y = _add_offsets(y, turn)
+            y = _add_offsets(y, _person_turn(cv2.LUT(grey, base), cv2.LUT(grey, _mono_table(s, pivot=pivot)), person))
         out = cv2.cvtColor(y, cv2.COLOR_GRAY2RGB)
         if s.toning:
             out = cv2.LUT(out, _toning_lut(s.toning))
         return sharpen(out, amount=s.sharpen, radius=s.radius)
     luts = channel_luts(s, pivot=pivot)
-    out = cv2.LUT(image, luts)
     turn = person is not None and abs(pivot - 0.5) >= 1e-3
-    held = None if small is None else offsets(small, skin, person, luts=luts, mid=channel_luts(s) if turn else None,
-                                             saturation=s.saturation)
+    mid = channel_luts(s) if turn else None
+    out = cv2.LUT(image, luts if mid is None else mid)
+    held = None if small is None else offsets(small, skin, person, luts=luts, mid=mid, saturation=s.saturation)
     if abs(s.saturation - 1.0) <= 1e-3 and s.sharpen <= 0 and held is None:
         return out
     # Saturation (chroma scaled about neutral), the offsets and sharpening (luma only)
@@ -163,14 +164,15 @@ def _toning_lut(toning: str) -> np.ndarray:
     return lut
 
 
-def _backdrop_turn(mid: np.ndarray, turned: np.ndarray, person: np.ndarray) -> np.ndarray:
-    """Offsets (float code values) taking the grade that turns about the skin's level
-    (``turned``) back to the one about mid-grey (``mid``) off the ``person``: both
-    tables' outputs on the small grid. The backdrop is smooth, so the small grid holds
-    it; at the matte's edge the two tables differ by a few code values, smoothly."""
-    d = mid.astype(np.float32) - turned.astype(np.float32)
-    w = 1.0 - person
-    return d * (w[..., None] if d.ndim == 3 else w)
+def _person_turn(mid: np.ndarray, turned: np.ndarray, person: np.ndarray) -> np.ndarray:
+    """Offsets (float code values) taking the grade about mid-grey (``mid``) to the one
+    that turns about the skin's level (``turned``) on the ``person``: both tables'
+    outputs on the small grid. The two tables differ by a few code values, smoothly
+    with the level (the Looks' contrasts are 0.04–0.12), so the person keeps the
+    backdrop table's local slope and takes its own level: off by at most a code value
+    or two where a cell holds both dark and light detail (an eyebrow on skin)."""
+    d = turned.astype(np.float32) - mid.astype(np.float32)
+    return d * (person[..., None] if d.ndim == 3 else person)
 
 
 def _add_offsets(image: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -185,21 +187,20 @@ def _add_offsets(image: np.ndarray, offsets: np.ndarray) -> np.ndarray:
 
 def offsets(image: np.ndarray, skin: np.ndarray, person: np.ndarray | None, *, luts: np.ndarray, mid: np.ndarray | None,
             saturation: float) -> np.ndarray:
-    """What, added to the full-size grade through ``luts`` (the person's tables) then
-    ``saturation``, gives the finished grade: (Y, Cr, Cb) float code values on the
-    small grid of ``image`` (uint8 RGB sampled at the ``skin`` map's size).
+    """What, added to the full-size grade through ``mid`` (the backdrop's tables, about
+    mid-grey; ``luts`` where they are None) then ``saturation``, gives the finished
+    grade: (Y, Cr, Cb) float code values on the small grid of ``image`` (uint8 RGB
+    sampled at the ``skin`` map's size).
 
+    - On the ``person``, their own tables (``luts``, turning about the skin's level).
     - On the skin (weighted by the map), the skin's own colour put back: the target is
       the grade in luminosity blend mode, the graded lightness (CIE L*) with the
       photo's own a*b*; Y is left alone.
-    - Off the ``person``, the backdrop's own tables (``mid``, turning about mid-grey;
-      none where the skin's level is mid-grey).
 
-    On skin the offset is a few code values and changes slowly with the colour, and the
-    backdrop is smooth, so a small grid is enough and the finished image costs one
-    enlargement and one addition (a full-size Lab round trip cost 0.14 s at 3 MP, half
-    of a set's time per extra image; a second full-size table blended by the matte,
-    about 15 ms)."""
+    Both change slowly across the image, so a small grid is enough and the finished
+    image costs one enlargement and one addition (a full-size Lab round trip cost
+    0.14 s at 3 MP, half of a set's time per extra image; a second full-size table
+    blended by the matte, about 15 ms)."""
 
     def graded(tables: np.ndarray) -> np.ndarray:
         ycc = _saturate_ycc(cv2.cvtColor(cv2.LUT(image, tables), cv2.COLOR_RGB2YCrCb), saturation)
@@ -214,7 +215,7 @@ def offsets(image: np.ndarray, skin: np.ndarray, person: np.ndarray | None, *, l
     held = (cv2.cvtColor(lab_to_rgb(lab), cv2.COLOR_RGB2YCrCb) - person_ycc) * (255.0 * skin[..., None])
     held[..., 0] = 0.0
     if mid is not None:
-        held += _backdrop_turn(cv2.cvtColor(graded(mid), cv2.COLOR_RGB2YCrCb) * 255.0, person_ycc * 255.0, person)
+        held += _person_turn(cv2.cvtColor(graded(mid), cv2.COLOR_RGB2YCrCb) * 255.0, person_ycc * 255.0, person)
     return held
 
 
