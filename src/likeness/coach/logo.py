@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from ..color import rgb_to_lab
 from .lettering import _iou, cloth_view
 
 NORM_FACE_PX = 100.0  # a logo is large: the face this tall is enough to see it
@@ -67,8 +68,9 @@ def find_logo(image: np.ndarray, clothing: np.ndarray, face_height: float, *,
     rr = max(3, int(RING * NORM_FACE_PX))
     # Around the view: the frame's bottom edge is open (the chest goes on below it); its
     # top (the neck opening) and sides are not cloth.
-    lab8 = np.pad(lab8, ((rr, rr), (rr, rr), (0, 0)), mode="edge")
-    lab = lab8.astype(np.float32) * np.array([100.0 / 255.0, 1.0, 1.0], np.float32) - np.array([0.0, 128.0, 128.0], np.float32)
+    pad = ((rr, rr), (rr, rr), (0, 0))
+    lab8 = np.pad(lab8, pad, mode="edge")  # 8-bit channels for MSER
+    lab = np.pad(rgb_to_lab(view.rgb), pad, mode="edge")  # L*a*b* for the colour tests
     cloth = np.pad(view.cloth, rr)
     cloth[-rr:] = True
     h, w = cloth.shape

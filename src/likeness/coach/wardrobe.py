@@ -24,12 +24,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from ..color import delta_e, rgb_to_lab
 from ..types import Face
+
+if TYPE_CHECKING:
+    from .lettering import Print
+    from .logo import Logo
 
 BLEND_DE = 12.0
 WEB_FACE_PX = 220.0  # chin to upper forehead in a 640 px tall web headshot (head half the height)
@@ -360,7 +365,7 @@ def advise(image: np.ndarray, face: Face, *, look: str, frame: str | None = None
                     logo=logo.size if logo.found and not printed.lettering else 0.0)
 
 
-def prints(image: np.ndarray, r: Regions) -> tuple:
+def prints(image: np.ndarray, r: Regions) -> tuple[Print, Logo]:
     """(:class:`~.lettering.Print`, :class:`~.logo.Logo`) on the clothing; the logo is
     not looked for once lettering is found (one sentence says it)."""
     from .lettering import find_print
