@@ -75,6 +75,27 @@ def test_finish_refuses_a_photo_prepared_for_another_framing():
     assert len(prep._retouched) == 1
 
 
+def test_a_retouch_started_beside_the_matte_is_the_one_finish_would_make():
+    """prepare(retouch=) runs the retouch on a worker beside the matte: the headshot
+    is the same, pixel for pixel, as with the retouch worked out in finish()."""
+    from concurrent.futures import Future
+
+    from likeness.faces.subject import find_subject
+    from likeness.types import Photo
+
+    img = np.ascontiguousarray(np.repeat(np.repeat(data.astronaut(), 2, 0), 2, 1))
+    face = find_subject(Photo(image=img, source="astronaut", format="PNG", original_size=(1024, 1024)))
+    st = StudioSettings.resolve(frame="headshot")
+    early = pipeline.prepare(img, face, preset=st.preset, retouch=st.retouch)
+    assert [type(v) for v in early._retouched.values()] == [Future]
+    late = pipeline.prepare(img, face, preset=st.preset)
+    assert late._retouched == {}
+    a, b = pipeline.finish(early, settings=st), pipeline.finish(late, settings=st)
+    assert isinstance(early._retouched[round(st.retouch, 4)], np.ndarray)  # the result is kept, not the future
+    assert np.array_equal(a.image, b.image)
+    assert np.array_equal(pipeline.render(img, face, settings=st).image, a.image)
+
+
 def test_a_set_shares_the_look_independent_work_and_reviews_every_image(tmp_path, monkeypatch):
     from likeness.matting import mediapipe_selfie
     from likeness.studio import studio

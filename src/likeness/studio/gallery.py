@@ -195,7 +195,8 @@ def make_set(
                 st0 = size(replace(base, preset=preset))
                 photo_, face, fp = decode_for(photo, face=pc.face, preset=st0.preset)
                 try:
-                    prep = prepare(photo_.image, face, preset=st0.preset, plan=fp)
+                    first = looks(plan.looks[0]).retouch if retouch is None else retouch
+                    prep = prepare(photo_.image, face, preset=st0.preset, plan=fp, retouch=first)
                 except FaceError as exc:  # intake saw a face the studio could not frame
                     failed.append((pc.source, exc.message))
                     continue

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -75,18 +76,22 @@ class Prepared:
     timings: dict[str, float] = field(default_factory=dict)
     # Retouched output-size photos by strength: Looks with the same strength share one
     # (retouch is the only Look-dependent step that runs at output size on the photo).
-    _retouched: dict[float, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
+    _retouched: dict[float, Any] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def preset(self) -> framing.FramePreset:
         return self.framed.plan.preset
 
     def retouched(self, strength: float) -> np.ndarray:
-        """The framed photo retouched at ``strength`` (worked out once per strength)."""
+        """The framed photo retouched at ``strength`` (worked out once per strength;
+        :func:`prepare` may have started it beside the matte)."""
         key = round(float(strength), 4)
-        if key not in self._retouched:
-            self._retouched[key] = _retouch(self.framed.image, self.framed.face, key)
-        return self._retouched[key]
+        done = self._retouched.get(key)
+        if isinstance(done, Future):
+            done = self._retouched[key] = done.result()
+        elif done is None:
+            done = self._retouched[key] = _retouch(self.framed.image, self.framed.face, key)
+        return done
 
 
 def render(
@@ -105,13 +110,21 @@ def render(
     ``settings`` (or the keyword options ``look``, ``frame``, ``retouch``, resolved by
     :class:`~likeness.studio.options.StudioSettings`; not both)."""
     st = settings_from(settings, look=look, frame=frame, retouch=retouch)
-    return finish(prepare(image, face, preset=st.preset, plan=plan), settings=st)
+    return finish(prepare(image, face, preset=st.preset, plan=plan, retouch=st.retouch), settings=st)
+
+
+#: One worker beside the main thread: the whole photo's segmentation runs beside the
+#: framing, and the retouch (it needs only the framed photo) beside the matte. Both are
+#: model runs and small-image work that leave the second core idle.
+_BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="likeness-retouch")
 
 
 def prepare(
-    image: np.ndarray, face: Face, *, preset: framing.FramePreset, plan: framing.FramePlan | None = None
+    image: np.ndarray, face: Face, *, preset: framing.FramePreset, plan: framing.FramePlan | None = None,
+    retouch: float | None = None,
 ) -> Prepared:
-    """The Look-independent stages for one photo and framing (1–2: frame, matte)."""
+    """The Look-independent stages for one photo and framing (1–2: frame, matte).
+    With ``retouch`` (a strength), the retouch at that strength starts beside the matte."""
     t, times = time.perf_counter(), {}
 
     def lap(name: str) -> None:
@@ -122,18 +135,25 @@ def prepare(
 
     # 1. frame: level the eyes, crop to the preset at output size.
     plan = plan or framing.plan(face, (image.shape[1], image.shape[0]), preset=preset)
+    # The whole photo's segmentation (the matte's prior, step 2) needs only the face's
+    # box, which settling the frame does not move: it runs beside step 1.
+    prior_job = _BESIDE.submit(photo_prior, image, face)
     fr, face = _settle(image, face, plan)
+    early: dict[float, Any] = {}
+    if retouch is not None:
+        key = round(float(retouch), 4)
+        early[key] = _BESIDE.submit(_retouch, fr.image, fr.face, key)
     lap("frame")
     # 2. matte at working size (re-framed once when the hair top is far from the estimate),
     # from the segmentation of the whole photo, where the model sees the person whole.
-    prior = photo_prior(image, face)
+    prior = prior_job.result()
     small, valid_s, face_s, ws, cut = _matte_framed(fr, prior)
     fr2 = _refine_crown(fr, image, face, cut.alpha, valid_s, ws)
     if fr2 is not None:
-        fr = fr2
+        fr, early = fr2, {}  # a retouch started on the first framing is not used
         small, valid_s, face_s, ws, cut = _matte_framed(fr, prior)
     lap("matte")
-    return Prepared(fr, small, valid_s, face_s, cut, times)
+    return Prepared(fr, small, valid_s, face_s, cut, times, early)
 
 
 def finish(prep: Prepared, *, settings: StudioSettings) -> Rendered:
