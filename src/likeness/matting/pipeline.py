@@ -76,7 +76,7 @@ from .closed_form import snap_edge
 from .foreground import blur_fusion
 from .mediapipe_selfie import downscale
 from .refine import apply, as_float, fit, fit_size, resize, sharpen_coefficients
-from .segment import check_image, segment_small
+from .segment import check_image, segment_small, with_tiles
 
 
 @dataclass(frozen=True)
@@ -91,6 +91,9 @@ class MatteSettings:
     flip: bool = True
     #: add mediapipe's landscape model as further views (no gain measured on portraits).
     landscape: bool = False
+    #: on a whole photo (no ``prior``), revise the model's unsure edge with its answers on
+    #: four overlapping corner tiles (:func:`likeness.matting.segment.with_tiles`).
+    tiles: bool = True
     #: long side (px) of the person's box at which the model's edge is snapped to the
     #: colour edges by closed-form matting (None: off). 200–384 score the same.
     snap_size: int | None = 256
@@ -165,6 +168,8 @@ def matte(
     if prior is None:
         seg = segment_small(image, flip=settings.flip, landscape=settings.landscape, face_box=face_box)
         small, prob, cropped = seg.small, seg.prob, seg.cropped
+        if settings.tiles and not cropped:
+            prob = with_tiles(image, prob)
     else:
         small = downscale(image)
         prob = _prior(prior, small.shape)
