@@ -7,7 +7,10 @@
 - ``hair``: ``DIR/hair/images/*.jpg`` with hair-only masks ``DIR/hair/masks/*.png``
   (512 px, upscaled to the photo by nearest neighbour). ``hair_recall``: share of
   hair pixels that ``alpha >= 0.5`` covers (pooled over photos: mean of per-photo
-  shares).
+  shares). ``hair_recall_within_label_step``, beside it: the same over the hair mask
+  shrunk by half the enlargement step (1 px for a 512 px mask on a 1024 px photo), the
+  edge the label itself cannot place; 0.9706 against 0.9659 on ../shared/eval on 5 Dec,
+  where the missed hair pixels lie a median 3–6 px outside the matte on most photos.
 - ``baseline``: the same measures for the raw mediapipe selfie segmentation (general
   model, one view of the photo as it is) thresholded at 0.5.
 - ``framed``: what a headshot shows. Each photo is framed as the studio frames it
@@ -88,11 +91,14 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit
                 fr_iou[k].append(iou(pred_f, truth_f))
                 fr_bf[k].append(boundary_f(pred_f, truth_f))
 
-    recalls, base_recalls = [], []
+    recalls, base_recalls, tolerant = [], [], []
     for img_path, mask_path in hair:
         image, truth, alpha = matted(img_path, mask_path)
         if truth.any():
             recalls.append(float((alpha >= 0.5)[truth].mean()))
+            inner = _within_label_step(truth, mask_path)
+            if inner.any():
+                tolerant.append(float((alpha >= 0.5)[inner].mean()))
             base_recalls.append(float((predict(image) >= 0.5)[truth].mean()))
             framed = _framed(image, truth)
             if framed is not None:
@@ -109,6 +115,7 @@ def run(root: Path, *, progress: Callable[[int, int], None] | None = None, limit
         },
         "hair": {
             "hair_recall": _mean(recalls),
+            "hair_recall_within_label_step": _mean(tolerant),
             "n": len(hair),
             "baseline": {"hair_recall": _mean(base_recalls)},
         },
@@ -210,6 +217,16 @@ def _read_rgb(path: Path) -> np.ndarray:
     if bgr is None:
         raise InputError(f"Cannot read {path}.", hint="Check the file is a JPEG photo.")
     return cv2.cvtColor(bgr, cv2.COLOR_BGR2RGB)
+
+
+def _within_label_step(truth: np.ndarray, mask_path: Path) -> np.ndarray:
+    """``truth`` shrunk by half the step of the label's enlargement to the photo (a
+    512 px mask on a 1024 px photo: 1 px), where the label cannot place the edge."""
+    h = cv2.imread(str(mask_path), cv2.IMREAD_GRAYSCALE).shape[0]
+    r = int(np.ceil(truth.shape[0] / h / 2)) if truth.shape[0] > h else 0
+    if r == 0:
+        return truth
+    return cv2.erode(truth.astype(np.uint8), np.ones((2 * r + 1, 2 * r + 1), np.uint8)) > 0
 
 
 def _read_mask(path: Path, shape: tuple[int, ...]) -> np.ndarray:
