@@ -28,14 +28,16 @@ identity p95), before → this version:
   today's estimate, normalised at luminance or at the brightest channel): the light
   test's p90 0.28–0.31 on the replayed light stage of 41 photos, but Lacamoire's
   plain photo then reads his shirt (his skin 2.3 ΔE more orange) and his cool room
-  still the wall (team spread of the 9 members 6.4–7.5); the grey search started from
+  still the wall (team spread of the 9 members 6.4–8.2); the grey search started from
   a grid around the grey edge, the heaviest cluster kept: plain photos moved a median
   1 ΔE; the background's grey edge as the only start: moved up to 10 ΔE; the dimmer
   pixels' start alone, or their grey edge in the average: Dorsey's and a stock
   portrait's studio skin 2–3 ΔE paler (what the earlier attempt did to warm
   portraits); a hard choice between the two starts (the dimmer one kept where its
   weight is 1.0 or 1.3 times the other's): spread 2.38 with studio skin p50 2.92, or
-  spread 1.89 with p50 3.16 (Obama's and Zuckerberg's skin 1 ΔE cooler). What is
+  spread 1.89 with p50 3.16 (Obama's and Zuckerberg's skin 1 ΔE cooler); the
+  average's grey edge from pixels below 0.7–0.8, or the clipped pixels' neighbours
+  out too: larger spread on half A, plain photos moved more. What is
   left is mostly the synthetic cool room clipping his shirt's highlights (the photo
   then lacks them: 0.56 of that cast left on him).
 
@@ -94,9 +96,10 @@ estimate (``KERNEL``, a share of the window) makes that settling smoother: half 
 0.150 / p90 0.42, 1 made worse, team spread 2.8 ΔE, against 0.150 / 0.46, 2, 3.5
 with the hard window (share 0.25: 0.16 / 0.51 / 3.1; 0.5: 0.15 / 0.43 / 3.0; 0.7:
 0.15 / 0.42 / 3.3); half B, unseen, 0.15 / 0.53 / 4.3 against 0.14 / 0.55 / 4.7 at
-0.5. Tried and not used: a second pass judging the pixels with the first estimate
-divided out (more consistent between rooms, but it moved real photos' estimates a long
-way, see :func:`estimate_light`); averaging over clip levels (0.7–0.95: same trade);
+0.5. Tried and not used then: a second pass judging the pixels with the first estimate
+divided out (more consistent between rooms, but alone it moved real photos' estimates a
+long way: Jolie's warm portrait grey-pink, Lacamoire's face orange; used now with the
+second search start, see the top of this module); averaging over clip levels (0.7–0.95: same trade);
 grey edge p=2, p=1 and the mean of p=1, 2, 6 without the grey search (more change to
 plain photos, larger team spread through the composite); a size bound on top of the
 locus (0.35: 6 of 84 made worse); the subject's pixels weighted 1× or 0.5× in the grey
