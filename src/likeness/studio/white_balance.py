@@ -1,6 +1,46 @@
 """White balance: the light's colour, estimated from the photo, removed whole, held
 back only where the corrected face would leave the natural skin locus.
 
+**Pixels judged with the light divided out, the grey search from two starts** (this
+version). Which pixels judge the light (not dark, brightest channel < 0.9) was
+decided on the photo as it was, so a room's cast changed the choice; one eval-team
+member, Lacamoire (a pale blue-grey wall, a light blue shirt whose highlights reach
+0.90–0.98 in blue), held the team's p90 and spread: the highlights are out on his
+photo and in under a warm light, the grey edge then starts the grey search between
+the wall's and the shirt's clusters and it settles on the shirt (0.27 off the room's
+shift in log-chroma; 85 % of a warm cast left on his skin). Now the estimate is made
+twice: first as before, then on the pixels judged with that light divided out (at a
+grey's luminance), those clipped on the photo itself (≥ 0.98) also out; and in each
+round the grey search runs from the grey edge and from the grey edge of the dimmer
+pixels (below 0.6, the shirt's highlights out), the two results weighted by their
+grey weight (the search's own weight around each) to the fourth power. Measured
+(``likeness eval team`` light test, 9 members × 4 rooms, half a / half b / all; and
+``likeness eval studio --looks corporate-grey``, 17 photos, skin ΔE p50 / p95,
+identity p95), before → this version:
+
+- cast left median 0.226 / 0.203 / 0.215 → 0.139 / 0.187 / 0.180; p90 0.543 / 0.45 /
+  0.547 → 0.296 / 0.29 / 0.306; none made worse either way; team spread 4.12 / 2.29 /
+  3.75 → 2.58 / 1.90 / 2.12; real photos' skin change p90 7.78 → 7.86, the white
+  balance's own part p90 7.20 → 7.15; studio skin 2.84 / 8.45 → 2.86 / 8.25,
+  identity p95 0.298 → 0.302.
+- tried: the pixels judged with a first light divided out, one search start (a
+  first light from grey edge on all pixels, shades of grey p=4 or grey world, or
+  today's estimate, normalised at luminance or at the brightest channel): the light
+  test's p90 0.28–0.31 on the replayed light stage of 41 photos, but Lacamoire's
+  plain photo then reads his shirt (his skin 2.3 ΔE more orange) and his cool room
+  still the wall (team spread of the 9 members 6.4–8.2); the grey search started from
+  a grid around the grey edge, the heaviest cluster kept: plain photos moved a median
+  1 ΔE; the background's grey edge as the only start: moved up to 10 ΔE; the dimmer
+  pixels' start alone, or their grey edge in the average: Dorsey's and a stock
+  portrait's studio skin 2–3 ΔE paler (what the earlier attempt did to warm
+  portraits); a hard choice between the two starts (the dimmer one kept where its
+  weight is 1.0 or 1.3 times the other's): spread 2.38 with studio skin p50 2.92, or
+  spread 1.89 with p50 3.16 (Obama's and Zuckerberg's skin 1 ΔE cooler); the
+  average's grey edge from pixels below 0.7–0.8, or the clipped pixels' neighbours
+  out too: larger spread on half A, plain photos moved more. What is
+  left is mostly the synthetic cool room clipping his shirt's highlights (the photo
+  then lacks them: 0.56 of that cast left on him).
+
 Chosen by measurement (``likeness eval team``'s light test; each eval-team photo under
 four casts: warm tungsten, cool shade, green fluorescent, magenta; the share of the
 cast left on the skin against the cast-free headshot; 41 people). Compared side by side
@@ -56,9 +96,10 @@ estimate (``KERNEL``, a share of the window) makes that settling smoother: half 
 0.150 / p90 0.42, 1 made worse, team spread 2.8 ΔE, against 0.150 / 0.46, 2, 3.5
 with the hard window (share 0.25: 0.16 / 0.51 / 3.1; 0.5: 0.15 / 0.43 / 3.0; 0.7:
 0.15 / 0.42 / 3.3); half B, unseen, 0.15 / 0.53 / 4.3 against 0.14 / 0.55 / 4.7 at
-0.5. Tried and not used: a second pass judging the pixels with the first estimate
-divided out (more consistent between rooms, but it moved real photos' estimates a long
-way, see :func:`estimate_light`); averaging over clip levels (0.7–0.95: same trade);
+0.5. Tried and not used then: a second pass judging the pixels with the first estimate
+divided out (more consistent between rooms, but alone it moved real photos' estimates a
+long way: Jolie's warm portrait grey-pink, Lacamoire's face orange; used now with the
+second search start, see the top of this module); averaging over clip levels (0.7–0.95: same trade);
 grey edge p=2, p=1 and the mean of p=1, 2, 6 without the grey search (more change to
 plain photos, larger team spread through the composite); a size bound on top of the
 locus (0.35: 6 of 84 made worse); the subject's pixels weighted 1× or 0.5× in the grey
@@ -98,6 +139,11 @@ SKIN_LOCUS_RADIUS = 2.5
 #: Grey tolerance (largest log-chroma distance to the current estimate) in each round of
 #: the grey search: wide, then narrow and repeated so the grey set re-centres on it.
 _CAST_TOLERANCES = (0.35, 0.18, 0.18, 0.18, 0.18)
+#: Pixels judged near clipping (largest linear channel, the light divided out) and
+#: clipped (on the photo itself); the dimmer pixels' ceiling for the second start.
+CEILING, CLIPPED, LOW_CEILING = 0.9, 0.98, 0.6
+#: The grey searches from the two starts are weighted by their grey weight to this power.
+MASS_POWER = 4
 #: Skin in log-chroma: from this share of the way from the light to the face's skin
 #: colour, to this share beyond it, within this distance of that line.
 SKIN_LINE = (0.25, 0.5, 0.12)
@@ -143,13 +189,9 @@ def estimate_light(
     The estimate moves with the light (a room's cast shifts it by the cast), and so
     does the back-off, which looks at the skin *after* correction
     (:func:`within_skin_locus`), which the room does not change: a person looks the same
-    whatever room they stood in. (Judging the pixels a second time with the first
-    estimate divided out, so that which pixels count as near-clipped no longer depends
-    on the room, helped the light test a little — half A: cast left p90 0.42 against
-    0.46, team spread 2.9 against 3.5 — but moved real photos a long way: grey edge
-    p=6 leans on the brightest edges, and without them Jolie's warm portrait read as
-    a warm light and came out grey-pink, Lacamoire's blue shirt read as a blue light
-    and his face came out orange. Not used.)"""
+    whatever room they stood in. Two rounds (see the module): the first on the pixels
+    as they are, the second on pixels judged with the first's light divided out; each
+    searches from two starts (:func:`_estimate`)."""
     f = min(1.0, (40_000 / (image.shape[0] * image.shape[1])) ** 0.5)
     size = (max(8, round(image.shape[1] * f)), max(8, round(image.shape[0] * f)))
     x = cv2.resize(image, size, interpolation=cv2.INTER_AREA) if f < 1 else image
@@ -160,19 +202,55 @@ def estimate_light(
     if valid is not None:
         usable &= cv2.resize(valid, size, interpolation=cv2.INTER_NEAREST) > 0.5
     am = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
-    ok = usable & ((lin @ _Y) > 0.02) & (lin.max(-1) < 0.9)
-    if ok.sum() < 200:
+    # First on the photo as it is (today's choice of pixels), then again with that
+    # light divided out, so that which pixels count no longer depends on the room.
+    first = _estimate(lin, _judged(lin, usable, None), _judged(lin, usable, None, ceiling=LOW_CEILING), am, skin)
+    if first is None:
         return None
-    seed = _grey_edge(lin, ok)
-    if seed is None:
-        return None
-    refined = _grey_search(lin[ok], am[ok], skin, start=seed)
-    uv = seed if refined is None else (seed + refined) / 2
+    ok = _judged(lin, usable, first) & (lin.max(-1) < CLIPPED)
+    uv = _estimate(lin, ok, _judged(lin, usable, first, ceiling=LOW_CEILING) & ok, am, skin)
+    if uv is None:
+        uv = first
     applied = within_skin_locus(uv, skin, radius=radius)
     return LightEstimate(
         chroma=(float(uv[0]), float(uv[1])), applied=(float(applied[0]), float(applied[1])),
         bounded=bool(np.abs(applied - uv).max() > 1e-6), pixels=int(ok.sum()),
     )
+
+
+def _judged(lin: np.ndarray, usable: np.ndarray, light, *, ceiling: float = CEILING) -> np.ndarray:
+    """The usable pixels neither dark nor near clipping, judged with ``light`` (log-chroma,
+    or None: the photo as it is) divided out at a grey's luminance: a room's cast then
+    changes neither (a blue shirt at 0.92 is out on the photo, in under a warm light)."""
+    if light is not None:
+        rgb = np.exp([light[0], 0.0, light[1]])
+        lin = lin * (float(_Y @ rgb) / rgb).astype(np.float32)
+    return usable & ((lin @ _Y) > 0.02) & (lin.max(-1) < ceiling)
+
+
+def _estimate(lin: np.ndarray, ok: np.ndarray, low: np.ndarray, am: np.ndarray, skin: np.ndarray) -> np.ndarray | None:
+    """Grey edge over ``ok``, averaged with the grey search; the search runs from that
+    grey edge and from the grey edge of the dimmer pixels (``low``: below
+    :data:`LOW_CEILING`, a shirt's bright highlights out), and the two results are
+    weighted by their grey weight (:func:`_grey_mass`) to the power :data:`MASS_POWER`."""
+    if ok.sum() < 200:
+        return None
+    seed = _grey_edge(lin, ok)
+    if seed is None:
+        return None
+    pix, a = lin[ok], am[ok]
+    refined = _grey_search(pix, a, skin, start=seed)
+    start = _grey_edge(lin, low) if low.sum() >= 200 else None
+    other = None if start is None else _grey_search(pix, a, skin, start=start)
+    if other is not None and refined is None:
+        refined = other
+    elif other is not None:
+        # Each search's result weighted by its grey weight to the power MASS_POWER:
+        # the clearly heavier cluster wins, and where the two are close the estimate
+        # moves smoothly between them instead of jumping as a room tips the balance.
+        m = np.array([_grey_mass(pix, a, skin, refined), _grey_mass(pix, a, skin, other)]) ** MASS_POWER
+        refined = (m[0] * refined + m[1] * other) / max(float(m.sum()), 1e-300)
+    return seed if refined is None else (seed + refined) / 2
 
 
 def within_skin_locus(uv, skin: np.ndarray, *, radius: float = SKIN_LOCUS_RADIUS) -> np.ndarray:
@@ -248,6 +326,17 @@ def _grey_search(lin: np.ndarray, alpha: np.ndarray, skin: np.ndarray, *, start:
         wk = wy[grey] * np.exp(-0.5 * (np.linalg.norm(uv[grey] - est, axis=1) / (KERNEL * tol)) ** 2)
         est, last = (uv[grey] * wk[:, None]).sum(0) / max(float(wk.sum()), 1e-12), grey
     return est
+
+
+def _grey_mass(lin: np.ndarray, alpha: np.ndarray, skin: np.ndarray, light: np.ndarray) -> float:
+    """The grey search's weight of the pixels around ``light`` (its last round's window
+    and kernel, skin left out): how much of the photo agrees with that light."""
+    uv, w = log_chroma(lin), np.sqrt(lin @ _Y) * (1 + SUBJECT_WEIGHT * alpha)
+    tol = _CAST_TOLERANCES[-1]
+    near = np.flatnonzero(np.abs(uv - light).max(1) < tol)
+    grey = near[~_on_skin_line(uv[near], light, log_chroma(skin[None])[0])]
+    d = np.linalg.norm(uv[grey] - light, axis=1) / (KERNEL * tol)
+    return float((w[grey] * np.exp(-0.5 * d**2)).sum())
 
 
 def log_chroma(lin: np.ndarray) -> np.ndarray:
