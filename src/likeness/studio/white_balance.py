@@ -202,13 +202,16 @@ def estimate_light(
     if valid is not None:
         usable &= cv2.resize(valid, size, interpolation=cv2.INTER_NEAREST) > 0.5
     am = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
+    grad = _gradient(lin)  # the grey edge's gradients, the same for every choice of pixels
     # First on the photo as it is (today's choice of pixels), then again with that
     # light divided out, so that which pixels count no longer depends on the room.
-    first = _estimate(lin, _judged(lin, usable, None), _judged(lin, usable, None, ceiling=LOW_CEILING), am, skin)
+    ok, low = _judged(lin, usable, None)
+    first = _estimate(lin, grad, ok, low, am, skin)
     if first is None:
         return None
-    ok = _judged(lin, usable, first) & (lin.max(-1) < CLIPPED)
-    uv = _estimate(lin, ok, _judged(lin, usable, first, ceiling=LOW_CEILING) & ok, am, skin)
+    ok, low = _judged(lin, usable, first)
+    ok &= lin.max(-1) < CLIPPED
+    uv = _estimate(lin, grad, ok, low & ok, am, skin)
     if uv is None:
         uv = first
     applied = within_skin_locus(uv, skin, radius=radius)
@@ -218,39 +221,61 @@ def estimate_light(
     )
 
 
-def _judged(lin: np.ndarray, usable: np.ndarray, light, *, ceiling: float = CEILING) -> np.ndarray:
-    """The usable pixels neither dark nor near clipping, judged with ``light`` (log-chroma,
-    or None: the photo as it is) divided out at a grey's luminance: a room's cast then
-    changes neither (a blue shirt at 0.92 is out on the photo, in under a warm light)."""
+def _judged(lin: np.ndarray, usable: np.ndarray, light) -> tuple[np.ndarray, np.ndarray]:
+    """The usable pixels neither dark nor near clipping (:data:`CEILING`), and those
+    below :data:`LOW_CEILING`, judged with ``light`` (log-chroma, or None: the photo as
+    it is) divided out at a grey's luminance: a room's cast then changes neither (a blue
+    shirt at 0.92 is out on the photo, in under a warm light)."""
     if light is not None:
         rgb = np.exp([light[0], 0.0, light[1]])
         lin = lin * (float(_Y @ rgb) / rgb).astype(np.float32)
-    return usable & ((lin @ _Y) > 0.02) & (lin.max(-1) < ceiling)
+    lit, top = usable & ((lin @ _Y) > 0.02), lin.max(-1)
+    return lit & (top < CEILING), lit & (top < LOW_CEILING)
 
 
-def _estimate(lin: np.ndarray, ok: np.ndarray, low: np.ndarray, am: np.ndarray, skin: np.ndarray) -> np.ndarray | None:
+def _estimate(lin: np.ndarray, grad: np.ndarray, ok: np.ndarray, low: np.ndarray, am: np.ndarray,
+              skin: np.ndarray) -> np.ndarray | None:
     """Grey edge over ``ok``, averaged with the grey search; the search runs from that
     grey edge and from the grey edge of the dimmer pixels (``low``: below
     :data:`LOW_CEILING`, a shirt's bright highlights out), and the two results are
-    weighted by their grey weight (:func:`_grey_mass`) to the power :data:`MASS_POWER`."""
+    weighted by their grey weight (:func:`_grey_mass`) to the power :data:`MASS_POWER`.
+    ``grad``: the gradient magnitude of ``lin`` (:func:`_gradient`)."""
     if ok.sum() < 200:
         return None
-    seed = _grey_edge(lin, ok)
+    seed = _grey_edge(grad, ok)
     if seed is None:
         return None
-    pix, a = lin[ok], am[ok]
-    refined = _grey_search(pix, a, skin, start=seed)
-    start = _grey_edge(lin, low) if low.sum() >= 200 else None
-    other = None if start is None else _grey_search(pix, a, skin, start=start)
+    px = _Greys.of(lin[ok], am[ok], skin)
+    refined = _grey_search(px, start=seed)
+    start = _grey_edge(grad, low) if low.sum() >= 200 else None
+    other = None if start is None else _grey_search(px, start=start)
     if other is not None and refined is None:
         refined = other
     elif other is not None:
         # Each search's result weighted by its grey weight to the power MASS_POWER:
         # the clearly heavier cluster wins, and where the two are close the estimate
         # moves smoothly between them instead of jumping as a room tips the balance.
-        m = np.array([_grey_mass(pix, a, skin, refined), _grey_mass(pix, a, skin, other)]) ** MASS_POWER
+        m = np.array([_grey_mass(px, refined), _grey_mass(px, other)]) ** MASS_POWER
         refined = (m[0] * refined + m[1] * other) / max(float(m.sum()), 1e-300)
     return seed if refined is None else (seed + refined) / 2
+
+
+@dataclass(frozen=True)
+class _Greys:
+    """The pixels a grey search reads, worked out once for both starts: their
+    log-chroma, their weight (brighter and the subject's count more), the face skin's
+    log-chroma."""
+
+    u: np.ndarray  # log r/g
+    v: np.ndarray  # log b/g
+    weight: np.ndarray
+    skin: np.ndarray
+
+    @classmethod
+    def of(cls, pix: np.ndarray, alpha: np.ndarray, skin: np.ndarray) -> _Greys:
+        uv = log_chroma(pix)
+        return cls(np.ascontiguousarray(uv[:, 0]), np.ascontiguousarray(uv[:, 1]),
+                   np.sqrt(pix @ _Y) * (1 + SUBJECT_WEIGHT * alpha), log_chroma(skin[None])[0])
 
 
 def within_skin_locus(uv, skin: np.ndarray, *, radius: float = SKIN_LOCUS_RADIUS) -> np.ndarray:
@@ -289,54 +314,64 @@ def card_correction(gains) -> np.ndarray:
     return np.asarray(gains, np.float32)
 
 
-def _grey_edge(lin: np.ndarray, ok: np.ndarray) -> np.ndarray | None:
-    """Grey edge (the mean colour of the image's gradients is the light's), Minkowski
-    ``GREY_EDGE_P``, in log-chroma; gradients only where both sides are usable."""
+def _gradient(lin: np.ndarray) -> np.ndarray:
+    """Gradient magnitude per channel of ``lin`` pre-blurred by ``GREY_EDGE_SIGMA``."""
     s = cv2.GaussianBlur(lin, (0, 0), GREY_EDGE_SIGMA)
     gx, gy = cv2.Sobel(s, cv2.CV_32F, 1, 0), cv2.Sobel(s, cv2.CV_32F, 0, 1)
+    return np.sqrt(gx**2 + gy**2)
+
+
+def _grey_edge(grad: np.ndarray, ok: np.ndarray) -> np.ndarray | None:
+    """Grey edge (the mean colour of the image's gradients, ``grad`` from
+    :func:`_gradient`, is the light's), Minkowski ``GREY_EDGE_P``, in log-chroma;
+    gradients only where both sides are usable."""
     inner = cv2.erode(ok.astype(np.uint8), np.ones((3, 3), np.uint8)) > 0
     if inner.sum() < 200:
         return None
-    m = np.sqrt(gx**2 + gy**2)[inner].astype(np.float64)
+    m = grad[inner].astype(np.float64)
     light = (m**GREY_EDGE_P).mean(0) ** (1 / GREY_EDGE_P)
     if light.min() <= 0:
         return None
     return np.log([light[0] / light[1], light[2] / light[1]])
 
 
-def _grey_search(lin: np.ndarray, alpha: np.ndarray, skin: np.ndarray, *, start: np.ndarray) -> np.ndarray | None:
+def _grey_search(px: _Greys, *, start: np.ndarray) -> np.ndarray | None:
     """The weighted mean log-chroma of near-neutral pixels that are not skin, searched
     from ``start`` in narrowing rounds (``_CAST_TOLERANCES``). Pixels of the subject
     (clothes, eyes, grey hair) weigh three times the background's. "Skin" is near the
     line from the estimate to the face's own skin colour (lit skin is its colour plus
     some of the light's), so the choice moves with the light."""
-    y = lin @ _Y
-    uv, wy = log_chroma(lin), np.sqrt(y) * (1 + SUBJECT_WEIGHT * alpha)
-    sk = log_chroma(skin[None])[0]
+    u, v, wy = px.u, px.v, px.weight
     est, last = np.asarray(start, np.float64), None
     for k, tol in enumerate(_CAST_TOLERANCES):
-        near = np.flatnonzero(np.abs(uv - est).max(1) < tol)
-        grey = near[~_on_skin_line(uv[near], est, sk)]
-        if len(grey) < max(100, 0.01 * len(uv)):
+        grey = _greys_near(px, est, tol)
+        if len(grey) < max(100, 0.01 * len(u)):
             return None if k == 0 else est
         if last is not None and np.array_equal(grey, last):
             break  # the same pixels again: the estimate has settled
         # Weighted by nearness too (a Gaussian of ``KERNEL``·tol), so a pixel drifting
         # across the window's edge moves the estimate a little, not by a jump.
-        wk = wy[grey] * np.exp(-0.5 * (np.linalg.norm(uv[grey] - est, axis=1) / (KERNEL * tol)) ** 2)
-        est, last = (uv[grey] * wk[:, None]).sum(0) / max(float(wk.sum()), 1e-12), grey
+        gu, gv = u[grey], v[grey]
+        wk = wy[grey] * np.exp(-0.5 * (np.hypot(gu - est[0], gv - est[1]) / (KERNEL * tol)) ** 2)
+        total = max(float(wk.sum()), 1e-12)
+        est, last = np.array([float(gu @ wk), float(gv @ wk)]) / total, grey
     return est
 
 
-def _grey_mass(lin: np.ndarray, alpha: np.ndarray, skin: np.ndarray, light: np.ndarray) -> float:
+def _grey_mass(px: _Greys, light: np.ndarray) -> float:
     """The grey search's weight of the pixels around ``light`` (its last round's window
     and kernel, skin left out): how much of the photo agrees with that light."""
-    uv, w = log_chroma(lin), np.sqrt(lin @ _Y) * (1 + SUBJECT_WEIGHT * alpha)
     tol = _CAST_TOLERANCES[-1]
-    near = np.flatnonzero(np.abs(uv - light).max(1) < tol)
-    grey = near[~_on_skin_line(uv[near], light, log_chroma(skin[None])[0])]
-    d = np.linalg.norm(uv[grey] - light, axis=1) / (KERNEL * tol)
-    return float((w[grey] * np.exp(-0.5 * d**2)).sum())
+    grey = _greys_near(px, light, tol)
+    d = np.hypot(px.u[grey] - light[0], px.v[grey] - light[1]) / (KERNEL * tol)
+    return float((px.weight[grey] * np.exp(-0.5 * d**2)).sum())
+
+
+def _greys_near(px: _Greys, light: np.ndarray, tol: float) -> np.ndarray:
+    """Indices of the pixels within ``tol`` of ``light`` in both log-chroma axes and off
+    the skin's line (:func:`_on_skin_line`)."""
+    near = np.flatnonzero((np.abs(px.u - light[0]) < tol) & (np.abs(px.v - light[1]) < tol))
+    return near[~_on_skin_line(np.stack([px.u[near], px.v[near]], 1), light, px.skin)]
 
 
 def log_chroma(lin: np.ndarray) -> np.ndarray:
@@ -350,5 +385,6 @@ def _on_skin_line(uv: np.ndarray, light: np.ndarray, skin: np.ndarray) -> np.nda
     quarter of the way there to half as far again beyond the skin)."""
     p0 = light + SKIN_LINE[0] * (skin - light)
     d = (skin + SKIN_LINE[1] * (skin - light)) - p0
-    t = np.clip((uv - p0) @ d / max(float(d @ d), 1e-9), 0, 1)
-    return np.linalg.norm(uv - (p0 + t[:, None] * d), axis=1) < SKIN_LINE[2]
+    r = uv - p0
+    off = r - np.clip(r @ d / max(float(d @ d), 1e-9), 0, 1)[:, None] * d
+    return np.hypot(off[:, 0], off[:, 1]) < SKIN_LINE[2]
