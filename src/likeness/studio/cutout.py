@@ -48,7 +48,7 @@ def cut_out(
     alpha = keep_subject(alpha, face_box, chin_y=chin_y)
     if face_box is not None:
         # The old wall seen through a gap in the hair or cut by a shoulder's edge.
-        alpha = drop_see_through(alpha, image, face_box)
+        alpha = drop_see_through(alpha, image, face_box, keep=head_zone(alpha.shape, face_box))
     img = to_float(image)
     edge = ((alpha > 0.01) & (alpha < 0.99)).astype(np.float32)
     edge = cv2.dilate(edge, np.ones((3, 3), np.uint8))
