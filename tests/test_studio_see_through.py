@@ -91,3 +91,34 @@ def test_celeste_wall_beside_her_earring_leaves_the_matte(celeste):
     # The place is the wall (bluish-pale), not hair, in the framed photo.
     assert float(lab_b[ys, xs, 2].mean()) > float(lab_b[ys, xs, 0].mean())
     assert float(patch.mean()) < 0.5
+
+
+def test_a_wall_letter_sticking_out_of_the_shoulder_goes_a_jacket_bump_stays():
+    """A press wall (dark pink, pale lavender letters) behind a checked jacket: a piece
+    of a letter the matte kept on the shoulder's edge goes; a bump of the jacket's own
+    navy the same size stays."""
+    rng = np.random.default_rng(2)
+    h, w = 300, 260
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.empty((h, w, 3), np.float32)
+    img[:] = (125, 35, 75)
+    letter = (190, 180, 230)
+    img[(xx >= 20) & (xx < 70) & (yy >= 150) & (yy < 200)] = letter
+    alpha = np.zeros((h, w), np.float32)
+    head = ((xx - 130) / 45.0) ** 2 + ((yy - 100) / 60.0) ** 2 <= 1
+    img[head] = (215, 165, 140)
+    alpha[head] = 1
+    body = yy >= 200
+    checks = ((xx // 16 + yy // 16) % 2).astype(bool)
+    img[body & checks] = (235, 235, 240)
+    img[body & ~checks] = (30, 35, 70)
+    alpha[body] = 1
+    bump = (xx >= 30) & (xx < 42) & (yy >= 186) & (yy < 200)
+    navy = (xx >= 200) & (xx < 212) & (yy >= 186) & (yy < 200)
+    img[navy] = (30, 35, 70)
+    alpha[bump | navy] = 1
+    img = np.clip(img + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+    out = drop_see_through(alpha, img, (85.0, 60.0, 175.0, 150.0))
+    assert float(out[bump].mean()) < 0.2
+    assert float(out[navy].mean()) > 0.99
+    assert float(out[body & (yy > 210)].mean()) > 0.99

@@ -32,18 +32,23 @@ RATIO, MARGIN = 2.5, 8.0
 #: Piece size (share of the face width squared): the least worth taking out, and the
 #: most (a larger "piece" is blonde hair against a pale wall, not a gap).
 MIN_AREA, MAX_AREA = 0.002, 0.06
-#: How far (face widths) from the matte's edge a piece may lie; the rings (face
-#: widths) in which the background's and the subject's colours beside a piece are
-#: sampled.
-REACH, BG_RING, FG_RING = 0.12, 0.25, 0.08
+#: How far (face widths) from the matte's edge a piece may lie (the subject's own
+#: colours are sampled past twice that); how far the background's are sampled.
+REACH, BG_RING = 0.12, 0.25
 #: How far (px) beside a piece its mixed rim is taken too, where it leans to the wall.
 RIM = 3
 #: A piece's border share on the background (see :func:`see_through_mask`): at most
 #: ``ENCLOSED`` a gap enclosed by the subject (Celeste's 0.00), at least ``BUMP`` a
 #: bump sticking out (Katy Perry's shoulder 0.63). Set on half a of the eval's people:
 #: the pieces wrongly found there (a bare shoulder, a grey sweater against a grey wall)
-#: lay at 0.35–0.45; half b's (an arm, blonde hair against a white wall) at 0.27–0.43.
+#: lay at 0.35–0.45; on half b (an arm, blonde hair against a white wall, the press
+#: wall's strip along Katy Perry's collar) at 0.16–0.44.
 ENCLOSED, BUMP = 0.05, 0.55
+#: A piece whose median b* is above this is warm: skin (a hand, a bystander's forehead
+#: cut at the frame's edge), blonde or brown hair: never taken, whatever the wall.
+#: The pieces of wall found were cool: Celeste's lavender wall −9.5 (median), the
+#: press wall's letters −26.
+WARM = 8.0
 
 
 def drop_see_through(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np.ndarray | None = None) -> np.ndarray:
@@ -60,7 +65,11 @@ def drop_see_through(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np
 
 
 def see_through_mask(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np.ndarray | None = None) -> np.ndarray:
-    """bool h×w: the pieces :func:`drop_see_through` takes out (see the module's doc)."""
+    """bool h×w: the pieces :func:`drop_see_through` takes out. A pixel inside the matte
+    near its edge is a candidate where the background beside it (colour and place) is
+    near and ``RATIO`` times nearer than the subject's inside; candidates opened (compact
+    only) make pieces, each taken where it is ``MIN_AREA``–``MAX_AREA`` large, not warm,
+    clearly the background's by its median distances, and enclosed or sticking out."""
     h, w = alpha.shape
     x0, y0, x1, y1 = face_box
     fw = max(x1 - x0, 8.0)
@@ -108,6 +117,8 @@ def see_through_mask(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np
         if not (MIN_AREA * fw * fw <= area <= MAX_AREA * fw * fw):
             continue
         piece = lbl == i
+        if float(np.median(lab[..., 2][piece])) > WARM:
+            continue
         pm = piece[cy, cx]
         mb, mf = float(np.median(d_bg[pm])), float(np.median(d_fg[pm]))
         if not (mf > RATIO * mb and mf - mb > MARGIN):
