@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from ..color import rgb_to_lab, to_float
+from .see_through import drop_see_through
 
 
 @dataclass(frozen=True)
@@ -45,6 +46,9 @@ def cut_out(
     if others and face_box is not None:
         alpha = cut_others(alpha, face_box, others, image=image)
     alpha = keep_subject(alpha, face_box, chin_y=chin_y)
+    if face_box is not None:
+        # The old wall seen through a gap in the hair or cut by a shoulder's edge.
+        alpha = drop_see_through(alpha, image, face_box, keep=head_zone(alpha.shape, face_box))
     img = to_float(image)
     edge = ((alpha > 0.01) & (alpha < 0.99)).astype(np.float32)
     edge = cv2.dilate(edge, np.ones((3, 3), np.uint8))
