@@ -33,6 +33,7 @@ import numpy as np
 from ..types import Face
 from ..color import GAMMA, gamma_to_linear, rgb_to_lab
 from . import white_balance as wb
+from .beside import BESIDE
 from .ops import blur
 from ..looks.settings import LightSettings
 
@@ -174,13 +175,24 @@ def relight(
     a_small, bd_small = small(alpha), small(backdrop)
 
     # 1. white balance: from a card when the person held one, else estimated
-    # (white_balance.py: grey edge refined by a grey search, held inside the skin locus).
+    # (white_balance.py: grey edge refined by a grey search, held inside the skin locus);
+    # the estimate runs beside the maps of steps 3–4, which do not depend on it.
     skin = _linear(face_crop[fm][::5]).mean(0) if fm.sum() > 50 else None
+    estimating = None
     if s.card and skin is not None:
         gains *= wb.card_correction(s.card)
         measures["card"] = 1.0
     elif skin is not None and s.white_balance > 0:
-        est = wb.estimate_light(image, face_box=box, alpha=alpha, skin=skin, valid=valid)
+        estimating = BESIDE.submit(wb.estimate_light, image, face_box=box, alpha=alpha, skin=skin, valid=valid)
+    # 3. (maps) the match's ring about the subject, the skin; 4. the fill's map.
+    skin_m = skin_map(image, alpha, face)
+    ring = blur(a_small, 0.06 * lh) * (1 - a_small)
+    bd_light = (bd_small * ring[..., None]).sum((0, 1)) / max(float(ring.sum()), 1e-3)
+    before = face_uniformity(image, face) if face.mesh is not None else float("nan")
+    lift = s.fill > 0 and face.mesh is not None and before == before and before < 0.97
+    fill = _fill_map(image, face, (w, h), fill=s.fill, div=MAP_DIV, keep_level=s.fill_keeps_level) if lift else None
+    if estimating is not None:
+        est = estimating.result()
         if est is not None:
             gains *= wb.correction(est, strength=s.white_balance)
             measures["cast_r"], measures["cast_b"] = (float(math.exp(v)) for v in est.chroma)
@@ -196,9 +208,7 @@ def relight(
         measures["exposure_gain"] = ex
     # 3. match: a slight pull toward the backdrop's light colour near the subject,
     # held back on the skin (the skin's colour is the person's, whatever the backdrop).
-    skin = skin_map(image, alpha, face)
-    ring = blur(a_small, 0.06 * lh) * (1 - a_small)
-    bd_light = (bd_small * ring[..., None]).sum((0, 1)) / max(float(ring.sum()), 1e-3)
+    skin = skin_m
     tint = np.ones(3, np.float32)
     if s.match > 0 and bd_light.max() > 0.02:
         lin = np.power(np.maximum(bd_light, 1e-3), GAMMA)
@@ -212,10 +222,8 @@ def relight(
         gain *= np.power(tint, off_skin / GAMMA)
 
     # 4. fill: lift the darker side of the face smoothly.
-    before = face_uniformity(image, face) if face.mesh is not None else float("nan")
     measures["uniformity_before"] = before
-    if s.fill > 0 and face.mesh is not None and before == before and before < 0.97:
-        fill = _fill_map(image, face, (w, h), fill=s.fill, div=MAP_DIV, keep_level=s.fill_keeps_level)
+    if fill is not None:
         gain *= fill[..., None]
         full = cv2.resize(fill, (w, h), interpolation=cv2.INTER_LINEAR)[y0:y1, x0:x1, None] * srgb_gain
         lifted = image.copy()

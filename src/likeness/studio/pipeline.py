@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import time
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,7 @@ from ..types import Face, Headshot, Photo
 from . import frame as framing
 from . import light as lighting
 from .backdrop import make_backdrop
+from .beside import BESIDE
 from .cutout import cut_out
 from .decode import decode_for
 from .grade import grade
@@ -113,12 +114,6 @@ def render(
     return finish(prepare(image, face, preset=st.preset, plan=plan, retouch=st.retouch), settings=st)
 
 
-#: One worker beside the main thread: the whole photo's segmentation runs beside the
-#: framing, and the retouch (it needs only the framed photo) beside the matte. Both are
-#: model runs and small-image work that leave the second core idle.
-_BESIDE = ThreadPoolExecutor(max_workers=1, thread_name_prefix="likeness-retouch")
-
-
 def prepare(
     image: np.ndarray, face: Face, *, preset: framing.FramePreset, plan: framing.FramePlan | None = None,
     retouch: float | None = None,
@@ -137,12 +132,12 @@ def prepare(
     plan = plan or framing.plan(face, (image.shape[1], image.shape[0]), preset=preset)
     # The whole photo's segmentation (the matte's prior, step 2) needs only the face's
     # box, which settling the frame does not move: it runs beside step 1.
-    prior_job = _BESIDE.submit(photo_prior, image, face)
+    prior_job = BESIDE.submit(photo_prior, image, face)
     fr, face = _settle(image, face, plan)
     early: dict[float, Any] = {}
     if retouch is not None:
         key = round(float(retouch), 4)
-        early[key] = _BESIDE.submit(_retouch, fr.image, fr.face, key)
+        early[key] = BESIDE.submit(_retouch, fr.image, fr.face, key)
     lap("frame")
     # 2. matte at working size (re-framed once when the hair top is far from the estimate),
     # from the segmentation of the whole photo, where the model sees the person whole.

@@ -74,8 +74,6 @@ def see_through_mask(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np
     x0, y0, x1, y1 = face_box
     fw = max(x1 - x0, 8.0)
     none = np.zeros((h, w), bool)
-    lab = rgb_to_lab(image).astype(np.float32)
-    col = lab * np.array([L_WEIGHT, 1.0, 1.0], np.float32)
     k3 = np.ones((3, 3), np.uint8)
     bg = cv2.erode((alpha < 0.05).astype(np.uint8), k3) > 0
     fg = alpha > 0.95
@@ -93,18 +91,47 @@ def see_through_mask(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np
         band &= ~(keep > 0)
     if band.sum() < MIN_AREA * fw * fw:
         return none
-    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
-    place = np.stack([xx, yy], axis=2) * (PLACE / fw)
-    joint = np.concatenate([col, place], axis=2)
     near = cv2.distanceTransform((~band).astype(np.uint8), cv2.DIST_L2, 3) <= BG_RING * fw
-    cy, cx = np.nonzero(band)
-    d_bg = _nearest(joint, bg & near, cy, cx)
     # The subject's own colours: its inside, past the band (the jacket's white squares
     # beside a press wall's white letters are the jacket's).
-    d_fg = _nearest(joint, fg & (dist > 2 * REACH * fw) & near, cy, cx)
-    if d_bg is None or d_fg is None:
+    bg_near, fg_near = bg & near, fg & (dist > 2 * REACH * fw) & near
+    # Colour and place of the pixels read: the band, and the samples beside it.
+    bg_at, fg_at = _samples(bg_near), _samples(fg_near)
+    if bg_at is None or fg_at is None:
         return none
-    hit = (d_bg < NEAR_BG) & (d_fg > RATIO * d_bg)
+    cy, cx = np.nonzero(band)
+    ys, xs = np.concatenate([cy, bg_at[0], fg_at[0]]), np.concatenate([cx, bg_at[1], fg_at[1]])
+    lab = rgb_to_lab(image[ys, xs][None])[0].astype(np.float32)
+    place = np.stack([xs, ys], axis=1).astype(np.float32) * (PLACE / fw)
+    joint = np.concatenate([lab * np.array([L_WEIGHT, 1.0, 1.0], np.float32), place], axis=1)
+    nb, ng = len(cy), len(bg_at[0])
+    q, lab = joint[:nb], lab[:nb]
+    # Exact search trees (built unbalanced: faster, the same nearest distances).
+    bg_tree = cKDTree(joint[nb : nb + ng], balanced_tree=False, compact_nodes=False)
+    fg_tree = cKDTree(joint[nb + ng :], balanced_tree=False, compact_nodes=False)
+    d_bg, d_fg = np.full(len(q), np.inf), np.full(len(q), np.nan)
+
+    def hits(sel: np.ndarray) -> np.ndarray:
+        """The candidates among band pixels ``sel``, their distances kept. Exact only
+        where they decide: the background's search stops at NEAR_BG (a pixel farther is
+        no candidate, whatever the subject's distance); the subject's runs for those
+        nearer only."""
+        d_bg[sel] = bg_tree.query(q[sel], k=1, distance_upper_bound=NEAR_BG * 1.001)[0]
+        near_bg = sel[d_bg[sel] < NEAR_BG]
+        d_fg[near_bg] = fg_tree.query(q[near_bg], k=1)[0]
+        return near_bg[d_fg[near_bg] > RATIO * d_bg[near_bg]]
+
+    # Only candidates the opening below keeps matter, and each shape it keeps holds a
+    # 5×3 block, so a pixel on every 4th column and 2nd row: those are judged first, and
+    # then only the band within reach of one that is a candidate (a search over every
+    # band pixel of a 12 MP photo's crop took 0.8 s; the result is the same).
+    grid = hits(np.flatnonzero((cx % 4 == 0) & (cy % 2 == 0)))
+    if len(grid) == 0:
+        return none
+    seeds = np.zeros((h, w), np.uint8)
+    seeds[cy[grid], cx[grid]] = 1
+    reach = cv2.dilate(seeds, np.ones((7, 9), np.uint8)) > 0
+    hit = hits(np.flatnonzero(reach[cy, cx]))
     cand = np.zeros((h, w), np.uint8)
     cand[cy[hit], cx[hit]] = 1
     # Compact pieces only: the thin mixed rim all along the matte's edge is the edge's
@@ -117,9 +144,9 @@ def see_through_mask(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np
         if not (MIN_AREA * fw * fw <= area <= MAX_AREA * fw * fw):
             continue
         piece = lbl == i
-        if float(np.median(lab[..., 2][piece])) > WARM:
-            continue
         pm = piece[cy, cx]
+        if float(np.median(lab[pm, 2])) > WARM:
+            continue
         mb, mf = float(np.median(d_bg[pm])), float(np.median(d_fg[pm]))
         if not (mf > RATIO * mb and mf - mb > MARGIN):
             continue
@@ -132,18 +159,19 @@ def see_through_mask(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np
             gone |= piece
     if gone.any():
         # The piece's mixed rim (hair strands over the wall) leans to the wall too.
+        rim = cv2.dilate(gone.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * RIM + 1, 2 * RIM + 1))) > 0
+        at = np.flatnonzero(rim[cy, cx])
         lean = np.zeros((h, w), bool)
-        lean[cy, cx] = d_fg > d_bg
-        gone |= (cv2.dilate(gone.astype(np.uint8), cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (2 * RIM + 1, 2 * RIM + 1))) > 0) & lean
+        lean[cy[at], cx[at]] = fg_tree.query(q[at], k=1)[0] > bg_tree.query(q[at], k=1)[0]
+        gone |= rim & lean
     return gone
 
 
-def _nearest(joint: np.ndarray, mask: np.ndarray, cy: np.ndarray, cx: np.ndarray) -> np.ndarray | None:
-    """Distance (colour and place) from each pixel (cy, cx) to the nearest of ``mask``'s
-    (at most 20000 of them, evenly taken); None where ``mask`` has too few."""
+def _samples(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """(rows, columns) of ``mask``'s pixels, at most 20000 of them, evenly taken; None
+    where it has too few."""
     my, mx = np.nonzero(mask)
     if len(my) < 20:
         return None
     step = max(1, len(my) // 20000)
-    d, _ = cKDTree(joint[my[::step], mx[::step]]).query(joint[cy, cx], k=1)
-    return d
+    return my[::step], mx[::step]
