@@ -57,6 +57,9 @@ WEB_MIN_EYE = 45.0
 WEB_SCALE = 0.5
 #: A render the review rejects is framed again this much tighter (head share ×).
 RETRY_TIGHTER = 1.2
+#: Share of the Look's white balance kept when a render's skin tone fails the review
+#: (:func:`retry_settings`).
+WB_RETRY = 0.5
 
 
 def studio(
@@ -213,15 +216,24 @@ def _card(photos: dict[str, Photo], card: str | os.PathLike | None):
     return find_card([(Path(k).name, p.image) for k, p in photos.items()], card_photo=given)
 
 
-def retry_settings(settings: StudioSettings) -> list[tuple[StudioSettings, str]]:
-    """The next framings to try when a render fails the review, each with its note: the
-    same format framed tighter (a bystander or a stray piece at the edge falls outside),
-    then the square framing (needs less below the chin, keeps the crown). ID presets
-    have no others."""
+def retry_settings(settings: StudioSettings, failed: frozenset[str] = frozenset()) -> list[tuple[StudioSettings, str]]:
+    """The next settings to try when a render fails the review (``failed``: the names
+    of the checks it failed), each with its note. A skin tone the review reads as
+    changed beyond the light is the studio's own colour work, which no framing
+    changes: first the same framing with a gentler white balance (``WB_RETRY`` of the
+    Look's; not with a card, which is measured). Then the same format framed tighter (a
+    bystander or a stray piece at the edge falls outside), then the square framing
+    (needs less below the chin, keeps the crown). ID presets have no other framings."""
+    out = []
+    light = settings.look.light
+    if "skin_tone" in failed and light.white_balance > 0 and not light.card:
+        gentle = replace(light, white_balance=round(light.white_balance * WB_RETRY, 3))
+        out.append((replace(settings, look=replace(settings.look, light=gentle)),
+                    f"Made with a gentler white balance ({WB_RETRY:.0%} of the room's light removed) to avoid "))
     p = settings.preset
     if p.strict:
-        return []
-    out = [(replace(settings, preset=replace(p, head=round(p.head * RETRY_TIGHTER, 3))),
+        return out
+    out += [(replace(settings, preset=replace(p, head=round(p.head * RETRY_TIGHTER, 3))),
             f"Framed tighter than the '{p.name}' framing (head {p.head * RETRY_TIGHTER:.0%} of the height) to leave out ")]
     if p.name != "square":
         from ..looks.settings import get_preset
@@ -245,11 +257,12 @@ def make_reviewed(photo: Photo, pc: PhotoCheck, path: Path, settings: StudioSett
     hs = first = reviewed(hs, r, reference, settings)
     if hs.review["passed"]:
         return hs, r, first
-    for st, note in retry_settings(settings):
+    failed = frozenset(k for k, v in first.review["checks"].items() if not v["passed"])
+    for st, note in retry_settings(settings, failed):
         h2, r2 = make_headshot(photo, path, settings=st, face=pc.face)
         h2 = reviewed(web_note(h2, pc, settings), r2, reference, st)
         if h2.review["passed"]:
-            why = "; ".join(x.rstrip(".").lower() for x in first.review["reasons"])
+            why = "; ".join(x[:1].lower() + x[1:].rstrip(".") for x in first.review["reasons"])  # ΔE stays ΔE
             return replace(h2, notes=(*h2.notes, note + f"what the first render showed ({why}).")), r2, first
     return hs, r, first
 
