@@ -209,3 +209,23 @@ def test_a_photo_the_review_refuses_for_itself_is_replaced_by_a_spare(tmp_path, 
     refused = [r for r in report["rejected"] if r["source"] == bad[0]]
     assert len(refused) == 1  # only its first Look was made
     assert not any(p.name.startswith(Path(bad[0]).stem + "-") for p in res.out_dir.iterdir())
+
+
+def test_beside_runs_on_its_worker_or_inline_when_one_thread_was_asked_for():
+    import threading
+
+    import cv2
+
+    from likeness.studio import beside
+
+    before = cv2.getNumThreads()
+    try:
+        cv2.setNumThreads(2)
+        assert beside.submit(lambda: threading.current_thread().name).result().startswith("likeness-beside")
+        cv2.setNumThreads(1)  # a team worker: one thread per process
+        assert beside.submit(lambda: threading.current_thread().name).result() == threading.current_thread().name
+        failed = beside.submit(lambda: 1 / 0)
+        with pytest.raises(ZeroDivisionError):
+            failed.result()
+    finally:
+        cv2.setNumThreads(before)

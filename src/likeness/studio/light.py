@@ -33,7 +33,7 @@ import numpy as np
 from ..types import Face
 from ..color import GAMMA, gamma_to_linear, rgb_to_lab
 from . import white_balance as wb
-from .beside import BESIDE
+from . import beside
 from .ops import blur
 from ..looks.settings import LightSettings
 
@@ -183,7 +183,7 @@ def relight(
         gains *= wb.card_correction(s.card)
         measures["card"] = 1.0
     elif skin is not None and s.white_balance > 0:
-        estimating = BESIDE.submit(wb.estimate_light, image, face_box=box, alpha=alpha, skin=skin, valid=valid)
+        estimating = beside.submit(wb.estimate_light, image, face_box=box, alpha=alpha, skin=skin, valid=valid)
     # 3. (maps) the match's ring about the subject, the skin; 4. the fill's map.
     skin_m = skin_map(image, alpha, face)
     ring = blur(a_small, 0.06 * lh) * (1 - a_small)

@@ -27,7 +27,7 @@ from ..types import Face, Headshot, Photo
 from . import frame as framing
 from . import light as lighting
 from .backdrop import make_backdrop
-from .beside import BESIDE
+from . import beside
 from .cutout import cut_out
 from .decode import decode_for
 from .grade import grade
@@ -132,12 +132,12 @@ def prepare(
     plan = plan or framing.plan(face, (image.shape[1], image.shape[0]), preset=preset)
     # The whole photo's segmentation (the matte's prior, step 2) needs only the face's
     # box, which settling the frame does not move: it runs beside step 1.
-    prior_job = BESIDE.submit(photo_prior, image, face)
+    prior_job = beside.submit(photo_prior, image, face)
     fr, face = _settle(image, face, plan)
     early: dict[float, Any] = {}
     if retouch is not None:
         key = round(float(retouch), 4)
-        early[key] = BESIDE.submit(_retouch, fr.image, fr.face, key)
+        early[key] = beside.submit(_retouch, fr.image, fr.face, key)
     lap("frame")
     # 2. matte at working size (re-framed once when the hair top is far from the estimate),
     # from the segmentation of the whole photo, where the model sees the person whole.
