@@ -33,6 +33,6 @@ def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
     done: Future = Future()
     try:
         done.set_result(fn(*args, **kwargs))
-    except BaseException as exc:  # noqa: BLE001 - handed to the caller by result(), as from the thread
+    except Exception as exc:  # noqa: BLE001 - handed to the caller by result(), as from the thread
         done.set_exception(exc)
     return done

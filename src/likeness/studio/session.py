@@ -229,7 +229,7 @@ def retry_settings(settings: StudioSettings, failed: frozenset[str] = frozenset(
     if "skin_tone" in failed and light.white_balance > 0 and not light.card:
         gentle = replace(light, white_balance=round(light.white_balance * WB_RETRY, 3))
         out.append((replace(settings, look=replace(settings.look, light=gentle)),
-                    f"Made with a gentler white balance ({WB_RETRY:.0%} of the room's light removed) to avoid "))
+                    f"Made with a gentler white balance ({gentle.white_balance:.0%} of the room's light removed) to avoid "))
     p = settings.preset
     if p.strict:
         return out
