@@ -73,6 +73,34 @@ def test_other_look_and_id_frame_write_dpi_and_mono(astro_jpg, tmp_path):
     assert np.abs(img[..., 0] - img[..., 1]).mean() < 12  # black and white (warm toned)
 
 
+def test_a_black_and_white_photo_makes_a_black_and_white_headshot(astro_jpg, tmp_path):
+    """A grey-scale photo in a colour Look: delivered in black and white, with no colour
+    made up (its white balance once tinted the skin, and the review then read the lips
+    and cheeks as covered)."""
+    import likeness
+
+    grey = tmp_path / "grey.jpg"
+    Image.open(astro_jpg).convert("L").save(grey, quality=92)
+    res = likeness.studio([grey], look="corporate-grey", out=tmp_path / "out")
+    assert len(res.headshots) == 1 and not res.skipped
+    h = res.headshots[0]
+    assert h.review["passed"] and any("black-and-white" in n for n in h.notes)
+    settings = read_provenance(h.path)["settings"]
+    assert settings["look"]["name"] == "corporate-grey"
+    assert settings["look"]["grade"]["mono"] is True and settings["look"]["light"]["white_balance"] == 0.0
+    img = load_photo(h.path).image.astype(int)
+    assert np.abs(img[..., 0] - img[..., 2]).max() <= 2  # no colour anywhere
+
+
+def test_monochrome_tells_black_and_white_from_colour(astronaut_rgb):
+    from likeness.color import monochrome, rgb_to_lab
+
+    grey = np.repeat(astronaut_rgb.mean(2, keepdims=True), 3, 2).astype(np.uint8)
+    sepia = (grey * np.array([1.0, 0.9, 0.75])).astype(np.uint8)  # toned black and white
+    assert monochrome(rgb_to_lab(grey)) and monochrome(rgb_to_lab(sepia))
+    assert not monochrome(rgb_to_lab(astronaut_rgb))
+
+
 def test_options_are_checked_before_any_work(astro_jpg, tmp_path):
     import likeness
 

@@ -13,6 +13,7 @@ conversion at stage edges (STYLE.md: ``uint8`` at stage boundaries, ``float32`` 
   above 0.2 (skin and mid tones: about 3 of 255).
 - :func:`rgb_to_lab`: CIE L*a*b* (D65) of float sRGB, OpenCV's conversion.
 - :func:`delta_e`: CIEDE2000, scikit-image's implementation.
+- :func:`monochrome`: whether an image carries no colour of its own.
 """
 
 from __future__ import annotations
@@ -96,3 +97,21 @@ def delta_e(lab1, lab2, *, kL: float = 1.0, kC: float = 1.0, kH: float = 1.0) ->
     a, b = np.broadcast_arrays(np.asarray(lab1, np.float64), np.asarray(lab2, np.float64))
     d = deltaE_ciede2000(a, b, kL=kL, kC=kC, kH=kH, channel_axis=-1)
     return float(d) if np.ndim(d) == 0 else d
+
+
+def monochrome(lab: np.ndarray) -> bool:
+    """True when the pixels ``lab`` (L*a*b*, any shape ending in 3) carry no colour of
+    their own: black-and-white (chroma under 3 for 90 % of them), or toned
+    black-and-white (a*, b* a function of L* alone, within 2 for 90 % of them)."""
+    lab = np.asarray(lab, np.float32).reshape(-1, 3)[::7]
+    if np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 90) < 3.0:
+        return True
+    bins = np.clip((lab[:, 0] / 5).astype(int), 0, 20)
+    # The pixels grouped by L* bin once (sorted), each bin's median read off its group.
+    order = np.argsort(bins, kind="stable")
+    ends = np.cumsum(np.bincount(bins, minlength=21))[:-1]
+    res = []
+    for c in (1, 2):
+        med = np.array([np.median(g) if len(g) else 0.0 for g in np.split(lab[order, c], ends)])
+        res.append(np.abs(lab[:, c] - med[bins]))
+    return bool(np.percentile(np.maximum(*res), 90) < 2.0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +44,12 @@ class Look:
     grade: GradeSettings = field(default_factory=GradeSettings)
     generate: GenerateWords = field(default_factory=GenerateWords)
     source: str = "built-in"  # where it was read from
+
+    def for_black_and_white(self) -> Look:
+        """This Look for a black-and-white photo: graded in black and white, and no
+        white balance (a photo without colour has no light's colour to remove, and a
+        skin tone cannot be made up)."""
+        return replace(self, light=replace(self.light, white_balance=0.0), grade=replace(self.grade, mono=True))
 
     def to_dict(self) -> dict[str, Any]:
         """Everything that decides the result, for reports and file metadata."""

@@ -102,23 +102,6 @@ def exposure(v: FaceView) -> float:
     return float(np.median(luma[m])) if m.any() else float(luma.mean())
 
 
-def monochrome(v: FaceView, person: np.ndarray | None = None) -> bool:
-    """True when the image carries no colour of its own (black-and-white, or toned
-    black-and-white: a*, b* are then a function of L* alone)."""
-    lab = v.lab.reshape(-1, 3)[::7]
-    if np.percentile(np.hypot(lab[:, 1], lab[:, 2]), 90) < 3.0:
-        return True
-    bins = np.clip((lab[:, 0] / 5).astype(int), 0, 20)
-    # The pixels grouped by L* bin once (sorted), each bin's median read off its group.
-    order = np.argsort(bins, kind="stable")
-    ends = np.cumsum(np.bincount(bins, minlength=21))[:-1]
-    res = []
-    for c in (1, 2):
-        med = np.array([np.median(g) if len(g) else 0.0 for g in np.split(lab[order, c], ends)])
-        res.append(np.abs(lab[:, c] - med[bins]))
-    return bool(np.percentile(np.maximum(*res), 90) < 2.0)
-
-
 def _median(vals: np.ndarray) -> Lab:
     L, a, b = np.median(vals, axis=0)
     return (float(L), float(a), float(b))

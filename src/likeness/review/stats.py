@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import cv2
 import numpy as np
 
-from ..color import to_uint8
+from ..color import monochrome, to_uint8
 from ..faces.glasses import glasses
 from ..faces.regions import EYE_L, EYE_R
 from ..faces.view import FaceView, face_view
@@ -97,7 +97,7 @@ def describe(image: np.ndarray, face: Face, *, view: FaceView | None = None) -> 
         glasses=glasses(v),
         texture=texture.energies(v),
         exposure=attributes.exposure(v),
-        mono=attributes.monochrome(v),
+        mono=monochrome(v.lab),
         backdrop=bd,
         backdrop_y=bd_y,
         backdrop_share=bd_share,

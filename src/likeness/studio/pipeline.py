@@ -20,8 +20,9 @@ import cv2
 import numpy as np
 
 from .. import __version__
-from ..color import to_float
+from ..color import monochrome, to_float
 from ..errors import OptionError
+from ..faces.view import face_view
 from ..looks import Look
 from ..types import Face, Headshot, Photo
 from . import frame as framing
@@ -75,6 +76,7 @@ class Prepared:
     face: Face  # the face at working size
     cut: Any  # the matte (``cutout.Cutout``) at working size
     timings: dict[str, float] = field(default_factory=dict)
+    mono: bool = False  # the photo is black-and-white (``color.monochrome``)
     # Retouched output-size photos by strength: Looks with the same strength share one
     # (retouch is the only Look-dependent step that runs at output size on the photo).
     _retouched: dict[float, Any] = field(default_factory=dict, repr=False, compare=False)
@@ -147,8 +149,11 @@ def prepare(
     if fr2 is not None:
         fr, early = fr2, {}  # a retouch started on the first framing is not used
         small, valid_s, face_s, ws, cut = _matte_framed(fr, prior)
+    # Black-and-white as the review reads it: on the canonical view of the face (the
+    # whole frame misleads: a colour face on a white wall reads as toned grey).
+    mono = face_s.mesh is not None and monochrome(face_view(small, face_s).lab)
     lap("matte")
-    return Prepared(fr, small, valid_s, face_s, cut, times, early)
+    return Prepared(fr, small, valid_s, face_s, cut, times, mono=mono, _retouched=early)
 
 
 def finish(prep: Prepared, *, settings: StudioSettings) -> Rendered:
@@ -158,6 +163,12 @@ def finish(prep: Prepared, *, settings: StudioSettings) -> Rendered:
     if st.preset != prep.preset:
         raise OptionError(f"This photo was prepared for the '{prep.preset.name}' framing, not '{st.preset.name}'.",
                           hint="Prepare the photo once per framing (studio.pipeline.prepare).")
+    notes: list[str] = []
+    if prep.mono and (st.look.light.white_balance > 0 or not st.look.grade.mono):
+        if not st.look.grade.mono:
+            notes.append("Your photo is black-and-white, so this headshot is too: a photo's colours cannot be made "
+                         "up. Use a colour photo for a headshot in colour.")
+        st = replace(st, look=st.look.for_black_and_white())
     look, strength = st.look, st.retouch
     fr, small, valid_s, face_s, cut = prep.framed, prep.small, prep.valid, prep.face, prep.cut
     t, times = time.perf_counter(), dict(prep.timings)
@@ -186,7 +197,7 @@ def finish(prep: Prepared, *, settings: StudioSettings) -> Rendered:
     final = grade(comp, settings=look.grade, skin=relit.skin, subject=cut.alpha)
     lap("grade")
 
-    notes = list(fr.plan.notes)
+    notes = [*fr.plan.notes, *notes]
     if fr.scale > 1.6:
         notes.append(
             f"The photo has few pixels for this framing: enlarged {fr.scale:.1f}×; "
