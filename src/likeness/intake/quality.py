@@ -14,10 +14,13 @@ Raw values (dimensionless unless noted):
 - ``brightness``: mean sRGB luma of the brightest tenth of the face (0–1): the lit
   parts of the face, which are bright in a well-exposed photo whatever the skin tone.
 - ``underexposure`` / ``overexposure``: share of face pixels crushed (luma < 0.04) or
-  washed out (at least two channels ≥ 0.98: the skin's colour is lost). Red alone at
-  its ceiling is common on fair skin under flash and keeps the face's detail in green
-  and blue: counting it refused two usable red-carpet and phone photos (35 % and 31 %
-  of the face, none of it with two channels clipped).
+  clipped, a pixel with two or three channels at 0.98 or more counted whole (its
+  colour is lost), one with a single channel there counted half: red alone at its
+  ceiling is common on fair skin under flash and keeps the face's detail in green and
+  blue. Counted whole, it refused a usable red-carpet photo and a phone selfie (35 %
+  and 31 % of the face, none with two channels clipped); not counted at all, a face
+  2 EV over on darker skin (red clipped on 55–63 % of it, two channels on 3–5 %)
+  passed.
 - ``dynamic_range``: entropy (bits) of the face luma histogram.
 - ``illumination``: |log2| of the ratio of the two face halves' skin in *linear*
   light (EV), split along the face's own midline.
@@ -100,7 +103,8 @@ def exposure_tails(v: FaceView) -> tuple[float, float]:
     m = v.oval
     n = max(1, int(m.sum()))
     crushed = float((v.luma[m] < 0.04).sum()) / n
-    clipped = float(((v.rgb[m] >= 0.98).sum(1) >= 2).sum()) / n
+    at_top = (v.rgb[m] >= 0.98).sum(1)
+    clipped = (float((at_top >= 2).sum()) + 0.5 * float((at_top == 1).sum())) / n
     return crushed, clipped
 
 
