@@ -232,3 +232,21 @@ def test_subject_found_by_identity_among_several_faces(matt, tmp_path):
 
     assert not p.other_person and p.identity_distance < SAME_PERSON  # the identity model's own bound
     assert not p.measures["single_face"].ok and s.people == 1
+
+
+
+def test_red_alone_at_its_ceiling_is_not_washed_out_but_a_face_two_stops_over_is(tmp_path):
+    """Fair skin under flash clips red alone and keeps its detail (a usable red-carpet
+    photo); a face 2 EV over clips red on darker skin too, and more (refused)."""
+    from likeness.eval.intake import exposure
+    from likeness.faces.subject import find_subject
+    from likeness.imageio import load_photo
+
+    target = EVAL / "photos" / "single" / "deepface__target.jpg"
+    if not target.is_file() or not IDS.is_dir():
+        pytest.skip("shared evaluation set not present")
+    assert check([target]).photos[0].measures["overexposure"].ok
+    p = load_photo(IDS / "face_recognition__joe_biden" / "01.jpg")
+    over = _jpeg(exposure(p.image, find_subject(p), None, ev=2.0), tmp_path / "over.jpg")
+    m = check([over]).photos[0].measures["overexposure"]
+    assert not m.ok and m.raw > 0.3
