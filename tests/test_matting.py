@@ -124,6 +124,52 @@ def test_the_studio_mattes_its_frame_better_than_the_crop_alone():
     assert np.percentile(got["studio"], 10) >= np.percentile(got["crop_only"], 10)
 
 
+def test_the_studio_keeps_a_turban_the_crops_own_view_misses():
+    """The crop's own view takes a turban above a face cut by the frame for background
+    (framed IoU 0.7755 with the plain geometric mean); the whole photo's view keeps it."""
+    _needs_eval()
+    from likeness.eval.matting import _framed, iou
+
+    p = EVAL / "portraits" / "images" / "01100.jpg"
+    if not p.exists():
+        pytest.skip("the turban portrait is not in ../shared/eval")
+    truth = cv2.imread(str(EVAL / "portraits" / "masks" / "01100.png"), cv2.IMREAD_GRAYSCALE) > 127
+    framed = _framed(_read(p), truth)
+    assert framed is not None
+    assert iou(*framed["studio"]) > 0.95
+    assert iou(*framed["studio"]) > iou(*framed["crop_only"]) + 0.1
+
+
+def test_headwear_is_a_wide_cap_above_the_face_not_a_piece_beside_it():
+    """A piece only the whole photo's view calls person is taken from it when it is a
+    cap above the eyes within the face's columns; a chair back beside the head, a small
+    patch above it and the frame's padding are left to both views' agreement."""
+    from likeness.studio.prior import crop_prior, headwear
+
+    h, w = 400, 320
+    box = (100.0, 120.0, 220.0, 260.0)  # face box: 120 × 140
+    own = np.zeros((h, w), np.float32)
+    own[120:, 90:230] = 0.95  # the crop's view: the face and body, no cap
+    photo = own.copy()
+    photo[60:150, 100:220] = 0.9  # a turban over the forehead
+    photo[100:300, 230:300] = 0.9  # a chair back beside the head
+    cap = headwear(photo, own, box)
+    assert cap.dtype == bool and cap.shape == (h, w)
+    assert cap[70, 160] and not cap[200, 260] and not cap[130, 260]
+
+    small = own.copy()
+    small[100:120, 140:170] = 0.9  # 30 × 20 px: 0.036 of the face's area
+    assert not headwear(small, own, box).any()
+
+    padding = np.ones((h, w), np.float32)
+    padding[:110] = 0.0  # the frame reaches past the photo's top edge
+    assert not headwear(photo, own, box, valid=padding).any()
+
+    merged = crop_prior(np.zeros((h, w, 3), np.uint8), box, photo)  # own: background
+    assert merged.shape == (h, w)
+    assert merged[70, 160] == pytest.approx(0.9)  # the turban from the photo's view
+
+
 def test_import_loads_no_model():
     code = "import sys, likeness.matting; print('mediapipe' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)

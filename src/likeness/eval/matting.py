@@ -160,7 +160,7 @@ def _framed(image: np.ndarray, truth: np.ndarray) -> dict[str, tuple[np.ndarray,
     box = framing.transform_face(face, fp, size).box
     prior = prior_in_frame(*photo_prior(image, face), fp, size)
     out = {}
-    ways = (("studio", crop_prior(fr.image, box, prior)), ("photo_only", prior), ("crop_only", None))
+    ways = (("studio", crop_prior(fr.image, box, prior, fr.valid)), ("photo_only", prior), ("crop_only", None))
     for way, p in ways:
         alpha = cut_out(fr.image, face_box=box, valid=fr.valid, prior=p).alpha
         out[way] = ((alpha >= 0.5) & inside, truth_f)
