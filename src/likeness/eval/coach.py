@@ -100,14 +100,17 @@ def records(root: Path, *, limit: int | None = None, progress: Callable[[int, in
     seqs: list[dict] = []
     names = list(cf.PROBLEMS) + ["clean"]
     for i, p in enumerate(keep):
-        rng = np.random.default_rng(SEED + i)
+        # Each photo's draws (jitter, problem strengths, portrait or landscape) from its
+        # own name: a photo that joins or leaves the set changes no other sequence.
+        key = zlib.crc32(_name(p).encode())
+        rng = np.random.default_rng([SEED, key])
         img = load_photo(p, max_side=2400).image
         faces = find_faces(img)
         if not faces:
             left[_name(p)] = "no_face_at_2400"
             continue
         face = pick_subject(faces, (img.shape[1], img.shape[0]))
-        portrait, share = i % 2 == 0, float(rng.uniform(0.36, 0.5))
+        portrait, share = key % 2 == 0, float(rng.uniform(0.36, 0.5))
         v, M = cf.view(img, face, head_share=share, portrait=portrait)
         if cf.scale_of(M) > MAX_UPSCALE:
             left[_name(p)] = "too_small_to_frame"
@@ -124,7 +127,7 @@ def records(root: Path, *, limit: int | None = None, progress: Callable[[int, in
                 bad, _ = cf.view(img, face, head_share=cf.PROBLEMS["too_far"][1]["head_share"], portrait=portrait)
             elif name == "cut_off":
                 edge = 0.25 * face.width * cf.scale_of(M) / v.shape[1]  # the face centre this far from the edge
-                kw = {"eyes_y": 0.10} if i % 2 == 0 else {"eyes_x": edge if rng.random() < 0.5 else 1 - edge}
+                kw = {"eyes_y": 0.10} if key % 2 == 0 else {"eyes_x": edge if rng.random() < 0.5 else 1 - edge}
                 bad, _ = cf.view(img, face, head_share=share, portrait=portrait, **kw)
             else:
                 bad = cf.on_view(name, v, vf, rng)
