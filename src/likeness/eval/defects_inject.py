@@ -71,9 +71,17 @@ def background_patch(img, alpha, face: Face, framed, valid, *, rng, visible: flo
     row = np.nonzero(alpha[y] > 0.5)[0]
     if not len(row):
         return None
-    side = 1 if rng.random() < 0.5 else -1
-    x = int(row.max() + 0.35 * s) if side > 0 else int(row.min() - 0.35 * s)
-    x = int(np.clip(x, s // 2, w - s // 2 - 1))
+    # Beside the hair: the patch's centre on the backdrop, on a random side with room
+    # (a frame the hair fills to its edge has none there; clipped back into the frame
+    # the patch would sit inside the hair, another defect).
+    first = 1 if rng.random() < 0.5 else -1
+    for side in (first, -first):
+        x = int(row.max() + 0.35 * s) if side > 0 else int(row.min() - 0.35 * s)
+        x = int(np.clip(x, s // 2, w - s // 2 - 1))
+        if alpha[y, x] < 0.5:
+            break
+    else:
+        return None
     y0, x0 = y - s // 2, x - s // 2
     m = np.zeros((s, s), np.float32)
     cv2.ellipse(m, (s // 2, s // 2), (s // 2 - 1, int(s * 0.4)), float(rng.uniform(0, 180)), 0, 360, 1.0, -1)
