@@ -200,6 +200,15 @@ def face_view(image: np.ndarray, face: Face, *, framing: ViewFraming = HEAD, ied
     return FaceView(to_float(crop), pts.astype(np.float32), native, M, float(ied), (image.shape[1], image.shape[0]))
 
 
+def halve(image: np.ndarray) -> np.ndarray:
+    """``image`` at half size by area averaging (trimmed to an even size first: under
+    a pixel of the result). OpenCV's area filter is fast only at a ratio of exactly 2:
+    3 ms for 12 MP on 2 cores, against 30 ms for two levels of a Gaussian pyramid. In
+    continuous pixel coordinates a point halves exactly (x → x / 2)."""
+    hh, ww = image.shape[0] // 2, image.shape[1] // 2
+    return cv2.resize(image[: 2 * hh, : 2 * ww], (ww, hh), interpolation=cv2.INTER_AREA)
+
+
 def preshrink(image: np.ndarray, M: np.ndarray, size: tuple[int, int], k: float) -> tuple[np.ndarray, np.ndarray]:
     """Crop what the view needs and shrink it by ``k`` with area averaging, so the
     warp that follows only rotates. warpAffine interpolates bilinearly, which aliases
@@ -218,9 +227,7 @@ def preshrink(image: np.ndarray, M: np.ndarray, size: tuple[int, int], k: float)
     # area step for the rest, from an image at most twice the result's size.
     n = 0
     while k * 2**n <= 0.5 and min(crop.shape[:2]) >= 4:
-        hh, ww = crop.shape[0] // 2, crop.shape[1] // 2
-        crop = cv2.resize(crop[: 2 * hh, : 2 * ww], (ww, hh), interpolation=cv2.INTER_AREA)
-        n += 1
+        crop, n = halve(crop), n + 1
     used_w, used_h = crop.shape[1] * 2**n, crop.shape[0] * 2**n  # photo px the halved crop spans
     sw, sh = max(1, round(used_w * k)), max(1, round(used_h * k))
     small = cv2.resize(crop, (sw, sh), interpolation=cv2.INTER_AREA)

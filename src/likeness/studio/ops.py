@@ -7,6 +7,8 @@ import math
 import cv2
 import numpy as np
 
+from ..faces.view import halve
+
 
 def blur(x: np.ndarray, sigma: float) -> np.ndarray:
     """Gaussian blur; wide ones run on a reduced copy (same look, a fraction of the
@@ -35,8 +37,7 @@ def shrink(x: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     w, h = size
     f = _halvings(x.shape, size)
     for _ in range(f):
-        hh, ww = x.shape[0] // 2, x.shape[1] // 2
-        x = cv2.resize(x[: 2 * hh, : 2 * ww], (ww, hh), interpolation=cv2.INTER_AREA)
+        x = halve(x)
     if (x.shape[1], x.shape[0]) == (w, h):
         return x
     return cv2.resize(x, (w, h), interpolation=cv2.INTER_LINEAR)
