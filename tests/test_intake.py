@@ -250,3 +250,16 @@ def test_red_alone_at_its_ceiling_is_not_washed_out_but_a_face_two_stops_over_is
     over = _jpeg(exposure(p.image, find_subject(p), None, ev=2.0), tmp_path / "over.jpg")
     m = check([over]).photos[0].measures["overexposure"]
     assert not m.ok and m.raw > 0.3
+
+
+def test_black_and_white_photo_is_flagged_and_told_its_headshot_will_be_too(astronaut_rgb, tmp_path):
+    grey = cv2.cvtColor(cv2.cvtColor(astronaut_rgb, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB)
+    p = check([_jpeg(grey, tmp_path / "grey.jpg")]).photos[0]
+    colour = check([_jpeg(astronaut_rgb, tmp_path / "colour.jpg")]).photos[0]
+    m = p.measures["color_cast"]
+    assert colour.measures["color_cast"].ok and not m.ok
+    # The studio makes a black-and-white headshot from it, so intake does not refuse it
+    # for its colour, and its advice says what the headshot will be.
+    assert m.advice in p.problems and "black-and-white" in m.advice and "headshot" in m.advice
+    failed = {k for k, v in p.measures.items() if not v.ok} - {k for k, v in colour.measures.items() if not v.ok}
+    assert failed == {"color_cast"} and p.usable == colour.usable

@@ -127,7 +127,8 @@ def _cast_advice(lab: tuple[float, float, float]) -> str:
     _, a, b = lab
     chroma = float(np.hypot(a, b))
     if chroma < 5.0:
-        return "This photo is black-and-white (or nearly): use a colour photo."
+        return ("This photo is black-and-white (or nearly), so its headshot will be too: "
+                "use a colour photo for a headshot in colour.")
     hue = float(np.degrees(np.arctan2(b, a)))
     if chroma > 40:
         tint = "too saturated, orange"
