@@ -12,7 +12,7 @@ from likeness.errors import InputError, OptionError
 from likeness.eval.light_test import CASTS, in_light
 from likeness.imageio import save_image
 from likeness.looks.settings import LightSettings
-from likeness.studio.card import find_card, find_chart, find_grey_card, place_chart, render_chart
+from likeness.studio.card import _colourful, find_card, find_chart, find_grey_card, place_chart, render_chart
 
 
 def _held(img: np.ndarray) -> np.ndarray:
@@ -37,6 +37,18 @@ def test_a_held_chart_is_found_and_gives_the_rooms_light(room):
 
 def test_no_chart_in_a_plain_portrait():
     assert find_chart(data.astronaut()) is None
+
+
+@pytest.mark.parametrize("room", ["plain", *CASTS])
+def test_the_detector_runs_only_where_a_charts_colours_are(room):
+    """The cheap look lets a small chart through under every light, and not a
+    chart-free photo of ordinary colours."""
+    img = cv2.resize(data.astronaut(), (1024, 1024))
+    small = place_chart(img, render_chart(128), center=(300, 800), angle=-7.0, tilt=0.1)
+    lit = in_light(small, (1.0, 1.0, 1.0) if room == "plain" else CASTS[room])
+    assert _colourful(lit) and find_chart(lit) is not None
+    assert not _colourful(cv2.cvtColor(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY), cv2.COLOR_GRAY2RGB))
+    assert not _colourful(in_light(data.coffee(), (1.0, 1.0, 1.0)))
 
 
 def test_a_grey_card_photo_gives_the_light_and_exposure():

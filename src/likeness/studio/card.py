@@ -43,6 +43,8 @@ SEARCH_SIDE = 1024
 #: fifth of the photo wide are found at 1.00 with steps 16 and 32, but charts an
 #: eighth wide at 0.95 (16) against 0.88 (32), for 86 against 71 ms a search. Kept.
 MCC_WIN_STEP = 16
+#: The cheap look for a chart's colours before the detector runs (:func:`_colourful`).
+GATE_SIDE, GATE_HUES, GATE_SHARE = 320, 4, 0.015
 #: Bounds on a card's gains: a card reading beyond them is a misdetection or a clipped,
 #: unusable card, not a light.
 GAIN_RANGE = (0.4, 2.5)
@@ -97,7 +99,10 @@ def find_chart(image: np.ndarray) -> Card | None:
     # Shrink first, in the photo's own type, by halves (converting 12 MP to float, or
     # one area step of 4×, costs ~0.1 s a photo on every studio run).
     small = shrink(image, (max(1, round(w * f)), max(1, round(h * f)))) if f < 1 else image
-    bgr = cv2.cvtColor(to_uint8(to_float(small)), cv2.COLOR_RGB2BGR)
+    rgb = to_uint8(to_float(small))
+    if not _colourful(rgb):
+        return None
+    bgr = cv2.cvtColor(rgb, cv2.COLOR_RGB2BGR)
     det = _detector()
     if not det.process(bgr, cv2.mcc.MCC24, 1, False, _params()):
         return None
@@ -118,6 +123,29 @@ def find_chart(image: np.ndarray) -> Card | None:
     x0, y0 = np.floor(box.min(0)).astype(int)
     x1, y1 = np.ceil(box.max(0)).astype(int)
     return Card("chart", measured, np.asarray(nominal, np.float64), (int(x0), int(y0), int(x1), int(y1)), float(c.getCost()))
+
+
+def _colourful(rgb: np.ndarray) -> bool:
+    """Whether ``rgb`` (uint8) has, somewhere, the saturated colours of a chart side by
+    side: at least ``GATE_HUES`` of six hue sectors each covering ``GATE_SHARE`` of a
+    window a tenth, a fifth or two fifths of the picture wide (at ``GATE_SIDE`` px).
+    It costs 6 ms where the detector costs 80–130 (it enlarges every search to 1000 px).
+    On 101 eval photos × 3 chart sizes × 5 lights it let through every chart the
+    detector finds (765); on 41 other photos with charts placed elsewhere, all 416; it
+    lets a third of chart-free photos through (33 of 101, 8 of 41): colourful clothes."""
+    h, w = rgb.shape[:2]
+    f = GATE_SIDE / max(h, w)
+    s = cv2.resize(rgb, (max(1, round(w * f)), max(1, round(h * f))), interpolation=cv2.INTER_AREA) if f < 1 else rgb
+    hsv = cv2.cvtColor(s, cv2.COLOR_RGB2HSV_FULL)
+    vivid = (hsv[..., 1] > 0.3 * 255) & (hsv[..., 2] > 0.15 * 255)
+    sector = hsv[..., 0].astype(np.int32) * 6 // 256
+    side = max(s.shape[:2])
+    for win in (round(side / 10), round(side / 5), round(side / 2.5)):
+        hues = sum((cv2.blur((vivid & (sector == k)).astype(np.float32), (max(3, win),) * 2) > GATE_SHARE).astype(np.uint8)
+                   for k in range(6))
+        if int(hues.max()) >= GATE_HUES:
+            return True
+    return False
 
 
 def find_grey_card(image: np.ndarray) -> Card | None:
