@@ -148,10 +148,39 @@ def test_a_render_that_fails_the_review_is_not_delivered(astro_jpg, tmp_path, mo
     with pytest.raises(NotEnoughPhotosError):
         likeness.studio([astro_jpg], out=out, keep_rejected=True)
     kept = sorted((out / "rejected").iterdir())
-    assert [p.suffix for p in kept] == [".jpg", ".json"]
-    entry = json.loads(kept[1].read_text())
-    assert entry["review"]["checks"]["islands"]["passed"] is False and entry["reasons"]
+    # Every attempt is kept with its own review: the first framing, then the retries.
+    jpgs = [p for p in kept if p.suffix == ".jpg"]
+    assert len(jpgs) >= 2 and all(p.with_suffix(".json") in kept for p in jpgs)
+    assert sum("-try" not in p.stem for p in jpgs) == 1
+    for p in jpgs:
+        entry = json.loads(p.with_suffix(".json").read_text())
+        assert entry["review"]["checks"]["islands"]["passed"] is False and entry["reasons"]
+        assert entry["file"] == p.name
     assert not [p for p in out.iterdir() if p.suffix == ".jpg"]  # nothing delivered
+
+
+def test_a_refused_first_render_is_kept_beside_the_retry_that_is_delivered(astro_jpg, tmp_path, monkeypatch):
+    import likeness
+    from likeness.review import Check, gate
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+    real, calls = gate.defect_checks, []
+
+    def first_fails(*a, **k):
+        calls.append(1)
+        if len(calls) == 1:
+            return {"islands": Check(False, 2.0, 0.3, "The cut-out has stray pieces apart from you (2.0 % of the picture).")}
+        return real(*a, **k)
+
+    monkeypatch.setattr(gate, "defect_checks", first_fails)
+    out = tmp_path / "out"
+    res = likeness.studio([astro_jpg], out=out, keep_rejected=True)
+    (hs,) = res.headshots
+    assert hs.path.is_file() and hs.path.parent == out and "-try" not in hs.path.stem
+    assert hs.review["passed"]
+    kept = sorted(p.name for p in (out / "rejected").iterdir())
+    assert kept == [hs.path.name, hs.path.with_suffix(".json").name]  # the first render, with its review
+    assert not [p for p in out.iterdir() if "-try" in p.name]  # no attempt left behind
 
 
 def test_a_photo_only_short_of_eye_distance_gives_a_web_size_headshot(tmp_path, monkeypatch):

@@ -174,7 +174,8 @@ def studio(
             w, h = settings.preset.size
             st = replace(settings, preset=replace(settings.preset, size=(round(w * WEB_SCALE), round(h * WEB_SCALE))))
         try:
-            hs, r, _first = make_reviewed(photos.pop(pc.source), pc, out_dir / name, st, reference)
+            hs, r, _first = make_reviewed(photos.pop(pc.source), pc, out_dir / name, st, reference, refused=(
+                (lambda h: rejected.append(reject(h, out_dir, keep=True))) if keep_rejected else None))
         except FaceError as exc:  # intake saw a face the studio could not frame
             skipped.append((pc.source, exc.message))
             continue
@@ -244,10 +245,17 @@ def retry_settings(settings: StudioSettings, failed: frozenset[str] = frozenset(
     return out
 
 
-def make_reviewed(photo: Photo, pc: PhotoCheck, path: Path, settings: StudioSettings, reference):
+def make_reviewed(photo: Photo, pc: PhotoCheck, path: Path, settings: StudioSettings, reference, *,
+                  refused: Callable[[Headshot], Any] | None = None):
     """Render ``photo`` and review it; when the review fails, the next framings
     (:func:`retry_settings`) are tried before the failure is reported. Returns (the
-    headshot, its render, the first attempt's headshot)."""
+    headshot, its render, the first attempt's headshot); when every attempt fails, the
+    first attempt, whose file is at ``path``.
+
+    Each retry is written beside ``path`` and takes its place only when it passes, so
+    the file at ``path`` is always the headshot returned. ``refused`` is handed every
+    refused attempt that is not returned (``--keep-rejected`` keeps them), before its
+    file is replaced; without it their files are removed."""
     from .pipeline import make_headshot
 
     hs, r = make_headshot(photo, path, settings=settings, face=pc.face)
@@ -258,12 +266,19 @@ def make_reviewed(photo: Photo, pc: PhotoCheck, path: Path, settings: StudioSett
     if hs.review["passed"]:
         return hs, r, first
     failed = frozenset(k for k, v in first.review["checks"].items() if not v["passed"])
-    for st, note in retry_settings(settings, failed):
-        h2, r2 = make_headshot(photo, path, settings=st, face=pc.face)
+    for k, (st, note) in enumerate(retry_settings(settings, failed), start=2):
+        h2, r2 = make_headshot(photo, path.with_name(f"{path.stem}-try{k}{path.suffix}"), settings=st, face=pc.face)
         h2 = reviewed(web_note(h2, pc, settings), r2, reference, st)
         if h2.review["passed"]:
+            if refused is not None:
+                refused(first)  # moves it away from ``path``
+            os.replace(h2.path, path)
             why = "; ".join(x[:1].lower() + x[1:].rstrip(".") for x in first.review["reasons"])  # ΔE stays ΔE
-            return replace(h2, notes=(*h2.notes, note + f"what the first render showed ({why}).")), r2, first
+            return replace(h2, path=path, notes=(*h2.notes, note + f"what the first render showed ({why}).")), r2, first
+        if refused is not None:
+            refused(h2)
+        else:
+            h2.path.unlink(missing_ok=True)
     return hs, r, first
 
 
