@@ -242,7 +242,7 @@ def _too_large(source: str, size: tuple[int, int] | None, max_pixels: int, *, de
         what = f"{int(m.group(1)) / 1e6:.0f} megapixels" if m else "too many pixels"
     return ImageTooLargeError(
         f"{source} has {what}, more than the {max_pixels / 1e6:.0f} MP limit.",
-        hint="Resize it to under 50 megapixels (a normal phone photo is 12) and try again.",
+        hint=f"Resize it to under {max_pixels / 1e6:.0f} megapixels (a normal phone photo is 12) and try again.",
         file=source,
         size=list(size) if size else None,
     )
