@@ -130,26 +130,22 @@ class _Caught(Exception):
     """Stops the studio once the white balance's inputs are read."""
 
 
-@pytest.fixture(scope="module")
-def shirt(tmp_path_factory):
-    """The studio's white-balance inputs for Lacamoire's eval-team photo (a pale blue-grey
-    wall, a light blue shirt whose highlights reach 0.9–0.98 in blue) as it is and under
-    each room of the light test, saved and read back as the light test does."""
+def _in_every_room(tmp, *photo):
+    """The studio's white-balance estimates for an eval photo as it is and under each room
+    of the light test, the photo saved and read back as the light test does."""
     from likeness.imageio import load_photo, save_image
     from likeness.looks import load_look
     from likeness.studio.pipeline import make_headshot
 
     from shared_eval import need
 
-    photo = need("identities", "face_recognition__alex_lacamoire", "02.jpg")
-    img, tmp, look = load_photo(photo).image, tmp_path_factory.mktemp("shirt"), load_look("corporate-grey")
+    img, look = load_photo(need(*photo)).image, load_look("corporate-grey")
     seen: dict = {}
 
     def catch(image, **kw):
         seen[room] = (image.copy(), kw)
         raise _Caught
 
-    out = {}
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(wb, "estimate_light", catch)
         for room, gains in {"plain": (1.0, 1.0, 1.0), **CASTS}.items():
@@ -157,9 +153,27 @@ def shirt(tmp_path_factory):
             save_image(in_light(img, gains), f, quality=95)
             with pytest.raises(_Caught):
                 make_headshot(f, tmp / f"{room}-hs.jpg", look=look, frame="headshot")
-    for room, (image, kw) in seen.items():
-        out[room] = wb.estimate_light(image, **kw)
-    return out
+    return {room: wb.estimate_light(image, **kw) for room, (image, kw) in seen.items()}
+
+
+def _miss(est, room):
+    """How far the estimate under ``room`` is from the plain photo's moved by the room."""
+    g = np.log(np.array(CASTS[room]))
+    return np.subtract(est[room].chroma, est["plain"].chroma) - np.array([g[0] - g[1], g[2] - g[1]])
+
+
+@pytest.fixture(scope="module")
+def shirt(tmp_path_factory):
+    """Lacamoire's eval-team photo (a pale blue-grey wall, a light blue shirt whose
+    highlights reach 0.9–0.98 in blue) in every room."""
+    return _in_every_room(tmp_path_factory.mktemp("shirt"), "identities", "face_recognition__alex_lacamoire", "02.jpg")
+
+
+@pytest.fixture(scope="module")
+def clipped_red(tmp_path_factory):
+    """The red-carpet photo of the eval team (``deepface__target``: red clipped on about
+    a third of her face, shoulders and chest, a bright blue-grey backdrop) in every room."""
+    return _in_every_room(tmp_path_factory.mktemp("red"), "photos", "single", "deepface__target.jpg")
 
 
 @pytest.mark.parametrize("room", list(CASTS))
@@ -172,9 +186,7 @@ def test_a_saturated_shirt_does_not_change_which_light_is_read(shirt, room):
     on his skin; now about 0.01), and under a cool or magenta room, which clip those
     highlights in the photo itself, the plain photo's are clipped alike (missed by
     0.13 and 0.07 when the clipped pixels were left out instead; now 0.04 and 0.01)."""
-    g = np.log(np.array(CASTS[room]))
-    shift = np.array([g[0] - g[1], g[2] - g[1]])
-    miss = np.subtract(shirt[room].chroma, shirt["plain"].chroma) - shift
+    miss = _miss(shirt, room)
     assert np.linalg.norm(miss) < 0.05, (room, miss)
 
 
@@ -185,3 +197,29 @@ def test_the_plain_shirt_photo_is_read_near_its_wall(shirt):
     est = np.array(shirt["plain"].chroma)
     wall, cloth = np.array([-0.04, 0.17]), np.array([-0.43, 0.38])
     assert np.linalg.norm(est - wall) < np.linalg.norm(est - cloth) / 2, est
+
+
+@pytest.mark.parametrize("room", list(CASTS))
+def test_a_clipped_skin_channel_does_not_change_which_light_is_read(clipped_red, room):
+    """Which pixels judge the light in the first round is decided against each channel's
+    own top, not a fixed ceiling: a warm or magenta room clipped more of her skin's red
+    and pushed her backdrop's blue under the old ceiling, the grey edge then missed the
+    room and the grey search slid onto the backdrop (missed by 0.24 and 0.21 in
+    log-chroma; 4.0 ΔE left on her skin under the warm room, more than the room put
+    there). Now about 0.1 and 0.04; the cool and green rooms 0.02 and 0.005."""
+    miss = _miss(clipped_red, room)
+    assert np.linalg.norm(miss) < 0.12, (room, miss)
+
+
+def test_the_same_pixels_judge_the_light_in_every_room():
+    """A room's colour scales each channel and that channel's top alike, so the first
+    round's pixels are the same in every room (a fixed ceiling on the largest channel
+    let a warm room drop a bright blue backdrop's pixels and a cool room take them)."""
+    rng = np.random.default_rng(3)
+    lin = (0.05 + rng.random((60, 80, 3)) ** 2 * 0.75).astype(np.float32)  # all lit, none clipped in any room
+    usable = np.ones(lin.shape[:2], bool)
+    ok, low = wb._judged(lin, usable, tops=True)
+    assert 0 < low.sum() < ok.sum() < usable.sum()
+    for gains in CASTS.values():
+        ok_room, low_room = wb._judged(lin * np.float32(gains), usable, tops=True)
+        assert (ok_room == ok).mean() > 0.999 and (low_room == low).mean() > 0.999, gains

@@ -1,53 +1,55 @@
 """White balance: the light's colour, estimated from the photo, removed whole, held
 back only where the corrected face would leave the natural skin locus.
 
+**The first round's pixels judged against each channel's own top, the second's dimmer
+pixels by luminance** (this version). The first round kept pixels whose largest channel
+was below 0.9 (0.6 for the dimmer start), a ceiling a room's colour moves pixels
+across: on the red-carpet photo (``deepface__target``: red clipped on a third of her
+face, shoulders and chest, a bright blue-grey backdrop) a warm or magenta room clipped
+more of her skin's red and dropped the backdrop's blue, the grey edge missed the room by
+0.13–0.28 and the grey search slid onto the backdrop; the second round's dimmer start
+(largest channel below 0.6 with the first light divided out) inherited that error
+(missed 0.24 / 0.21 in log-chroma; 4.0 ΔE left on her skin under the warm room, more
+than the room put there: the one case made worse, and a team spread of 2.20). Now the
+first round's ceilings are shares (0.9, 0.6) of each channel's own top (its 99.9th
+percentile): a room scales a channel and its top alike, and a clipped channel's plateau
+is its top whether at 1.0 or scaled down by a cool room; the second round's dimmer
+pixels are those below :data:`LOW_LUM` (0.5) in luminance, which a first light misread
+in colour barely moves. Replayed on the studio's own inputs (10 members × 5 photos),
+the estimate's miss of a room, median / p90 / max: 0.024 / 0.060 / 0.240 → 0.017 /
+0.047 / 0.098 (half A 0.020 / 0.055 / 0.098). ``likeness eval team`` light test (half a
+/ half b / all), before → this version: cast left median 0.185 / 0.150 / 0.170 →
+0.141 / 0.135 / 0.135, p90 0.432 / 0.238 / 0.283 → 0.315 / 0.241 / 0.266, made worse 1
+/ 0 / 1 → 0, team spread 3.12 / 1.40 / 2.20 → 1.57 / 1.36 / 1.43, real photos' skin
+change p90 7.92 → 7.79. ``eval studio --looks corporate-grey``: identity p95 0.3049 →
+0.2998; skin ΔE p50 / p95 2.849 / 8.124 → 2.96 / 8.317 (target's photo 2.83 → 6.24,
+whose estimate had sat 0.2 from the team test's on a crop two pixels different;
+stock_emotions_a 3.48 → 5.34, Dorsey 7.33 → 7.85, both searches still sliding at their
+last round). Tried: a luminance ceiling (0.7) with pixels near any channel's top out
+(team-case misses 0.016 / 0.052 / 0.095, but studio skin p50 3.42: Zuckerberg 2.2 →
+4.4); the dimmer pixels below 0.45 / 0.55 / 0.7 in luminance (0.7: target's warm room
+missed 0.19 again); skin-coloured pixels of the subject left out, or cells with any
+clipped pixel (target's plain photo jumped 0.2 to the backdrop, the cool rooms did not).
+
 **The second round on the photo with the first light divided out, clipped alike in
-every room** (this version). The second round below left out the pixels clipped on the
-photo itself (≥ 0.98) and those near clipping with the light divided out (≥ 0.9).
-Under the light test's cool and magenta rooms Lacamoire's light blue shirt clips in
-blue, so on those photos its highlights and the grey edge's strongest edges (shirt
-against the dark vest) were out, while on his plain photo they were in: the grey edge
-moved 0.22 the wrong way in log r/g and the grey search from it settled on the wall
-instead of the shirt; 0.56 of a cool cast was left on his skin, and with
-obama-720p's warm room (a mix of curtains, wall and window with no clear grey, the
-two searches' weights tipping between rooms) it held the team spread at 2.12. Now the
-second round divides the first light out and clips every channel at
-:data:`SHARED_CLIP` (0.85, below what an 18 % cast clips) instead of leaving pixels
-out: a highlight one room clips is clipped alike in every room, its edges count in
-every room, and the light found there is added to the first. Measured (``likeness
-eval team`` light test, half a / half b / all; ``likeness eval studio --looks
-corporate-grey``), before → this version: cast left median 0.139 / 0.187 / 0.180 →
-0.150 / 0.184 / 0.163; p90 0.296 / 0.29 / 0.306 → 0.238 / 0.293 / 0.265; none made
-worse; team spread 2.58 / 1.90 / 2.12 → 1.38 / 1.70 / 1.51 (Lacamoire's cool room 3.14
-→ 1.03 ΔE left); studio skin ΔE p50 / p95 2.862 / 8.25 → 2.865 / 8.288 and identity
-p95 0.3018 → 0.3063 (single photos' estimates moved a median 0.012 in log-chroma, at
-most 0.046; the identity p95 is set by Rose Leslie's 3×-enlarged photo, whose distance
-moves 0.302–0.322 when the old gains alone are shifted by ±0.005 in log-chroma: 0.3169
-→ 0.3278 here). Tried on the light stage replayed
-from the studio's own inputs (the 9 members × 5 photos and the 17 studio photos): the
-pixels at the clip left out rather than clipped: half A's spread better, single photos
-moved up to 0.10; a third round (``likeness eval team``'s light test and ``eval studio``):
-half A's spread 1.44, p90 0.261, studio skin 2.93 / 8.47; the second round as before but a
-lower ceiling (0.7–0.85), or the grey edge given less weight than the grey search
-(0.65–1.0 instead of 0.5): the spread down to 0.6 ΔE, but warm portraits' estimates
-moved up to 0.27 (Dorsey, Rose Leslie, stock_emotions_a paler: what the rejected
-attempt did).
+every room** (the version before): every channel clipped at :data:`SHARED_CLIP` (0.85,
+below what an 18 % cast clips) instead of clipped pixels left out, so a highlight one
+room clips (Lacamoire's light blue shirt in the cool and magenta rooms) is clipped alike
+in every room. Team spread 2.12 → 1.51 on the 9 members before target joined
+(Lacamoire's cool room 3.14 → 1.03 ΔE left); studio skin 2.862 / 8.25 → 2.865 / 8.288,
+identity p95 0.3018 → 0.3063 (Rose Leslie's 3×-enlarged photo moves 0.302–0.322 when
+the gains shift by ±0.005 in log-chroma). Tried then: the pixels at the clip left out
+(single photos moved up to 0.10); a third round (studio skin 2.93 / 8.47); a lower
+ceiling or less weight on the grey edge (Dorsey, Rose Leslie, stock_emotions_a paler).
 
 **Pixels judged with the light divided out, the grey search from two starts** (the
-version before). Which pixels judge the light was decided on the photo as it was, so a
-room's cast changed the choice (Lacamoire's light blue shirt, 0.90–0.98 in blue, out
-on his photo and in under a warm light). The estimate was made twice, the second time
-on pixels judged with the first light divided out (clipped ones out), each round's
-grey search from two starts: the grey edge, and the grey edge of the pixels below 0.6,
-weighted by their grey weight to the fourth power. Before → that version (light test
-half a / half b / all; studio skin p50 / p95, identity p95): cast left median 0.226 /
-0.203 / 0.215 → 0.139 / 0.187 / 0.180, p90 0.543 / 0.45 / 0.547 → 0.296 / 0.29 /
-0.306, team spread 4.12 / 2.29 / 3.75 → 2.58 / 1.90 / 2.12; studio 2.84 / 8.45, 0.298
-→ 2.86 / 8.25, 0.302. Tried then and not kept (figures in the history of this file):
-one search start from a first light divided out (Lacamoire's plain photo read his
-shirt), a grid of starts (plain photos moved 1 ΔE), the background's or the dimmer
-pixels' start alone (warm portraits 2–3 ΔE paler), a hard choice between the starts
-(spread 1.89 only with studio p50 3.16), lower ceilings (larger spread on half A).
+version before that): the estimate made twice, the second time on pixels judged with
+the first light divided out, each round's grey search from the grey edge and from the
+dimmer pixels' grey edge, weighted by their grey weight to the fourth power. Light test
+all: cast left median 0.215 → 0.180, p90 0.547 → 0.306, team spread 3.75 → 2.12; studio
+2.84 / 8.45 → 2.86 / 8.25. Not kept then (figures in this file's history): one start
+from a first light divided out, a grid of starts (plain photos moved 1 ΔE), either
+start alone (warm portraits 2–3 ΔE paler), a hard choice between the starts.
 
 Chosen by measurement (``likeness eval team``'s light test; each eval-team photo under
 four casts: warm tungsten, cool shade, green fluorescent, magenta; the share of the
@@ -147,9 +149,12 @@ SKIN_LOCUS_RADIUS = 2.5
 #: Grey tolerance (largest log-chroma distance to the current estimate) in each round of
 #: the grey search: wide, then narrow and repeated so the grey set re-centres on it.
 _CAST_TOLERANCES = (0.35, 0.18, 0.18, 0.18, 0.18)
-#: Pixels judged near clipping in the first round (largest linear channel); the dimmer
-#: pixels' ceiling for the second start.
-CEILING, LOW_CEILING = 0.9, 0.6
+#: Which pixels judge the light. First round: below these shares of each channel's own
+#: top (its 99.9th percentile; a room's colour scales a channel and its top alike, and a
+#: clipped channel's plateau is its top whether at 1.0 or scaled down), all of them and
+#: the dimmer ones (the second start). Second round (the light divided out): the dimmer
+#: pixels by luminance, which a light misread by the first round barely moves.
+CEILING, LOW_CEILING, LOW_LUM = 0.9, 0.6, 0.5
 #: The second round reads the photo with the first light divided out and every channel
 #: clipped here (linear): a room's cast of up to about 18 % clips a highlight above it,
 #: so clipped alike in every room it no longer changes the estimate (see the module).
@@ -220,17 +225,16 @@ def estimate_light(
     am = cv2.resize(alpha, size, interpolation=cv2.INTER_AREA)
     grad = _gradient(lin)  # the grey edge's gradients, the same for every choice of pixels
     # First on the photo as it is.
-    ok, low = _judged(lin, usable)
+    ok, low = _judged(lin, usable, tops=True)
     first = _estimate(lin, grad, ok, low, am, skin)
     if first is None:
         return None
     # Then on the photo with that light divided out and every channel clipped at
-    # SHARED_CLIP (so below CEILING: every pixel that is lit counts): a highlight that
-    # one room clips is clipped alike in every room. What is left of the light there
-    # is added to the first.
+    # SHARED_CLIP (every pixel that is lit counts): a highlight that one room clips is
+    # clipped alike in every room. What is left of the light there is added to the first.
     k = _divider(first)
     seen = np.minimum(lin * k, np.float32(SHARED_CLIP))
-    ok, low = _judged(seen, usable)
+    ok, low = _judged(seen, usable, tops=False)
     rest = _estimate(seen, _gradient(seen), ok, low, am, np.minimum(skin * k, SHARED_CLIP))
     uv = first if rest is None else first + rest
     applied = within_skin_locus(uv, skin, radius=radius)
@@ -246,18 +250,21 @@ def _divider(light) -> np.ndarray:
     return (float(_Y @ rgb) / rgb).astype(np.float32)
 
 
-def _judged(lin: np.ndarray, usable: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The usable pixels of ``lin`` neither dark nor near clipping (:data:`CEILING`),
-    and those of them below :data:`LOW_CEILING`."""
-    lit, top = usable & ((lin @ _Y) > 0.02), _top(lin)
-    ok = lit & (top < CEILING)
-    return ok, ok & (top < LOW_CEILING)
-
-
-def _top(lin: np.ndarray) -> np.ndarray:
-    """The largest channel per pixel (``lin.max(-1)``, without numpy's slow reduction
-    over a 3-long axis)."""
-    return np.maximum(np.maximum(lin[..., 0], lin[..., 1]), lin[..., 2])
+def _judged(lin: np.ndarray, usable: np.ndarray, *, tops: bool) -> tuple[np.ndarray, np.ndarray]:
+    """The usable pixels of ``lin`` that judge the light, and the dimmer of them (the
+    second start). First round (``tops``): lit and below :data:`CEILING` of every
+    channel's own top, the dimmer below :data:`LOW_CEILING` of it. Second round (the
+    light divided out and clipped): every lit pixel, the dimmer below :data:`LOW_LUM` in
+    luminance. Either way the same pixels judge the light in every room."""
+    y = lin @ _Y
+    ok = usable & (y > 0.02)
+    if not tops:
+        return ok, ok & (y < LOW_LUM)
+    top = np.percentile(lin[usable], 99.9, axis=0) if usable.any() else np.ones(3)
+    share = lin / np.maximum(top, 1e-6).astype(np.float32)
+    share = np.maximum(np.maximum(share[..., 0], share[..., 1]), share[..., 2])
+    ok &= share < CEILING
+    return ok, ok & (share < LOW_CEILING)
 
 
 def _estimate(lin: np.ndarray, grad: np.ndarray, ok: np.ndarray, low: np.ndarray, am: np.ndarray,
