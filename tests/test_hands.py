@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from shared_eval import need
 
 from likeness.review import CHECKS, ReviewSettings
 from likeness.review import defects as D
-
-from shared_eval import need
 
 
 def _framed(path):

@@ -12,22 +12,22 @@ run by OpenCV's DNN module (:mod:`.tflite`), with mediapipe's own conventions
    points and a hand-presence score (already a probability);
 3. as mediapipe's tracking does on its next frame, the rectangle is taken again from
    those points (wrist → the knuckles' mean, the palm's points grown 2×, shifted 0.1
-   towards the fingers) and the landmark model runs on it, ``REFINE`` times in all.
+   towards the fingers) and the landmark model runs on it again (``REFINE`` times).
 
-Why the second stage, and why twice, with both landmark models: the palm detector
-alone fires on chins and mouths (Hans Blix 0.76, Ariel Sharon 0.79, two stock
-portraits; stop 25). On the rectangle cut from the palm the landmark models score a
-chin 0.3–0.55 but also Lin-Manuel Miranda's fist around a microphone (0.45–0.88: that
-rectangle sits badly on a fist seen from below); on rectangles taken from their own
-points a real hand holds 0.75–1.0, and the two models rarely both hold a chin (Sharon's:
-full 0.79, lite 0.02). :attr:`Hand.score` is the mean of the two models' best refined
-pass. Measured on the eval set's faces framed as the studio frames them (259 faces):
-every palm candidate at the face that is a real hand scores 0.68–0.99; no other one
-above 0.47 (``review.defects.hand`` for the limit and the face-geometry rule).
+Why the second stage, with both landmark models: the palm detector alone fires on
+chins and mouths (Hans Blix 0.76, Ariel Sharon 0.79, two stock portraits; stop 25). On
+the rectangle cut from the palm the landmark models score a chin 0.3–0.55 but also
+Lin-Manuel Miranda's fist around a microphone (0.45–0.88: that rectangle sits badly on
+a fist seen from below); on the rectangle taken from their own points a real hand holds
+0.75–1.0, and the two models rarely both hold a chin (Sharon's: full 0.79, lite 0.02).
+:attr:`Hand.score` is the mean of the two models'. On the eval set's faces framed as the
+studio frames them (259 faces), every palm candidate at the face that is a real hand
+scores 0.675–0.99 and no other one above 0.367 (``review.defects.hand`` has the limit
+and the face-geometry rule).
 
-Cost (cv2.dnn, one thread busy with another job, so about twice the idle figure):
-palm detector ≈ 50 ms (the face detector ≈ 11 ms in the same minute); each landmark
-pass 17–27 ms, six per candidate (three when the lite model already rules it out).
+Cost (cv2.dnn, measured while another job kept both cores busy): the palm detector
+82–100 ms against the full-range face detector's 19–24 ms in the same minutes; each
+landmark pass 17–27 ms, four per palm candidate at the face (a quarter of the faces).
 """
 
 from __future__ import annotations
@@ -47,8 +47,10 @@ LANDMARKS = ("hand_landmark/hand_landmark_full.tflite", "hand_landmark/hand_land
 PALM_SIDE, HAND_SIDE = 192, 224
 #: palm candidates below this are dropped (mediapipe's min_detection_confidence default)
 MIN_PALM = 0.5
-#: passes of each landmark model on rectangles taken from its own points
-REFINE = 2
+#: passes of each landmark model on rectangles taken from its own points (2 passes:
+#: the same five hands flagged, the highest face without one 0.47 against 0.37 with 1,
+#: and Rose Leslie's studio render, her neck and necklace, 0.47 against 0.34)
+REFINE = 1
 #: the landmark points that outline the palm (wrist, knuckles, first joints)
 _PALM_POINTS = [0, 1, 2, 3, 5, 6, 9, 10, 13, 14, 17, 18]
 
@@ -60,7 +62,7 @@ class Hand:
     score: float  # hand presence: the mean of the two landmark models' (each its best refined pass)
     palm: float  # the palm detector's score
     points: np.ndarray  # n×21×2 landmarks: each refined pass of each model that ran
-    scores: tuple[float, ...] = ()  # (lite, full) presence, each its better refined pass
+    scores: tuple[float, ...] = ()  # (full, lite) presence, each its best refined pass
 
 
 @lru_cache(maxsize=1)
@@ -124,16 +126,14 @@ def _landmarks(image: np.ndarray, rect, model: str) -> tuple[float, np.ndarray]:
     return float(flag.reshape(-1)[0]), mpb._project(pts.reshape(21, 3), size=HAND_SIDE, center=center, side=side, angle=a)
 
 
-def hand(image: np.ndarray, box: np.ndarray, kps: np.ndarray, *, palm: float = 1.0, need: float = 0.0) -> Hand:
+def hand(image: np.ndarray, box: np.ndarray, kps: np.ndarray, *, palm: float = 1.0) -> Hand:
     """The hand at one palm candidate of ``image`` (see the module's steps 2–3).
 
-    Each model's presence is the better of its ``REFINE`` passes on rectangles taken
+    Each model's presence is the best of its ``REFINE`` passes on rectangles taken
     from its own points (a real hand holds it as the rectangle settles); the score is
-    the mean of the two models'. The lite model runs first: where its score leaves the
-    mean below ``need`` whatever the full model says, the full model is not asked and
-    counts 0 (the score is then a lower bound, below ``need``)."""
+    the mean of the two models'."""
     scores, points = [], []
-    for model in LANDMARKS[::-1]:
+    for model in LANDMARKS:
         _, pts = _landmarks(image, palm_rect(box, kps), model)
         best = 0.0
         for _ in range(REFINE):
@@ -141,8 +141,5 @@ def hand(image: np.ndarray, box: np.ndarray, kps: np.ndarray, *, palm: float = 1
             best = max(best, score)
             points.append(pts[:, :2])
         scores.append(best)
-        if (best + 1.0) / 2 < need:
-            scores.append(0.0)
-            break
     return Hand(float(np.mean(scores)), float(palm), np.stack(points).astype(np.float32),
                 tuple(round(s, 4) for s in scores))

@@ -383,13 +383,17 @@ def hand(sc: Scene, s: ReviewSettings) -> Check:
     Limit ``s.hand`` set on half a of the people (``eval.defects.half``), with every
     face of ``photos/single``, ``portraits``, ``identities`` (and ``group``, ``masked``)
     cut to the studio's headshot framing (259 faces): a quarter of the way from the
-    highest face without a hand (Ariel Sharon's chin, 0.471) to the lowest hand (Jesse
-    Jackson's at his chin, 0.952), as ``eval defects`` sets its limits: 0.59. Half b:
-    Lin-Manuel Miranda's fist and microphone 0.675 and a hand on the chin (portrait
-    01148) 0.99 caught; no other face above 0.379 (microphones without a hand below
-    Sonia Gandhi's chin). All: 5 of 259 faces flagged, each a hand at the face when
-    looked at. Not caught: fingers at the temple or cheek whose palm the framing cuts
-    off (portrait 00433, Jesse Jackson 08): the palm detector needs the palm.
+    highest face without a hand (Ariel Sharon's chin, 0.367) to the lowest hand (Laura
+    Bush's, raised at her chin, 0.865), as ``eval defects`` sets its limits: 0.49.
+    Half b: Lin-Manuel Miranda's fist and microphone 0.675 and a hand on the chin
+    (portrait 01148) 0.99 caught; no other face above 0.311 (microphones without a hand
+    below Sonia Gandhi's chin). All: 5 of 259 faces flagged, each a hand at the face
+    when looked at. On the studio's own renders (``eval defects``, 24) only Lin-Manuel
+    Miranda's is refused (0.75); the highest other is Rose Leslie's neck and necklace
+    (0.38).
+    Not caught: fingers at the temple or cheek whose palm the framing cuts off
+    (portrait 00433, Jesse Jackson 08): the palm detector needs the palm; microphones
+    with no hand in sight.
     """
     from ..faces import hands
 
@@ -424,7 +428,7 @@ def hand(sc: Scene, s: ReviewSettings) -> Check:
         if face[w[1], w[0]]:
             continue  # its wrist on the face: a chin or a mouth (see below)
         found += 1
-        hd = hands.hand(view, box, kps, palm=palm, need=s.hand)
+        hd = hands.hand(view, box, kps, palm=palm)
         q = np.clip(np.round(hd.points).astype(int), 0, HAND_PX - 1)
         # Over the face (enough points in the zone) and reaching in from outside it:
         # a hand's wrist is off the face, while a "hand" found in a wrinkled chin or
