@@ -345,9 +345,14 @@ def test_eval_defects_reports_clean_rejects_over_renders_judged_clean():
     rows = [{"photo": p, "person": p, "half": "b", "usable": True,
              "figures": {"clean": figs(v), **{i: None for i in E.INJECTIONS}}}
             for p, v in ((seen, 2.0), ("single/a.jpg", 0.0), ("single/b.jpg", 0.0), ("single/c.jpg", 0.0))]
-    got = E.summarise(rows)["settings_defaults"]
+    out = E.summarise(rows)
+    got = out["settings_defaults"]
     assert got["clean_rejected"] == 0.25 and got["clean_rejected_judged_clean"] == 0.0
     assert [x["photo"] for x in got["judged_defective"]] == [seen]
+    # Passing is judged on the renders found clean: refusing the seen defect is right.
+    assert out["held_out_b"]["clean_rejected"] == 0.25 and out["pass"] is True
+    rows[1]["figures"]["clean"] = figs(2.0)  # a render judged clean, refused
+    assert E.summarise(rows)["pass"] is False
 
 
 def test_a_black_and_white_mouth_is_not_read_as_covered():

@@ -56,6 +56,8 @@ SEEN_DEFECTS = {
                                    "tighter framing is delivered, a small pale remnant at the right shoulder)",
     # Faces cut out since 4 Dec (s22); pieces of their clothes remain.
     "lfw__jesse_jackson/01.jpg": "a bystander's shirt beside the jaw and another's shoulder at the left edge",
+    # 5 Dec (s26): refused by the hand check since then (delivered before).
+    "single/face_recognition__lin-manuel-miranda.png": "his fist and a microphone over the chin",
 }
 
 
@@ -320,7 +322,10 @@ def summarise(rows: list[dict[str, Any]], thresholds: dict[str, float] | None = 
     out["coverage"] = {"headshot": len(done), "refused": [{"photo": r["photo"], "reason": r.get("reason") or r.get("error")}
                                                            for r in rows if not r.get("figures")]}
     ab = out["held_out_b"]
-    out["pass"] = bool(ab["clean_rejected"] is not None and ab["clean_rejected"] <= CLEAN_MAX and all(
+    # Judged on the renders a person found clean: refusing one with a defect seen on
+    # it (SEEN_DEFECTS) is the review doing its work, not a false rejection.
+    clean = ab["clean_rejected_judged_clean"] if ab["clean_rejected_judged_clean"] is not None else ab["clean_rejected"]
+    out["pass"] = bool(clean is not None and clean <= CLEAN_MAX and all(
         ab[i]["caught"] is None or ab[i]["caught"] >= CAUGHT_MIN for i in INJECTIONS))
     out["rows"] = rows
     return out

@@ -58,6 +58,7 @@ class ReviewSettings:
     flat_eps: float = 1.0  # straightness tolerance, px at scene.SIDE
     occlusion: float = 8.42  # lips vs cheeks ΔE2000 below this: the mouth is covered
     occlusion_red: float = 3.0  # lips less red than the cheeks by more: not lips
+    hand: float = 0.49  # hand presence (faces.hands) over the face or at the chin from this: a hand
     skip: tuple[str, ...] = ()  # checks not to run (names as in Review.checks)
 
     def __post_init__(self) -> None:
@@ -77,7 +78,7 @@ class ReviewSettings:
 #: Every check, in the order they are reported.
 CHECKS = ("face_size", "one_face", "eyes_open", "landmarks", "likeness", "skin_tone", "hair_colour",
           "glasses", "eye_colour", "texture", "light", "framing",
-          "islands", "other_people", "cut_subject", "fringe", "flat_edge", "occlusion")
+          "islands", "other_people", "cut_subject", "fringe", "flat_edge", "occlusion", "hand")
 
 
 @dataclass(frozen=True)
