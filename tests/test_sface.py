@@ -126,6 +126,19 @@ def test_models_list_never_cuts_a_model_name(width):
         assert any(name in line for line in lines), name
 
 
+def test_models_list_holds_every_embedded_file_the_code_runs():
+    from likeness.faces import hands
+    from likeness.faces import mediapipe_backend as mpb
+    from likeness.faces.embedded import list_embedded
+    from likeness.matting.mediapipe_selfie import MODELS
+
+    used = {mpb.FULL_RANGE.file, mpb.SHORT_RANGE.file, mpb.ATTENTION, hands.PALM, *hands.LANDMARKS,
+            *(m[0] for m in MODELS.values())}
+    listed = {e.file.split("modules/")[-1] for e in list_embedded() if "modules/" in e.file}
+    assert used <= listed, used - listed
+    assert all(e.installed and e.licence for e in list_embedded())
+
+
 def test_server_records_say_which_identity_model():
     from likeness.server import library
     from likeness.types import Sitting, Verdict
