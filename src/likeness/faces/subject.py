@@ -1,7 +1,7 @@
 """The subject: the one face a headshot is made of.
 
 :func:`find_faces` finds the faces of a photo (the largest with its mesh) on a
-copy halved by area; one rule picks the subject everywhere (intake, studio, review):
+pyramid-reduced copy; one rule picks the subject everywhere (intake, studio, review):
 the largest face, weighted down by its distance from the photo's centre
 (:func:`pick_subject`). :func:`find_subject` does both for the studio and refuses a
 photo where another face is nearly as large (a second subject, not a bystander).
@@ -41,18 +41,21 @@ def pick_subject(faces: list[Face], size: tuple[int, int]) -> Face:
 def find_faces(image: np.ndarray) -> list[Face]:
     """Faces with the subject's (largest face's) mesh, in ``image`` pixels.
 
-    Detection and the mesh run on a copy halved by area until it is near the
-    detector's 1024 px: the detector sees 192 px and the mesh model 192 px anyway,
-    and halving (:func:`~likeness.faces.view.halve`) costs a fraction of an area
-    resize of the full image to an arbitrary size.
+    Detection and the mesh run on a copy halved with a Gaussian pyramid until it is
+    near the detector's 1024 px: the detector sees 192 px and the mesh model 192 px
+    anyway, and pyramid halving costs a fraction of an area resize of the full image.
+    (Halving by area, :func:`~likeness.faces.view.halve`, is 25 ms faster at 12 MP,
+    but moves the face mask enough to flip intake's overexposure verdict on a face
+    that sits at its limit: Biden 2 EV over, 0.3004 → 0.2995 against 0.30.)
     A small face is meshed again at full resolution, where its landmarks are finer.
     """
+    import cv2
+
     from .analyze import DETECT_SIDE, analyze, mesh_for, pose_from_mesh
-    from .view import halve
 
     small, f = image, 1
     while max(small.shape[:2]) > 1.6 * DETECT_SIDE:
-        small, f = halve(small), f * 2
+        small, f = cv2.pyrDown(small), f * 2
     faces = analyze(small, embed=False, subject_only=True)
     if not faces and f > 1:  # analyze looks again at the centre of a big photo itself
         return analyze(image, embed=False, subject_only=True)
