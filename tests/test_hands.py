@@ -1,4 +1,4 @@
-"""The review's ``hand`` check (``likeness.review.defects.hand``) and the hand models
+"""The review's ``hand`` check (``likeness.review.hand_check.hand``) and the hand models
 behind it (``likeness.faces.hands``), on real photos of the shared eval set framed as
 the studio frames them: a hand at the chin fails, a wrinkled chin the palm detector
 alone takes for a palm passes."""

@@ -22,7 +22,7 @@ a fist seen from below); on the rectangle taken from their own points a real han
 0.75–1.0, and the two models rarely both hold a chin (Sharon's: full 0.79, lite 0.02).
 :attr:`Hand.score` is the mean of the two models'. On the eval set's faces framed as the
 studio frames them (259 faces), every palm candidate at the face that is a real hand
-scores 0.675–0.99 and no other one above 0.367 (``review.defects.hand`` has the limit
+scores 0.675–0.99 and no other one above 0.367 (``review.hand_check.hand`` has the limit
 and the face-geometry rule).
 
 Cost (cv2.dnn, measured while another job kept both cores busy): the palm detector
