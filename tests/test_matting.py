@@ -12,7 +12,7 @@ import pytest
 from skimage import data
 
 from likeness.errors import InputError, OptionError
-from likeness.matting import Matte, MatteSettings, matte, segment
+from likeness.matting import Matte, MatteSettings, foreground, matte, segment
 from likeness.matting.closed_form import snap_edge
 from likeness.matting.refine import guided_filter
 
@@ -71,6 +71,16 @@ def test_deterministic(astronaut, astro_matte):
     again = matte(astronaut)
     np.testing.assert_array_equal(again.alpha, astro_matte.alpha)
     np.testing.assert_array_equal(again.foreground, astro_matte.foreground)
+
+
+def test_the_foreground_alone_is_the_mattes_own(astronaut, astro_matte):
+    # The studio asks for the matte without its foreground and works that out beside
+    # the cut-out's clean-up: it must be the very values the matte would have given.
+    bare = matte(astronaut, settings=MatteSettings(foreground=False))
+    np.testing.assert_array_equal(bare.alpha, astro_matte.alpha)
+    assert bare.foreground.dtype == np.float32
+    assert not np.array_equal(bare.foreground, astro_matte.foreground)  # the image itself
+    np.testing.assert_array_equal(foreground(astronaut, bare.alpha), astro_matte.foreground)
 
 
 def test_bad_inputs_fail_loudly(astronaut):

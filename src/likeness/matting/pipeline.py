@@ -228,14 +228,25 @@ def matte(
     np.clip(alpha, 0.0, 1.0, out=alpha)
 
     # 5. foreground colours
-    if settings.foreground:
-        fg_r = max(2, round(settings.foreground_radius * fit_long))
-        fine_r = max(1, round(fg_r / 8))
-        fg = blur_fusion(img, alpha, img_small, resize(alpha, fit_w, fit_h), radius=fg_r, fine_radius=fine_r)
-    else:
-        fg = img
+    fg = _foreground(img, img_small, alpha, settings) if settings.foreground else img
 
     return Matte(alpha=alpha, foreground=fg, raw=_upsample(raw, W, H), settings=settings, cropped=cropped)
+
+
+def foreground(image: np.ndarray, alpha: np.ndarray, *, settings: MatteSettings = MatteSettings()) -> np.ndarray:
+    """Step 5 of :func:`matte` alone: the subject's own colours (float32 H×W×3) where
+    ``alpha`` (a matte of ``image``, RGB uint8) mixes them with the old background. For
+    a caller that asks :func:`matte` for no foreground and works this out beside other
+    steps (the studio, beside its cut-out's clean-up); the same values as the matte's."""
+    img = as_float(image)
+    fit_w, fit_h = fit_size(img.shape[1], img.shape[0], settings.refine_size)
+    return _foreground(img, resize(img, fit_w, fit_h), alpha, settings)
+
+
+def _foreground(img: np.ndarray, img_small: np.ndarray, alpha: np.ndarray, settings: MatteSettings) -> np.ndarray:
+    fit_h, fit_w = img_small.shape[:2]
+    fg_r = max(2, round(settings.foreground_radius * max(fit_w, fit_h)))
+    return blur_fusion(img, alpha, img_small, resize(alpha, fit_w, fit_h), radius=fg_r, fine_radius=max(1, round(fg_r / 8)))
 
 
 def _prior(prior: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:

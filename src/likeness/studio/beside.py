@@ -1,6 +1,7 @@
 """One worker thread beside the render's own, for steps that need nothing the main
 thread is working on at the time (:mod:`likeness.studio.pipeline`: the whole photo's
-segmentation beside the framing, the retouch beside the matte;
+segmentation beside the framing; the retouch, the bystanders' faces and the matte's
+edge colours beside the matte;
 :func:`likeness.studio.light.relight`: the light's estimate beside the skin and fill
 maps). They are model runs and small-image work that leave a second core idle.
 

@@ -9,12 +9,14 @@ losing sharpness inside the subject.
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
 from ..color import rgb_to_lab, to_float
+from . import beside
 from .see_through import drop_see_through
 
 
@@ -31,18 +33,26 @@ def cut_out(
     face_box: tuple[float, float, float, float] | None,
     valid: np.ndarray,
     prior: np.ndarray | None = None,
-    others: list[tuple[float, float, float, float]] | None = None,
+    others: list[tuple[float, float, float, float]] | Future | None = None,
     chin_y: float | None = None,
 ) -> Cutout:
     """Matte ``image`` (uint8, working size); ``valid`` (same size) forces 0 off-photo;
     ``prior``: a person probability for ``image`` from a wider view (see
     :func:`likeness.matting.matte`); ``others``: boxes of other people's faces in
-    ``image``, whose heads are cut out of the matte; ``chin_y``: the subject's chin row
+    ``image``, whose heads are cut out of the matte (or a future of them, looked for
+    beside the matte); ``chin_y``: the subject's chin row
     (pieces apart from the subject above it are someone else's, not a split shoulder)."""
-    alpha, fg, backend = _matte(image, face_box, prior)
-    alpha = np.clip(alpha.astype(np.float32), 0, 1) * valid
+    from ..matting import MatteSettings, foreground, matte
+
+    m = matte(image, face_box=face_box, prior=prior, settings=MatteSettings(foreground=False))
+    # The edge's own colours (the matte's step 5) beside the clean-up below, which
+    # changes only which pixels are kept, not the colours at the matte's edge.
+    fg_job = beside.submit(foreground, image, m.alpha)
+    alpha = np.clip(m.alpha.astype(np.float32), 0, 1) * valid
     if prior is not None and face_box is not None and chin_y is not None:
         alpha = drop_backdrop_beside(alpha, image, prior, face_box, chin_y)
+    if isinstance(others, Future):
+        others = others.result()
     if others and face_box is not None:
         alpha = cut_others(alpha, face_box, others, image=image)
     alpha = keep_subject(alpha, face_box, chin_y=chin_y)
@@ -52,8 +62,8 @@ def cut_out(
     img = to_float(image)
     edge = ((alpha > 0.01) & (alpha < 0.99)).astype(np.float32)
     edge = cv2.dilate(edge, np.ones((3, 3), np.uint8))
-    corr = (fg.astype(np.float32) - img) * edge[..., None]
-    return Cutout(alpha=alpha, correction=corr, backend=backend)
+    corr = (fg_job.result().astype(np.float32) - img) * edge[..., None]
+    return Cutout(alpha=alpha, correction=corr, backend="likeness.matting")
 
 
 #: The subject's body reaches this many face widths from its axis before a bystander's
@@ -268,9 +278,3 @@ def keep_subject(alpha: np.ndarray, face_box, *, chin_y: float | None = None) ->
     near = cv2.dilate(mask, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (9, 9)))
     return alpha * near.astype(np.float32)
 
-
-def _matte(image: np.ndarray, face_box, prior=None):
-    from ..matting import matte
-
-    m = matte(image, face_box=face_box, prior=prior)
-    return m.alpha, m.foreground, "likeness.matting"

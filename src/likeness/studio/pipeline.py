@@ -225,7 +225,9 @@ def _matte_framed(fr: framing.Framed, prior: tuple[np.ndarray, tuple[int, int]] 
     face_s = fr.face.scaled(ww / out_w)
     p = None if prior is None else crop_prior(small, face_s.box, prior_in_frame(*prior, fr.plan, (ww, wh)), valid)
     chin = float(face_s.mesh[152, 1]) if face_s.mesh is not None else None
-    cut = cut_out(small, face_box=face_s.box, valid=valid, prior=p, others=other_faces(small, face_s), chin_y=chin)
+    # Bystanders are needed only once the matte is made: looked for beside it.
+    others = beside.submit(other_faces, small, face_s)
+    cut = cut_out(small, face_box=face_s.box, valid=valid, prior=p, others=others, chin_y=chin)
     return small, valid, face_s, ww / out_w, cut
 
 
