@@ -194,9 +194,20 @@ def test_the_plain_shirt_photo_is_read_near_its_wall(shirt):
     """Consistency is not bought by reading his shirt as the light on the plain photo:
     the estimate stays near the wall's colour (log-chroma about (-0.04, 0.17)) rather than the
     shirt's (about (-0.43, 0.38))."""
-    est = np.array(shirt["plain"].chroma)
+    est = np.array(shirt["plain"].scene)
     wall, cloth = np.array([-0.04, 0.17]), np.array([-0.43, 0.38])
     assert np.linalg.norm(est - wall) < np.linalg.norm(est - cloth) / 2, est
+
+
+def test_a_daylight_portrait_of_warm_skin_is_not_made_paler(clipped_red):
+    """Her red-carpet photo is lit by daylight; its pixels alone read a warm light
+    (0.20 in log r/g: her warm skin, shoulders and hair dominate what is left), and
+    removing that made her headshot paler and greyer than her photo (skin 6.2 ΔE off).
+    Her skin's own reading weighs in, and the portraits' mean reading is taken off:
+    what is removed is within 0.1 of no light at all (about 0.06)."""
+    est = clipped_red["plain"]
+    assert est.scene[0] > 0.15, est.scene  # what the pixels alone read
+    assert np.linalg.norm(est.applied) < 0.1, est.applied
 
 
 @pytest.mark.parametrize("room", list(CASTS))

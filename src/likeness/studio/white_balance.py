@@ -1,120 +1,29 @@
 """White balance: the light's colour, estimated from the photo, removed whole, held
 back only where the corrected face would leave the natural skin locus.
 
-**The first round's pixels judged against each channel's own top, the second's dimmer
-pixels by luminance** (this version). The first round kept pixels whose largest channel
-was below 0.9 (0.6 for the dimmer start), a ceiling a room's colour moves pixels
-across: on the red-carpet photo (``deepface__target``: red clipped on a third of her
-face, shoulders and chest, a bright blue-grey backdrop) a warm or magenta room clipped
-more of her skin's red and dropped the backdrop's blue, the grey edge missed the room by
-0.13–0.28 and the grey search slid onto the backdrop; the second round's dimmer start
-(largest channel below 0.6 with the first light divided out) inherited that error
-(missed 0.24 / 0.21 in log-chroma; 4.0 ΔE left on her skin under the warm room, more
-than the room put there: the one case made worse, and a team spread of 2.20). Now the
-first round's ceilings are shares (0.9, 0.6) of each channel's own top (its 99.9th
-percentile): a room scales a channel and its top alike, and a clipped channel's plateau
-is its top whether at 1.0 or scaled down by a cool room; the second round's dimmer
-pixels are those below :data:`LOW_LUM` (0.5) in luminance, which a first light misread
-in colour barely moves. Replayed on the studio's own inputs (10 members × 5 photos),
-the estimate's miss of a room, median / p90 / max: 0.024 / 0.060 / 0.240 → 0.017 /
-0.047 / 0.098 (half A 0.020 / 0.055 / 0.098). ``likeness eval team`` light test (half a
-/ half b / all), before → this version: cast left median 0.185 / 0.150 / 0.170 →
-0.141 / 0.135 / 0.135, p90 0.432 / 0.238 / 0.283 → 0.315 / 0.241 / 0.266, made worse 1
-/ 0 / 1 → 0, team spread 3.12 / 1.40 / 2.20 → 1.57 / 1.36 / 1.43, real photos' skin
-change p90 7.92 → 7.79. ``eval studio --looks corporate-grey``: identity p95 0.3049 →
-0.2998; skin ΔE p50 / p95 2.849 / 8.124 → 2.96 / 8.317 (target's photo 2.83 → 6.24,
-whose estimate had sat 0.2 from the team test's on a crop two pixels different;
-stock_emotions_a 3.48 → 5.34, Dorsey 7.33 → 7.85, both searches still sliding at their
-last round). Tried: a luminance ceiling (0.7) with pixels near any channel's top out
-(team-case misses 0.016 / 0.052 / 0.095, but studio skin p50 3.42: Zuckerberg 2.2 →
-4.4); the dimmer pixels below 0.45 / 0.55 / 0.7 in luminance (0.7: target's warm room
-missed 0.19 again); skin-coloured pixels of the subject left out, or cells with any
-clipped pixel (target's plain photo jumped 0.2 to the backdrop, the cool rooms did not).
+How the light is read (:func:`estimate_light`), on a ~200 px copy, from the pixels
+outside the face's box:
 
-**The second round on the photo with the first light divided out, clipped alike in
-every room** (the version before): every channel clipped at :data:`SHARED_CLIP` (0.85,
-below what an 18 % cast clips) instead of clipped pixels left out, so a highlight one
-room clips (Lacamoire's light blue shirt in the cool and magenta rooms) is clipped alike
-in every room. Team spread 2.12 → 1.51 on the 9 members before target joined
-(Lacamoire's cool room 3.14 → 1.03 ΔE left); studio skin 2.862 / 8.25 → 2.865 / 8.288,
-identity p95 0.3018 → 0.3063 (Rose Leslie's 3×-enlarged photo moves 0.302–0.322 when
-the gains shift by ±0.005 in log-chroma). Tried then: the pixels at the clip left out
-(single photos moved up to 0.10); a third round (studio skin 2.93 / 8.47); a lower
-ceiling or less weight on the grey edge (Dorsey, Rose Leslie, stock_emotions_a paler).
+1. Two rounds. The first reads the photo as it is; the second reads it with the first
+   light divided out and every channel clipped alike (:data:`SHARED_CLIP`), and what it
+   finds is added to the first. Which pixels judge the light is decided so that a
+   room's colour does not change it: in the first round, shares of each channel's own
+   top (:data:`CEILING`), in the second, luminance (:data:`LOW_LUM`).
+2. Each round: the grey edge (Minkowski p = 6 over the gradients: the estimator that
+   moves most exactly with a room's light), averaged with a grey search of
+   near-neutral pixels that are not skin, run from two starts and weighed by how
+   much of the photo agrees with each (:data:`MASS_POWER`).
+3. The scene's reading is weighed with the skin's (:func:`skin_weighed`, the light that
+   would put the face's skin at the skin locus's centre), less their mean over
+   portraits: real photos' pixels about a warm-skinned face read a warm light that
+   was not there.
+4. The correction removes that light whole (a Look's warmth is its grade's, the same
+   for every person) and stops only where the corrected skin would leave the natural
+   skin locus (:func:`within_skin_locus`), which a room's colour does not change.
 
-**Pixels judged with the light divided out, the grey search from two starts** (the
-version before that): the estimate made twice, the second time on pixels judged with
-the first light divided out, each round's grey search from the grey edge and from the
-dimmer pixels' grey edge, weighted by their grey weight to the fourth power. Light test
-all: cast left median 0.215 → 0.180, p90 0.547 → 0.306, team spread 3.75 → 2.12; studio
-2.84 / 8.45 → 2.86 / 8.25. Not kept then (figures in this file's history): one start
-from a first light divided out, a grid of starts (plain photos moved 1 ΔE), either
-start alone (warm portraits 2–3 ΔE paler), a hard choice between the starts.
-
-Chosen by measurement (``likeness eval team``'s light test; each eval-team photo under
-four casts: warm tungsten, cool shade, green fluorescent, magenta; the share of the
-cast left on the skin against the cast-free headshot; 41 people). Compared side by side
-on the lighting stage alone (full correction, no bound, share of the cast left, median
-/ p90; skin change of the cast-free photos p90, ΔE2000):
-
-- the earlier log-chromaticity grey search from a neutral start: 0.31 / 1.49, 8.2
-  (as shipped, bounded to 0.85–1.18: 0.49 / 1.25, 22 of 164 cases made worse, 4.8);
-- grey world 0.28 / 0.60, 14.1; shades of grey p=4 0.30 / 0.60, 11.6; p=8 0.33 / 0.72;
-- grey edge (1st order, p=1) 0.21 / 0.49, 9.7; **p=6: 0.17 / 0.47, 8.8**;
-- OpenCV's ``createLearningBasedWB`` (whole photo): 0.85 / 2.39, 70 made worse (its
-  model expects raw linear camera data, not finished JPEGs);
-- the median of grey edge, shades of grey and the log-chroma search, backed off by
-  their disagreement: their spread on the plain photos is itself a median 0.19 (log
-  units), as large as the casts: backing off by it left 50–96 % of the cast.
-
-A check of the estimate against known lights (run again on the photo under four probe
-lights; trust falls where it does not follow them) was tried as the back-off: a quarter
-of the eval photos miss a probe by half or more, and scaling those back left the whole
-cast on them (p90 left 1.00 on the calibration half, against 0.89) without fewer cases
-made worse (7 either way); not used. A soft bound (B·tanh(n/B)) at the same change
-to plain photos (B = 0.25, p90 4.3 ΔE on the lighting stage) left less at p90 (0.84
-against 0.89) and made 5 worse instead of 7, but left more at the median (0.51 against
-0.43); the hard bound was kept.
-
-Grey edge p=6 is the most equivariant (a cast shifts its estimate by the cast), which
-is what removes a room's cast; the grey search is then run from its estimate (not from
-neutral), and the two averaged. What it gets wrong is real photos dominated by one
-coloured surface (a blue backdrop, a blue shirt, a pink wall).
-
-**Removed whole, held back by the skin locus** (this version). The earlier back-off
-bounded the estimate's size (0.25 in log-chroma) and every Look removed only 60–85 %
-of it: both leave a share of any room's cast by construction, and a bound on the
-estimate's size clips a cast that sits on top of a strong scene, so two photos of one
-person in two rooms came out different (light test through the studio, 41 people ×
-four rooms: cast left median 0.41, p90 0.84, 10 of 160 cases made worse, team spread
-6.5 ΔE). Now every Look removes the estimate whole (a Look's warmth is its grade's,
-the same for every person), and the only back-off reads the face's skin *after*
-correction: where it would leave the natural skin locus (an ellipse fitted to half A's
-plain photos, :data:`SKIN_LOCUS_CENTRE`), the correction stops at the ellipse's edge.
-The corrected skin does not depend on the room, so the back-off does not either.
-Measured side by side on half A (light stage replayed on the studio's own inputs):
-locus radius 3 / 2.5 / 2 Mahalanobis units left 0.151 / 0.150 / 0.140 of a cast (p90
-0.46 each; team spread 3.5 / 3.5 / 3.2 ΔE; plain photos' skin change p90 10.5 / 8.6 /
-7.6 ΔE); 2.5 is the smallest that moves no half-A plain photo's skin (their raw skins
-reach 2.49), so no natural skin tone is pulled towards the average. With a
-perfect (fully equivariant) estimate the same replay leaves 0.06 / p90 0.20 and a team
-spread of 1.3 ΔE: what is left above that is the estimator's own inconsistency
-between rooms, mostly the grey search settling on a different cluster (Jolie's grey
-search swings from (−0.10, 0.04) to (0.07, −0.32) as the clip level goes from 0.9 to
-0.8). Weighing the grey search's pixels by a Gaussian of their distance to the
-estimate (``KERNEL``, a share of the window) makes that settling smoother: half A
-0.150 / p90 0.42, 1 made worse, team spread 2.8 ΔE, against 0.150 / 0.46, 2, 3.5
-with the hard window (share 0.25: 0.16 / 0.51 / 3.1; 0.5: 0.15 / 0.43 / 3.0; 0.7:
-0.15 / 0.42 / 3.3); half B, unseen, 0.15 / 0.53 / 4.3 against 0.14 / 0.55 / 4.7 at
-0.5. Tried and not used then: a second pass judging the pixels with the first estimate
-divided out (more consistent between rooms, but alone it moved real photos' estimates a
-long way: Jolie's warm portrait grey-pink, Lacamoire's face orange; used now with the
-second search start, see the top of this module); averaging over clip levels (0.7–0.95: same trade);
-grey edge p=2, p=1 and the mean of p=1, 2, 6 without the grey search (more change to
-plain photos, larger team spread through the composite); a size bound on top of the
-locus (0.35: 6 of 84 made worse); the subject's pixels weighted 1× or 0.5× in the grey
-search (no clear gain); the whites of the eyes and the teeth as a check (read on the
-plain photos they are dominated by eyelid skin and lips: log r/g up to 1.1 and 3.4).
+Every step moves with a room's light by the room's colour, so one person photographed
+in two rooms comes out the same. The measurements behind each choice, and what was
+tried and not kept, are in ``docs/white-balance.md``.
 """
 
 from __future__ import annotations
@@ -143,6 +52,11 @@ KERNEL = 0.35
 SKIN_LOCUS_CENTRE = (0.578, -0.442)
 SKIN_LOCUS_AXES = ((-0.526, -0.85), (-0.85, 0.526))
 SKIN_LOCUS_SD = (0.109, 0.24)
+#: The light as the face's skin reads it (the light that would put the skin at the
+#: locus centre) weighs this much against the grey-edge and grey-search estimate, and
+#: the sum is taken less :data:`PORTRAIT_BIAS`, its mean over portraits (docs/white-balance.md).
+SKIN_SHARE = 0.35
+PORTRAIT_BIAS = (0.059, 0.0)
 #: How far (Mahalanobis units) the corrected skin may lie from the locus centre before
 #: the correction is held back; half A's plain skins reach 2.5.
 SKIN_LOCUS_RADIUS = 2.5
@@ -157,7 +71,7 @@ _CAST_TOLERANCES = (0.35, 0.18, 0.18, 0.18, 0.18)
 CEILING, LOW_CEILING, LOW_LUM = 0.9, 0.6, 0.5
 #: The second round reads the photo with the first light divided out and every channel
 #: clipped here (linear): a room's cast of up to about 18 % clips a highlight above it,
-#: so clipped alike in every room it no longer changes the estimate (see the module).
+#: so clipped alike in every room it no longer changes the estimate (docs/white-balance.md).
 #: Chosen on half A of the light test (0.82 / 0.85 / 0.95: team spread 1.36 / 1.38 /
 #: 1.30, cast left p90 0.19 / 0.24 / 0.22), with the studio's skin unmoved (0.95 moved
 #: its median skin change 2.86 → 3.13).
@@ -172,14 +86,17 @@ _Y = LUMA_709
 
 @dataclass(frozen=True)
 class LightEstimate:
-    """The light's colour: ``chroma`` (log r/g, log b/g) as estimated, and the
-    ``applied`` chroma that the correction removes: the estimate, held back where it
-    would put the face's skin outside the skin locus (``bounded``)."""
+    """The light's colour: ``chroma`` (log r/g, log b/g) as estimated (the
+    ``scene``'s reading, from the pixels about the face, weighed with the skin's:
+    :func:`skin_weighed`), and the ``applied`` chroma that the correction removes: the
+    estimate, held back where it would put the face's skin outside the skin locus
+    (``bounded``)."""
 
     chroma: tuple[float, float]
     applied: tuple[float, float]
     bounded: bool
     pixels: int
+    scene: tuple[float, float] = (0.0, 0.0)  # the pixels' own reading, before the skin's
 
     @property
     def rgb(self) -> np.ndarray:
@@ -236,12 +153,23 @@ def estimate_light(
     seen = np.minimum(lin * k, np.float32(SHARED_CLIP))
     ok, low = _judged(seen, usable, tops=False)
     rest = _estimate(seen, _gradient(seen), ok, low, am, np.minimum(skin * k, SHARED_CLIP))
-    uv = first if rest is None else first + rest
+    scene = first if rest is None else first + rest
+    uv = skin_weighed(scene, skin)
     applied = within_skin_locus(uv, skin, radius=radius)
     return LightEstimate(
         chroma=(float(uv[0]), float(uv[1])), applied=(float(applied[0]), float(applied[1])),
         bounded=bool(np.abs(applied - uv).max() > 1e-6), pixels=int(ok.sum()),
+        scene=(float(scene[0]), float(scene[1])),
     )
+
+
+def skin_weighed(uv, skin: np.ndarray) -> np.ndarray:
+    """The scene's reading of the light (``uv``, log-chroma) weighed with the skin's
+    (:data:`SKIN_SHARE`; ``skin``: the face skin's mean linear RGB), less the two's mean
+    over portraits (:data:`PORTRAIT_BIAS`). Both readings move with a room's light by
+    its colour and the weights sum to one, so the sum does too."""
+    sk = log_chroma(np.asarray(skin, np.float64)[None])[0] - np.array(SKIN_LOCUS_CENTRE)
+    return (1 - SKIN_SHARE) * np.asarray(uv, np.float64) + SKIN_SHARE * sk - np.array(PORTRAIT_BIAS)
 
 
 def _divider(light) -> np.ndarray:
