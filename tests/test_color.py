@@ -42,3 +42,14 @@ def test_lab_of_white_and_uint8_float_edges():
     assert np.allclose(color.lab_to_rgb(lab), [[1, 1, 1], [0, 0, 0]], atol=1e-3)
     u = np.array([0, 128, 255], np.uint8)
     assert np.array_equal(color.to_uint8(color.to_float(u)), u)
+
+
+def test_a_colour_brought_to_anothers_luminance_keeps_its_chromaticity():
+    skin = np.array([0.30, 0.18, 0.12], np.float32)  # a shaded cheek, linear light
+    lit = color.rgb_to_lab(color.linear_to_srgb(skin * 1.6)[None, None])[0, 0]  # the same skin, filled
+    out = color.at_luminance_of(skin, lit)
+    assert float(color.LUMA_709 @ out) == pytest.approx(float(color.LUMA_709 @ (skin * 1.6)), rel=1e-2)
+    np.testing.assert_allclose(out / out.sum(), skin / skin.sum(), rtol=1e-5)
+    # Compared at equal brightness, the fill's lift is no change of colour.
+    back = color.rgb_to_lab(color.linear_to_srgb(out)[None, None])[0, 0]
+    assert color.delta_e(back, lit) < 1.0 < 5 < color.delta_e(color.rgb_to_lab(color.linear_to_srgb(skin)[None, None])[0, 0], lit)

@@ -28,3 +28,11 @@ def test_the_real_photo_change_is_split_from_the_white_balance(lacamoire):
     a = lacamoire["all"]
     assert isinstance(a["plain_change_without_wb_p90"], float) and a["plain_change_without_wb_p90"] >= 0
     assert a["plain_wb_change_p90"] == row["wb_change"] > 0
+
+
+def test_the_colour_change_leaves_brightness_out(lacamoire):
+    """The skin's change is also read at equal brightness (the fill lifting a shaded
+    cheek is light, not a change of skin tone), per person and over the team."""
+    (row,) = lacamoire["plain_rows"]
+    assert isinstance(row["colour_change"], float) and 0 <= row["colour_change"]
+    assert lacamoire["all"]["plain_colour_change_p90"] == row["colour_change"]

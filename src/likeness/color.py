@@ -89,6 +89,14 @@ def lab_to_rgb(lab) -> np.ndarray:
     return np.clip(rgb, 0, 1).reshape(shape)
 
 
+def at_luminance_of(linear: np.ndarray, lab) -> np.ndarray:
+    """Linear RGB ``linear`` (one colour) scaled, its chromaticity kept, to the
+    luminance of the L*a*b* colour ``lab``: compared with ``lab`` afterwards, what is
+    left is a change of colour, not of brightness (a fill light lifting a shaded cheek)."""
+    target = float(LUMA_709 @ srgb_to_linear(lab_to_rgb(np.asarray(lab, np.float32)[None, None]))[0, 0])
+    return linear * np.float32(target / max(float(LUMA_709 @ linear), 1e-6))
+
+
 def delta_e(lab1, lab2, *, kL: float = 1.0, kC: float = 1.0, kH: float = 1.0) -> np.ndarray | float:
     """CIEDE2000 between L*a*b* colours (…×3, broadcast against each other);
     scikit-image's implementation. A float for single colours."""

@@ -167,15 +167,14 @@ def _skin_de_light_removed(r: dict, *, same_brightness: bool = False) -> float |
     the headshot skin's luminance, so a deliberate brightening (the fill lifting a
     shaded cheek, the exposure) is not read as a change of skin tone: what is left is
     the change of the skin's colour itself."""
-    from ..color import LUMA_709, delta_e, lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
+    from ..color import at_luminance_of, delta_e, linear_to_srgb, rgb_to_lab
 
     lin = _relit_photo_skin(r)
     if lin is None:
         return None
     b = np.array(r["studio_skin_after"], np.float32)
     if same_brightness:
-        target = float(LUMA_709 @ srgb_to_linear(np.clip(lab_to_rgb(b[None, None]), 0, 1))[0, 0])
-        lin = lin * np.float32(target / max(float(LUMA_709 @ lin), 1e-6))
+        lin = at_luminance_of(lin, b)
     return float(delta_e(rgb_to_lab(linear_to_srgb(np.clip(lin, 0, 1))[None, None])[0, 0], b))
 
 

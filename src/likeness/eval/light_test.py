@@ -15,14 +15,17 @@ the review reads them) is compared with the headshot of the photo as it was:
   residual casts, both put on the team's median skin colour;
 - ``plain_change``: photo → headshot skin change of the plain photos (what the studio
   does to real photos; the correction must not make it larger), and
-  ``plain_change_without_wb``: the same with the Look's white balance off, so the share
-  the white balance adds can be read (on the nine eval-team members the studio's other
-  steps, exposure, fill, grade, give p90 2.8 ΔE; the white balance brings it to 7.8–8.1,
-  the removal of what it reads as the room's light: on an already balanced photo that is
+  ``plain_colour_change``: the same at equal brightness (the photo's skin brought to
+  the headshot's luminance: the colour change alone, without the fill's deliberate lift
+  of a shaded cheek); ``plain_change_without_wb``: the same with the Look's white
+  balance off, so the share the white balance adds can be read (on the ten eval-team
+  members the studio's other steps, exposure, fill, grade, give p90 2.4 ΔE, the fill
+  alone 7.2 on one dim indoor photo; the white balance brings it to 6.8, the removal
+  of what it reads as the room's light: on an already balanced photo that is
   the estimate's own error, on a photo taken under a coloured light it is the work
   asked for, and nothing here tells the two apart); ``plain_wb_change``: the headshot's
   skin with the white balance against without it, the white balance's own part.
-  ``plain_rows`` gives the three per person.
+  ``plain_rows`` gives them per person.
 
 Every figure is given for all people and for the two halves of the team, split by
 person (``half_a``: even positions in name order, on which the white balance's skin
@@ -133,7 +136,7 @@ def light_test(photos: list[Path], tmp: Path, *, chart: bool = True, look: str =
     out["no_face"] = no_face
     out["rows"] = [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items() if k != "residual"} for r in rows]
     out["chart_rows"] = chart_rows
-    out["plain_rows"] = [{"person": p, "change": _r(_de(*plain[p])),
+    out["plain_rows"] = [{"person": p, "change": _r(_de(*plain[p])), "colour_change": _r(_de_same_brightness(*plain[p])),
                           "change_without_wb": _r(_de(plain[p][0], rest[p])) if p in rest else None,
                           "wb_change": _r(_de(plain[p][1], rest[p])) if p in rest else None} for p in names]
     return out
@@ -192,6 +195,9 @@ def summarise(rows: list[dict], plain: dict, chart_rows: list[dict], *, rest: di
     }
     change = [_de(p, h) for p, h in plain.values()]
     res["plain_change_median"], res["plain_change_p90"] = _r(np.median(change)), _r(np.percentile(change, 90))
+    colour = [_de_same_brightness(p, h) for p, h in plain.values()]
+    res["plain_colour_change_median"] = _r(np.median(colour))
+    res["plain_colour_change_p90"] = _r(np.percentile(colour, 90))
     if rest:
         other = [_de(plain[p][0], h) for p, h in rest.items() if p in plain]
         res["plain_change_without_wb_median"] = _r(np.median(other))
@@ -219,6 +225,15 @@ def _de(a, b) -> float:
     from ..color import delta_e
 
     return float(delta_e(a, b))
+
+
+def _de_same_brightness(photo_lab, headshot_lab) -> float:
+    """ΔE2000 photo → headshot skin once the photo's is brought to the headshot's
+    brightness: the skin's colour change, without the fill's and exposure's lift."""
+    from ..color import at_luminance_of, lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
+
+    lin = at_luminance_of(srgb_to_linear(lab_to_rgb(np.asarray(photo_lab, np.float32))), headshot_lab)
+    return _de(rgb_to_lab(linear_to_srgb(np.clip(lin, 0, 1))), headshot_lab)
 
 
 def _r(v) -> float:
