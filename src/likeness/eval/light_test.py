@@ -230,7 +230,13 @@ def _de(a, b) -> float:
 def _de_same_brightness(photo_lab, headshot_lab) -> float:
     """ΔE2000 photo → headshot skin once the photo's is brought to the headshot's
     brightness: the skin's colour change, without the fill's and exposure's lift."""
-    from ..color import at_luminance_of, lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
+    from ..color import (
+        at_luminance_of,
+        lab_to_rgb,
+        linear_to_srgb,
+        rgb_to_lab,
+        srgb_to_linear,
+    )
 
     lin = at_luminance_of(srgb_to_linear(lab_to_rgb(np.asarray(photo_lab, np.float32))), headshot_lab)
     return _de(rgb_to_lab(linear_to_srgb(np.clip(lin, 0, 1))), headshot_lab)
