@@ -122,3 +122,36 @@ def test_a_wall_letter_sticking_out_of_the_shoulder_goes_a_jacket_bump_stays():
     assert float(out[bump].mean()) < 0.2
     assert float(out[navy].mean()) > 0.99
     assert float(out[body & (yy > 210)].mean()) > 0.99
+
+
+def test_a_vivid_strip_of_wall_along_the_shoulder_goes_a_pale_one_stays():
+    """A strip of the wall the matte kept along each shoulder's top edge (a layer, half
+    on the wall: neither enclosed nor sticking out). On the left the wall is a vivid
+    purple (a press wall seen through a clear raincoat at Katy Perry's collar): no
+    skin or hair is that colour, so it goes; on the right a pale lavender-grey, where
+    a layer along the edge may be a pale shoulder and stays."""
+    rng = np.random.default_rng(3)
+    h, w = 300, 300
+    yy, xx = np.mgrid[0:h, 0:w]
+    img = np.empty((h, w, 3), np.float32)
+    img[:, :150] = (110, 50, 170)  # vivid purple
+    img[:, 150:] = (200, 196, 212)  # pale lavender-grey
+    alpha = np.zeros((h, w), np.float32)
+    head = ((xx - 150) / 45.0) ** 2 + ((yy - 100) / 60.0) ** 2 <= 1
+    img[head] = (215, 165, 140)
+    alpha[head] = 1
+    body = yy >= 190  # the shoulders' top edge, the strips inset in it
+    checks = ((xx // 16 + yy // 16) % 2).astype(bool)
+    img[body & checks] = (235, 235, 240)
+    img[body & ~checks] = (30, 35, 70)
+    alpha[body] = 1
+    vivid = (xx >= 25) & (xx < 65) & (yy >= 190) & (yy < 200)
+    pale = (xx >= 235) & (xx < 275) & (yy >= 190) & (yy < 200)
+    img[vivid] = (104, 46, 162)
+    img[pale] = (192, 188, 204)
+    alpha[vivid | pale] = 1
+    img = np.clip(img + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+    out = drop_see_through(alpha, img, (105.0, 60.0, 195.0, 150.0))
+    assert float(out[vivid].mean()) < 0.2
+    assert float(out[pale].mean()) > 0.99
+    assert float(out[body & (yy > 210)].mean()) > 0.99

@@ -48,6 +48,14 @@ ENCLOSED, BUMP = 0.05, 0.55
 #: The pieces of wall found were cool: Celeste's lavender wall −9.5 (median), the
 #: press wall's letters −26.
 WARM = 8.0
+#: A piece more saturated than this (median chroma, C*ab) that is not warm is no skin
+#: and no hair: the border rule above stands aside for it (that rule keeps a pale
+#: layer along a smooth edge: a bare shoulder or blonde hair against a pale wall), and
+#: it is taken when its colour is clearly the wall's. The press wall's pieces at Katy
+#: Perry's collar, seen through her clear raincoat, read 22–32 at border shares of
+#: 0.27–0.40 (purple pieces of wall left beside the collar on her headshot); every
+#: other piece the colour rule finds on 108 eval renders reads 16 or less.
+SATURATED = 20.0
 
 
 def drop_see_through(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np.ndarray | None = None) -> np.ndarray:
@@ -147,8 +155,10 @@ def see_through_mask(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np
             continue
         piece = lbl == i
         pm = piece[cy, cx]
-        if float(np.median(lab[pm, 2])) > WARM:
+        b = float(np.median(lab[pm, 2]))
+        if b > WARM:
             continue
+        vivid = float(np.median(np.hypot(lab[pm, 1], lab[pm, 2]))) > SATURATED
         mb, mf = float(np.median(d_bg[pm])), float(np.median(d_fg[pm]))
         if not (mf > RATIO * mb and mf - mb > MARGIN):
             continue
@@ -157,7 +167,7 @@ def see_through_mask(alpha: np.ndarray, image: np.ndarray, face_box, *, keep: np
         # edge (a pale shoulder or blonde hair against a pale wall) lies between.
         ring = (cv2.dilate(piece.astype(np.uint8), k3) > 0) & ~piece
         contact = float((alpha[ring] < 0.5).mean())
-        if contact <= ENCLOSED or contact >= BUMP:
+        if contact <= ENCLOSED or contact >= BUMP or vivid:
             gone |= piece
     if gone.any():
         # The piece's mixed rim (hair strands over the wall) leans to the wall too.
