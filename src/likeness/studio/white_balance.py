@@ -55,8 +55,8 @@ SKIN_LOCUS_SD = (0.109, 0.24)
 #: The light as the face's skin reads it (the light that would put the skin at the
 #: locus centre) weighs this much against the grey-edge and grey-search estimate, and
 #: the sum is taken less :data:`PORTRAIT_BIAS`, its mean over portraits (docs/white-balance.md).
-SKIN_SHARE = 0.35
-PORTRAIT_BIAS = (0.059, 0.0)
+SKIN_SHARE = 0.2
+PORTRAIT_BIAS = (0.06, -0.014)
 #: How far (Mahalanobis units) the corrected skin may lie from the locus centre before
 #: the correction is held back; half A's plain skins reach 2.5.
 SKIN_LOCUS_RADIUS = 2.5
