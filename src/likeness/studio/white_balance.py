@@ -54,7 +54,9 @@ SKIN_LOCUS_AXES = ((-0.526, -0.85), (-0.85, 0.526))
 SKIN_LOCUS_SD = (0.109, 0.24)
 #: The light as the face's skin reads it (the light that would put the skin at the
 #: locus centre) weighs this much against the grey-edge and grey-search estimate, and
-#: the sum is taken less :data:`PORTRAIT_BIAS`, its mean over portraits (docs/white-balance.md).
+#: the sum is taken less :data:`PORTRAIT_BIAS`, its mean over half a's portraits. A
+#: larger share pulls every skin further towards the locus centre: 0.2 spreads the
+#: skin's chroma change most evenly across lightness (docs/white-balance.md).
 SKIN_SHARE = 0.2
 PORTRAIT_BIAS = (0.06, -0.014)
 #: How far (Mahalanobis units) the corrected skin may lie from the locus centre before
