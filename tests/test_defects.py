@@ -159,20 +159,28 @@ def test_a_render_that_fails_the_review_is_not_delivered(astro_jpg, tmp_path, mo
     assert not [p for p in out.iterdir() if p.suffix == ".jpg"]  # nothing delivered
 
 
-def test_a_refused_first_render_is_kept_beside_the_retry_that_is_delivered(astro_jpg, tmp_path, monkeypatch):
-    import likeness
-    from likeness.review import Check, gate
+def _first_render_fails(monkeypatch, name: str, check) -> list[int]:
+    """The review's defect checks give ``name`` failing (``check``) on the first render
+    only, and their real verdict after; returns the list of calls, one entry each."""
+    from likeness.review import gate
 
-    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
     real, calls = gate.defect_checks, []
 
     def first_fails(*a, **k):
         calls.append(1)
-        if len(calls) == 1:
-            return {"islands": Check(False, 2.0, 0.3, "The cut-out has stray pieces apart from you (2.0 % of the picture).")}
-        return real(*a, **k)
+        return {name: check} if len(calls) == 1 else real(*a, **k)
 
     monkeypatch.setattr(gate, "defect_checks", first_fails)
+    return calls
+
+
+def test_a_refused_first_render_is_kept_beside_the_retry_that_is_delivered(astro_jpg, tmp_path, monkeypatch):
+    import likeness
+    from likeness.review import Check
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+    _first_render_fails(monkeypatch, "islands",
+                        Check(False, 2.0, 0.3, "The cut-out has stray pieces apart from you (2.0 % of the picture)."))
     out = tmp_path / "out"
     res = likeness.studio([astro_jpg], out=out, keep_rejected=True)
     (hs,) = res.headshots
@@ -200,19 +208,11 @@ def test_a_photo_only_short_of_eye_distance_gives_a_web_size_headshot(tmp_path, 
 
 def test_a_failed_render_is_framed_again_before_it_is_refused(astro_jpg, tmp_path, monkeypatch):
     import likeness
-    from likeness.review import Check, gate
+    from likeness.review import Check
 
     monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
-    calls = []
-    real = gate.defect_checks
-
-    def first_fails(*a, **k):
-        calls.append(1)
-        if len(calls) == 1:
-            return {"other_people": Check(False, 1.0, 0.3, "Part of another person shows at the edge of the picture.")}
-        return real(*a, **k)
-
-    monkeypatch.setattr(gate, "defect_checks", first_fails)
+    calls = _first_render_fails(monkeypatch, "other_people",
+                                Check(False, 1.0, 0.3, "Part of another person shows at the edge of the picture."))
     res = likeness.studio([astro_jpg], out=tmp_path / "out")
     (h,) = res.headshots
     assert len(calls) == 2 and h.review["passed"] and not res.skipped

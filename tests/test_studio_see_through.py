@@ -93,32 +93,45 @@ def test_celeste_wall_beside_her_earring_leaves_the_matte(celeste):
     assert float(patch.mean()) < 0.5
 
 
-def test_a_wall_letter_sticking_out_of_the_shoulder_goes_a_jacket_bump_stays():
-    """A press wall (dark pink, pale lavender letters) behind a checked jacket: a piece
-    of a letter the matte kept on the shoulder's edge goes; a bump of the jacket's own
-    navy the same size stays."""
-    rng = np.random.default_rng(2)
-    h, w = 300, 260
+def _jacket(w: int, *, wall, head_x: float, body_top: int):
+    """A synthetic head over a checked jacket (white and navy) in front of a wall that
+    ``wall`` paints on the float image: (image float32, alpha, rows, columns, the
+    jacket's mask), 300 px tall."""
+    h = 300
     yy, xx = np.mgrid[0:h, 0:w]
     img = np.empty((h, w, 3), np.float32)
-    img[:] = (125, 35, 75)
-    letter = (190, 180, 230)
-    img[(xx >= 20) & (xx < 70) & (yy >= 150) & (yy < 200)] = letter
+    wall(img)
     alpha = np.zeros((h, w), np.float32)
-    head = ((xx - 130) / 45.0) ** 2 + ((yy - 100) / 60.0) ** 2 <= 1
+    head = ((xx - head_x) / 45.0) ** 2 + ((yy - 100) / 60.0) ** 2 <= 1
     img[head] = (215, 165, 140)
     alpha[head] = 1
-    body = yy >= 200
+    body = yy >= body_top
     checks = ((xx // 16 + yy // 16) % 2).astype(bool)
     img[body & checks] = (235, 235, 240)
     img[body & ~checks] = (30, 35, 70)
     alpha[body] = 1
+    return img, alpha, yy, xx, body
+
+
+def _noisy(img: np.ndarray, seed: int) -> np.ndarray:
+    rng = np.random.default_rng(seed)
+    return np.clip(img + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
+
+
+def test_a_wall_letter_sticking_out_of_the_shoulder_goes_a_jacket_bump_stays():
+    """A press wall (dark pink, pale lavender letters) behind a checked jacket: a piece
+    of a letter the matte kept on the shoulder's edge goes; a bump of the jacket's own
+    navy the same size stays."""
+    def wall(img):
+        img[:] = (125, 35, 75)
+        img[150:200, 20:70] = (190, 180, 230)  # a letter
+
+    img, alpha, yy, xx, body = _jacket(260, wall=wall, head_x=130, body_top=200)
     bump = (xx >= 30) & (xx < 42) & (yy >= 186) & (yy < 200)
     navy = (xx >= 200) & (xx < 212) & (yy >= 186) & (yy < 200)
     img[navy] = (30, 35, 70)
     alpha[bump | navy] = 1
-    img = np.clip(img + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
-    out = drop_see_through(alpha, img, (85.0, 60.0, 175.0, 150.0))
+    out = drop_see_through(alpha, _noisy(img, 2), (85.0, 60.0, 175.0, 150.0))
     assert float(out[bump].mean()) < 0.2
     assert float(out[navy].mean()) > 0.99
     assert float(out[body & (yy > 210)].mean()) > 0.99
@@ -130,28 +143,18 @@ def test_a_vivid_strip_of_wall_along_the_shoulder_goes_a_pale_one_stays():
     purple (a press wall seen through a clear raincoat at Katy Perry's collar): no
     skin or hair is that colour, so it goes; on the right a pale lavender-grey, where
     a layer along the edge may be a pale shoulder and stays."""
-    rng = np.random.default_rng(3)
-    h, w = 300, 300
-    yy, xx = np.mgrid[0:h, 0:w]
-    img = np.empty((h, w, 3), np.float32)
-    img[:, :150] = (110, 50, 170)  # vivid purple
-    img[:, 150:] = (200, 196, 212)  # pale lavender-grey
-    alpha = np.zeros((h, w), np.float32)
-    head = ((xx - 150) / 45.0) ** 2 + ((yy - 100) / 60.0) ** 2 <= 1
-    img[head] = (215, 165, 140)
-    alpha[head] = 1
-    body = yy >= 190  # the shoulders' top edge, the strips inset in it
-    checks = ((xx // 16 + yy // 16) % 2).astype(bool)
-    img[body & checks] = (235, 235, 240)
-    img[body & ~checks] = (30, 35, 70)
-    alpha[body] = 1
+    def wall(img):
+        img[:, :150] = (110, 50, 170)  # vivid purple
+        img[:, 150:] = (200, 196, 212)  # pale lavender-grey
+
+    # The shoulders' top edge at row 190, the strips inset in it.
+    img, alpha, yy, xx, body = _jacket(300, wall=wall, head_x=150, body_top=190)
     vivid = (xx >= 25) & (xx < 65) & (yy >= 190) & (yy < 200)
     pale = (xx >= 235) & (xx < 275) & (yy >= 190) & (yy < 200)
     img[vivid] = (104, 46, 162)
     img[pale] = (192, 188, 204)
     alpha[vivid | pale] = 1
-    img = np.clip(img + rng.normal(0, 3, img.shape), 0, 255).astype(np.uint8)
-    out = drop_see_through(alpha, img, (105.0, 60.0, 195.0, 150.0))
+    out = drop_see_through(alpha, _noisy(img, 3), (105.0, 60.0, 195.0, 150.0))
     assert float(out[vivid].mean()) < 0.2
     assert float(out[pale].mean()) > 0.99
     assert float(out[body & (yy > 210)].mean()) > 0.99
