@@ -62,6 +62,31 @@ def test_studio_end_to_end_writes_headshot_sheet_and_report(astro_jpg, tmp_path)
     assert not [p for p in out.iterdir() if p.name.startswith(".")]  # no temp files left
 
 
+def test_the_review_reads_each_photo_once_while_intake_goes_on(astro_jpg, tmp_path, monkeypatch):
+    """The review's reading of each photo starts as intake finishes that photo (beside
+    the next one's decode), and the enrolment uses it: one reading per photo."""
+    import importlib
+    import threading
+
+    import cv2
+
+    session = importlib.import_module("likeness.studio.session")
+    real, calls = session.describe, []
+
+    def counted(image, face, **kw):
+        calls.append(threading.current_thread().name)
+        return real(image, face, **kw)
+
+    monkeypatch.setattr(session, "describe", counted)
+    mirrored = tmp_path / "mirrored.jpg"
+    Image.open(astro_jpg).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(mirrored, quality=95)
+    res = session.studio([astro_jpg, mirrored], out=tmp_path / "out")
+    assert len(calls) == 2  # each photo read once, none again at enrolment
+    if cv2.getNumThreads() > 1:
+        assert all(name.startswith("likeness-beside") for name in calls)
+    assert res.headshots[0].review["passed"] and len(res.headshots[0].review["checks"]) > 5
+
+
 def test_other_look_and_id_frame_write_dpi_and_mono(astro_jpg, tmp_path):
     from likeness.studio.pipeline import make_headshot
 

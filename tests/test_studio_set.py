@@ -216,12 +216,15 @@ def test_beside_runs_on_its_worker_or_inline_when_one_thread_was_asked_for():
 
     import cv2
 
-    from likeness.studio import beside
+    from likeness import beside
 
     before = cv2.getNumThreads()
     try:
         cv2.setNumThreads(2)
         assert beside.submit(lambda: threading.current_thread().name).result().startswith("likeness-beside")
+        # a step on the worker that submits another runs it there, at once (no wait on itself)
+        nested = beside.submit(lambda: beside.submit(lambda: threading.current_thread().name).result())
+        assert nested.result(timeout=10).startswith("likeness-beside")
         cv2.setNumThreads(1)  # a team worker: one thread per process
         assert beside.submit(lambda: threading.current_thread().name).result() == threading.current_thread().name
         failed = beside.submit(lambda: 1 / 0)

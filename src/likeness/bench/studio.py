@@ -52,7 +52,7 @@ def run(repeat: int = 5, photo: Path | None = None, look: str = "corporate-grey"
         return studio_set.run(repeat=min(repeat, 3))
 
     out = render_bench(repeat, photo, look)
-    out["verb"] = verb.run(repeat=min(repeat, 3))
+    out["verb"] = verb.run(repeat=repeat)
     out["pass"] = bool(out["pass"] and out["verb"]["pass"])
     return out
 

@@ -45,6 +45,7 @@ def check(
     max_photos: int = MAX_PHOTOS,
     limits: Limits | None = None,
     decode: Callable[[Path], Photo] | None = None,
+    seen: Callable[[PhotoCheck], object] | None = None,
 ) -> Sitting:
     """Check 1–``max_photos`` photos of one person and say what the set is good for.
 
@@ -53,6 +54,8 @@ def check(
     request raises. ``decode(path)``: how to decode a photo when the caller keeps the
     pixels (the studio decodes each photo once, for intake and the render alike);
     default: a reduced decode (``ANALYSE_SIDE``), larger only for a small face.
+    ``seen(photo_check)`` is called with each photo's check as soon as it is made (the
+    studio starts the review's reading of a photo then, beside the next one's decode).
     """
     from . import select
 
@@ -68,6 +71,8 @@ def check(
     checks: list[PhotoCheck] = []
     for i, p in enumerate(paths):
         checks.append(inspect_path(p, limits=limits, decode=decode))
+        if seen:
+            seen(checks[-1])
         if progress:
             progress(i + 1, len(paths))
     sitting = select.sitting(checks)
@@ -77,6 +82,8 @@ def check(
     if redo and sitting.identity is not None:
         for i in redo:
             checks[i] = inspect_path(paths[i], limits=limits, identity=sitting.identity, decode=decode)
+            if seen:
+                seen(checks[i])
         sitting = select.sitting(checks)
     return sitting
 

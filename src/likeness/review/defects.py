@@ -48,6 +48,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from ..beside import submit
 from ..color import delta_e, rgb_to_lab
 from ..faces import regions as R
 from ..types import Face
@@ -372,7 +373,9 @@ DEFECTS = ("islands", "other_people", "cut_subject", "fringe", "flat_edge", "occ
 
 def run(sc: Scene, faces: list[Face], s: ReviewSettings) -> dict[str, Check]:
     """Every defect check not in ``s.skip`` (``faces``: every face of the candidate, in
-    candidate px, the subject among them)."""
+    candidate px, the subject among them). The hand check, the costliest (its models
+    run up to five times), runs beside the others (:mod:`likeness.beside`)."""
+    hand_job = None if "hand" in s.skip else submit(hand, sc, s)
     fns = {
         "islands": lambda: islands(sc, s),
         "other_people": lambda: other_people(sc, faces, s),
@@ -380,6 +383,6 @@ def run(sc: Scene, faces: list[Face], s: ReviewSettings) -> dict[str, Check]:
         "fringe": lambda: fringe(sc, s),
         "flat_edge": lambda: flat_edge(sc, s),
         "occlusion": lambda: occlusion(sc, s),
-        "hand": lambda: hand(sc, s),
+        "hand": lambda: hand_job.result(),
     }
     return {k: fn() for k, fn in fns.items() if k not in s.skip}

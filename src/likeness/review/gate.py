@@ -19,6 +19,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..beside import submit
 from ..errors import InputError, NoFaceError
 from ..faces.subject import pick_subject
 from ..types import Face, Headshot
@@ -141,9 +142,12 @@ def review(
     if face is None:
         check = Check(False, 0.0, 1.0, "No face was found in the picture.")
         return Review(False, 0.0, float("inf"), {"one_face": check}, [check.reason])
+    # The candidate's reading and the hand check (:func:`.defects.run`) run beside the
+    # other defect checks, one after the other, on the second thread.
+    describing = submit(describe, candidate, face)
     found = defect_checks(candidate, face, faces, settings=settings, matte=matte, valid=valid,
                           top_cut=_top_cut(plan))
-    return review_stats(describe(candidate, face), face, faces, (candidate.shape[1], candidate.shape[0]),
+    return review_stats(describing.result(), face, faces, (candidate.shape[1], candidate.shape[0]),
                         reference, settings=settings, glasses=glasses, look=look, plan=plan, defects=found,
                         source=source)
 

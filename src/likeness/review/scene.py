@@ -16,6 +16,8 @@ from ..types import Face
 #: Long side (px) at which every defect is measured: enough for a 0.3 % island, and
 #: the segmentation model sees 256 px anyway.
 SIDE = 384
+#: The backdrop's colour field is blurred this many times smaller (:func:`_blur`).
+BLUR_STEP = 4
 @dataclass(frozen=True)
 class Scene:
     """The candidate prepared for the defect checks (all at ``SIDE``)."""
@@ -78,8 +80,7 @@ def _backdrop(lab: np.ndarray, alpha: np.ndarray, valid: np.ndarray | None) -> t
     if m.sum() < 0.02 * h * w:
         return lab.copy(), False
     sig = 0.06 * max(h, w)
-    num = cv2.GaussianBlur(lab * m[..., None], (0, 0), sig)
-    den = cv2.GaussianBlur(m, (0, 0), sig)[..., None]
+    num, den = _blur(lab * m[..., None], sig), _blur(m, sig)[..., None]
     far = den[..., 0] < 1e-3
     if far.any():  # deep inside the subject: the mean backdrop colour
         num[far] = (lab * m[..., None]).sum((0, 1)) / m.sum()
@@ -88,6 +89,15 @@ def _backdrop(lab: np.ndarray, alpha: np.ndarray, valid: np.ndarray | None) -> t
     core = cv2.erode(m, np.ones((5, 5), np.uint8)) > 0
     resid = np.linalg.norm(lab[core] - bd[core], axis=1) if core.any() else np.zeros(1)
     return bd, bool(np.median(resid) < 3.0)
+
+
+def _blur(x: np.ndarray, sig: float) -> np.ndarray:
+    """A Gaussian blur of ``sig`` px (≥ 8), worked out at a quarter of the size and
+    enlarged again: at that width the result is smooth far below a pixel's scale, and
+    it costs a tenth of the full-size filter's 20 ms."""
+    h, w = x.shape[:2]
+    small = cv2.resize(x, (max(1, w // BLUR_STEP), max(1, h // BLUR_STEP)), interpolation=cv2.INTER_AREA)
+    return cv2.resize(cv2.GaussianBlur(small, (0, 0), sig / BLUR_STEP), (w, h), interpolation=cv2.INTER_LINEAR)
 
 
 def _head(f: Face) -> tuple[float, float, float, float, float]:

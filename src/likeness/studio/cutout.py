@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from ..color import rgb_to_lab, to_float
-from . import beside
+from .. import beside
 from .see_through import drop_see_through
 
 

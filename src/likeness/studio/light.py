@@ -25,6 +25,7 @@ All gains are multiplicative in linear light (applied to sRGB values as g^(1/2.2
 from __future__ import annotations
 
 import math
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 
 import cv2
@@ -33,7 +34,7 @@ import numpy as np
 from ..types import Face
 from ..color import GAMMA, gamma_to_linear, rgb_to_lab
 from . import white_balance as wb
-from . import beside
+from .. import beside
 from .ops import blur
 from ..looks.settings import LightSettings
 
@@ -149,6 +150,36 @@ def face_uniformity(image: np.ndarray, face: Face) -> float:
     return min(lft, rgt) / max(lft, rgt)
 
 
+def _face_skin(image: np.ndarray, face: Face):
+    """The face region as a crop (all face measures run on it, not the whole frame):
+    (its box y0, y1, x0, x1; the crop; its skin mask; the skin's mean linear colour, or
+    None where too little skin shows)."""
+    h, w = image.shape[:2]
+    box = _mesh_box(face, (w, h))
+    y0, y1, x0, x1 = box
+    face_crop = image[y0:y1, x0:x1]
+    fm = _face_mask(face, (x1 - x0, y1 - y0), origin=(x0, y0)) > 0.5
+    skin = _linear(face_crop[fm][::5]).mean(0) if fm.sum() > 50 else None
+    return box, face_crop, fm, skin
+
+
+def start_estimate(
+    image: np.ndarray, alpha: np.ndarray, face: Face, *, settings: LightSettings = LightSettings(),
+    valid: np.ndarray | None = None,
+) -> Future | None:
+    """Begin the light's estimate of :func:`relight` (step 1) on the worker thread
+    (:mod:`likeness.beside`); None where the Look sets no white balance, a card sets it,
+    or too little skin shows. It needs the photo alone, so the studio begins it before
+    the backdrop is made."""
+    s = settings
+    if s.card or s.white_balance <= 0:
+        return None
+    box, _crop, _fm, skin = _face_skin(image, face)
+    if skin is None:
+        return None
+    return beside.submit(wb.estimate_light, image, face_box=box, alpha=alpha, skin=skin, valid=valid)
+
+
 def relight(
     image: np.ndarray,
     alpha: np.ndarray,
@@ -157,17 +188,17 @@ def relight(
     *,
     settings: LightSettings = LightSettings(),
     valid: np.ndarray | None = None,
+    estimating: Future | None = None,
 ) -> Relight:
     """Work out the relighting of the subject in ``image`` (float32 [0,1], working
-    size) against ``backdrop`` (float32, same size). ``face`` is in ``image`` pixels."""
+    size) against ``backdrop`` (float32, same size). ``face`` is in ``image`` pixels.
+    ``estimating``: the light's estimate begun by :func:`start_estimate` on the same
+    ``image``, ``alpha``, ``face``, ``settings`` and ``valid`` (else begun here)."""
     s = settings
     h, w = alpha.shape
     measures: dict[str, float] = {}
-    # The face region as a crop (all face measures run on it, not the whole frame).
-    box = _mesh_box(face, (w, h))
+    box, face_crop, fm, skin = _face_skin(image, face)
     y0, y1, x0, x1 = box
-    face_crop = image[y0:y1, x0:x1]
-    fm = _face_mask(face, (x1 - x0, y1 - y0), origin=(x0, y0)) > 0.5
     gains = np.ones(3, np.float32)
     # The smooth maps are made at a quarter size; composite() enlarges them.
     lw, lh = max(8, w // MAP_DIV), max(8, h // MAP_DIV)
@@ -177,13 +208,11 @@ def relight(
     # 1. white balance: from a card when the person held one, else estimated
     # (white_balance.py: grey edge refined by a grey search, held inside the skin locus);
     # the estimate runs beside the maps of steps 3–4, which do not depend on it.
-    skin = _linear(face_crop[fm][::5]).mean(0) if fm.sum() > 50 else None
-    estimating = None
     if s.card and skin is not None:
         gains *= wb.card_correction(s.card)
         measures["card"] = 1.0
-    elif skin is not None and s.white_balance > 0:
-        estimating = beside.submit(wb.estimate_light, image, face_box=box, alpha=alpha, skin=skin, valid=valid)
+    elif estimating is None:
+        estimating = start_estimate(image, alpha, face, settings=s, valid=valid)
     # 3. (maps) the match's ring about the subject, the skin; 4. the fill's map.
     skin_m = skin_map(image, alpha, face)
     ring = blur(a_small, 0.06 * lh) * (1 - a_small)

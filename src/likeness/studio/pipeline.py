@@ -28,7 +28,7 @@ from ..types import Face, Headshot, Photo
 from . import frame as framing
 from . import light as lighting
 from .backdrop import make_backdrop
-from . import beside
+from .. import beside
 from .cutout import cut_out
 from .decode import decode_for
 from .grade import grade
@@ -145,14 +145,11 @@ def prepare(
     # 2. matte at working size (re-framed once when the hair top is far from the estimate),
     # from the segmentation of the whole photo, where the model sees the person whole.
     prior = prior_job.result()
-    small, valid_s, face_s, ws, cut = _matte_framed(fr, prior)
+    small, valid_s, face_s, ws, cut, mono = _matte_framed(fr, prior)
     fr2 = refine_crown(fr, image, face, cut.alpha, valid_s, ws)
     if fr2 is not None:
         fr, early = fr2, {}  # a retouch started on the first framing is not used
-        small, valid_s, face_s, ws, cut = _matte_framed(fr, prior)
-    # Black-and-white as the review reads it: on the canonical view of the face (the
-    # whole frame misleads: a colour face on a white wall reads as toned grey).
-    mono = face_s.mesh is not None and monochrome(face_view(small, face_s).lab)
+        small, valid_s, face_s, ws, cut, mono = _matte_framed(fr, prior)
     lap("matte")
     return Prepared(fr, small, valid_s, face_s, cut, times, mono=mono, _retouched=early)
 
@@ -180,6 +177,9 @@ def finish(prep: Prepared, *, settings: StudioSettings) -> Rendered:
         times[name] = round(now - t, 4)
         t = now
 
+    # The light's estimate (step 5) needs the photo alone: it runs beside steps 3–4.
+    work = to_float(small)
+    estimating = lighting.start_estimate(work, cut.alpha, face_s, settings=look.light, valid=valid_s)
     # 3. backdrop at working size (it is smooth), its light centred behind the head.
     ww, wh = small.shape[1], small.shape[0]
     head = (face_s.mesh[168, 0] / ww, face_s.mesh[168, 1] / wh) if face_s.mesh is not None else None
@@ -190,8 +190,8 @@ def finish(prep: Prepared, *, settings: StudioSettings) -> Rendered:
     photo = prep.retouched(strength)
     lap("retouch")
     # 5. light: worked out at working size; composited once at output size.
-    work = to_float(small)
-    relit = lighting.relight(work, cut.alpha, bd.image, face_s, settings=look.light, valid=valid_s)
+    relit = lighting.relight(work, cut.alpha, bd.image, face_s, settings=look.light, valid=valid_s,
+                             estimating=estimating)
     comp = lighting.composite(photo, alpha=cut.alpha, correction=cut.correction, relit=relit, backdrop=bd.image)
     lap("light")
     # 6. grade: the Look's tone and colour, output sharpening.
@@ -225,10 +225,18 @@ def _matte_framed(fr: framing.Framed, prior: tuple[np.ndarray, tuple[int, int]] 
     face_s = fr.face.scaled(ww / out_w)
     p = None if prior is None else crop_prior(small, face_s.box, prior_in_frame(*prior, fr.plan, (ww, wh)), valid)
     chin = float(face_s.mesh[152, 1]) if face_s.mesh is not None else None
-    # Bystanders are needed only once the matte is made: looked for beside it.
+    # Bystanders are needed only once the matte is made, and whether the photo is
+    # black-and-white only after it: both are looked for beside it.
     others = beside.submit(other_faces, small, face_s)
+    mono = beside.submit(black_and_white, small, face_s)
     cut = cut_out(small, face_box=face_s.box, valid=valid, prior=p, others=others, chin_y=chin)
-    return small, valid, face_s, ww / out_w, cut
+    return small, valid, face_s, ww / out_w, cut, mono.result()
+
+
+def black_and_white(image: np.ndarray, face: Face) -> bool:
+    """Black-and-white as the review reads it: on the canonical view of the face (the
+    whole frame misleads: a colour face on a white wall reads as toned grey)."""
+    return face.mesh is not None and monochrome(face_view(image, face).lab)
 
 
 def other_faces(image: np.ndarray, face: Face) -> list[tuple[float, float, float, float]]:

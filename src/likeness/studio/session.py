@@ -7,7 +7,8 @@ The verb reads as its steps, and hands its data down once:
 2. decode each photo once (``STUDIO_SIDE``): intake measures those pixels, and the
    headshot is rendered from the same decoded photo with intake's face;
 3. intake ranks the photos; the person's reference for the review is enrolled from
-   intake's faces and embeddings (no second detection or embedding);
+   intake's faces and embeddings (no second detection or embedding), each photo's
+   reading started beside the next photo's decode (:func:`enroll_sitting`);
 4. each chosen photo is rendered (:func:`.pipeline.make_headshot`) and goes through the
    same :func:`likeness.review.review` as a generated image, with the render's own
    matte for the defect checks; its likeness is the review's, on the project's one
@@ -26,6 +27,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,8 @@ from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFa
 from ..imageio import is_image_path
 from ..looks import Look
 from ..types import Headshot, Photo, PhotoCheck, Sitting, StudioResult
+from ..review.stats import describe
+from ..beside import submit
 from .options import StudioSettings, with_backdrop
 from .results import contact_sheet, reject, reviewed, run_report, unique_name, web_note
 
@@ -125,7 +129,15 @@ def studio(
     n = len(files)
     per = set_plan.size // set_plan.photos if set_plan else 1  # images per photo
     total = n + (n * per if all else (set_plan.size if set_plan else 1))
-    sitting = check(files, progress=(lambda d, _t: progress(d, total)) if progress else None, decode=decode)
+    started: dict[str, tuple[Any, Future]] = {}
+
+    def seen(pc: PhotoCheck) -> None:  # the review reads each photo beside the next decode
+        photo = photos.get(pc.source)
+        if photo is not None and _enrollable(pc):
+            started[pc.source] = (pc.face, submit(describe, photo.image, pc.face.scaled(photo.scale)))
+
+    sitting = check(files, progress=(lambda d, _t: progress(d, total)) if progress else None, decode=decode,
+                    seen=seen if verify else None)
     chosen = list(sitting.ranking) if all else list(sitting.ranking[:FALLBACK_PHOTOS])
     web = not chosen
     if web:  # nothing good enough for print: a web-size headshot where the face is only small
@@ -136,7 +148,7 @@ def studio(
     skipped: list[tuple[str, str]] = [
         (p.source, reason(p)) for i, p in enumerate(sitting.photos) if i not in sitting.ranking and i not in chosen
     ]
-    reference = enroll_sitting(sitting, photos) if verify else None
+    reference = enroll_sitting(sitting, photos, started) if verify else None
     held = _card(photos, card)
     if held is not None:
         settings = replace(settings, look=held.apply(settings.look))
@@ -296,18 +308,28 @@ def web_size_photos(sitting: Sitting) -> list[int]:
     return sorted(out, key=lambda i: -sitting.photos[i].rank)
 
 
-def enroll_sitting(sitting: Sitting, photos: dict[str, Photo]):
+def _enrollable(p: PhotoCheck) -> bool:
+    return p.face is not None and p.face.mesh is not None and p.face.embedding is not None
+
+
+def enroll_sitting(sitting: Sitting, photos: dict[str, Photo],
+                   started: dict[str, tuple[Any, Future]] | None = None):
     """The review's :class:`~likeness.review.Reference` from intake's own faces and
     embeddings on the decoded photos (photos of someone else left out); None when no
-    photo has a measured face."""
-    from ..review import describe, enroll_stats
+    photo has a measured face.
+
+    ``started``: source → (face, future of its :func:`~likeness.review.describe`),
+    readings begun while intake went on (:func:`studio`); one is used where intake
+    kept that face, else the photo is read here."""
+    from ..review import enroll_stats
 
     stats, sources = [], []
     for p in sitting.photos:
         photo = photos.get(p.source)
-        if photo is None or p.face is None or p.face.mesh is None or p.face.embedding is None or p.other_person:
+        if photo is None or not _enrollable(p) or p.other_person:
             continue
-        stats.append(describe(photo.image, p.face.scaled(photo.scale)))
+        face, future = (started or {}).get(p.source, (None, None))
+        stats.append(future.result() if face is p.face else describe(photo.image, p.face.scaled(photo.scale)))
         sources.append(p.source)
     return replace(enroll_stats(stats), sources=tuple(sources)) if stats else None
 
