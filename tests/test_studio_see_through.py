@@ -35,6 +35,21 @@ def _hair_over_wall(seed: int = 0):
     return np.clip(img, 0, 255).astype(np.uint8), alpha, (75.0, 75.0, 185.0, 225.0), gap, lock
 
 
+def test_the_nearest_distances_are_exact():
+    """The see-through's nearest-neighbour search (FLANN, one k-d tree, unlimited
+    checks) gives the exact distances a brute-force search gives."""
+    from likeness.studio.see_through import _Nearest
+
+    rng = np.random.default_rng(3)
+    points = (rng.random((1500, 5)) * 40).astype(np.float32)
+    queries = (rng.random((700, 5)) * 40).astype(np.float32)
+    brute = np.sqrt(((queries[:, None, :].astype(np.float64) - points[None]) ** 2).sum(-1)).min(1)
+    got = _Nearest(points).query(queries)
+    assert got.shape == (700,) and got.dtype == np.float64
+    assert np.abs(got - brute).max() < 1e-3
+    assert _Nearest(points).query(queries[:0]).shape == (0,)
+
+
 def test_a_gap_of_wall_in_the_hair_goes_and_a_lock_of_hair_stays():
     img, alpha, box, gap, lock = _hair_over_wall()
     out = drop_see_through(alpha, img, box)

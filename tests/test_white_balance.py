@@ -101,6 +101,26 @@ def test_a_card_replaces_the_estimate_and_the_exposure(astro):
     assert np.allclose(g, (1.2, 1.0, 0.8), atol=1e-4)
 
 
+def test_the_estimate_begun_before_the_backdrop_is_the_one_relight_makes(astro):
+    """The studio begins the light's estimate beside the backdrop (``start_estimate``);
+    relight given it makes the same gains as relight alone; with a card or no white
+    balance nothing is begun."""
+    from likeness.looks import load_look
+
+    img, face = astro
+    work = in_light(img, CASTS[next(iter(CASTS))]).astype(np.float32) / 255
+    alpha = np.ones(img.shape[:2], np.float32)
+    light = load_look("corporate-grey").light
+    early = L.start_estimate(work, alpha, face, settings=light)
+    assert early is not None
+    given = L.relight(work, alpha, np.full_like(work, 0.5), face, settings=light, estimating=early)
+    alone = L.relight(work, alpha, np.full_like(work, 0.5), face, settings=light)
+    assert given.measures["cast_r"] == alone.measures["cast_r"]
+    assert np.array_equal(given.gain, alone.gain)
+    assert L.start_estimate(work, alpha, face, settings=LS(card=(1.2, 1.0, 0.8))) is None
+    assert L.start_estimate(work, alpha, face, settings=LS(white_balance=0)) is None
+
+
 @pytest.mark.parametrize("room", list(CASTS))
 def test_no_room_is_made_worse_on_the_astronaut(astro, room):
     """Through the light stage with the default Look: at most a quarter of a room's
