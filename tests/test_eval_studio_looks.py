@@ -73,3 +73,19 @@ def test_skin_delta_e_is_zero_for_the_same_image_and_grows_with_a_cast():
     assert skin_delta_e(img, face, img, face) == pytest.approx(0.0, abs=1e-6)
     warm = np.clip(img.astype(np.int16) + np.array([18, 0, -18]), 0, 255).astype(np.uint8)
     assert skin_delta_e(img, face, warm, face) > 3.0
+
+
+def test_the_skin_colour_at_equal_brightness_ignores_a_lift_not_a_cast():
+    """A Look's brightness is its own (high-key, low-key); its skin tone is not: a
+    neutral lift of the light moves the raw ΔE, not the colour at equal brightness."""
+    from likeness.color import linear_to_srgb, srgb_to_linear
+    from likeness.eval.studio_looks import _subject, skin_delta_e
+
+    img = np.ascontiguousarray(cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC))
+    face = _subject(img)[0]
+    for k in (0.7, 1.3):  # a third less light, a third more (few skin pixels clip)
+        lifted = np.round(255 * linear_to_srgb(np.clip(srgb_to_linear(img / 255.0) * k, 0, 1))).astype(np.uint8)
+        raw, colour = skin_delta_e(img, face, lifted, face), skin_delta_e(img, face, lifted, face, colour=True)
+        assert raw > 5.0 and colour < 1.0 and colour < raw / 6, k
+    warm = np.clip(img.astype(np.int16) + np.array([18, 0, -18]), 0, 255).astype(np.uint8)
+    assert skin_delta_e(img, face, warm, face, colour=True) > 3.0

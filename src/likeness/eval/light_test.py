@@ -136,7 +136,7 @@ def light_test(photos: list[Path], tmp: Path, *, chart: bool = True, look: str =
     out["no_face"] = no_face
     out["rows"] = [{k: (round(v, 2) if isinstance(v, float) else v) for k, v in r.items() if k != "residual"} for r in rows]
     out["chart_rows"] = chart_rows
-    out["plain_rows"] = [{"person": p, "change": _r(_de(*plain[p])), "colour_change": _r(_de_same_brightness(*plain[p])),
+    out["plain_rows"] = [{"person": p, "change": _r(_de(*plain[p])), "colour_change": _r(colour_change(*plain[p])),
                           "change_without_wb": _r(_de(plain[p][0], rest[p])) if p in rest else None,
                           "wb_change": _r(_de(plain[p][1], rest[p])) if p in rest else None} for p in names]
     return out
@@ -195,7 +195,7 @@ def summarise(rows: list[dict], plain: dict, chart_rows: list[dict], *, rest: di
     }
     change = [_de(p, h) for p, h in plain.values()]
     res["plain_change_median"], res["plain_change_p90"] = _r(np.median(change)), _r(np.percentile(change, 90))
-    colour = [_de_same_brightness(p, h) for p, h in plain.values()]
+    colour = [colour_change(p, h) for p, h in plain.values()]
     res["plain_colour_change_median"] = _r(np.median(colour))
     res["plain_colour_change_p90"] = _r(np.percentile(colour, 90))
     if rest:
@@ -227,7 +227,7 @@ def _de(a, b) -> float:
     return float(delta_e(a, b))
 
 
-def _de_same_brightness(photo_lab, headshot_lab) -> float:
+def colour_change(photo_lab, headshot_lab) -> float:
     """ΔE2000 photo → headshot skin once the photo's is brought to the headshot's
     brightness: the skin's colour change, without the fill's and exposure's lift."""
     from ..color import (
