@@ -36,3 +36,26 @@ def test_the_colour_change_leaves_brightness_out(lacamoire):
     (row,) = lacamoire["plain_rows"]
     assert isinstance(row["colour_change"], float) and 0 <= row["colour_change"]
     assert lacamoire["all"]["plain_colour_change_p90"] == row["colour_change"]
+
+
+def test_one_persons_skin_reads_more_alike_in_the_headshots_than_in_photos_from_other_rooms(tmp_path):
+    """The real-photo figure of ``consistency``: the astronaut's photo as taken in a
+    warm and in a cool room differs on the skin; the studio's white balance brings the
+    three headshots' skin closer together than the three photos'."""
+    import cv2
+    from PIL import Image
+    from skimage import data
+
+    from likeness.eval.light_test import CASTS, consistency, in_light
+
+    person = tmp_path / "eval" / "identities" / "astronaut"
+    person.mkdir(parents=True)
+    img = cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC)
+    for name, gains in (("plain", (1.0, 1.0, 1.0)), ("warm", CASTS["warm"]), ("cool", CASTS["cool"])):
+        Image.fromarray(in_light(img, gains)).save(person / f"{name}.jpg", quality=95)
+    out = consistency(tmp_path / "eval", tmp_path / "work")
+    row = out["per_person"]["astronaut"]
+    assert row["photos"] == 3
+    assert row["spread_photos"] > 3.0 and row["spread_headshots"] < row["spread_photos"] / 2
+    assert out["all"]["people"] == 1 and out["all"]["shrank"] == 1
+    assert out["half_a"]["people"] + out["half_b"]["people"] == 1

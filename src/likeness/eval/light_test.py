@@ -26,6 +26,9 @@ the review reads them) is compared with the headshot of the photo as it was:
   asked for, and nothing here tells the two apart); ``plain_wb_change``: the headshot's
   skin with the white balance against without it, the white balance's own part.
   ``plain_rows`` gives them per person.
+- ``consistency`` (:func:`consistency`): whether that change on real photos removes
+  their rooms' light: each person's skin across their own photos, in the photos and
+  in the headshots.
 
 Every figure is given for all people and for the two halves of the team, split by
 person (``half_a``: even positions in name order, on which the white balance's skin
@@ -63,6 +66,55 @@ def in_light(image: np.ndarray, gains) -> np.ndarray:
     from ..color import gamma_to_linear, linear_to_gamma, to_float, to_uint8
 
     return to_uint8(linear_to_gamma(gamma_to_linear(to_float(image)) * np.float32(gains)))
+
+
+def consistency(root: Path, tmp: Path, *, look: str = "corporate-grey", min_photos: int = 3) -> dict:
+    """Each person's skin across their own photos (``root/identities``, taken on
+    different days in different rooms): what the white balance does to real photos,
+    where the true skin colour is not known. Where it removes each room's light, a
+    person's skin reads more alike in their headshots than in their photos; where it
+    only added its own error, less alike.
+
+    Per person with ``min_photos`` or more usable photos: the median over pairs of their
+    photos of the skin's colour change at equal brightness (:func:`colour_change`: the
+    fill and exposure left out), in the photos (``spread_photos``) and in their
+    headshots (``spread_headshots``). Summaries for all people and for each half
+    (split by person as ``eval defects`` splits them: :func:`likeness.eval.defects.half`):
+    the medians of both, and how many people's spread shrank."""
+    from ..imageio import is_image_path
+    from ..looks import load_look
+    from .defects import half
+
+    look_ = load_look(look)
+    per: dict[str, dict] = {}
+    for d in sorted(p for p in (Path(root) / "identities").iterdir() if p.is_dir()):
+        pairs = []
+        for k, f in enumerate(sorted(p for p in d.iterdir() if is_image_path(p))):
+            r = _headshot(f, tmp / f"consistency-{d.name}-{k}.jpg", look_)
+            if r is None:
+                continue
+            a, b = _skin(load_photo(f).image), _skin(r.image, r.face)
+            if a is not None and b is not None:
+                pairs.append((a, b))
+        if len(pairs) < min_photos:
+            continue
+        ij = list(itertools.combinations(range(len(pairs)), 2))
+        per[d.name] = {
+            "photos": len(pairs),
+            "spread_photos": _r(np.median([colour_change(pairs[i][0], pairs[j][0]) for i, j in ij])),
+            "spread_headshots": _r(np.median([colour_change(pairs[i][1], pairs[j][1]) for i, j in ij])),
+        }
+    out: dict = {"per_person": per}
+    for name, keep in (("all", lambda _p: True), ("half_a", lambda p: half(p) == "a"),
+                       ("half_b", lambda p: half(p) == "b")):
+        rows = [v for p, v in per.items() if keep(p)]
+        out[name] = {
+            "people": len(rows),
+            "spread_photos_median": _r(np.median([v["spread_photos"] for v in rows])) if rows else None,
+            "spread_headshots_median": _r(np.median([v["spread_headshots"] for v in rows])) if rows else None,
+            "shrank": sum(v["spread_headshots"] < v["spread_photos"] for v in rows),
+        }
+    return out
 
 
 def _skin(image: np.ndarray, face=None):

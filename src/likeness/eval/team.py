@@ -8,6 +8,10 @@ through the studio; how much of the room's colour is left on the skin, how many 
 the correction made worse than none, and how far apart the team's residual casts are;
 the same with a colour chart held in each photo. (The whites of the eyes were read as a
 neutral before; the two eyes of one face disagreed by more than the target spread.)
+What the correction does to real photos, whose light is not known, is read by
+:func:`consistency`: each person's skin across their own photos from different rooms,
+in the photos and in the headshots (every photo of ``DIR/identities`` is rendered: a
+few minutes more).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from ..imageio import is_image_path, load_photo
-from .light_test import CASTS, LIGHT_TARGETS, light_test  # noqa: F401 - re-exported
+from .light_test import CASTS, LIGHT_TARGETS, consistency, light_test  # noqa: F401 - re-exported
 
 TARGETS = {
     "eye_line_std": 0.01,
@@ -84,6 +88,7 @@ def run(root: Path, *, progress=None, workers: int | None = None) -> dict:
             if a.skin_lab and b.skin_lab:
                 skin_de.append(delta_e(a.skin_lab, b.skin_lab))
         light = light_test([Path(p["photo_paths"][0]) for p in res.done], Path(tmp))
+        light["consistency"] = consistency(root, Path(tmp))
     after = dict(c["after"])
     after["skin_delta_e_vs_single_max"] = float(np.max(skin_de)) if skin_de else None
     after["skin_delta_e_vs_single_p95"] = float(np.percentile(skin_de, 95)) if skin_de else None
