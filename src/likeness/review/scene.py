@@ -18,6 +18,8 @@ from ..types import Face
 SIDE = 384
 #: The backdrop's colour field is blurred this many times smaller (:func:`_blur`).
 BLUR_STEP = 4
+
+
 @dataclass(frozen=True)
 class Scene:
     """The candidate prepared for the defect checks (all at ``SIDE``)."""
@@ -92,9 +94,12 @@ def _backdrop(lab: np.ndarray, alpha: np.ndarray, valid: np.ndarray | None) -> t
 
 
 def _blur(x: np.ndarray, sig: float) -> np.ndarray:
-    """A Gaussian blur of ``sig`` px (≥ 8), worked out at a quarter of the size and
-    enlarged again: at that width the result is smooth far below a pixel's scale, and
-    it costs a tenth of the full-size filter's 20 ms."""
+    """A Gaussian blur of ``sig`` px. From 8 px up (a scene of 134 px or more) it is
+    worked out at a quarter of the size and enlarged again: at that width the result is
+    smooth far below a pixel's scale, and it costs a tenth of the full-size filter's
+    20 ms at ``SIDE``. A smaller blur is made at full size."""
+    if sig < 2 * BLUR_STEP:
+        return cv2.GaussianBlur(x, (0, 0), sig)
     h, w = x.shape[:2]
     small = cv2.resize(x, (max(1, w // BLUR_STEP), max(1, h // BLUR_STEP)), interpolation=cv2.INTER_AREA)
     return cv2.resize(cv2.GaussianBlur(small, (0, 0), sig / BLUR_STEP), (w, h), interpolation=cv2.INTER_LINEAR)

@@ -202,4 +202,3 @@ class _Nearest:
             return np.zeros(0, np.float64)
         _, d2 = self._index.knnSearch(np.ascontiguousarray(q, np.float32), 1, params={"checks": -1})
         return np.sqrt(d2[:, 0].astype(np.float64))
-

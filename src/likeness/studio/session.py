@@ -34,13 +34,13 @@ from typing import Any
 
 import numpy as np
 
+from ..beside import submit
 from ..deliver.outdir import prepare_out_dir
 from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFaceError, NotEnoughPhotosError
 from ..imageio import is_image_path
 from ..looks import Look
-from ..types import Headshot, Photo, PhotoCheck, Sitting, StudioResult
 from ..review.stats import describe
-from ..beside import submit
+from ..types import Headshot, Photo, PhotoCheck, Sitting, StudioResult
 from .options import StudioSettings, with_backdrop
 from .results import contact_sheet, reject, reviewed, run_report, unique_name, web_note
 
