@@ -90,7 +90,10 @@ def exit_code(exc: BaseException) -> int:
 
 
 def main() -> None:
+    from ..process import tune
+
     os.environ.setdefault("GLOG_minloglevel", "2")
+    tune()  # this process is ours: BLAS threads and the allocator (likeness.process)
     try:
         # Without standalone mode click hands back typer.Exit's code instead of exiting.
         rc = app(standalone_mode=False)

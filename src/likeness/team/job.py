@@ -36,8 +36,11 @@ def init_worker(threads: int) -> None:
     and numba, would fight over the cores (oversubscription); one thread each keeps the
     cores busy with the people's work. Must run before numpy or OpenCV is imported.
     """
+    from ..process import tune
+
     for k in THREAD_ENV:
         os.environ[k] = str(threads)
+    tune()  # the allocator's settings (the thread counts are set above)
     import cv2
 
     cv2.setNumThreads(threads)
