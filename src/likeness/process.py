@@ -1,5 +1,6 @@
-"""Settings for a process that Likeness owns (the command line, the benchmark's child
-processes), which a library must not impose on a program that imports it.
+"""Settings for a process that Likeness owns (the command line, the team's worker
+processes, the studio bench's warm child), which a library must not impose on a program
+that imports it.
 
 - *BLAS on one thread.* numpy's OpenBLAS starts a thread per core and lets them spin
   between calls. Our BLAS work is small (3×3 colour matrices over pixel rows, the
@@ -8,14 +9,16 @@ processes), which a library must not impose on a program that imports it.
 - *Large blocks kept for reuse.* glibc hands blocks above a threshold that it moves
   with use back to the system when freed, and the next block of that size is faulted
   in again page by page; a headshot allocates and frees many 10–40 MB planes. A fixed
-  threshold of 32 MB (glibc's ceiling) and freed memory kept up to 256 MB at the heap's
+  threshold of 32 MB (the most glibc's moving one reaches) and freed memory kept up to 256 MB at the heap's
   top reuse those pages instead.
 
-Measured with ``likeness studio`` on the bench's five 3000×4000 photos as a cold
-process (2 cores, alternating runs, 5 Dec): BLAS on one thread took the CPU time from
-4.56–5.40 s to 4.25–5.20 s with the same wall time, and the allocator settings took
-the system time from 0.61–0.67 s to 0.38–0.46 s for 10–30 MB more peak memory. The
-render's own wall time (``bench studio``) did not move.
+Measured by ``likeness bench studio`` (its ``verb``: ``likeness studio`` on five
+3000×4000 photos as a cold process, 2 cores), alternating with the code before, twice
+each (5 Dec): CPU time 4.73–4.80 → 3.87–3.94 s, wall time 3.30–3.32 → 2.81–2.99 s.
+Alone, with environment variables: BLAS on one thread took 0.15–0.3 s of CPU time off
+with the same wall time; the allocator settings took the system time from 0.61–0.67 to
+0.38–0.46 s for 10–30 MB more peak memory. The render alone (``bench studio``'s
+``median_s``) did not move.
 """
 
 from __future__ import annotations
