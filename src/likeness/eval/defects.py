@@ -50,10 +50,11 @@ CAUGHT_MIN, CLEAN_MAX = 0.95, 0.05
 #: leaves them out. Judged on the renders of 4 December 2026; look again when the studio
 #: changes (a render fixed by the studio should leave this list).
 SEEN_DEFECTS = {
-    # 4 Dec (s22): the studio now takes the press wall out beside Katy Perry's shoulders
-    # (delivered, tighter framing); her first framing keeps one letter beside the collar.
-    "deepface__katy_perry/01.jpg": "first framing: a press-wall letter kept beside the collar (refused; the "
-                                   "tighter framing is delivered, a small pale remnant at the right shoulder)",
+    # Looked at again on 5 Dec (s29), first framing and both retries at full size.
+    "deepface__katy_perry/01.jpg": "slivers of the pink press wall at the collar (seen through her clear vinyl) "
+                                   "and a pale piece under the hair on the right; the islands figure itself "
+                                   "measures her earring, a false find; both retries refused too (the square "
+                                   "one keeps a large piece of the wall)",
     # Faces cut out since 4 Dec (s22); pieces of their clothes remain.
     "lfw__jesse_jackson/01.jpg": "a bystander's shirt beside the jaw and another's shoulder at the left edge",
     # 5 Dec (s26): refused by the hand check since then (delivered before).

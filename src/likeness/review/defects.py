@@ -61,8 +61,10 @@ from .scene import SIDE, Scene, _big, _components, _disk, _enclosed, _head, _on_
 SEG_PERSON = 0.6
 #: Small "stuff" pieces (at most ``WORN_MAX`` % of the frame) that belong to the
 #: subject: those the candidate's segmentation calls person on at least ``WORN_RING``
-#: of their ring are worn on the person (Katy Perry's earring: 0.94 of its ring, 0.15 %;
-#: a pasted patch reads ≤ 0.32). At or below the chin (centroid above it by at most
+#: of their ring are worn on the person (Katy Perry's earring: 0.94 of its ring, 0.15 %,
+#: when this was set, and 0.89 on the render of 5 Dec, which is then counted; a pasted
+#: patch reads ≤ 0.32, and ≤ 0.50 over the 52 patches pasted into every usable eval
+#: photo's render on 5 Dec). At or below the chin (centroid above it by at most
 #: ``CLOTHES_ABOVE_CHIN`` of the head height), bordered by the matte on ``CLOTHES_RING``
 #: of the ring, with ``CLOTHES_MATCH`` of their pixels in colours (Lab cells of
 #: ``CLOTHES_CELL``, one cell's slack) of the clothes around them, they are the
