@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 
-import pytest
-
 _PROBE = """
 import json, os, sys
 {setup}
@@ -43,7 +41,6 @@ def test_tune_after_numpy_reports_that_blas_was_not_set():
     assert got["result"]["blas_one_thread"] is False
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's allocator")
 def test_the_command_line_tunes_its_process():
     # main() runs the app; --version exits at once, after the settings were made.
     setup = ("import likeness.cli as cli\nsys.argv = ['likeness', '--version']\n"

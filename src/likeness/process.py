@@ -9,8 +9,8 @@ that imports it.
 - *Large blocks kept for reuse.* glibc hands blocks above a threshold that it moves
   with use back to the system when freed, and the next block of that size is faulted
   in again page by page; a headshot allocates and frees many 10–40 MB planes. A fixed
-  threshold of 32 MB (the most glibc's moving one reaches) and freed memory kept up to 256 MB at the heap's
-  top reuse those pages instead.
+  threshold of 32 MB (the most glibc's moving one reaches) and freed memory kept up
+  to 256 MB at the heap's top reuse those pages instead.
 
 Measured by ``likeness bench studio`` (its ``verb``: ``likeness studio`` on five
 3000×4000 photos as a cold process, 2 cores), alternating with the code before, twice
@@ -48,7 +48,7 @@ def _mallopt() -> bool:
         return False
     try:
         libc = ctypes.CDLL(None)
-        fn = libc.mallopt  # glibc only (musl has none)
+        fn = libc.mallopt  # glibc's; other C libraries' answer 0 (not taken)
     except (OSError, AttributeError):
         return False
     fn.argtypes, fn.restype = (ctypes.c_int, ctypes.c_int), ctypes.c_int

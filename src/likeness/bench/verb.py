@@ -11,8 +11,9 @@ whole process from a cold start, beside a floor measured in the same run.
 - *one core*: a fresh process running ``likeness studio`` on one photo, pinned to one
   core (the issue's start-up comparison with an ID-photo pipeline: 2.9 s there), three
   times, beside the floor for that photo pinned the same way.
-- *warm*: in one process set up as the command line's, with the models loaded, ``studio()`` on the five photos, and
-  the render alone (:func:`make_headshot` of the chosen, already decoded photo).
+- *warm*: in one process set up as the command line's, with the models loaded,
+  ``studio()`` on the five photos, and the render alone (:func:`make_headshot` of the
+  chosen, already decoded photo).
 - *passes*: how many decodes, detector, mesh, identity-embedding and segmentation
   model runs one ``studio()`` call makes (counted by wrapping the backends).
 
