@@ -139,3 +139,13 @@ def test_the_skin_target_is_judged_on_skin_tone():
     assert res["per_band"]["dark"]["studio_skin_de_p95"]["value"] == 9.0
     assert res["per_band"]["dark"]["studio_skin_tone_de_p95"]["value"] < 2.0
     assert res["skin_de_p95_within_target"] == {"light": True, "medium": True, "dark": True}
+
+
+def test_single_person_genuine_leaves_out_photos_with_bystanders():
+    from likeness.eval.fairness_stages import _review_figures
+
+    res = {"genuine": 8, "genuine_failures": [{"photo": "a/01.jpg"}, {"photo": "a/05.jpg"}],
+           "other_faces_in_genuine": {"count": 1, "photos": ["a/01.jpg"]}}
+    f = _review_figures(res)
+    assert f["review_genuine"].count(False) == 2 and len(f["review_genuine"]) == 8
+    assert f["review_genuine_single_person"].count(False) == 1 and len(f["review_genuine_single_person"]) == 7

@@ -39,15 +39,21 @@ own functions:
 - retouch (:func:`likeness.eval.retouch.evaluate_photo`): ``retouch_texture``,
   ``retouch_blemish_removal``;
 - review (:func:`likeness.eval.review_data.analyse_all` and
-  :func:`likeness.eval.review.summarize` per band): ``review_genuine``, the skin lock's
-  catch rate of a 5 ΔE lightening with (``review_skin_caught``) and without the source
-  photo (``review_skin_caught_unseen``), and the no-source curve.
+  :func:`likeness.eval.review.summarize` per band): ``review_genuine``;
+  ``review_genuine_single_person``, the same over the photos whose framed candidate
+  shows no other face (a bystander is refused in every band; how many of a band's press
+  photos hold one is the collection's doing, not the skin's: the proposed measure for
+  the 0.03 gap); the skin lock's catch rate of a 5 ΔE lightening with
+  (``review_skin_caught``) and without the source photo (``review_skin_caught_unseen``),
+  and the no-source curve.
 
 **Subsampled** (2 shared CPU cores): the studio runs on ``studio_per_person`` photos of
-each person and every ``portrait_step``-th portrait; retouch on ``retouch_per_person``;
-the review on ``review_per_person`` photos of each person (4: each is judged against
-the person's 3 others, the fewest the no-source skin test judges). Intake, bands and matting
-use every photo. Per-photo results are cached (``cache``: one JSON file per photo and
+each person and every ``portrait_step``-th portrait; retouch on ``retouch_per_person``.
+The review reads every photo (``review_per_person`` None; about 5 minutes more than
+4 photos a person, the fewest the no-source skin test judges): the dark band holds two
+people, and with 4 photos each one photo moved its genuine pass rate by 0.125 (the
+hair colour of a backlit photo, 20.0 against the limit of 18.0 beside the person's 3
+other photos, passes beside all 7). Intake, bands and matting use every photo. Per-photo results are cached (``cache``: one JSON file per photo and
 stage, keyed by the file's path, size and time), so a second run only redoes what
 changed. The summary names, per figure, the worst band and its gap to the best.
 """
@@ -81,7 +87,8 @@ FIGURES = {
     "studio_identity_p95": ("low", None),
     "studio_evenness_before": ("high", None), "studio_evenness_after": ("high", None),
     "retouch_texture": ("high", None), "retouch_blemish_removal": ("high", None),
-    "review_genuine": ("high", 0.03), "review_skin_caught": ("high", None),
+    "review_genuine": ("high", 0.03), "review_genuine_single_person": ("high", 0.03),
+    "review_skin_caught": ("high", None),
     "review_skin_caught_unseen": ("high", None),
 }
 SKIN_DE_P95_MAX = 2.0  # every band, on the skin tone (``studio_skin_tone_de``)
@@ -104,9 +111,9 @@ def ita(lab) -> float:
 def balanced_skin_lab(image: np.ndarray, face) -> tuple[tuple[float, float, float] | None, float]:
     """(cheek colour after the studio's white balance, glasses score) of ``face``."""
     from ..color import linear_to_srgb, rgb_to_lab, to_uint8
+    from ..faces.glasses import glasses
     from ..faces.view import face_view
     from ..matting import segment
-    from ..faces.glasses import glasses
     from ..studio import white_balance as wb
 
     v = face_view(image, face)
@@ -165,7 +172,7 @@ def _photos(folder: Path) -> list[Path]:
 
 def run(root: Path, *, progress: Callable[[int, int], None] | None = None, cache: Path | None = None,
         studio_per_person: int = 1, portrait_step: int = 3, retouch_per_person: int = 1,
-        review_per_person: int | None = 4, seed: int = 0) -> dict:
+        review_per_person: int | None = None, seed: int = 0) -> dict:
     """Per-band figures over ``root`` (see the module docstring)."""
     from . import fairness_stages as st
 

@@ -139,9 +139,12 @@ def review_by_band(root: Path, band_of_person: dict, *, per_person: int | None, 
 
 def _review_figures(res: dict) -> dict:
     fails = {f["photo"] for f in res["genuine_failures"]}
+    others = set(res.get("other_faces_in_genuine", {}).get("photos", ()))
+    alone = res["genuine"] - len(others)  # photos whose framed candidate shows the person alone
     d = res.get("skin_shift_detail", {})
     return {
         "review_genuine": [True] * (res["genuine"] - len(fails)) + [False] * len(fails),
+        "review_genuine_single_person": [True] * (alone - len(fails - others)) + [False] * len(fails - others),
         "review_skin_caught": _bools(res.get("skin_shift_caught"), d.get("n")),
         "review_skin_caught_unseen": _bools(res.get("skin_shift_caught_unseen"), d.get("n_unseen")),
         "review_skin_curve_unseen": res.get("skin_curve_unseen"),
@@ -245,7 +248,7 @@ def figures(rows: list[dict], review: dict) -> dict:
         "retouch_texture": _boot(col("retouch_texture"), np.mean),
         "retouch_blemish_removal": _boot(col("retouch_blemish_removal"), np.mean),
     }
-    for k in ("review_genuine", "review_skin_caught", "review_skin_caught_unseen"):
+    for k in ("review_genuine", "review_genuine_single_person", "review_skin_caught", "review_skin_caught_unseen"):
         out[k] = _boot(review.get(k, []), np.mean)
     if review.get("review_skin_curve_unseen"):
         out["review_skin_curve_unseen"] = review["review_skin_curve_unseen"]
