@@ -149,3 +149,14 @@ def test_single_person_genuine_leaves_out_photos_with_bystanders():
     f = _review_figures(res)
     assert f["review_genuine"].count(False) == 2 and len(f["review_genuine"]) == 8
     assert f["review_genuine_single_person"].count(False) == 1 and len(f["review_genuine_single_person"]) == 7
+
+
+def test_refusals_judged_right_are_not_counted_as_wrong():
+    from likeness.eval.fairness_stages import RIGHT_REFUSALS
+
+    right = next(iter(RIGHT_REFUSALS))
+    rows = [{"photo": right, "intake_refused": True}, {"photo": "portraits/x.jpg", "intake_refused": True},
+            {"photo": "portraits/y.jpg", "intake_refused": False}, {"photo": "portraits/z.jpg", "intake_refused": False}]
+    f = figures(rows, {})
+    assert f["intake_refused"]["value"] == pytest.approx(0.5)
+    assert f["intake_wrongly_refused"]["value"] == pytest.approx(0.25) and f["intake_wrongly_refused"]["n"] == 4

@@ -10,6 +10,18 @@ from pathlib import Path
 import numpy as np
 
 BOOT = 1000
+#: Intake refusals of the eval set looked at (5 Dec 2026) and judged right, with what
+#: the photo shows. A refusal not listed counts as wrong (``intake_wrongly_refused``),
+#: as every refusal does on photos nobody has looked at. Looked at and not listed:
+#: portraits/00094 (a window's light strong on one side, the face's detail kept: usable)
+#: and human__stock_emotions_a/02 (a studio portrait, the head turned beyond intake's
+#: limit, which a photographer might well deliver).
+RIGHT_REFUSALS = {
+    "portraits/00014.jpg": "soft: the whole face is blurred",
+    "portraits/00398.jpg": "opaque black sunglasses",
+    "portraits/00669.jpg": "tinted sunglasses: the eyes show only faintly through them",
+    "portraits/00887.jpg": "squinting into the sun: the eyes are slits behind the glasses",
+}
 
 
 def _subject(path: Path, *, max_side: int = 1024):
@@ -231,6 +243,8 @@ def figures(rows: list[dict], review: dict) -> dict:
         return [c[k] for c in change if k in c]
     out = {
         "intake_refused": _boot(col("intake_refused"), np.mean),
+        "intake_wrongly_refused": _boot([bool(r["intake_refused"]) and r.get("photo") not in RIGHT_REFUSALS
+                                         for r in rows if r.get("intake_refused") is not None], np.mean),
         "intake_flagged": _boot(col("intake_flagged"), np.mean),
         "matting_iou_mean": _boot(col("matting_iou"), np.mean),
         "matting_iou_p10": _boot(col("matting_iou"), p(10)),
