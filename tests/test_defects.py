@@ -355,6 +355,21 @@ def test_eval_defects_reports_clean_rejects_over_renders_judged_clean():
     assert E.summarise(rows)["pass"] is False
 
 
+def test_refusals_are_counted_per_check_and_portraits_need_their_folder(tmp_path):
+    from likeness.eval import defects as E
+
+    def rv(failed):
+        return {"passed": not failed, "failed": failed, "reasons": [f"{k} failed" for k in failed]}
+
+    rows = [{"photo": "portraits/1.jpg", "review": rv([])},
+            {"photo": "portraits/2.jpg", "review": rv(["skin_tone", "islands"])},
+            {"photo": "portraits/3.jpg", "review": rv(["islands"])}]
+    got = E._rejected_by(rows, "review")
+    assert got["delivered"] == 1 and got["rejected_by_check"] == {"skin_tone": 1, "islands": 2}
+    assert [x["photo"] for x in got["rejected"]] == ["portraits/2.jpg", "portraits/3.jpg"]
+    assert E.portraits(tmp_path) is None  # no portraits folder: no figure, no error
+
+
 def test_a_black_and_white_mouth_is_not_read_as_covered():
     """Lips and cheeks differ in lightness alone in black and white, which a hand over
     the mouth does too: the occlusion check does not judge it (it refused the
