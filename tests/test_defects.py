@@ -102,6 +102,33 @@ def test_hand_over_mouth_fails_occlusion(rendered):
     assert not got["occlusion"].passed and got["occlusion"].value < ReviewSettings().occlusion
 
 
+def test_pale_lips_with_their_lines_are_not_read_as_covered(rendered):
+    """Lips given the cheeks' colour but keeping their own lines and shading (pale
+    lips) fail the colour test, yet the mouth passes, while the smooth cover of the
+    test above does not."""
+    from likeness.color import rgb_to_lab
+    from likeness.faces import regions as R
+
+    r = rendered
+    img = r.image.copy()
+    f, _ = candidate_faces(img, [replace(r.face, embedding=None, landmarks5=None)])
+    m = f.mesh[:, :2]
+    lips = np.zeros(img.shape[:2], np.uint8)
+    cv2.fillPoly(lips, [np.round(m[R.LIPS]).astype(np.int32)], 1)
+    cheeks = np.zeros(img.shape[:2], np.uint8)
+    for idx in (R.CHEEK_R, R.CHEEK_L):
+        cv2.fillPoly(cheeks, [np.round(m[idx]).astype(np.int32)], 1)
+    lab = rgb_to_lab(img)
+    # The cheeks' colour, with the lips' own lightness about it (their lines and shading).
+    lab[lips > 0, 0] += np.median(lab[cheeks > 0, 0]) - np.median(lab[lips > 0, 0])
+    lab[lips > 0, 1:] = np.median(lab[cheeks > 0, 1:], axis=0)
+    pale = cv2.cvtColor(lab.astype(np.float32), cv2.COLOR_Lab2RGB)
+    pale = np.clip(pale * 255 + 0.5, 0, 255).astype(np.uint8)
+    got = _checks(pale, _full(r.alpha, r.image), r.face)["occlusion"]
+    assert got.value < ReviewSettings().occlusion  # not lips by colour ...
+    assert got.passed  # ... but a mouth by its lines
+
+
 def test_flat_hair_top_fails_flat_edge(rendered):
     from likeness.eval.defects_inject import flat_edge
 

@@ -62,6 +62,13 @@ class ReviewSettings:
     # white balance moved it across 8.42, the limit before. Hands are the hand check's.
     occlusion: float = 6.42
     occlusion_red: float = 3.0  # lips less red than the cheeks by more: not lips
+    # ... and only where the mouth is also smooth: its mean L* gradient over the
+    # cheeks' below this. Halfway across half a's gap (injected covers at most 0.080, a
+    # clean render's mouth at least 1.27; half b 0.080 / 1.05). On the 60 matting
+    # portraits three mouths whose colour is close to the cheeks' (pale lips, a broad
+    # smile, a moustache over the lip) read 0.82-2.03 and were refused before it; a
+    # plain surgical mask reads 0.45.
+    occlusion_detail: float = 0.67
     hand: float = 0.49  # hand presence (faces.hands) over the face or at the chin from this: a hand
     skip: tuple[str, ...] = ()  # checks not to run (names as in Review.checks)
 
