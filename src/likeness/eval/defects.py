@@ -26,7 +26,7 @@ then square); ``coverage``: which photos give a headshot and every refusal's rea
 ``portraits``: the same, studio and full review, on every matting portrait
 (``DIR/portraits/images``: phone snapshots with busy backgrounds, one person each),
 which no injection or threshold reads: how many are delivered, and what the review
-refused first and after the retries. On 5 Dec 2026, 42 of 60 delivered; four of them
+refused first and after the retries. On 5 Dec 2026, 44 of 60 delivered; four of them
 show a fault the review passed (see ``PORTRAITS_SEEN``).
 """
 
