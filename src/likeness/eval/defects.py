@@ -97,7 +97,9 @@ def portraits(root: Path, *, progress=None, look: str = "corporate-grey") -> dic
     files = sorted((Path(root) / "portraits" / "images").glob("*.jpg"))
     if not files:
         return None
-    rows, _ = render_all(root, progress=progress, look=look, files=files)
+    # render_all counts to twice its photos (the injections follow it in ``measure``).
+    step = None if progress is None else (lambda done, total: progress(done, total // 2))
+    rows, _ = render_all(root, progress=step, look=look, files=files)
     rendered = [r for r in rows if "review" in r]
     return {"photos": len(rows), "rendered": len(rendered),
             "delivered": sum(1 for r in rendered if r["review"]["passed"]),

@@ -56,9 +56,9 @@ The review reads every photo (``review_per_person`` None; about 5 minutes more t
 4 photos a person, the fewest the no-source skin test judges): the dark band holds two
 people, and with 4 photos each one photo moved its genuine pass rate by 0.125 (the
 hair colour of a backlit photo, 20.0 against the limit of 18.0 beside the person's 3
-other photos, passes beside all 7). Intake, bands and matting use every photo. Per-photo results are cached (``cache``: one JSON file per photo and
-stage, keyed by the file's path, size and time), so a second run only redoes what
-changed. The summary names, per figure, the worst band and its gap to the best.
+other photos, passes beside all 7). Intake, bands and matting use every photo.
+Per-photo results are cached (``cache``: one JSON file per photo and stage, keyed by
+the file's path, size and time), so a second run only redoes what changed. The summary names, per figure, the worst band and its gap to the best.
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ both read near the head (a band beside and above it, person pixels out):
   (``TYPICAL_SKIN_L``) are taken off, and the check judges the light, not the skin
   tone. Without that the check was a skin-tone gate: on the eval's framed genuine
   photos the median reading was −1.32 / −0.95 / +0.69 stops in the light / medium /
-  dark bands (``likeness eval fairness``), and the one genuine photo over the limit
+  dark bands (as ``likeness eval fairness`` bands the people), and the one genuine photo over the limit
   (Jesse Jackson in front of a bright sky, 3.48) was the dark band's; read at each
   person's lightness −0.87 / −0.84 / +0.05, and the most 2.84.
 - **Colour temperature**: the face's cast is its skin's b* (yellow–blue) minus the
@@ -24,10 +24,10 @@ both read near the head (a band beside and above it, person pixels out):
 Measured on the 173 eval photos with a backdrop in view (real scenes, so the light
 matches by nature): brightness p99 +2.0 stops (max +3.5; at each person's own
 lightness +2.8, and ``likeness eval review``'s genuine pass rate 0.9548 → 0.9605);
-colour judged on 55 %, cast difference over 20 on 0.6 %, none over 25. Studio renders of 59 eval photos
-(all six Looks): up to 15 (p95 10) — but the face's cast is read against the
-person's own photos, which carry their own casts, so ``light_cast`` (28) only
-catches gross mismatches. This gate is coarse; no synthetic mismatch is measured.
+colour judged on 55 %, cast difference over 20 on 0.6 %, none over 25. Studio renders
+of 59 eval photos (all six Looks): up to 15 (p95 10) — but the face's cast is read
+against the person's own photos, which carry their own casts, so ``light_cast`` (28)
+only catches gross mismatches. This gate is coarse; no synthetic mismatch is measured.
 
 Studio outputs sit in their backdrop's light by construction (``studio.light``).
 """
