@@ -51,3 +51,18 @@ def test_pixels_from_beyond_the_photo_are_no_skin(astro):
     v = face_view(np.ascontiguousarray(img[:, :cut]), face)
     assert v.valid.any() and not v.valid.all()
     assert v.skin.any() and not (v.skin & ~v.valid).any() and not (v.cheeks & ~v.valid).any()
+
+
+def test_a_phone_size_photo_finds_the_face_where_the_small_one_does(astro):
+    """A 4096 px photo is halved twice before detection (by area, then a pyramid
+    step): the face and its mesh land where they do on the photo itself, scaled."""
+    from likeness.faces.subject import find_faces
+
+    img, face = astro
+    big = cv2.resize(img, (4096, 4096), interpolation=cv2.INTER_CUBIC)
+    found = find_faces(big)
+    assert len(found) == 1 and found[0].mesh is not None
+    k = 4096 / img.shape[1]
+    assert np.allclose(found[0].box, np.asarray(face.box) * k, atol=0.04 * face.width * k)
+    eyes = found[0].mesh[[468, 473], :2] / k
+    assert np.abs(eyes - face.mesh[[468, 473], :2]).max() < 0.05 * face.inter_eye
