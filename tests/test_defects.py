@@ -172,8 +172,14 @@ def test_a_render_that_fails_the_review_is_not_delivered(astro_jpg, tmp_path, mo
 
     monkeypatch.setattr(gate, "defect_checks", failing)
     out = tmp_path / "out"
-    with pytest.raises(NotEnoughPhotosError):
+    with pytest.raises(NotEnoughPhotosError) as err:
         likeness.studio([astro_jpg], out=out, keep_rejected=True)
+    # The run's report is written all the same: what was tried, and why each was refused.
+    report = json.loads((out / "report.json").read_text())
+    assert err.value.data["report"] == str(out / "report.json") and (out / "report.html").is_file()
+    assert report["headshots"] == [] and report["contact_sheet"] is None
+    assert len(report["rejected"]) >= 2 and all(r["reasons"] and (out / r["file"]).is_file() for r in report["rejected"])
+    assert [s[0] for s in report["skipped"]] == [str(astro_jpg)]  # the photo, with its final reasons
     kept = sorted((out / "rejected").iterdir())
     # Every attempt is kept with its own review: the first framing, then the retries.
     jpgs = [p for p in kept if p.suffix == ".jpg"]

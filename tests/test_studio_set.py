@@ -232,3 +232,24 @@ def test_beside_runs_on_its_worker_or_inline_when_one_thread_was_asked_for():
             failed.result()
     finally:
         cv2.setNumThreads(before)
+
+
+def test_a_set_the_review_refuses_whole_still_writes_its_report(tmp_path, monkeypatch):
+    """Every image of the set refused: an error (nothing delivered), and the report that
+    says what was tried, with each refused image's reasons."""
+    from likeness.errors import NotEnoughPhotosError
+    from likeness.review import Check, gate
+    from likeness.studio import studio
+
+    monkeypatch.setattr(gate, "defect_checks", lambda *a, **k: {
+        "islands": Check(False, 2.0, 0.3, "The cut-out has stray pieces apart from you (2.0 % of the picture).")})
+    src = tmp_path / "astronaut.jpg"
+    Image.fromarray(data.astronaut()).resize((1024, 1024), Image.Resampling.LANCZOS).save(src, quality=95)
+    out = tmp_path / "o"
+    with pytest.raises(NotEnoughPhotosError) as err:
+        studio([src], looks="corporate-grey", frames="headshot", out=out)
+    report = json.loads((out / "report.json").read_text())
+    assert err.value.data["report"] == str(out / "report.json")
+    assert report["headshots"] == [] and len(report["rejected"]) == 1
+    assert report["rejected"][0]["reasons"] and report["rejected"][0]["look"] == "corporate-grey"
+    assert not [p for p in out.iterdir() if p.suffix == ".jpg"]

@@ -295,12 +295,10 @@ def studio_set(
         heads.append(hs)
         tiles.append((m.image, hs, True))
     if not heads:
-        from ..errors import NotEnoughPhotosError
+        from .results import refused_run
 
-        raise NotEnoughPhotosError(
-            "No headshot of the set could be made: " + "; ".join(f"{Path(s).name}: {w}" for s, w in skipped),
-            hint="Use a clear, well-lit photo of your face and shoulders.",
-        )
+        raise refused_run(out_dir, run_report(sitting, [], skipped, settings, None), rejected, skipped,
+                          title="Likeness studio — set", what="No headshot of the set could be made")
     columns, labels = sheet_layout([t[1] for t in tiles], plan)
     labels = [lb if ok else f"{lb.rsplit(' · ', 1)[0]} · not delivered" for lb, (_i, _h, ok) in zip(labels, tiles, strict=True)]
     sheet = contact_sheet(out_dir, [t[0] for t in tiles], [t[1] for t in tiles],

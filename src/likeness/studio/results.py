@@ -108,3 +108,22 @@ def run_report(
         "settings": {"look": look.name, "look_version": look.version, "frame": settings.preset.name,
                      "retouch": settings.retouch},
     }
+
+
+def refused_run(out_dir: Path, report: dict[str, Any], rejected: list[dict[str, Any]],
+                skipped: list[tuple[str, str]], *, title: str, what: str) -> Exception:
+    """The error of a run whose every render the review refused (or that could not be
+    framed), after writing its report: what was tried and why each was refused, so the
+    user can choose the next photo (and, with ``keep_rejected``, find each refused
+    render beside its reasons). The caller raises it."""
+    from ..deliver import write_report
+    from ..errors import NotEnoughPhotosError
+
+    report.update(title=title, rejected=rejected,
+                  summary=f"{what}: every render was refused by the review or could not be framed.")
+    rj, _rh = write_report(out_dir, to_jsonable(report), title=title)
+    return NotEnoughPhotosError(
+        f"{what}: " + "; ".join(f"{Path(s).name}: {m}" for s, m in skipped),
+        hint=f"Use a clear, well-lit photo of your face and shoulders; {rj.name} in {out_dir} says what was tried.",
+        report=str(rj),
+    )

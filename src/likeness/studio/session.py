@@ -43,7 +43,7 @@ from ..looks import Look
 from ..review.stats import describe
 from ..types import Headshot, Photo, PhotoCheck, Sitting, StudioResult
 from .options import StudioSettings, with_backdrop
-from .results import contact_sheet, reject, reviewed, run_report, unique_name, web_note
+from .results import contact_sheet, refused_run, reject, reviewed, run_report, unique_name, web_note
 
 Progress = Callable[[int, int], None]
 #: Longer side each photo is decoded at, once, for intake and the render alike: a
@@ -204,10 +204,8 @@ def studio(
         if progress:
             progress(min(n + k + 1, total), total)
     if not headshots:
-        raise NotEnoughPhotosError(
-            "No headshot could be made: " + "; ".join(f"{Path(s).name}: {m}" for s, m in skipped),
-            hint="Use a clear, well-lit photo of your face and shoulders.",
-        )
+        raise refused_run(out_dir, run_report(sitting, [], skipped, settings, None), rejected, skipped,
+                          title=f"Likeness studio — {look_.name}", what="No headshot could be made")
     # 5. what the user looks at
     sheet_path = contact_sheet(
         out_dir, images, headshots, {"what": "contact sheet", "look": look_.to_dict(), "frame": settings.preset.name}
