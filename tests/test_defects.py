@@ -177,6 +177,7 @@ def test_a_render_that_fails_the_review_is_not_delivered(astro_jpg, tmp_path, mo
     # The run's report is written all the same: what was tried, and why each was refused.
     report = json.loads((out / "report.json").read_text())
     assert err.value.data["report"] == str(out / "report.json") and (out / "report.html").is_file()
+    assert "plain background" in err.value.hint  # what to change, from the check that failed
     assert report["headshots"] == [] and report["contact_sheet"] is None
     assert len(report["rejected"]) >= 2 and all(r["reasons"] and (out / r["file"]).is_file() for r in report["rejected"])
     assert [s[0] for s in report["skipped"]] == [str(astro_jpg)]  # the photo, with its final reasons

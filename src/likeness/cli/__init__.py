@@ -130,7 +130,9 @@ def _where(exc: OSError) -> str | None:
 def _report(exc: LikenessError) -> None:
     from rich.console import Console
 
-    Console(stderr=True).print(f"[bold red]Error:[/] {exc.message}" + (f"\n[yellow]→[/] {exc.hint}" if exc.hint else ""))
+    report = exc.data.get("report")  # a studio run that delivered nothing still wrote what it tried
+    Console(stderr=True).print(f"[bold red]Error:[/] {exc.message}" + (f"\n[yellow]→[/] {exc.hint}" if exc.hint else "")
+                               + (f"\nWhat was tried, and why each render was refused: {report}" if report else ""))
     sys.exit(exit_code(exc))
 
 

@@ -158,10 +158,16 @@ def other_people(sc: Scene, faces: list[Face], s: ReviewSettings) -> Check:
         if g.width >= s.other_person_face * subj.width:
             others.append(g)
     _, foreign, contact = _pieces(sc, s)
-    share = 100.0 * float(foreign.sum()) / (h * w) + contact
+    apart = 100.0 * float(foreign.sum()) / (h * w)
+    share = apart + contact
     ok = not others and share <= s.other_person
+    # Mostly the subject's own outline along a side edge above the chin: the check cannot
+    # tell their hair or hand from a bystander's head or a wall joined to them, so the
+    # reason names each.
     why = ("another person's face is in the picture" if others else
-           f"part of another person (or object) shows at the edge of the picture ({share:.1f} %)")
+           f"part of another person (or object) shows at the edge of the picture ({share:.1f} %)" if apart >= contact
+           else f"the side of the picture cuts through something beside your head (your own hair or hand, another "
+                f"person or an object: {share:.1f} %)")
     return Check(ok, round(share + 100.0 * len(others), 3), s.other_person, "" if ok else why[0].upper() + why[1:] + ".")
 
 

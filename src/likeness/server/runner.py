@@ -232,6 +232,7 @@ class Runner:
         # Renders the review refused, asked for with keep_rejected, are what the user
         # wants to see when nothing was delivered: only they stay.
         self._discard_run(job, keep_rejected=bool(job.payload.get("keep_rejected")))
+        err = {k: v for k, v in err.items() if k != "report"}  # its report went with the run's files
         for attempt in range(5):
             try:
                 err = library.relabel(err, self._names(job.session_id))

@@ -110,6 +110,15 @@ def run_report(
     }
 
 
+#: What to change in the next photo, for the review's checks a run's renders failed.
+ADVICE = (
+    (frozenset({"cut_subject", "other_people", "framing"}), "with space around your head and no one beside you"),
+    (frozenset({"islands", "fringe", "flat_edge"}), "in front of a plain background"),
+    (frozenset({"skin_tone", "light", "texture"}), "in soft, even light"),
+    (frozenset({"hand", "occlusion"}), "with nothing in front of your face"),
+)
+
+
 def refused_run(out_dir: Path, report: dict[str, Any], rejected: list[dict[str, Any]],
                 skipped: list[tuple[str, str]], *, title: str, what: str) -> Exception:
     """The error of a run whose every render the review refused (or that could not be
@@ -122,8 +131,12 @@ def refused_run(out_dir: Path, report: dict[str, Any], rejected: list[dict[str, 
     report.update(title=title, rejected=rejected,
                   summary=f"{what}: every render was refused by the review or could not be framed.")
     rj, _rh = write_report(out_dir, to_jsonable(report), title=title)
+    failed = {k for r in rejected for k, c in ((r.get("review") or {}).get("checks") or {}).items()
+              if not c.get("passed", True)}
+    advice = [a for checks, a in ADVICE if failed & checks]
     return NotEnoughPhotosError(
         f"{what}: " + "; ".join(f"{Path(s).name}: {m}" for s, m in skipped),
-        hint=f"Use a clear, well-lit photo of your face and shoulders; {rj.name} in {out_dir} says what was tried.",
-        report=str(rj),
+        hint=(f"Use a photo of your face and shoulders {', '.join(advice)}." if advice else
+              "Use a clear, well-lit photo of your face and shoulders."),
+        report=str(rj),  # the command line names it; the web app, which keeps no failed run's files, drops it
     )
