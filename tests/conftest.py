@@ -1,7 +1,14 @@
-"""Fixtures shared by the tests: the shared eval set and scikit-image's astronaut."""
+"""Fixtures shared by the tests: the shared eval set and scikit-image's astronaut; and a
+``LIKENESS_HOME`` of the test run's own, so that no test reads or writes the user's
+``~/.likeness`` (signing keys, Looks, the model cache). A test that needs its own home
+still sets it."""
 
 from __future__ import annotations
 
+import atexit
+import os
+import shutil
+import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +17,10 @@ from PIL import Image
 from skimage import data
 
 from shared_eval import EVAL, need
+
+_HOME = tempfile.mkdtemp(prefix="likeness-tests-home-")
+os.environ["LIKENESS_HOME"] = _HOME  # child processes of the tests inherit it
+atexit.register(shutil.rmtree, _HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

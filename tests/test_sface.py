@@ -188,3 +188,74 @@ def replace_embedding(face: Face) -> Face:
     from dataclasses import replace
 
     return replace(face, embedding=None, embedding_model=None)
+
+
+def test_sface_reads_a_float32_copy_with_the_same_embeddings(tmp_path, monkeypatch):
+    """The block-quantised file is folded once into a float32 copy in the cache, which
+    OpenCV reads instead: bit-identical features; the second call trusts the recorded
+    hash (no 37 MB hashing)."""
+    import cv2
+    from skimage import data
+
+    from likeness.faces import sface
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path))
+    model = opencv_zoo.SFACE
+    path = Path(opencv_zoo.runtime_path(model))
+    assert path.parent == tmp_path / "cache" and opencv_zoo.file_sha256(path) == model.folded_sha256
+    assert path.with_name(path.name + ".sha256").is_file()
+    wheel = cv2.FaceRecognizerSF.create(opencv_zoo.model_path(model), "")
+    copy = cv2.FaceRecognizerSF.create(str(path), "")
+    astro = data.astronaut()
+    face = analyze(astro, embed=False, subject_only=True)[0]
+    lm = np.asarray(face.mesh, np.float32)[[468, 473, 1, 61, 291], :2]
+    chips = [sface.align(np.ascontiguousarray(astro[:, :, ::-1]), lm)]
+    chips += [np.random.default_rng(i).integers(0, 256, (112, 112, 3), dtype=np.uint8) for i in range(3)]
+    for c in chips:
+        assert np.array_equal(wheel.feature(c), copy.feature(c))
+
+    def no_hashing(_p):
+        raise AssertionError("hashed again")
+
+    monkeypatch.setattr(opencv_zoo, "file_sha256", no_hashing)
+    assert opencv_zoo.runtime_path(model) == str(path)
+
+
+def test_a_changed_copy_is_made_again_and_an_unwritable_home_reads_the_wheel(tmp_path, monkeypatch):
+    import os
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+    model = opencv_zoo.SFACE
+    path = Path(opencv_zoo.runtime_path(model))
+    size = path.stat().st_size
+    with open(path, "r+b") as f:  # same size, other bytes, a later time: the record no longer holds
+        f.seek(size // 2)
+        f.write(b"\0" * 64)
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert opencv_zoo.runtime_path(model) == str(path)
+    assert opencv_zoo.file_sha256(path) == model.folded_sha256  # folded again
+    # A home that cannot hold a folder: the wheel's own file, verified.
+    blocked = tmp_path / "a-file"
+    blocked.write_text("not a folder")
+    monkeypatch.setenv("LIKENESS_HOME", str(blocked))
+    assert opencv_zoo.runtime_path(model) == opencv_zoo.model_path(model)
+    # YuNet has no copy: its wheel file.
+    assert opencv_zoo.runtime_path(opencv_zoo.YUNET) == opencv_zoo.model_path(opencv_zoo.YUNET)
+
+
+def test_dequantize_broadcasts_as_onnx_does():
+    from likeness.faces.onnx_fold import dequantize
+
+    rng = np.random.default_rng(0)
+    q = rng.integers(-128, 128, (4, 6, 2)).astype(np.int8)
+    s_block = rng.uniform(0.01, 0.1, (4, 2, 2)).astype(np.float32)  # blocks of 3 along axis 1
+    z_block = rng.integers(-3, 4, (4, 2, 2)).astype(np.int8)
+    want = np.empty(q.shape, np.float32)
+    for i, j, k in np.ndindex(*q.shape):
+        want[i, j, k] = (np.float32(q[i, j, k]) - np.float32(z_block[i, j // 3, k])) * s_block[i, j // 3, k]
+    assert np.array_equal(dequantize(q, s_block, z_block, axis=1, block=3), want)
+    s_axis = rng.uniform(0.01, 0.1, 6).astype(np.float32)
+    assert np.array_equal(dequantize(q, s_axis, None, axis=1),
+                          q.astype(np.float32) * s_axis[None, :, None])
+    assert np.array_equal(dequantize(q, np.float32([0.5]), np.int8([2])), (q.astype(np.float32) - 2) * 0.5)
+    assert dequantize(q, rng.uniform(0.01, 0.1, (4, 4, 2)).astype(np.float32), None, axis=1, block=2) is None  # 4×2 ≠ 6

@@ -21,7 +21,6 @@ import datetime as dt
 import hashlib
 import io
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,8 +62,9 @@ class KeysExistError(InputError):
 
 def keys_home() -> Path:
     """``$LIKENESS_HOME/keys`` (default ``~/.likeness/keys``)."""
-    root = os.environ.get("LIKENESS_HOME")
-    return (Path(root).expanduser() if root else Path.home() / ".likeness") / "keys"
+    from ..home import home
+
+    return home() / "keys"
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import threading
 import cv2
 import numpy as np
 
-from .opencv_zoo import SFACE, model_path
+from .opencv_zoo import SFACE, runtime_path
 
 _local = threading.local()
 CHIP = 112
@@ -22,7 +22,7 @@ CHIP = 112
 def _recognizer() -> cv2.FaceRecognizerSF:
     rec = getattr(_local, "recognizer", None)
     if rec is None:
-        rec = cv2.FaceRecognizerSF.create(model_path(SFACE), "")
+        rec = cv2.FaceRecognizerSF.create(runtime_path(SFACE), "")
         _local.recognizer = rec
     return rec
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -102,8 +101,9 @@ MANIFEST: dict[str, ModelSpec] = {
 
 def home() -> Path:
     """The store folder: ``$LIKENESS_HOME/models`` (default ``~/.likeness/models``)."""
-    root = os.environ.get("LIKENESS_HOME")
-    return (Path(root).expanduser() if root else Path.home() / ".likeness") / "models"
+    from ..home import home as likeness_home
+
+    return likeness_home() / "models"
 
 
 def spec(name: str) -> ModelSpec:

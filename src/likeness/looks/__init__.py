@@ -60,8 +60,9 @@ class Look:
 
 
 def user_dir() -> Path:
-    home = os.environ.get("LIKENESS_HOME") or str(Path.home() / ".likeness")
-    return Path(home).expanduser() / "looks"
+    from ..home import home
+
+    return home() / "looks"
 
 
 def _look_files() -> dict[str, Path]:

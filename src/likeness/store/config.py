@@ -24,7 +24,9 @@ def _env_int(name: str, default: int) -> int:
 
 
 def default_home() -> Path:
-    return Path(os.environ.get("LIKENESS_HOME") or Path.home() / ".likeness").expanduser()
+    from ..home import home
+
+    return home()
 
 
 def _default_workers() -> int:
