@@ -239,6 +239,12 @@ def test_a_changed_copy_is_made_again_and_an_unwritable_home_reads_the_wheel(tmp
     blocked.write_text("not a folder")
     monkeypatch.setenv("LIKENESS_HOME", str(blocked))
     assert opencv_zoo.runtime_path(model) == opencv_zoo.model_path(model)
+    # A home that cannot be entered (a PermissionError on the way): the same.
+    def no_entry(_m):
+        raise PermissionError(13, "Permission denied", str(tmp_path / "home"))
+
+    monkeypatch.setattr(opencv_zoo, "_folded_copy", no_entry)
+    assert opencv_zoo.runtime_path(model) == opencv_zoo.model_path(model)
     # YuNet has no copy: its wheel file.
     assert opencv_zoo.runtime_path(opencv_zoo.YUNET) == opencv_zoo.model_path(opencv_zoo.YUNET)
 

@@ -10,7 +10,7 @@ file is refused rather than silently giving other embeddings.
 SFace's weights are block-quantised, and OpenCV dequantises them each time it reads the
 file (0.20–0.33 s of CPU on every cold start). :func:`runtime_path` gives OpenCV a
 float32 copy instead, folded once (:mod:`.onnx_fold`) into ``$LIKENESS_HOME/cache``
-(37 MB) and read in 0.03 s: the same embeddings, bit for bit. The copy's sha256 is
+(37 MB) and read in 0.03–0.07 s: the same embeddings, bit for bit. The copy's sha256 is
 fixed by the wheel's file and the fold, and is checked as the wheel's file is; where
 it cannot be written (a read-only or full disk), the wheel's file is read as before.
 """
@@ -114,6 +114,13 @@ def runtime_path(model: EmbeddedModel) -> str:
     copy changes them)."""
     if not model.folded_sha256:
         return model_path(model)
+    try:
+        return _folded_copy(model)
+    except OSError:  # a home that cannot be read or written: slower, the same embeddings
+        return model_path(model)
+
+
+def _folded_copy(model: EmbeddedModel) -> str:
     from ..home import home
 
     copy = home() / "cache" / f"{model.name}-float32.onnx"
@@ -131,7 +138,7 @@ def runtime_path(model: EmbeddedModel) -> str:
     if hashlib.sha256(data).hexdigest() != model.folded_sha256:
         return source  # not the copy this version expects: read the wheel's file
     if not _write(copy, data):
-        return source  # a read-only or full disk: slower, the same embeddings
+        return source  # a read-only or full disk
     _write(record, _stamp(model.folded_sha256, copy))
     return str(copy)
 
