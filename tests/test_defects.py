@@ -193,6 +193,28 @@ def test_a_render_that_fails_the_review_is_not_delivered(astro_jpg, tmp_path, mo
     assert not [p for p in out.iterdir() if p.suffix == ".jpg"]  # nothing delivered
 
 
+def test_a_refused_run_on_a_full_disk_still_says_why(astro_jpg, tmp_path, monkeypatch):
+    """The report of a run that delivered nothing cannot be written (a full disk): the
+    refusal, its reasons and its advice still come, without a report to point at."""
+    import likeness
+    from likeness import deliver
+    from likeness.errors import DiskFullError
+    from likeness.review import Check, gate
+
+    monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(gate, "defect_checks", lambda *a, **k: {
+        "islands": Check(False, 2.0, 0.3, "The cut-out has stray pieces apart from you (2.0 % of the picture).")})
+
+    def full(*a, **k):
+        raise DiskFullError("The disk is full.", hint="Free some space.")
+
+    monkeypatch.setattr(deliver, "write_report", full)
+    with pytest.raises(NotEnoughPhotosError) as err:
+        likeness.studio([astro_jpg], out=tmp_path / "out")
+    assert "report" not in err.value.data and "plain background" in err.value.hint
+    assert "stray pieces" in err.value.message
+
+
 def _first_render_fails(monkeypatch, name: str, check) -> list[int]:
     """The review's defect checks give ``name`` failing (``check``) on the first render
     only, and their real verdict after; returns the list of calls, one entry each."""

@@ -4,7 +4,7 @@ OpenCV Zoo's SFace ships with its weights block-quantised to int8 (29
 ``DequantizeLinear`` nodes, 10.7 MB). OpenCV's ONNX importer dequantises them every
 time it reads the file, and that costs 0.20–0.33 s of CPU (mostly ``memmove`` inside
 the importer) on every cold start, where the float32 file the same numbers make reads
-in 0.03 s. The float values are ``(q − zero_point) · scale`` in float32, as OpenCV's
+in 0.03–0.07 s. The float values are ``(q − zero_point) · scale`` in float32, as OpenCV's
 importer computes them, so the embeddings are bit-identical (``tests/test_sface.py``).
 
 A small reader and writer of protobuf's wire format, enough for ``ModelProto`` →

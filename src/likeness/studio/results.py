@@ -126,11 +126,14 @@ def refused_run(out_dir: Path, report: dict[str, Any], rejected: list[dict[str, 
     user can choose the next photo (and, with ``keep_rejected``, find each refused
     render beside its reasons). The caller raises it."""
     from ..deliver import write_report
-    from ..errors import NotEnoughPhotosError
+    from ..errors import NotEnoughPhotosError, StorageError
 
     report.update(title=title, rejected=rejected,
                   summary=f"{what}: every render was refused by the review or could not be framed.")
-    rj, _rh = write_report(out_dir, to_jsonable(report), title=title)
+    try:
+        rj, _rh = write_report(out_dir, to_jsonable(report), title=title)
+    except StorageError:  # a full or read-only disk: the refusal and its reasons still reach the user
+        rj = None
     failed = {k for r in rejected for k, c in ((r.get("review") or {}).get("checks") or {}).items()
               if not c.get("passed", True)}
     advice = [a for checks, a in ADVICE if failed & checks]
@@ -138,5 +141,6 @@ def refused_run(out_dir: Path, report: dict[str, Any], rejected: list[dict[str, 
         f"{what}: " + "; ".join(f"{Path(s).name}: {m}" for s, m in skipped),
         hint=(f"Use a photo of your face and shoulders {', '.join(advice)}." if advice else
               "Use a clear, well-lit photo of your face and shoulders."),
-        report=str(rj),  # the command line names it; the web app, which keeps no failed run's files, drops it
+        **({"report": str(rj)} if rj else {}),  # the command line names it; the web app, which keeps no
+        # failed run's files, drops it
     )
