@@ -11,7 +11,8 @@ import typer
 def register(app: typer.Typer) -> None:
     @app.command("forget")
     def _cmd(
-        ids: list[str] = typer.Argument(None, help="Session ids (or team ids with --team)."),
+        ids: list[str] = typer.Argument(None, help="Session ids (or team ids with --team); an older id that "
+                                        "starts with '-' goes after '--': likeness forget -- -Qm3k2c9x_Lr8TzA."),
         team: bool = typer.Option(False, "--team", help="The ids are teams: delete each team and all its members."),
         expired: bool = typer.Option(False, "--expired", help="Delete every session past its retention time."),
         home: Path | None = typer.Option(None, "--home", help="Store folder (default: $LIKENESS_HOME or ~/.likeness)."),

@@ -136,7 +136,13 @@ SESSION_TABLES = (photos, jobs, job_events, headshots)
 
 
 def new_id() -> str:
-    return secrets.token_urlsafe(12)
+    """A random id (``ID_PATTERN``) that never starts with "-": a session or team id is
+    typed on the command line (``likeness forget ID``), where a leading "-" reads as an
+    option (1 id in 64 did)."""
+    while True:
+        i = secrets.token_urlsafe(12)
+        if not i.startswith("-"):
+            return i
 
 
 def dumps(obj: Any) -> str:
