@@ -201,6 +201,51 @@ def test_compression_measure(tmp_path):
     assert "compressed" in raws[1].advice
 
 
+def _blockiness_by_columns(image, face, period):
+    """The blockiness of ``likeness.intake.photo`` written plainly, column by column."""
+    from likeness.intake.photo import SMOOTH_STEP
+
+    h, w = image.shape[:2]
+    x0, y0, x1, y1 = (round(t) for t in face.box)
+    x0, y0, x1, y1 = max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+    step = max(1, (y1 - y0) // 160)
+    box = image[y0:y1, x0:x1]
+    luma = np.array([0.299, 0.587, 0.114], np.float32)
+    out = []
+    for axis, origin in ((1, x0), (0, y0)):
+        g = (box[::step] if axis == 1 else box[:, ::step].transpose(1, 0, 2)).astype(np.float32) @ luma
+        d = np.abs(np.diff(g, axis=1))
+        best = 0.0
+        for k in range(period):
+            cols = [j for j in range(3, d.shape[1] - 3) if (j + origin + 1) % period == k]
+            near = sum(d[:, [j + o for j in cols]] for o in (-3, -2, -1, 1, 2, 3)) / 6.0
+            smooth = near < SMOOTH_STEP
+            if smooth.sum() >= 50:
+                best = max(best, float(d[:, cols][smooth].mean() / max(near[smooth].mean(), 0.3)))
+        out.append(best)
+    return float(np.mean(out))
+
+
+def test_blockiness_reads_every_grid_offset_as_written_plainly(astronaut_rgb):
+    """The summed-once neighbourhoods give what the plain per-column reading gives, to
+    the bit, at every crop offset of the JPEG grid and at two periods."""
+    from likeness.faces.subject import find_faces
+    from likeness.intake.photo import blockiness
+
+    buf = io.BytesIO()
+    Image.fromarray(astronaut_rgb).save(buf, "JPEG", quality=20)
+    img = np.asarray(Image.open(buf).convert("RGB"))
+    seen = []
+    for dx, dy in ((0, 0), (3, 5), (7, 1)):
+        crop = np.ascontiguousarray(img[dy:, dx:])
+        face = find_faces(crop)[0]
+        for period in (8, 5):
+            got = blockiness(crop, face, period=period)
+            assert got == _blockiness_by_columns(crop, face, period), (dx, dy, period)
+            seen.append(got)
+    assert max(seen) > 2.5  # quality 20 shows its grid
+
+
 def test_eval_intake_tiny_subset():
     _need_eval()
     from likeness.eval.intake import run

@@ -34,18 +34,22 @@ def blockiness(image: np.ndarray, face: Face, *, period: int) -> float:
         # Only the subsampled rows (or columns) are read: converting the whole box costs more.
         g = (box[::step] if axis == 1 else box[:, ::step].transpose(1, 0, 2)).astype(np.float32) @ luma
         d = np.abs(np.diff(g, axis=1))
-        pos = (np.arange(d.shape[1]) + origin + 1) % period  # step p lies between p and p+1
+        n = d.shape[1]
+        # The mean step of the three columns each side of every column j (3 ≤ j < n − 3),
+        # at index j − 3, summed once for all offsets (10 → 7.6 ms on a 12 MP face).
+        near = (d[:, : n - 6] + d[:, 1 : n - 5] + d[:, 2 : n - 4] + d[:, 4 : n - 2] + d[:, 5 : n - 1] + d[:, 6:]) / 6.0
         best = 0.0
         for k in range(period):
-            cols = np.flatnonzero(pos == k)
-            cols = cols[(cols >= 3) & (cols < d.shape[1] - 3)]
-            if cols.size == 0:
+            # The columns whose step lies on grid offset k (step j lies between pixels
+            # origin + j and origin + j + 1), from the first one with three beside it.
+            first = 3 + (k - origin - 4) % period
+            if first >= n - 3:
                 continue
-            near = sum(d[:, cols + o] for o in (-3, -2, -1, 1, 2, 3)) / 6.0
-            smooth = near < SMOOTH_STEP
+            around = near[:, first - 3 :: period]
+            smooth = around < SMOOTH_STEP
             if smooth.sum() < 50:
                 continue
-            best = max(best, float(d[:, cols][smooth].mean() / max(near[smooth].mean(), 0.3)))
+            best = max(best, float(d[:, first : n - 3 : period][smooth].mean() / max(around[smooth].mean(), 0.3)))
         out.append(best)
     return float(np.mean(out))
 
