@@ -424,18 +424,3 @@ def test_refusals_are_counted_per_check_and_portraits_need_their_folder(tmp_path
     assert got["delivered"] == 1 and got["rejected_by_check"] == {"skin_tone": 1, "islands": 2}
     assert [x["photo"] for x in got["rejected"]] == ["portraits/2.jpg", "portraits/3.jpg"]
     assert E.portraits(tmp_path) is None  # no portraits folder: no figure, no error
-
-
-def test_a_black_and_white_mouth_is_not_read_as_covered():
-    """Lips and cheeks differ in lightness alone in black and white, which a hand over
-    the mouth does too: the occlusion check does not judge it (it refused the
-    astronaut's classic-mono square)."""
-    from likeness.faces.subject import find_faces, pick_subject
-
-    img = data.astronaut()
-    grey = np.repeat(cv2.cvtColor(img, cv2.COLOR_RGB2GRAY)[..., None], 3, axis=2)
-    face = pick_subject(find_faces(img), (img.shape[1], img.shape[0]))
-    colour = D.occlusion(scene(img, face), ReviewSettings())
-    mono = D.occlusion(scene(grey, face), ReviewSettings())
-    assert colour.passed and colour.value is not None  # measured on the colour photo
-    assert mono.passed and mono.value is None  # not measured in black and white

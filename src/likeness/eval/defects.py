@@ -277,7 +277,7 @@ def _fails(fig: dict | None, checks=DEFECTS, thresholds: dict[str, float] | None
         if thresholds and k in thresholds and c["value"] is not None:
             v, t = c["value"], thresholds[k]
             # A mouth the review passed below its own colour limit showed its lines
-            # (``review.defects.mouth_detail``): that holds under any colour limit.
+            # (``review.mouth_check.mouth_detail``): that holds under any colour limit.
             kept = k == "occlusion" and c["passed"] and v < ReviewSettings().occlusion
             if ((v < t) and not kept) if k == "occlusion" else (v > t):
                 return True
