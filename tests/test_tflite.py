@@ -118,6 +118,31 @@ def test_networks_are_per_thread():
     assert there[0] is not here
 
 
+def test_a_rewritten_model_is_made_once_for_every_thread(monkeypatch):
+    """The full-range detector is densified once a process (39 ms of CPU), though each
+    thread loads its own network from it; a model needing no rewrite is not kept."""
+    calls = []
+    real = tflite.rewrite
+    monkeypatch.setattr(tflite, "rewrite", lambda data, **kw: calls.append(kw) or real(data, **kw))
+    monkeypatch.setattr(tflite, "_REWRITTEN", {})
+    spec = mpb.FULL_RANGE
+
+    def load():
+        return tflite.net(spec.file, cut_before=spec.cut_before)
+
+    nets = []
+    for _ in range(2):
+        t = threading.Thread(target=lambda: nets.append(load()))
+        t.start()
+        t.join()
+    assert len(nets) == 2 and nets[0] is not nets[1]  # a network of its own each
+    assert len(calls) == 1 and list(tflite._REWRITTEN) == [(spec.file, spec.cut_before, None, None)]
+    t = threading.Thread(target=lambda: nets.append(tflite.net(mpb.SHORT_RANGE.file)))
+    t.start()
+    t.join()
+    assert len(nets) == 3 and list(tflite._REWRITTEN) == [(spec.file, spec.cut_before, None, None)]
+
+
 def test_library_does_not_import_mediapipe():
     code = (
         "import sys, numpy as np\n"

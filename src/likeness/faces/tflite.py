@@ -70,9 +70,29 @@ def net(
     key = (name, cut_before, inputs, outputs)
     n = nets.get(key)
     if n is None:
-        data = rewrite(model_file(name).read_bytes(), cut_before=cut_before, inputs=inputs, outputs=outputs)
-        n = nets[key] = cv2.dnn.readNetFromTFLite(np.frombuffer(data, np.uint8))
+        n = nets[key] = cv2.dnn.readNetFromTFLite(np.frombuffer(_model_bytes(key), np.uint8))
     return n
+
+
+#: Models :func:`rewrite` changed, by :func:`net`'s key: made once a process, for every
+#: thread (densifying the full-range detector costs 39 ms of CPU; the studio loads it
+#: on two threads).
+_REWRITTEN: dict[tuple, bytes] = {}
+_REWRITTEN_LOCK = threading.Lock()
+
+
+def _model_bytes(key: tuple) -> bytes:
+    with _REWRITTEN_LOCK:
+        done = _REWRITTEN.get(key)
+    if done is not None:
+        return done
+    name, cut_before, inputs, outputs = key
+    raw = model_file(name).read_bytes()
+    data = rewrite(raw, cut_before=cut_before, inputs=inputs, outputs=outputs)
+    if data is not raw:  # an unchanged file is read again rather than kept in memory
+        with _REWRITTEN_LOCK:
+            _REWRITTEN[key] = data
+    return data
 
 
 def forward(n: cv2.dnn.Net, blob: np.ndarray, outputs: tuple[str, ...]) -> list[np.ndarray]:
