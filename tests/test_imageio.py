@@ -213,3 +213,60 @@ def test_save_image_formats(tmp_path, astronaut):
         assert back.info.get("icc_profile"), suffix
     with pytest.raises(ValueError, match="unsupported output format"):
         save_image(astronaut, tmp_path / "a.gif")
+
+
+def _pillow_pixels(raw: bytes) -> np.ndarray:
+    """The plain Pillow decode, turned upright: what load_photo must give."""
+    from likeness.imageio import _orient
+
+    img = Image.open(io.BytesIO(raw))
+    orientation = int(img.getexif().get(0x0112, 1) or 1)
+    return np.asarray(_orient(img.convert("RGB"), orientation))
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_opencv_jpeg_decode_matches_pillow_in_every_orientation(astronaut, orientation):
+    from likeness.imageio import _decode_jpeg_rgb
+
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    raw = _encode(Image.fromarray(astronaut[:, :400]), "JPEG", quality=90, exif=exif.tobytes())
+    assert _decode_jpeg_rgb(io.BytesIO(raw), Image.open(io.BytesIO(raw)), None) is not None  # the fast path
+    p = load_photo(raw)
+    want = _pillow_pixels(raw)
+    assert p.image.flags.c_contiguous and p.image.shape == want.shape
+    assert np.array_equal(p.image, want)
+    assert p.original_size == (want.shape[1], want.shape[0])
+    assert ("EXIF orientation" in " ".join(p.notes)) == (orientation != 1)
+
+
+@pytest.mark.parametrize("kind", ["wide-profile", "grey", "cmyk", "truncated"])
+def test_jpegs_the_fast_decode_leaves_to_pillow(astronaut, kind):
+    from likeness.imageio import _decode_jpeg_rgb
+
+    img = Image.fromarray(astronaut)
+    raw = {
+        "wide-profile": lambda: _encode(img, "JPEG", icc_profile=_adobe_rgb_like_icc()),
+        "grey": lambda: _encode(img.convert("L"), "JPEG"),
+        "cmyk": lambda: _encode(img.convert("CMYK"), "JPEG"),
+        "truncated": lambda: _encode(img, "JPEG")[:20000],
+    }[kind]()
+    assert _decode_jpeg_rgb(io.BytesIO(raw), Image.open(io.BytesIO(raw)), _icc(raw)) is None
+
+
+def _icc(raw: bytes) -> bytes | None:
+    return Image.open(io.BytesIO(raw)).info.get("icc_profile")
+
+
+def test_opencv_jpeg_decode_matches_pillow_on_eval_photos(eval_dir):
+    from likeness.imageio import _decode_jpeg_rgb
+
+    checked = 0
+    for f in sorted(eval_dir.rglob("*.jpg"))[::8]:  # every kind: portraits, hair, identities, groups
+        raw = f.read_bytes()
+        fast = _decode_jpeg_rgb(io.BytesIO(raw), Image.open(io.BytesIO(raw)), _icc(raw))
+        if fast is None:  # a profile other than sRGB: converted through Pillow
+            continue
+        assert np.array_equal(fast, np.asarray(Image.open(io.BytesIO(raw)).convert("RGB"))), f
+        checked += 1
+    assert checked >= 20

@@ -15,8 +15,9 @@ import numpy as np
 from PIL import Image, ImageCms
 
 from .. import __version__
+from ..atomic import atomic_write
 from ..errors import ImageReadError, InputError, OptionError
-from ..imageio import atomic_write, encode
+from ..imageio import encode
 from .metadata import build_xmp, parse_xmp, source_type_code
 
 FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
+from ..atomic import atomic_write
 from ..errors import InputError, ModelMissingError
-from ..imageio import atomic_write
 from .metadata import IPTC_DST, settings_json, source_type_code
 
 CA_CERT, CA_KEY = "ca.pem", "ca.key"

@@ -29,7 +29,7 @@ from urllib.parse import quote
 from .. import __version__
 from ..errors import InputError
 from ..types import to_jsonable
-from ..imageio import atomic_write
+from ..atomic import atomic_write
 from .metadata import IPTC_DST, SOURCE_TYPES
 from .report_style import CSS
 

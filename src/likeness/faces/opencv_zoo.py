@@ -157,7 +157,7 @@ def _read(path: Path) -> bytes | None:
 
 def _write(path: Path, data: bytes) -> bool:
     from ..errors import StorageError
-    from ..imageio import atomic_write
+    from ..atomic import atomic_write
 
     try:
         atomic_write(path, data)

@@ -48,7 +48,7 @@ def set_favourite(store, session_id: str, headshot_id: str, favourite: bool) -> 
 
 def _mark_report(path: Path, starred: dict[str, bool]) -> None:
     """Set each image's ``favourite`` in report.json (its flat list and its Look groups)."""
-    from ..imageio import atomic_write
+    from ..atomic import atomic_write
 
     if not path.is_file():
         return

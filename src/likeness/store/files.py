@@ -70,10 +70,10 @@ class FileStore:
     # --- writing -------------------------------------------------------------------
 
     def write_bytes(self, path: Path, data: bytes) -> Path:
-        """Atomic write (:func:`likeness.imageio.atomic_write`): a reader never
+        """Atomic write (:func:`likeness.atomic.atomic_write`): a reader never
         sees half a file, a crash leaves no stub; a full disk or a read-only folder
         raises StorageError, leaving nothing behind."""
-        from ..imageio import atomic_write
+        from ..atomic import atomic_write
 
         return atomic_write(path, data, mode=0o600)  # people's photos: readable by this user only
 

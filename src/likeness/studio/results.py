@@ -51,7 +51,7 @@ def reject(hs: Headshot, out_dir: Path, *, keep: bool) -> dict[str, Any]:
     beside a JSON of its review (``keep``). Returns the report's entry for it."""
     import json
 
-    from ..imageio import atomic_write
+    from ..atomic import atomic_write
 
     entry = {"source": hs.source, "reasons": list((hs.review or {}).get("reasons") or ()),
              "review": hs.review, "file": None}

@@ -67,7 +67,7 @@ def read_result(person_dir: Path) -> dict[str, Any] | None:
 
 
 def write_json_atomic(path: Path, data: dict[str, Any]) -> None:
-    from ..imageio import atomic_write
+    from ..atomic import atomic_write
 
     atomic_write(path, json.dumps(data, indent=2, default=float).encode())
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..deliver import contact_sheet, write_image
-from ..imageio import atomic_path, atomic_write
+from ..atomic import atomic_path, atomic_write
 from ..imageio import load_photo
 from .job import look_measures
 from .measure import LookMeasures, outliers, spreads
