@@ -178,11 +178,7 @@ def _decode(fp: BinaryIO, source: str, *, max_pixels: int, max_side: int | None)
     except Exception:  # noqa: BLE001 - a broken EXIF block must not lose the photo
         notes.append("EXIF block unreadable; orientation assumed upright")
 
-    reduce = bool(max_side and fmt == "JPEG" and max(w, h) > max_side)
-    fast = None if reduce else _decode_jpeg_rgb(fp, img, icc)
-    if fast is not None:
-        return _photo(_orient_array(fast, exif_orientation), source, fmt, (w, h), exif_orientation, notes)
-    if reduce:
+    if max_side and fmt == "JPEG" and max(w, h) > max_side:
         # draft() picks the largest DCT scale that keeps the requested size.
         scale = max_side / max(w, h)
         img.draft("RGB", (max(1, int(w * scale)), max(1, int(h * scale))))
@@ -202,19 +198,13 @@ def _decode(fp: BinaryIO, source: str, *, max_pixels: int, max_side: int | None)
     if getattr(img, "n_frames", 1) > 1:
         notes.append("multi-frame file: first frame used")
     img = _to_rgb(img, notes, icc)
-    arr = np.asarray(_orient(img, exif_orientation), dtype=np.uint8)
-    return _photo(arr, source, fmt, (w, h), exif_orientation, notes)
-
-
-def _photo(arr: np.ndarray, source: str, fmt: str, size: tuple[int, int], orientation: int,
-           notes: list[str]) -> Photo:
-    """The :class:`Photo` of decoded pixels turned upright; ``size`` is the file's (w, h)."""
+    if exif_orientation != 1:
+        img = _orient(img, exif_orientation)
+        notes.append(f"EXIF orientation {exif_orientation} applied")
+    arr = np.asarray(img, dtype=np.uint8)
     if arr.ndim != 3 or arr.shape[2] != 3:
         raise ImageReadError(f"{source} decoded to an unexpected layout {arr.shape}.", file=source)
-    if orientation != 1:
-        notes.append(f"EXIF orientation {orientation} applied")
-    w, h = size
-    ow, oh = (h, w) if orientation in (5, 6, 7, 8) else (w, h)
+    ow, oh = (h, w) if exif_orientation in (5, 6, 7, 8) else (w, h)
     return Photo(
         image=np.ascontiguousarray(arr),
         source=source,
@@ -223,36 +213,6 @@ def _photo(arr: np.ndarray, source: str, fmt: str, size: tuple[int, int], orient
         scale=arr.shape[1] / ow,
         notes=tuple(notes),
     )
-
-
-def _decode_jpeg_rgb(fp: BinaryIO, img: Image.Image, icc: bytes | None) -> np.ndarray | None:
-    """A colour JPEG at full size, decoded by OpenCV straight into an array; None for
-    any other file, or where OpenCV cannot decode it (a truncated file: Pillow then
-    says why).
-
-    Pillow decodes into its own 4-byte pixels and copies them out twice (packing, then
-    joining the chunks): 73 ms of CPU for a 12 MP photo, against 43 ms here. Both use
-    libjpeg-turbo with its default IDCT and upsampling: the pixels are identical (all
-    282 JPEGs of the eval set). Only where nothing else changes them: no colour profile
-    but sRGB (a conversion goes through Pillow) and no EXIF rotation by OpenCV (the
-    caller orients, as for every other file)."""
-    import cv2
-
-    flag = getattr(cv2, "IMREAD_COLOR_RGB", None)  # OpenCV ≥ 4.10
-    if flag is None or img.format != "JPEG" or img.mode != "RGB" or (icc and _profile_note(icc, "RGB") != (None, "")):
-        return None
-    fp.seek(0)
-    arr = cv2.imdecode(np.frombuffer(fp.read(), np.uint8), flag | cv2.IMREAD_IGNORE_ORIENTATION)
-    return arr if arr is not None and arr.shape == (img.height, img.width, 3) else None
-
-
-def _orient_array(a: np.ndarray, orientation: int) -> np.ndarray:
-    """``a`` turned upright for its EXIF ``orientation`` (:data:`_TRANSPOSE`'s turns)."""
-    if orientation in (5, 6, 7, 8):  # the turns that swap the axes
-        a = a.transpose(1, 0, 2)
-    flip_rows, flip_cols = {2: (False, True), 3: (True, True), 4: (True, False), 6: (False, True),
-                            7: (True, True), 8: (True, False)}.get(orientation, (False, False))
-    return a[::-1 if flip_rows else 1, ::-1 if flip_cols else 1]
 
 
 def _check_plausible(source: str, fmt: str, size: tuple[int, int], nbytes: int) -> None:
@@ -321,15 +281,15 @@ def _to_rgb(img: Image.Image, notes: list[str], icc: bytes | None) -> Image.Imag
         img = Image.alpha_composite(bg, rgba).convert("RGB")
         mode = "RGB"
     if icc and mode in ("RGB", "CMYK", "L"):
-        src, note = _profile_note(icc, mode)
-        if src is not None:
-            try:
+        try:
+            src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
+            desc = (ImageCms.getProfileDescription(src) or "").strip()
+            if "srgb" not in desc.lower() or mode != "RGB":
                 img = ImageCms.profileToProfile(img, src, _srgb_profile(), outputMode="RGB")
+                notes.append(f"colour profile '{desc}' converted to sRGB")
                 mode = "RGB"
-            except (OSError, ImageCms.PyCMSError):
-                note = "embedded colour profile unreadable; assumed sRGB"
-        if note:
-            notes.append(note)
+        except (OSError, ImageCms.PyCMSError):
+            notes.append("embedded colour profile unreadable; assumed sRGB")
     if mode == "CMYK":
         notes.append("CMYK converted to RGB")
     elif mode == "L":
@@ -337,18 +297,6 @@ def _to_rgb(img: Image.Image, notes: list[str], icc: bytes | None) -> Image.Imag
     if img.mode != "RGB":
         img = img.convert("RGB")
     return img
-
-
-def _profile_note(icc: bytes, mode: str) -> tuple[ImageCms.ImageCmsProfile | None, str]:
-    """(the profile to convert from, or None: sRGB already or unreadable; the note)."""
-    try:
-        src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
-        desc = (ImageCms.getProfileDescription(src) or "").strip()
-    except (OSError, ImageCms.PyCMSError):
-        return None, "embedded colour profile unreadable; assumed sRGB"
-    if "srgb" in desc.lower() and mode == "RGB":
-        return None, ""
-    return src, f"colour profile '{desc}' converted to sRGB"
 
 
 #: File suffix → Pillow format of every image the project writes.
