@@ -5,7 +5,12 @@ JPEG encode of the same photo (what any tool must pay). The studio figure is
 :func:`likeness.studio.pipeline.make_headshot` end to end (decode as small as the
 framing allows, find the face, frame, matte, backdrop, light, retouch, grade, write
 with metadata). Everything runs in a fresh subprocess so the peak memory (``ru_maxrss``)
-is the studio's own; one untimed warm-up run loads the models first.
+is the studio's own; one untimed warm-up run loads the models first. The subprocess is
+a library's caller, not the command line: none of the command line's process settings
+(:mod:`likeness.process`: its allocator settings, huge pages) are made in it, as in
+every run of this bench so far. Huge pages make the floor's decode faster still (its
+12 MP photo is most of its time) than the render (stop 34: render 0.264–0.294 s over a
+floor of 0.088–0.097 s, 3.0× with them; see the closing note).
 """
 
 from __future__ import annotations
@@ -61,7 +66,9 @@ def render_bench(repeat: int = 5, photo: Path | None = None, look: str = "corpor
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(photo) if photo else test_photo(Path(tmp) / "bench-12mp.jpg")
         cmd = [sys.executable, "-m", "likeness.bench.studio", str(src), str(repeat), look, tmp]
-        env = {**os.environ, "GLOG_minloglevel": "2"}
+        from ..process import without_huge_pages
+
+        env = {**without_huge_pages(os.environ), "GLOG_minloglevel": "2"}
         res = subprocess.run(cmd, capture_output=True, text=True, env=env, check=False)
         if res.returncode != 0:
             raise RuntimeError(f"benchmark child failed:\n{res.stderr[-2000:]}")

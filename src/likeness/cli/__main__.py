@@ -1,3 +1,3 @@
-from . import main
+from ..__main__ import main
 
 main()
