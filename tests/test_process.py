@@ -56,12 +56,14 @@ _GLIBC, _MADVISE = "glibc 2.36", "always [madvise] never\n"
 
 
 def test_huge_page_env_adds_the_tunable_where_the_kernel_waits_to_be_asked():
-    from likeness.process import HUGETLB, huge_page_env
+    from likeness.process import HUGETLB, RELAUNCHED, huge_page_env
 
     env = huge_page_env({"PATH": "/bin"}, libc=_GLIBC, thp=_MADVISE)
-    assert env == {"PATH": "/bin", "GLIBC_TUNABLES": HUGETLB}
+    assert env == {"PATH": "/bin", "GLIBC_TUNABLES": HUGETLB, RELAUNCHED: "1"}
     kept = huge_page_env({"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"}, libc=_GLIBC, thp=_MADVISE)
     assert kept["GLIBC_TUNABLES"] == f"glibc.malloc.arena_max=2:{HUGETLB}"
+    # A process relaunch started never starts again, even without the tunable.
+    assert huge_page_env({RELAUNCHED: "1"}, libc=_GLIBC, thp=_MADVISE) is None
 
 
 def test_huge_page_env_changes_nothing_where_it_would_not_help():
@@ -77,9 +79,9 @@ def test_huge_page_env_changes_nothing_where_it_would_not_help():
 
 
 def test_without_huge_pages_keeps_the_users_other_tunables():
-    from likeness.process import HUGETLB, without_huge_pages
+    from likeness.process import HUGETLB, RELAUNCHED, without_huge_pages
 
-    assert "GLIBC_TUNABLES" not in without_huge_pages({"GLIBC_TUNABLES": HUGETLB, "A": "1"})
+    assert without_huge_pages({"GLIBC_TUNABLES": HUGETLB, RELAUNCHED: "1", "A": "1"}) == {"A": "1"}
     got = without_huge_pages({"GLIBC_TUNABLES": f"glibc.malloc.arena_max=2:{HUGETLB}"})
     assert got == {"GLIBC_TUNABLES": "glibc.malloc.arena_max=2"}
 

@@ -66,6 +66,9 @@ def _mallopt() -> bool:
 
 #: glibc's tunable that has malloc ask for transparent huge pages (glibc ≥ 2.35).
 HUGETLB = "glibc.malloc.hugetlb=1"
+#: Set in the environment of the process :func:`relaunch` starts: it never starts
+#: itself again, even where the C library drops the tunable (a set-user-ID start).
+RELAUNCHED = "LIKENESS_RELAUNCHED"
 _THP_MODE = "/sys/kernel/mm/transparent_hugepage/enabled"
 
 
@@ -74,9 +77,9 @@ def huge_page_env(environ: Mapping[str, str], *, libc: str | None, thp: str | No
     where that would change nothing: not glibc 2.35 or later (``libc``, as
     ``os.confstr("CS_GNU_LIBC_VERSION")`` gives it), the kernel's mode (``thp``, the
     text of ``_THP_MODE``) not ``madvise`` (``always`` gives them already, ``never``
-    not at all), or the tunable already set."""
+    not at all), the tunable already set, or this process started by :func:`relaunch`."""
     tunables = environ.get("GLIBC_TUNABLES", "")
-    if "glibc.malloc.hugetlb" in tunables or not thp or "[madvise]" not in thp:
+    if RELAUNCHED in environ or "glibc.malloc.hugetlb" in tunables or not thp or "[madvise]" not in thp:
         return None
     try:
         name, version = (libc or "").split()
@@ -85,7 +88,7 @@ def huge_page_env(environ: Mapping[str, str], *, libc: str | None, thp: str | No
         return None
     if name != "glibc" or (major, minor) < (2, 35):
         return None
-    return {**environ, "GLIBC_TUNABLES": f"{tunables}:{HUGETLB}" if tunables else HUGETLB}
+    return {**environ, "GLIBC_TUNABLES": f"{tunables}:{HUGETLB}" if tunables else HUGETLB, RELAUNCHED: "1"}
 
 
 def launch_env(environ: Mapping[str, str] | None = None) -> dict[str, str] | None:
@@ -102,8 +105,9 @@ def launch_env(environ: Mapping[str, str] | None = None) -> dict[str, str] | Non
 
 
 def without_huge_pages(environ: Mapping[str, str]) -> dict[str, str]:
-    """``environ`` without :data:`HUGETLB` (a plain process's, for a benchmark's floor)."""
-    env = dict(environ)
+    """``environ`` without :data:`HUGETLB` and :data:`RELAUNCHED` (a plain process's,
+    as a user's shell gives it: for a benchmark's floor and its cold starts)."""
+    env = {k: v for k, v in environ.items() if k != RELAUNCHED}
     kept = [t for t in env.pop("GLIBC_TUNABLES", "").split(":") if t and t != HUGETLB]
     if kept:
         env["GLIBC_TUNABLES"] = ":".join(kept)
