@@ -146,10 +146,10 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
             # The review passed it only at another framing (tighter or square), or the
             # hair made the frame larger: it would break the team page, so it is not
             # delivered as the team's.
-            why = ("The team framing could not be delivered from this photo ("
-                   + ("; ".join(n for n in h.notes if n.startswith(("Framed", "Review"))) or
-                      "framed differently from the team to keep the whole head in")
-                   + "): retake it with your head and shoulders in the frame, alone, in front of a plain background.")
+            shown = " ".join(n if n.endswith(".") else n + "." for n in h.notes if n.startswith(("Framed", "Review")))
+            why = ("The team framing could not be delivered from this photo. "
+                   + (shown or "It was framed differently from the team to keep the whole head in.")
+                   + " Retake it with your head and shoulders in the frame, alone, in front of a plain background.")
             rec = {**base, "status": "retake", "reason": why, "advice": [why], "coaching": coaching,
                    "file_other_framing": os.path.relpath(h.path, person_dir)}
         elif res.headshots:
