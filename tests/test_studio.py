@@ -87,6 +87,35 @@ def test_the_review_reads_each_photo_once_while_intake_goes_on(astro_jpg, tmp_pa
     assert res.headshots[0].review["passed"] and len(res.headshots[0].review["checks"]) > 5
 
 
+def test_each_photo_is_decoded_once_the_next_one_beside_intake(astro_jpg, tmp_path, monkeypatch):
+    """Each photo is decoded once; every photo after the first is decoded on the worker
+    thread while intake reads the one before it."""
+    import threading
+
+    import cv2
+
+    from likeness import imageio
+
+    real, calls = imageio._decode, []
+
+    def counted(fp, source, **kw):
+        calls.append((Path(source).name, threading.current_thread().name))
+        return real(fp, source, **kw)
+
+    monkeypatch.setattr(imageio, "_decode", counted)
+    photos = [astro_jpg]
+    for k, t in enumerate((Image.Transpose.FLIP_LEFT_RIGHT, Image.Transpose.ROTATE_180)):
+        photos.append(tmp_path / f"other{k}.jpg")
+        Image.open(astro_jpg).transpose(t).save(photos[-1], quality=95)
+    from likeness.studio import studio
+
+    res = studio(photos, out=tmp_path / "out")
+    assert sorted(name for name, _ in calls) == sorted(p.name for p in photos)  # once each
+    if cv2.getNumThreads() > 1:
+        assert [thread.startswith("likeness-beside") for _, thread in calls] == [False, True, True]
+    assert len(res.headshots) == 1 and len(res.sitting.photos) == 3
+
+
 def test_other_look_and_id_frame_write_dpi_and_mono(astro_jpg, tmp_path):
     from likeness.studio.pipeline import make_headshot
 

@@ -5,7 +5,8 @@ The verb reads as its steps, and hands its data down once:
 1. resolve every option into one :class:`~.options.StudioSettings` (validated once,
    before anything is read or written);
 2. decode each photo once (``STUDIO_SIDE``): intake measures those pixels, and the
-   headshot is rendered from the same decoded photo with intake's face;
+   headshot is rendered from the same decoded photo with intake's face; the next
+   photo's decode runs on the worker thread while intake reads the one before it;
 3. intake ranks the photos; the person's reference for the review is enrolled from
    intake's faces and embeddings (no second detection or embedding), each photo's
    reading started beside the next photo's decode (:func:`enroll_sitting`);
@@ -116,15 +117,22 @@ def studio(
     # Checked before any work; an earlier run there is refused unless ``overwrite``
     # (then its files go, so the folder matches the new report): deliver.outdir.
     out_dir = prepare_out_dir(out, overwrite=overwrite)
-    # 2–3. decode once; intake on those pixels
+    # 2–3. decode once; intake on those pixels. Each photo's decode starts on the
+    # worker as intake takes up the one before it (libjpeg decodes on one core).
+    from ..imageio import load_photo
+
     photos: dict[str, Photo] = {}
+    ahead: dict[str, Future] = {}
+    following = {str(a): b for a, b in zip(files, files[1:])}
 
     def decode(path: Path) -> Photo:
-        from ..imageio import load_photo
-
         key = str(path)
         if key not in photos:
-            photos[key] = load_photo(path, max_side=STUDIO_SIDE)
+            early = ahead.pop(key, None)
+            photos[key] = early.result() if early is not None else load_photo(path, max_side=STUDIO_SIDE)
+        nxt = following.get(key)
+        if nxt is not None and str(nxt) not in photos and str(nxt) not in ahead:
+            ahead[str(nxt)] = submit(load_photo, nxt, max_side=STUDIO_SIDE)
         return photos[key]
 
     n = len(files)
