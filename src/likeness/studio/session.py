@@ -31,6 +31,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -123,7 +124,7 @@ def studio(
 
     photos: dict[str, Photo] = {}
     ahead: dict[str, Future] = {}
-    following = {str(a): b for a, b in zip(files, files[1:])}
+    following = {str(a): b for a, b in pairwise(files)}
 
     def decode(path: Path) -> Photo:
         key = str(path)
