@@ -116,3 +116,28 @@ def test_studio_and_team_use_the_card(tmp_path):
                      Member(name="Bob", slug="bob", photos=(tmp_path / "photo.jpg",))],
                     tmp_path / "team", workers=1)
     assert team.consistency["corrected_from_card"] == ["Ada"]
+
+
+def test_the_studio_finds_a_chart_in_the_set_beside_intake(tmp_path, monkeypatch):
+    """Without a card photo, each photo is searched for a chart on the worker thread as
+    it is decoded, and the first one found (in the photos' order) corrects the light."""
+    import threading
+
+    from likeness.studio import card as card_module
+    from likeness.studio.session import studio
+
+    real, threads = card_module.find_chart, []
+
+    def counted(image):
+        threads.append(threading.current_thread().name)
+        return real(image)
+
+    monkeypatch.setattr(card_module, "find_chart", counted)
+    img = in_light(cv2.resize(data.astronaut(), (1024, 1024), interpolation=cv2.INTER_CUBIC), CASTS["warm"])
+    save_image(img, tmp_path / "a.jpg", quality=92)
+    save_image(_held(img), tmp_path / "b.jpg", quality=92)
+    res = studio([tmp_path / "a.jpg", tmp_path / "b.jpg"], out=tmp_path / "out", verify=False)
+    assert res.headshots and res.headshots[0].measures.get("card") == 1.0
+    assert len(threads) == 2  # each photo searched once
+    if cv2.getNumThreads() > 1:
+        assert all(name.startswith("likeness-beside") for name in threads)

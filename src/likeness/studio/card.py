@@ -14,8 +14,9 @@ from a known neutral, in place of an estimate.
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -81,9 +82,15 @@ def card_gains(card: Card) -> tuple[float, float, float] | None:
     return tuple(float(v) for v in g)
 
 
-@lru_cache(maxsize=1)
+_local = threading.local()
+
+
 def _detector():
-    return cv2.mcc.CCheckerDetector_create()
+    """The chart detector of this thread (it keeps what it found: not shared)."""
+    det = getattr(_local, "detector", None)
+    if det is None:
+        det = _local.detector = cv2.mcc.CCheckerDetector_create()
+    return det
 
 
 def _params():
@@ -260,8 +267,14 @@ def find_card(photos, *, card_photo=None) -> CardUse | None:
                 file=str(name),
             )
         return CardUse(gains, card.kind, str(name))
-    for name, image in photos:
-        card = find_chart(image)
+    return first_chart((name, find_chart(image)) for name, image in photos)
+
+
+def first_chart(found: Iterable[tuple[str, Card | None]]) -> CardUse | None:
+    """The first usable chart among a set's photos, in their order: (name,
+    :func:`find_chart`'s result) pairs, read one at a time (the studio searches each
+    photo beside intake and hands the results here)."""
+    for name, card in found:
         gains = card.gains() if card is not None else None
         if gains is not None:
             return CardUse(gains, card.kind, str(name))

@@ -31,7 +31,6 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import replace
-from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -118,23 +117,11 @@ def studio(
     # Checked before any work; an earlier run there is refused unless ``overwrite``
     # (then its files go, so the folder matches the new report): deliver.outdir.
     out_dir = prepare_out_dir(out, overwrite=overwrite)
-    # 2–3. decode once; intake on those pixels. Each photo's decode starts on the
-    # worker as intake takes up the one before it (libjpeg decodes on one core).
-    from ..imageio import load_photo
+    # 2–3. decode once (the next photo and each chart search beside intake); intake on those pixels
+    from .decode import SetDecoder
 
-    photos: dict[str, Photo] = {}
-    ahead: dict[str, Future] = {}
-    following = {str(a): b for a, b in pairwise(files)}
-
-    def decode(path: Path) -> Photo:
-        key = str(path)
-        if key not in photos:
-            early = ahead.pop(key, None)
-            photos[key] = early.result() if early is not None else load_photo(path, max_side=STUDIO_SIDE)
-        nxt = following.get(key)
-        if nxt is not None and str(nxt) not in photos and str(nxt) not in ahead:
-            ahead[str(nxt)] = submit(load_photo, nxt, max_side=STUDIO_SIDE)
-        return photos[key]
+    decode = SetDecoder(files, side=STUDIO_SIDE, charts=card is None)
+    photos = decode.photos
 
     n = len(files)
     per = set_plan.size // set_plan.photos if set_plan else 1  # images per photo
@@ -159,7 +146,7 @@ def studio(
         (p.source, reason(p)) for i, p in enumerate(sitting.photos) if i not in sitting.ranking and i not in chosen
     ]
     reference = enroll_sitting(sitting, photos, started) if verify else None
-    held = _card(photos, card)
+    held = decode.chart() if card is None else _card(card)
     if held is not None:
         settings = replace(settings, look=held.apply(settings.look))
     if set_plan is not None:
@@ -228,13 +215,12 @@ def studio(
     )
 
 
-def _card(photos: dict[str, Photo], card: str | os.PathLike | None):
-    """The grey card or chart for this person (:func:`.card.find_card`), or None."""
+def _card(card: str | os.PathLike):
+    """The grey card or chart in the photo of one the user gave (:func:`.card.find_card`)."""
     from ..imageio import load_photo
     from .card import find_card
 
-    given = None if card is None else (Path(card).name, load_photo(card, max_side=STUDIO_SIDE).image)
-    return find_card([(Path(k).name, p.image) for k, p in photos.items()], card_photo=given)
+    return find_card([], card_photo=(Path(card).name, load_photo(card, max_side=STUDIO_SIDE).image))
 
 
 def retry_settings(settings: StudioSettings, failed: frozenset[str] = frozenset()) -> list[tuple[StudioSettings, str]]:
