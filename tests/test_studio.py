@@ -87,19 +87,13 @@ def test_the_review_reads_each_photo_once_while_intake_goes_on(astro_jpg, tmp_pa
     assert res.headshots[0].review["passed"] and len(res.headshots[0].review["checks"]) > 5
 
 
-def test_each_photo_is_decoded_once_the_next_one_beside_intake(astro_jpg, tmp_path, monkeypatch):
-    """Each photo is decoded once; every photo after the first is decoded on the worker
-    thread while intake reads the one before it."""
-    import threading
-
-    import cv2
-
+def test_each_photo_is_decoded_once(astro_jpg, tmp_path, monkeypatch):
     from likeness import imageio
 
     real, calls = imageio._decode, []
 
     def counted(fp, source, **kw):
-        calls.append((Path(source).name, threading.current_thread().name))
+        calls.append(Path(source).name)
         return real(fp, source, **kw)
 
     monkeypatch.setattr(imageio, "_decode", counted)
@@ -110,10 +104,69 @@ def test_each_photo_is_decoded_once_the_next_one_beside_intake(astro_jpg, tmp_pa
     from likeness.studio import studio
 
     res = studio(photos, out=tmp_path / "out")
-    assert sorted(name for name, _ in calls) == sorted(p.name for p in photos)  # once each
-    if cv2.getNumThreads() > 1:
-        assert [thread.startswith("likeness-beside") for _, thread in calls] == [False, True, True]
+    assert sorted(calls) == sorted(p.name for p in photos)
     assert len(res.headshots) == 1 and len(res.sitting.photos) == 3
+
+
+def _two_photos(astro_jpg, tmp_path) -> list[Path]:
+    other = tmp_path / "other.jpg"
+    Image.open(astro_jpg).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(other, quality=95)
+    return [astro_jpg, other]
+
+
+def test_the_next_photo_is_decoded_on_the_worker(astro_jpg, tmp_path, monkeypatch):
+    import threading
+
+    import cv2
+
+    from likeness import beside
+    from likeness.studio.decode import SetDecoder
+
+    if cv2.getNumThreads() < 2:
+        pytest.skip("one thread: the worker's steps run inline")
+    files = _two_photos(astro_jpg, tmp_path)
+    threads: dict[str, str] = {}
+    real = beside.submit
+
+    def tracked(fn, *a, **k):
+        def run(*a2, **k2):
+            threads[str(a2[0]) if a2 else "?"] = threading.current_thread().name
+            return fn(*a2, **k2)
+        return real(run, *a, **k)
+
+    monkeypatch.setattr("likeness.studio.decode.submit", tracked)
+    decode = SetDecoder(files, side=4096, charts=False)
+    first = decode(files[0])
+    decode._ahead[str(files[1])].result()  # the worker has decoded it
+    second = decode(files[1])
+    assert threads[str(files[1])].startswith("likeness-beside")
+    assert set(decode.photos) == {str(f) for f in files} and first.image.shape == second.image.shape
+
+
+def test_a_photo_the_worker_has_not_begun_is_decoded_here(astro_jpg, tmp_path):
+    """Where the worker is still busy (reading photos for the review), the next photo's
+    decode is taken back and done on the calling thread: nobody waits for the other."""
+    import threading
+
+    import cv2
+
+    from likeness import beside
+    from likeness.studio.decode import SetDecoder
+
+    if cv2.getNumThreads() < 2:
+        pytest.skip("one thread: the worker's steps run inline")
+    files = _two_photos(astro_jpg, tmp_path)
+    release = threading.Event()
+    busy = beside.submit(release.wait, 30)
+    try:
+        decode = SetDecoder(files, side=4096, charts=False)
+        decode(files[0])
+        waiting = decode._ahead[str(files[1])]
+        photo = decode(files[1])  # decoded here, not waited for
+        assert waiting.cancelled() and photo.image.ndim == 3
+    finally:
+        release.set()
+        busy.result()
 
 
 def test_other_look_and_id_frame_write_dpi_and_mono(astro_jpg, tmp_path):

@@ -64,7 +64,10 @@ class SetDecoder:
     intake asks for them, in order); they stay in ``photos`` (by path) until the studio
     drops them. libjpeg decodes on one core: as intake takes up one photo, the next
     one's decode starts on the worker thread (:mod:`likeness.beside`), and, with
-    ``charts``, each photo's search for a colour chart follows (:meth:`chart`).
+    ``charts``, each photo's search for a colour chart follows (:meth:`chart`). Where
+    the worker has not begun a decode by the time intake asks for that photo (it is
+    still reading earlier photos for the review), the decode is taken back and done
+    on the calling thread (cold studio, 8 more pairs: 1.69 → 1.60 s).
     Measured on 5 × 12 MP photos, cold ``likeness studio``, interleaved pairs: the
     decodes 1.81 → 1.63 s of wall time (8 pairs), the chart searches 1.75 → 1.62 s
     (10 pairs), every pair faster."""
@@ -80,6 +83,8 @@ class SetDecoder:
         key = str(path)
         if key not in self.photos:
             early = self._ahead.pop(key, None)
+            if early is not None and early.cancel():
+                early = None  # the worker has not got to it (it is reading photos for the review): decode here
             self.photos[key] = early.result() if early is not None else load_photo(path, max_side=self._side)
         nxt = self._next.get(key)
         if nxt is not None and str(nxt) not in self.photos and str(nxt) not in self._ahead:
