@@ -4,9 +4,10 @@ segmentation beside the framing; the retouch, the bystanders' faces and the matt
 edge colours beside the matte;
 :func:`likeness.studio.light.relight`: the light's estimate beside the skin and fill
 maps; :func:`likeness.studio.studio`: the next photo's decode and its search for a
-colour chart beside intake's reading of the one before (:class:`likeness.studio.decode.SetDecoder`),
-and the review's reading of each photo; :func:`likeness.review.defects.run`: the hand
-check beside the other checks). They are model runs and small-image work that leave a second core idle.
+colour chart beside intake's reading of the one before
+(:class:`likeness.studio.decode.SetDecoder`), and the review's reading of each photo;
+:func:`likeness.review.defects.run`: the hand check beside the other checks). They
+are decodes, model runs and small-image work that leave a second core idle.
 
 Where the process was asked for one thread (``cv2.getNumThreads() == 1``: the team's
 worker processes, one per core, or a process pinned to one core) the steps run

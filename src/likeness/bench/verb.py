@@ -17,8 +17,8 @@ whole process from a cold start, beside a floor measured in the same run.
   an environment without our settings, so that it starts itself again for huge pages as
   it does from a user's shell (:func:`likeness.process.relaunch`); wall and CPU time.
   The tuned floor, the start, the floor with models and the warm child are started
-  with the environment the command line gives itself. The floors, the start and the cold process run interleaved, five times
-  each, and their medians are reported, with each round's ratios beside them (one
+  with the environment the command line gives itself. The floors, the start and the
+  cold process run interleaved, five times each, and their medians are reported, with each round's ratios beside them (one
   round's processes run within seconds of each other, so its ratio is spared the
   machine's slower swings: on the 2-core VM the same code read 2.64 and 2.94 against
   the floor with models in two runs three minutes apart, rounds 2.61–3.26).

@@ -15,12 +15,16 @@ from collections.abc import Sequence
 from concurrent.futures import Future
 from itertools import pairwise
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..beside import submit
 from ..faces.subject import ANALYSE_SIDE, find_subject
 from ..imageio import load_photo, oriented_size
 from ..types import Face, Photo
 from . import frame as framing
+
+if TYPE_CHECKING:
+    from .card import CardUse
 
 #: Photos up to this size are decoded once, in full, when the face is still to be
 #: found: a headshot (head half the 2000 px frame) needs the full pixels unless the
@@ -60,17 +64,19 @@ def decode_for(source: str | os.PathLike | Photo, *, face: Face | None = None, p
 
 
 class SetDecoder:
-    """Decodes a set's photos once each, at most ``side`` px (``decode(path)``, as
-    intake asks for them, in order); they stay in ``photos`` (by path) until the studio
-    drops them. libjpeg decodes on one core: as intake takes up one photo, the next
-    one's decode starts on the worker thread (:mod:`likeness.beside`), and, with
-    ``charts``, each photo's search for a colour chart follows (:meth:`chart`). Where
-    the worker has not begun a decode by the time intake asks for that photo (it is
-    still reading earlier photos for the review), the decode is taken back and done
-    on the calling thread (cold studio, 8 more pairs: 1.69 → 1.60 s).
-    Measured on 5 × 12 MP photos, cold ``likeness studio``, interleaved pairs: the
-    decodes 1.81 → 1.63 s of wall time (8 pairs), the chart searches 1.75 → 1.62 s
-    (10 pairs), every pair faster."""
+    """Decodes a set's photos once each, at most ``side`` px, as intake asks for them
+    (``decode(path)``, in order); they stay in ``photos`` (by path) until the studio
+    drops them.
+
+    libjpeg decodes on one core, so as intake takes up one photo the next one's decode
+    starts on the worker thread (:mod:`likeness.beside`); with ``charts``, each photo's
+    search for a colour chart follows it there (:meth:`chart`). A decode the worker has
+    not begun when intake asks for its photo (the worker is still reading earlier
+    photos for the review) is taken back and done on the calling thread.
+
+    Cold ``likeness studio`` on 5 × 12 MP photos, interleaved pairs, wall time: the
+    decodes beside 1.81 → 1.63 s (8 pairs), the chart searches beside 1.75 → 1.62 s
+    (10 pairs), a decode taken back 1.69 → 1.60 s (8 pairs)."""
 
     def __init__(self, files: Sequence[Path], *, side: int, charts: bool) -> None:
         self.photos: dict[str, Photo] = {}
@@ -95,7 +101,7 @@ class SetDecoder:
             self._charts[key] = submit(find_chart, self.photos[key].image)
         return self.photos[key]
 
-    def chart(self):
+    def chart(self) -> CardUse | None:
         """The first usable chart of the photos decoded, in their order
         (:func:`.card.first_chart`), or None."""
         from .card import first_chart
