@@ -122,12 +122,10 @@ def test_generate_face_locked_reports_the_enlargement(big_png, inpaint, tmp_path
 def test_a_reference_without_a_face_gives_the_usual_error(big_png, inpaint, tmp_path, monkeypatch):
     """Intake found the face at its own size; the face-locked reference may still show
     none (here: another photo entirely). That is a NoFaceError naming the photo."""
-    import importlib
-
     from likeness.generate import generate
+    from likeness.intake import inspection as intake
     from likeness.types import PhotoCheck
 
-    intake = importlib.import_module("likeness.intake.check")  # the module (the package's `check` is the function)
     noise = save_image(np.random.default_rng(1).integers(0, 256, (600, 480, 3), dtype=np.uint8), tmp_path / "noise.png")
     sitting = intake.check([str(big_png)])
     odd = PhotoCheck(source=str(noise), size=(480, 600), faces=0, face=None, usable=True)

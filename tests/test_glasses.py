@@ -23,7 +23,7 @@ NONE = ("deepface__angelina_jolie", "lfw__laura_bush", "lfw__abdullah_gul", "lfw
 
 
 def _scores() -> list[tuple[bool, float]]:
-    from likeness.faces.analyze import analyze
+    from likeness.faces.analysis import analyze
     from likeness.faces.subject import pick_subject
     from likeness.faces.view import face_view
     from likeness.imageio import load_photo

@@ -16,7 +16,7 @@ from likeness.review import defects as D
 def _framed(path):
     """The photo cut to the studio's headshot framing, prepared as the review reads it."""
     from likeness.eval.review_data import headshot_crop
-    from likeness.faces.analyze import analyze
+    from likeness.faces.analysis import analyze
     from likeness.imageio import load_photo
     from likeness.review.scene import scene
     from likeness.types import Face

@@ -34,10 +34,10 @@ def no_work(monkeypatch):
     def intake(*_a, **_k):
         raise IntakeRan("the photos were read before the output folder was checked")
 
-    import importlib
+    from likeness.intake import inspection
 
     # The studio verb reads its photos through intake's check (imported when it runs).
-    monkeypatch.setattr(importlib.import_module("likeness.intake.check"), "check", intake)
+    monkeypatch.setattr(inspection, "check", intake)
 
 
 @pytest.fixture(scope="module")

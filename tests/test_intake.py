@@ -3,7 +3,6 @@ selection, verdict, JSON, and the degradation evaluation on a tiny subset."""
 
 from __future__ import annotations
 
-import importlib
 import io
 import json
 from pathlib import Path
@@ -15,11 +14,11 @@ from PIL import Image
 from skimage import data
 
 from likeness.intake import check
+from likeness.intake import inspection as check_mod
 from likeness.types import Verdict, to_jsonable
 
 from shared_eval import EVAL  # noqa: E402
 IDS = EVAL / "identities"
-check_mod = importlib.import_module("likeness.intake.check")
 
 
 def _need_eval() -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from likeness.eval.matting import iou
 from likeness.matting import MatteSettings, matte
-from likeness.matting.segment import segment_small, with_tiles
+from likeness.matting.segmentation import segment_small, with_tiles
 
 from shared_eval import need
 

@@ -172,7 +172,7 @@ def test_intake_and_review_faces_name_their_identity_model(tmp_path):
     from PIL import Image
     from skimage import data
 
-    from likeness.intake.check import check
+    from likeness.intake.inspection import check
     from likeness.review.gate import subject_face
 
     img = data.astronaut()

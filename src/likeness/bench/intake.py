@@ -32,7 +32,7 @@ SIZE_SMALL = 250
 
 def run(repeat: int = 5, photo: Path | None = None) -> dict:
     from ..imageio import load_photo
-    from ..intake.check import ANALYSE_SIDE, check, inspect
+    from ..intake.inspection import ANALYSE_SIDE, check, inspect
 
     with tempfile.TemporaryDirectory(prefix="likeness-bench-") as tmp:
         big, source = (Path(photo), str(photo)) if photo else _make_12mp(Path(tmp))

@@ -75,7 +75,7 @@ def make_sources(dest: Path, *, limit: int = SOURCES) -> list[dict]:
     from PIL import Image
 
     from ..faces import analyze
-    from ..intake.check import check
+    from ..intake.inspection import check
 
     made: list[dict] = []
     root = _eval_root()

@@ -281,7 +281,7 @@ def _warm(repeat: int, tmp: str, photos: list[str]) -> dict[str, Any]:
     import statistics
 
     from ..imageio import load_photo
-    from ..intake.check import check
+    from ..intake.inspection import check
     from ..studio import studio
     from ..studio.pipeline import make_headshot
     from ..studio.session import STUDIO_SIDE

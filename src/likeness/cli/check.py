@@ -26,7 +26,7 @@ def register(app: typer.Typer) -> None:
         max_photos: int = typer.Option(30, "--max", min=1, help="Most photos to read."),
     ) -> None:
         """Check your photos: quality, coaching, same person, best picks and a verdict."""
-        from ..intake.check import check
+        from ..intake.inspection import check
         from ..types import Verdict
         from . import EXIT_NOT_USABLE
         from .progress import progress_bar

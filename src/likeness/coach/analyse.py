@@ -120,7 +120,7 @@ def _detect(image: np.ndarray) -> tuple[int, Face, list[Face]] | Reading:
     where no face (or no mesh) was found."""
     from dataclasses import replace
 
-    from ..faces.analyze import mesh_for, pose_from_mesh
+    from ..faces.analysis import mesh_for, pose_from_mesh
     from ..faces.subject import find_faces, pick_subject
 
     h, w = image.shape[:2]
@@ -151,7 +151,7 @@ def track(image: np.ndarray, face: Face) -> Face | None:
     from dataclasses import replace
 
     from ..faces import mediapipe_backend as mpb
-    from ..faces.analyze import pose_from_mesh
+    from ..faces.analysis import pose_from_mesh
 
     if face.mesh is None or len(face.mesh) < 478:
         return None

@@ -93,7 +93,7 @@ def skin_distance(image: np.ndarray, skin: np.ndarray) -> np.ndarray:
 
 def regions(image: np.ndarray, face: Face, *, person: np.ndarray | None = None) -> Regions:
     """The clothing, its silhouette band and the background beside it."""
-    from ..matting.segment import segment
+    from ..matting.segmentation import segment
 
     h, w = image.shape[:2]
     m = face.mesh[:, :2]

@@ -69,7 +69,7 @@ def bases(root: Path, *, limit: int | None = None) -> tuple[list[Path], dict[str
     """Photos to build sequences from, and why the others were left out."""
     from ..faces.geometry import head_geometry
     from ..imageio import is_image_path
-    from ..intake.check import inspect_path
+    from ..intake.inspection import inspect_path
 
     files = [p for p in sorted((root / "identities").glob("*/*")) if is_image_path(p)]
     files += [p for p in sorted((root / "photos" / "single").glob("*")) if is_image_path(p)]

@@ -15,7 +15,7 @@ Per band (and per glasses group), with the count and a bootstrap 90 % interval
 (1 000 resamples of the photos, seeded), the figures of the other evals, made by their
 own functions:
 
-- intake (:func:`likeness.intake.check.inspect_path`, every untouched photo of at
+- intake (:func:`likeness.intake.inspection.inspect_path`, every untouched photo of at
   least the intake eval's ``MIN_SIDE`` px on its short side — the same "good photo"
   set as ``likeness eval intake``; the 250 px news crops are rightly refused as too
   small, and counting them made the bands that hold many of them look 0.7 worse):

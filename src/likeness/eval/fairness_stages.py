@@ -47,7 +47,7 @@ def band_row(path: Path) -> dict:
 
 
 def intake_row(path: Path) -> dict:
-    from ..intake.check import inspect_path
+    from ..intake.inspection import inspect_path
     from .intake import _usable
 
     c = inspect_path(path)

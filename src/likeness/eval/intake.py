@@ -5,7 +5,7 @@ degraded in eleven known ways, each strong enough that a person would retake the
 photo (parameters in ``DEGRADATIONS`` and in the JSON; lengths in inter-eye
 distances, so the strength is the same on every photo size). Every degraded photo is
 encoded as a JPEG (quality 95; the compression degradation uses its own quality) and
-goes through the same path as a user's photo (:func:`likeness.intake.check.inspect`).
+goes through the same path as a user's photo (:func:`likeness.intake.inspection.inspect`).
 
 Per degradation the JSON gives ``flag_rate`` (share of degraded photos that the
 matching measure fails), ``clean_flag_rate`` (share of the untouched original files
@@ -240,7 +240,7 @@ def run(
     degradations (quick checks; the acceptance numbers use everything).
     """
     from ..faces import analyze
-    from ..intake.check import ANALYSE_SIDE, inspect, inspect_path
+    from ..intake.inspection import ANALYSE_SIDE, inspect, inspect_path
 
     t0 = time.perf_counter()
     files = photos(root)
@@ -331,7 +331,7 @@ def run(
 def _portraits_clean(root: Path, *, limit: int | None) -> dict:
     """Share of the held-out portraits (phone selfies, not used to set the limits)
     that each measure fails: how often a real user's ordinary photo is coached."""
-    from ..intake.check import inspect_path
+    from ..intake.inspection import inspect_path
 
     files = sorted((root / "portraits" / "images").glob("*.jpg"))[:limit]
     checks = [inspect_path(p) for p in files]

@@ -52,7 +52,7 @@ def find_faces(image: np.ndarray) -> list[Face]:
     """
     import cv2
 
-    from .analyze import DETECT_SIDE, analyze, mesh_for, pose_from_mesh
+    from .analysis import DETECT_SIDE, analyze, mesh_for, pose_from_mesh
     from .view import halve
 
     small, f = image, 1
@@ -75,7 +75,7 @@ def find_faces(image: np.ndarray) -> list[Face]:
 def find_subject(photo: Photo) -> Face:
     """The subject's face (with mesh, no embedding) in ``photo``'s pixels, or a clear
     :class:`~likeness.errors.NoFaceError` / :class:`~likeness.errors.ManyFacesError`."""
-    from .analyze import mesh_for, pose_from_mesh
+    from .analysis import mesh_for, pose_from_mesh
 
     view = photo.image
     faces = find_faces(view)

@@ -110,7 +110,7 @@ class Prepared:
 def prepare(paths: Sequence[str | os.PathLike], *, backend: Any) -> Prepared:
     """Steps 2–3: intake (references, best photo) and the enrolment for the review."""
     from ..imageio import load_photo
-    from ..intake.check import check
+    from ..intake.inspection import check
     from ..review import enroll
 
     sitting = check([str(p) for p in paths])

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-# check.py keeps its heavy imports (OpenCV, the face models) inside the functions, so
-# importing the package stays cheap; importing the function here also keeps the name
-# ``likeness.intake.check`` bound to the function rather than to the submodule.
-from .check import check
+# inspection.py keeps its heavy imports (OpenCV, the face models) inside the functions,
+# so importing the package stays cheap.
+from .inspection import check
 
 __all__ = ["check"]

@@ -9,6 +9,6 @@ use, once per thread.
 from __future__ import annotations
 
 from .pipeline import Matte, MatteSettings, foreground, matte
-from .segment import segment
+from .segmentation import segment
 
 __all__ = ["Matte", "MatteSettings", "foreground", "matte", "segment"]

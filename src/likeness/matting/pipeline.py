@@ -8,7 +8,7 @@
    into the crop, as ``prior`` instead (the studio does: see
    :func:`likeness.studio.prior.crop_prior`). On a whole photo (no prior) the model's
    unsure edge is then revised by its answers on four corner tiles
-   (:func:`likeness.matting.segment.with_tiles`).
+   (:func:`likeness.matting.segmentation.with_tiles`).
 2. snap: closed-form matting on a narrow band about the model's edge, at 256 px on
    the person's box, puts the edge on the photo's colour edge (``closed_form``).
 3. refine: colour guided filter fitted at ``refine_size`` (long side) and applied to
@@ -110,10 +110,10 @@ import numpy as np
 
 from ..errors import InputError, OptionError
 from .closed_form import snap_edge
-from .foreground import blur_fusion
+from .fg_colours import blur_fusion
 from .mediapipe_selfie import downscale
 from .refine import apply, as_float, fit, fit_size, resize, sharpen_coefficients
-from .segment import check_image, segment_small, with_tiles
+from .segmentation import check_image, segment_small, with_tiles
 
 
 @dataclass(frozen=True)
@@ -129,7 +129,7 @@ class MatteSettings:
     #: add mediapipe's landscape model as further views (no gain measured on portraits).
     landscape: bool = False
     #: on a whole photo (no ``prior``), revise the model's unsure edge with its answers on
-    #: four overlapping corner tiles (:func:`likeness.matting.segment.with_tiles`).
+    #: four overlapping corner tiles (:func:`likeness.matting.segmentation.with_tiles`).
     tiles: bool = True
     #: long side (px) of the person's box at which the model's edge is snapped to the
     #: colour edges by closed-form matting (None: off). 200–384 score the same.

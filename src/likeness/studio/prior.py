@@ -63,7 +63,7 @@ def crop_prior(crop: np.ndarray, face_box, from_photo: np.ndarray, valid: np.nda
     cost half a's p10. The photo's view is mirrored too, the crop's is not: in a
     one-off comparison a mirror view of the crop added 0.0001 to the mean IoU."""
     from ..matting.mediapipe_selfie import downscale
-    from ..matting.segment import segment_small
+    from ..matting.segmentation import segment_small
 
     h, w = crop.shape[:2]
     view = downscale(crop)
@@ -123,7 +123,7 @@ def photo_prior(image: np.ndarray, face: Face) -> tuple[np.ndarray, tuple[int, i
     person cut by the frame's edges and takes walls beside a cut shoulder for the
     person; given the whole photo it sees the shoulder go on (see :func:`crop_prior`)."""
     from ..matting.mediapipe_selfie import feed_size
-    from ..matting.segment import segment_small
+    from ..matting.segmentation import segment_small
 
     size = feed_size(image.shape, size=PRIOR_SIDE)
     view = shrink(image, size)  # a 12 MP photo: 5 ms, where one area step takes 50

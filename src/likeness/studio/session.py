@@ -103,7 +103,7 @@ def studio(
     ``keep_rejected`` writes renders the review refused to ``rejected/`` with their
     reasons, for inspection (they are never delivered)."""
     from ..deliver import write_report
-    from ..intake.check import check
+    from ..intake.inspection import check
 
     # 1. every option, validated before any work (and before anything is written)
     settings = StudioSettings.resolve(look=look, frame=frame, retouch=retouch, format=format, sign=sign)

@@ -59,7 +59,7 @@ def member_view(photos: list[str]) -> dict[str, Any] | None:
     from pathlib import Path
 
     from ..imageio import load_photo
-    from ..intake.check import check
+    from ..intake.inspection import check
     from ..studio.session import STUDIO_SIDE, web_size_photos
 
     if not photos:
