@@ -273,7 +273,7 @@ def candidate_faces(image: np.ndarray, faces: list[Face] | None = None) -> tuple
     """(the subject with mesh and embedding, every face: the subject first, then the
     others of ``faces``, then those a second, tiled detection pass finds)."""
     if faces is None:
-        faces = find_faces(image)
+        faces = _faces_or_filling(image)
     face = subject_face(image, faces)
     if face is None:
         return None, list(faces)
@@ -289,7 +289,7 @@ def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
     from ..faces import embed_face, mesh_for, pose_from_mesh
 
     if faces is None:
-        faces = find_faces(image)
+        faces = _faces_or_filling(image)
     if not faces:
         return None
     f = pick_subject(faces, (image.shape[1], image.shape[0]))
@@ -311,14 +311,14 @@ def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
     return f
 
 
-def find_faces(image: np.ndarray) -> list[Face]:
+def _faces_or_filling(image: np.ndarray) -> list[Face]:
     """Every face, largest first (the largest with its mesh): :func:`likeness.faces.
     subject.find_faces`, and where it finds none, a look at a padded copy for a face
-    filling the frame."""
-    from ..faces.subject import find_faces as faces_of
+    filling the frame (a candidate may be cropped tighter than any photo)."""
+    from ..faces.subject import find_faces
 
     image = np.ascontiguousarray(image)
-    return faces_of(image) or artifacts.filling_faces(image)
+    return find_faces(image) or artifacts.filling_faces(image)
 
 
 def _mesh_off_box(f: Face) -> bool:
