@@ -242,6 +242,9 @@ def test_a_refused_first_render_is_kept_beside_the_retry_that_is_delivered(astro
     (hs,) = res.headshots
     assert hs.path.is_file() and hs.path.parent == out and "-try" not in hs.path.stem
     assert hs.review["passed"]
+    # The retry framed it tighter: the report says so in a field of its own, not only
+    # among the notes (a team run explains a retake with it).
+    assert hs.reframed.startswith("Framed tighter") and hs.reframed in hs.notes
     kept = sorted(p.name for p in (out / "rejected").iterdir())
     assert kept == [hs.path.name, hs.path.with_suffix(".json").name]  # the first render, with its review
     assert not [p for p in out.iterdir() if "-try" in p.name]  # no attempt left behind

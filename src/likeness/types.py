@@ -194,6 +194,10 @@ class Headshot:
     notes: tuple[str, ...] = ()  # e.g. "chest-up needs more body: used headshot"
     measures: dict[str, float] = field(default_factory=dict)  # the render's numbers
     framing: tuple[str, ...] = ()  # ``studio.frame.Fallback`` values: how the frame departs from the preset
+    # The note of the review's retry that framed the photo otherwise than the preset
+    # (tighter, square: ``studio.session.retry_settings``), with what the first render
+    # showed; "" when the framing is the preset's own.
+    reframed: str = ""
     review: dict[str, Any] | None = None  # ``Review.to_dict()``: every check with its figure
 
 

@@ -288,7 +288,9 @@ def make_reviewed(photo: Photo, pc: PhotoCheck, path: Path, settings: StudioSett
                 refused(first)  # moves it away from ``path``
             os.replace(h2.path, path)
             why = "; ".join(x[:1].lower() + x[1:].rstrip(".") for x in first.review["reasons"])  # ΔE stays ΔE
-            return replace(h2, path=path, notes=(*h2.notes, note + f"what the first render showed ({why}).")), r2, first
+            note += f"what the first render showed ({why})."
+            return replace(h2, path=path, notes=(*h2.notes, note),
+                           reframed=note if st.preset != settings.preset else ""), r2, first
         if refused is not None:
             refused(h2)
         else:

@@ -46,8 +46,13 @@ def init_worker(threads: int) -> None:
     cv2.setNumThreads(threads)
 
 
-#: ``studio.frame.Fallback`` values that mean "closest valid framing, not the team's".
-_FRAMING_FALLBACK = ("tighter", "head_cut_top", "head_at_edge")
+def _framing_fallbacks() -> set[str]:
+    """The frame departures (``Headshot.framing``) that break a team's framing: the
+    head larger than the preset's, or cut at the top or side (the backdrop filling
+    under the body keeps the preset's framing)."""
+    from ..studio.frame import Fallback
+
+    return {f.value for f in (Fallback.TIGHTER, Fallback.HEAD_CUT_TOP, Fallback.HEAD_AT_EDGE)}
 
 
 def input_key(photos: list[str], lock_sha: str, frame: str) -> str:
@@ -146,9 +151,8 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
             # The review passed it only at another framing (tighter or square), or the
             # hair made the frame larger: it would break the team page, so it is not
             # delivered as the team's.
-            shown = " ".join(n if n.endswith(".") else n + "." for n in h.notes if n.startswith(("Framed", "Review")))
             why = ("The team framing could not be delivered from this photo. "
-                   + (shown or "It was framed differently from the team to keep the whole head in.")
+                   + (h.reframed or "It was framed differently from the team to keep the whole head in.")
                    + " Retake it with your head and shoulders in the frame, alone, in front of a plain background.")
             rec = {**base, "status": "retake", "reason": why, "advice": [why], "coaching": coaching,
                    "file_other_framing": os.path.relpath(h.path, person_dir)}
@@ -164,7 +168,7 @@ def person_job(spec: dict[str, Any]) -> dict[str, Any]:
                 # The team framing could not be met without inventing a body: this
                 # person is framed tighter and is asked for a retake with more body.
                 "framed_as_team": (framed_with_team(h.measures, tf, lm["after"]) if tf
-                                   else not set(h.framing) & set(_FRAMING_FALLBACK)),
+                                   else not set(h.framing) & _framing_fallbacks()),
                 "measures": to_jsonable(h.measures),
                 # White balance and exposure read from a grey card or chart (studio.card).
                 "card": bool(h.measures.get("card")),
