@@ -17,11 +17,8 @@ TEXT = (245, 245, 245)
 
 @lru_cache(maxsize=8)
 def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
-    # Pillow ≥ 10.1 ships a scalable default font; older ones fall back to the bitmap.
-    try:
-        return ImageFont.load_default(size=size)
-    except TypeError:
-        return ImageFont.load_default()
+    # Pillow's scalable default font (10.1 and later; the project needs 10.3).
+    return ImageFont.load_default(size=size)
 
 
 def contact_sheet(images: list[np.ndarray], labels: list[str], *, columns: int = 4, cell: int = 320) -> np.ndarray:
