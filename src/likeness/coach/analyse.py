@@ -118,9 +118,7 @@ def _motion(prior: Reading | None, face: Face) -> float | None:
 def _detect(image: np.ndarray) -> tuple[int, Face, list[Face]] | Reading:
     """(faces found, the subject with its mesh, the others), or the Reading of a frame
     where no face (or no mesh) was found."""
-    from dataclasses import replace
-
-    from ..faces.analysis import mesh_for, pose_from_mesh
+    from ..faces.analysis import meshed
     from ..faces.subject import find_faces, pick_subject
 
     h, w = image.shape[:2]
@@ -129,10 +127,10 @@ def _detect(image: np.ndarray) -> tuple[int, Face, list[Face]] | Reading:
         return Reading(size=(w, h), faces=0, face=None, raw=None)
     subject = pick_subject(faces, (w, h))
     if subject.mesh is None:
-        mesh = mesh_for(image, subject.box)
-        if mesh is None:
+        found = meshed(image, subject)
+        if found is None:
             return Reading(size=(w, h), faces=len(faces), face=subject, raw=None)
-        subject = replace(subject, mesh=mesh, pose=pose_from_mesh(mesh))
+        subject = found
     return len(faces), subject, [f for f in faces if f.box != subject.box]
 
 

@@ -134,6 +134,13 @@ def mesh_for(image: np.ndarray, box: tuple[float, float, float, float]) -> np.nd
     return m
 
 
+def meshed(image: np.ndarray, face: Face, box: tuple[float, float, float, float] | None = None) -> Face | None:
+    """``face`` with the mesh found in ``box`` (its own box by default) and the head
+    pose read from it; None where the mesh model finds no face there."""
+    mesh = mesh_for(image, face.box if box is None else box)
+    return None if mesh is None else replace(face, mesh=mesh, pose=pose_from_mesh(mesh))
+
+
 def pose_from_mesh(mesh: np.ndarray) -> Pose:
     """Yaw, pitch, roll in degrees from the 3-D mesh (weak perspective)."""
     r_eye, l_eye = mesh[33], mesh[263]  # outer eye corners: image-left, image-right

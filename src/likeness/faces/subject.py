@@ -9,7 +9,6 @@ photo where another face is nearly as large (a second subject, not a bystander).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -52,7 +51,7 @@ def find_faces(image: np.ndarray) -> list[Face]:
     """
     import cv2
 
-    from .analysis import DETECT_SIDE, analyze, mesh_for, pose_from_mesh
+    from .analysis import DETECT_SIDE, analyze, meshed
     from .view import halve
 
     small, f = image, 1
@@ -66,24 +65,21 @@ def find_faces(image: np.ndarray) -> list[Face]:
         return faces
     out = [face.scaled(float(f)) for face in faces]
     if out and out[0].mesh is not None and faces[0].width < SMALL_FACE_PX:
-        mesh = mesh_for(image, out[0].box)
-        if mesh is not None:
-            out[0] = replace(out[0], mesh=mesh, pose=pose_from_mesh(mesh))
+        out[0] = meshed(image, out[0]) or out[0]
     return out
 
 
 def find_subject(photo: Photo) -> Face:
     """The subject's face (with mesh, no embedding) in ``photo``'s pixels, or a clear
     :class:`~likeness.errors.NoFaceError` / :class:`~likeness.errors.ManyFacesError`."""
-    from .analysis import mesh_for, pose_from_mesh
+    from .analysis import meshed
 
     view = photo.image
     faces = find_faces(view)
     name = Path(photo.source).name
     subject = pick_subject(faces, (view.shape[1], view.shape[0])) if faces else None
     if subject is not None and subject.mesh is None:  # the largest face has a mesh, the others not
-        mesh = mesh_for(view, subject.box)
-        subject = None if mesh is None else replace(subject, mesh=mesh, pose=pose_from_mesh(mesh))
+        subject = meshed(view, subject)
     if subject is None:
         raise NoFaceError(
             f"No face found in {name}.", hint="Use a photo where your face is clearly visible.", faces=0, file=photo.source

@@ -120,7 +120,7 @@ def inspect(
     (for evaluations that only read the measures). With ``identity`` (the set's
     enrolled embedding) the subject is the face that matches it, when one does.
     """
-    from ..faces import embed_face, mesh_for, pose_from_mesh
+    from ..faces import embed_face, mesh_for, meshed
     from ..faces.subject import find_faces, pick_subject
     from ..faces.view import CANON_IED  # a smaller face is decoded again, larger
     from . import coaching, quality
@@ -150,15 +150,15 @@ def inspect(
             error_code="no_face",
         )
     if subject.mesh is None:
-        mesh = mesh_for(photo.image, subject.box)
-        if mesh is None:
+        found = meshed(photo.image, subject)
+        if found is None:
             return PhotoCheck(
                 source=photo.source, size=size, faces=len(faces), face=_to_original(subject, photo.scale),
                 error=f"A face was found in {Path(photo.source).name} but could not be measured: "
                 "use a photo where your whole face is visible and in focus.",
                 error_code="no_face",
             )
-        subject = replace(subject, mesh=mesh, pose=pose_from_mesh(mesh))
+        subject = found
     k = next(i for i, f in enumerate(faces) if f.box == subject.box)
     others = faces[:k] + faces[k + 1 :]
     raw = quality.measure(photo.image, subject, others, scale=photo.scale, block_period=_block_period(photo))
@@ -183,7 +183,7 @@ def inspect(
 def _by_identity(image: np.ndarray, faces: list[Face], identity: np.ndarray) -> Face | None:
     """The face (at least a third as wide as the largest) closest to ``identity``, when
     it is close enough to be the same person; with its mesh."""
-    from ..faces import distance, embed_face, mesh_for, pose_from_mesh
+    from ..faces import distance, embed_face, meshed
     from .identity import SAME_PERSON
 
     widest = max(f.width for f in faces)
@@ -191,13 +191,13 @@ def _by_identity(image: np.ndarray, faces: list[Face], identity: np.ndarray) -> 
     for f in faces:
         if f.width < widest / 3:
             continue
-        mesh = f.mesh if f.mesh is not None else mesh_for(image, f.box)
-        if mesh is None:
+        g = f if f.mesh is not None else meshed(image, f)
+        if g is None:
             continue
-        _, emb = embed_face(image, f.box, mesh=mesh)
+        _, emb = embed_face(image, g.box, mesh=g.mesh)
         d = distance(emb, identity)
         if d <= best_d:
-            best, best_d = replace(f, mesh=mesh, pose=pose_from_mesh(mesh)), d
+            best, best_d = g, d
     return best
 
 

@@ -286,7 +286,7 @@ def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
     """The subject (:func:`likeness.faces.subject.pick_subject`) with mesh and
     embedding; re-meshed on a tighter crop when the mesh landed on a neighbouring face
     (mesh and box disagree)."""
-    from ..faces import embed_face, mesh_for, pose_from_mesh
+    from ..faces import embed_face, meshed
 
     if faces is None:
         faces = _faces_or_filling(image)
@@ -296,11 +296,9 @@ def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
     if f.mesh is None or _mesh_off_box(f):
         x0, y0, x1, y1 = f.box
         cx, cy, hw, hh = (x0 + x1) / 2, (y0 + y1) / 2, (x1 - x0) * 0.35, (y1 - y0) * 0.35
-        mesh = mesh_for(image, (cx - hw, cy - hh, cx + hw, cy + hh))  # a crop of 1.4× the box
-        if mesh is not None:
-            g = replace(f, mesh=mesh, pose=pose_from_mesh(mesh))
-            if f.mesh is None or not _mesh_off_box(g):
-                f = g
+        g = meshed(image, f, (cx - hw, cy - hh, cx + hw, cy + hh))  # a crop of 1.4× the box
+        if g is not None and (f.mesh is None or not _mesh_off_box(g)):
+            f = g
         if f.mesh is None:
             return None
     if f.embedding is None:
