@@ -10,12 +10,16 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+# name → (module, attribute); None: the module itself. The verbs named like their
+# packages (studio, generate, review, team) are those packages, which call their verb
+# (likeness._callable): importing a package binds it on its parent, so a lazily
+# returned function would be replaced by the package on the next access.
 _LAZY = {
     "check": ("likeness.intake", "check"),
-    "studio": ("likeness.studio", "studio"),
-    "generate": ("likeness.generate", "generate"),
-    "review": ("likeness.review", "review"),
-    "team": ("likeness.team", "team"),
+    "studio": ("likeness.studio", None),
+    "generate": ("likeness.generate", None),
+    "review": ("likeness.review", None),
+    "team": ("likeness.team", None),
     "load_photo": ("likeness.imageio", "load_photo"),
     "Look": ("likeness.looks", "Look"),
     "load_look": ("likeness.looks", "load_look"),
@@ -29,5 +33,6 @@ def __getattr__(name: str) -> Any:
         import importlib
 
         mod, attr = _LAZY[name]
-        return getattr(importlib.import_module(mod), attr)
+        found = importlib.import_module(mod)
+        return found if attr is None else getattr(found, attr)
     raise AttributeError(f"module 'likeness' has no attribute {name!r}")
