@@ -63,3 +63,16 @@ def test_no_package_name_is_both_a_module_and_something_else():
     assert found["flips"] == []
     assert found["before"] == []
     assert found["after"] == []
+
+
+def test_a_stage_module_is_reached_from_its_package_on_first_use():
+    """``likeness.studio.light`` (and ``likeness.faces``) without importing them first:
+    the packages import their modules on first use, as they do their verbs."""
+    probe = ("import json, types, likeness\n"
+             "got = [likeness.studio.light, likeness.faces.view, likeness.generate.prompts, likeness.team.measure]\n"
+             "print(json.dumps([[m.__name__, isinstance(m, types.ModuleType)] for m in got]))\n")
+    res = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120, check=False)
+    assert res.returncode == 0, res.stderr[-2000:]
+    got = json.loads(res.stdout.strip().splitlines()[-1])
+    assert got == [["likeness.studio.light", True], ["likeness.faces.view", True],
+                   ["likeness.generate.prompts", True], ["likeness.team.measure", True]]

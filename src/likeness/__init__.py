@@ -35,4 +35,6 @@ def __getattr__(name: str) -> Any:
         mod, attr = _LAZY[name]
         found = importlib.import_module(mod)
         return found if attr is None else getattr(found, attr)
-    raise AttributeError(f"module 'likeness' has no attribute {name!r}")
+    from ._callable import submodule
+
+    return submodule(__name__, name)  # likeness.faces, likeness.color ...: imported on first use

@@ -28,12 +28,24 @@ def make_callable(module_name: str, target: str) -> None:
 
 def lazy_getattr(module_name: str, table: dict[str, tuple[str, str]]):
     """A package's module ``__getattr__``: ``table[name] = (submodule, attribute)`` is
-    imported on first use, so importing the package stays cheap."""
+    imported on first use, so importing the package stays cheap; any other name that is
+    one of the package's modules (``likeness.studio.light``) is that module, imported
+    on first use too."""
 
     def __getattr__(name: str) -> Any:
         if name in table:
             sub, attr = table[name]
             return getattr(importlib.import_module(f"{module_name}.{sub}"), attr)
-        raise AttributeError(f"module {module_name!r} has no attribute {name!r}")
+        return submodule(module_name, name)
 
     return __getattr__
+
+
+def submodule(package: str, name: str) -> types.ModuleType:
+    """The module ``package.name``, imported; AttributeError where there is none (a
+    package's ``__getattr__`` is asked for every name it lacks, dunders included)."""
+    import importlib.util
+
+    if not name.startswith("__") and importlib.util.find_spec(f"{package}.{name}") is not None:
+        return importlib.import_module(f"{package}.{name}")
+    raise AttributeError(f"module {package!r} has no attribute {name!r}")
