@@ -25,6 +25,8 @@ import numpy as np
 GAMMA = 2.2
 #: Rec. 709 / sRGB luminance weights of linear RGB.
 LUMA_709 = np.array([0.2126, 0.7152, 0.0722], np.float32)
+#: Rec. 601 luma weights of encoded (gamma) RGB, as JPEG's Y: a brightness of code values.
+LUMA_601 = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 def to_float(image: np.ndarray) -> np.ndarray:

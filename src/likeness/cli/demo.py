@@ -7,12 +7,14 @@ from pathlib import Path
 
 import typer
 
+from .. import defaults
+
 
 def register(app: typer.Typer) -> None:
     @app.command("demo")
     def demo_cmd(
         out: Path = typer.Option(Path("out"), "--out", "-o", help="Folder for the results."),
-        look: str = typer.Option("corporate-grey", "--look", "-l", help="Look to use."),
+        look: str = typer.Option(defaults.LOOK, "--look", "-l", help="Look to use."),
     ) -> None:
         """Make a headshot from a sample photo (Eileen Collins, NASA, public domain)."""
         from PIL import Image

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import typer
 
+from .. import defaults
+
 
 @contextlib.contextmanager
 def plain_warnings(console) -> Iterator[None]:
@@ -27,7 +29,7 @@ def register(app: typer.Typer) -> None:
     @app.command("generate")
     def generate_cmd(
         photos: list[Path] = typer.Argument(..., help="3–10 photos of the person, or folders of them (several angles help)."),
-        look: str = typer.Option("corporate-grey", "--look", help="Look name or .toml file (`likeness looks`)."),
+        look: str = typer.Option(defaults.LOOK, "--look", help="Look name or .toml file (`likeness looks`)."),
         count: int = typer.Option(4, "--count", "-n", min=1, max=16, help="Headshots to deliver."),
         out: Path = typer.Option(Path("out"), "--out", "-o", help="Output folder."),
         backend: str = typer.Option(None, "--backend", help="flux2-klein (default) or face-locked; see `likeness models list`."),

@@ -8,12 +8,14 @@ from typing import Optional
 
 import typer
 
+from .. import defaults
+
 
 def register(app: typer.Typer) -> None:
     @app.command("studio")
     def studio_cmd(
         photos: list[Path] = typer.Argument(..., help="Your photos (files or folders)."),
-        look: str = typer.Option("corporate-grey", "--look", "-l", help="Look name (see `likeness looks`) or a .toml file."),
+        look: str = typer.Option(defaults.LOOK, "--look", "-l", help="Look name (see `likeness looks`) or a .toml file."),
         frame: Optional[str] = typer.Option(
             None, "--frame", "-f",
             help="Framing: headshot, square, chest-up, actor-8x10, id-35x45, us-2x2 (default: the Look's).",

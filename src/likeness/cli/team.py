@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 
+from .. import defaults
 from ..errors import InputError
 
 
@@ -15,8 +16,8 @@ def register(app: typer.Typer) -> None:
         source: str = typer.Argument(..., help="Folder with one sub-folder of photos per person, a CSV manifest (name,photos,title,department), or `add` to add one person to an existing team."),
         photos: list[Path] = typer.Argument(None, help="With `add`: the new person's photos."),
         out: Path = typer.Option(Path("team-out"), "--out", "-o", help="Output folder (keeps the team's lock file)."),
-        look: str = typer.Option(None, "--look", help="Look for the team (locked on the first run). Default: corporate-grey."),
-        frame: str = typer.Option(None, "--frame", help="Framing preset (locked with the Look). Default: headshot."),
+        look: str = typer.Option(None, "--look", help=f"Look for the team (locked on the first run). Default: {defaults.LOOK}."),
+        frame: str = typer.Option(None, "--frame", help=f"Framing preset (locked with the Look). Default: {defaults.FRAME}."),
         workers: int = typer.Option(None, "--workers", "-j", min=1, help="People made at a time, one core each (default: all cores)."),
         ray: str = typer.Option(None, "--ray", help="Spread people over a Ray cluster: an address, `auto`, or `local`."),
         relock: bool = typer.Option(False, "--relock", help="Change the team's locked Look/framing (everyone is redone)."),

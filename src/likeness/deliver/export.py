@@ -17,10 +17,9 @@ from PIL import Image, ImageCms
 from .. import __version__
 from ..atomic import atomic_write
 from ..errors import ImageReadError, InputError, OptionError
-from ..imageio import encode
+from ..imageio import WRITE_FORMATS, encode
 from .metadata import build_xmp, parse_xmp, source_type_code
 
-FORMATS = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".webp": "WEBP"}
 MIME = {"JPEG": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
 
 
@@ -76,7 +75,7 @@ def _check_inputs(image: Any, path: Path, *, quality: int, dpi: tuple[int, int] 
         )
     if min(image.shape[:2]) < 1:
         raise InputError(f"Cannot write {path.name}: the image is empty {image.shape}.")
-    fmt = FORMATS.get(path.suffix.lower())
+    fmt = WRITE_FORMATS.get(path.suffix.lower())
     if fmt is None:
         raise OptionError(
             f"Cannot write {path.name}: unsupported format {path.suffix or '(no suffix)'!r}.",

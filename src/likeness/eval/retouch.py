@@ -44,9 +44,9 @@ import cv2
 import numpy as np
 
 from ..color import to_float, to_uint8
+from .review_data import IMAGE_EXTS
 
 MIN_EYE = 60.0
-IMAGE_EXTS = {".jpg", ".jpeg", ".png", ".webp"}
 TARGETS = {
     "blemish_removal": (">=", 0.8),
     "texture_retention": (">=", 0.9),

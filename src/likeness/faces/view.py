@@ -20,13 +20,12 @@ from functools import cached_property
 import cv2
 import numpy as np
 
+from ..color import LUMA_601
 from ..types import Face
 from .regions import BROW_L, BROW_R, EYE_L, EYE_R, FACE_OVAL, IRIS, LIPS, LIPS_IN
 
 #: Eye-centre distance of the view (px): the ICAO minimum for a usable face image.
 CANON_IED = 64
-#: sRGB luma weights (Rec. 601) for the encoded values.
-LUMA_601 = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 @dataclass(frozen=True)

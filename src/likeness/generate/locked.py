@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-MODEL_AREA = 1024 * 1024
+MODEL_AREA = 1024 * 1024  # FLUX.2 [klein] paints at up to 1 MP
 
 
 @dataclass(frozen=True)

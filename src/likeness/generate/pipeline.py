@@ -13,15 +13,16 @@ from typing import Any
 
 import numpy as np
 
+from .. import defaults
 from ..errors import ImageTooSmallError, InputError, OptionError
 from .device import DEFAULT_BATCH, MemoryOptions, MemoryPlan, pick_device, plan_memory
+from .locked import MODEL_AREA
 from .registry import Backend, default_backend, get_backend
 
 MIN_SIDE = 64  # FLUX.2's image processor refuses smaller references
 MAX_SIDE = 2048
 SIZE_MULTIPLE = 16  # VAE ×8, then 2×2 patches
 MAX_COUNT = 64
-MODEL_AREA = 1024 * 1024  # FLUX.2 [klein] paints at up to 1 MP
 # A diffusers pipeline keeps per-call state (scheduler timesteps, step index), so two
 # threads must not run one pipeline at once; the device runs one batch at a time anyway.
 _RUN_LOCK = threading.Lock()
@@ -49,7 +50,7 @@ def size_for_look(look: Any, *, area: int = MODEL_AREA) -> tuple[int, int]:
     from .loading import fit_area
     from .prompts import framing_preset
 
-    preset = PRESETS.get(framing_preset(look) or "headshot", PRESETS["headshot"])
+    preset = PRESETS.get(framing_preset(look) or defaults.FRAME, PRESETS[defaults.FRAME])
     w, h = preset.size
     return fit_area(w, h, area=min(area, w * h), multiple=SIZE_MULTIPLE)
 

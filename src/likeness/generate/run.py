@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import defaults
 from ..errors import NotEnoughPhotosError, OptionError
 from ..types import Headshot, Sitting
 
@@ -72,7 +73,7 @@ def _frame(image: np.ndarray, frame: str):
 def generate(
     paths: Sequence[str | os.PathLike],
     *,
-    look: Any = "corporate-grey",
+    look: Any = defaults.LOOK,
     count: int = 4,
     out: str | os.PathLike = "out",
     backend: str | None = None,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..color import LUMA_601
 from ..faces.regions import FACE_OVAL
 from ..types import Face
 
@@ -28,11 +29,10 @@ def blockiness(image: np.ndarray, face: Face, *, period: int) -> float:
         return 0.0
     step = max(1, (y1 - y0) // 160)  # rows/columns subsampled on big faces (cost)
     box = image[y0:y1, x0:x1]
-    luma = np.array([0.299, 0.587, 0.114], np.float32)
     out = []
     for axis, origin in ((1, x0), (0, y0)):
         # Only the subsampled rows (or columns) are read: converting the whole box costs more.
-        g = (box[::step] if axis == 1 else box[:, ::step].transpose(1, 0, 2)).astype(np.float32) @ luma
+        g = (box[::step] if axis == 1 else box[:, ::step].transpose(1, 0, 2)).astype(np.float32) @ LUMA_601
         d = np.abs(np.diff(g, axis=1))
         n = d.shape[1]
         # The mean step of the three columns each side of every column j (3 ≤ j < n − 3),

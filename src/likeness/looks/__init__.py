@@ -15,6 +15,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from .. import defaults
 from ..errors import OptionError
 from .settings import BackdropSettings, GradeSettings, LightSettings, get_preset
 
@@ -37,7 +38,7 @@ class Look:
     name: str
     version: str
     description: str = ""
-    frame: str = "headshot"
+    frame: str = defaults.FRAME
     backdrop: BackdropSettings = field(default_factory=BackdropSettings)
     light: LightSettings = field(default_factory=LightSettings)
     retouch: float = 0.35
@@ -127,7 +128,7 @@ def from_dict(data: dict[str, Any], *, where: str = "Look", default_name: str = 
 
     frame = data.get("frame", {})
     _only(frame, {"preset"}, f"[frame] of {where}")
-    preset = str(frame.get("preset", "headshot"))
+    preset = str(frame.get("preset", defaults.FRAME))
     get_preset(preset)
     retouch = data.get("retouch", {})
     _only(retouch, {"strength"}, f"[retouch] of {where}")

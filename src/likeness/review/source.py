@@ -25,7 +25,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..color import lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
+from ..color import LUMA_601, lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
 
 THUMB = 144
 MATCH = 0.82
@@ -47,7 +47,7 @@ _MASK = thumb_mask()
 
 def structure(thumb: np.ndarray) -> np.ndarray:
     """Band-passed log-luminance of a uint8 thumbnail (float32)."""
-    y = np.log(thumb.astype(np.float32) @ np.array([0.299, 0.587, 0.114], np.float32) / 255.0 + 0.02)
+    y = np.log(thumb.astype(np.float32) @ LUMA_601 / 255.0 + 0.02)
     return (cv2.GaussianBlur(y, (0, 0), 1.0) - cv2.GaussianBlur(y, (0, 0), 2.5)).astype(np.float32)
 
 

@@ -19,12 +19,12 @@ from fastapi import APIRouter, Depends, File, Query, Request, Response, UploadFi
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from .. import defaults
 from ..errors import ImageReadError, InputError
 from ..store import TooManyPhotosError
 from . import library
 from .errors import PayloadTooLargeError
 from .routes_sessions import (
-    DEFAULT_LOOK,
     ERRORS,
     PhotoOut,
     _decode,
@@ -154,7 +154,7 @@ def analyse(coach: _Coach, data: bytes, *, look: str, photos: list[dict[str, Any
 @router.post("/sessions/{session_id}/coach/frame", response_model=CoachOut, summary="Coach one camera preview frame",
              openapi_extra={"requestBody": {"required": True, "content": {"image/jpeg": {"schema": {"type": "string", "format": "binary"}}}}})
 async def coach_frame(request: Request, session: dict = Depends(session_auth),
-                      look: str = Query(DEFAULT_LOOK, description="The Look chosen (for the wardrobe advice)."),
+                      look: str = Query(defaults.LOOK, description="The Look chosen (for the wardrobe advice)."),
                       camera_side: int | None = Query(None, ge=64, le=20000, description="Longer side (px) of the "
                                                       "camera's full-resolution capture: the face must be large enough there.")) -> CoachOut:
     data = await request.body()

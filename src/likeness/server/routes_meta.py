@@ -5,19 +5,18 @@ from __future__ import annotations
 from fastapi import APIRouter, Request
 from starlette.concurrency import run_in_threadpool
 
-from .. import __version__
+from .. import __version__, defaults
 from . import library
 from .schemas import ErrorOut, Health, Options
 
 router = APIRouter(tags=["meta"], responses={500: {"model": ErrorOut}})
 
-DEFAULT_LOOK = "corporate-grey"
 
 
 @router.get("/options", response_model=Options, summary="Looks and framings to choose from")
 async def options(request: Request) -> Options:
     looks, frames, attire = await run_in_threadpool(lambda: (library.looks(), library.frames(), request.app.state.attire()))
-    return Options(looks=looks, frames=frames, default_look=DEFAULT_LOOK, default_frame="headshot",
+    return Options(looks=looks, frames=frames, default_look=defaults.LOOK, default_frame=defaults.FRAME,
                    retention_days=request.app.state.settings.retention_days, attire=attire)
 
 

@@ -10,6 +10,7 @@ import anyio
 from fastapi import APIRouter, Depends, File, Request, Response, UploadFile
 from starlette.concurrency import run_in_threadpool
 
+from .. import defaults
 from ..errors import ImageReadError, InputError, LikenessError, NotEnoughPhotosError, NotFoundError, OptionError
 from ..store import TooManyPhotosError, forget_session
 from ..store.db import loads
@@ -24,7 +25,6 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 router = APIRouter(tags=["sessions"], responses=ERRORS)
 
-DEFAULT_LOOK = "corporate-grey"
 _decode_limit = anyio.CapacityLimiter(2)  # decoding a 100 MP photo takes ~300 MB: not 40 at once
 #: Longer side an upload is decoded at to be checked and previewed. A JPEG then decodes
 #: at 1/2 to 1/8 scale in the DCT; the full-size decode happens once, in the check.
@@ -172,7 +172,7 @@ async def delete_photo(request: Request, photo_id: str, session: dict = Depends(
 
 def _studio_options(store, session: dict[str, Any], body: StudioIn) -> tuple[str, str]:
     team = store.team(session["team_id"]) if session["team_id"] else None
-    look = body.look or (team["look"] if team else DEFAULT_LOOK)
+    look = body.look or (team["look"] if team else defaults.LOOK)
     frame = body.frame.value if body.frame else (team["frame"] if team else library.look_frame(look))
     if team and look != team["look"]:
         raise OptionError(f"Your team uses the Look {team['look']!r}; it cannot be changed here.",

@@ -7,6 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool
 
+from .. import defaults
+
 
 def _printable(value: str) -> str:
     """Names are shown on pages and in CSV files: refuse control characters (NUL, line
@@ -122,7 +124,7 @@ class SessionOut(BaseModel):
 
 class StudioIn(BaseModel):
     look: str | None = Field(None, max_length=100, description="A Look name from GET /api/options "
-                             "(default: corporate-grey, or the team's Look).")
+                             f"(default: {defaults.LOOK}, or the team's Look).")
     frame: Frame | None = Field(None, description="Framing preset (default: headshot, or the team's).")
     all: StrictBool = Field(False, description="One headshot per usable photo instead of the best one "
                             "(JSON true or false; \"yes\" or 1 are refused).")
@@ -196,7 +198,7 @@ class Health(BaseModel):
 
 class TeamIn(BaseModel):
     name: Name
-    look: str = Field("corporate-grey", max_length=100)
+    look: str = Field(defaults.LOOK, max_length=100)
     frame: Frame = Frame.headshot
     model_config = ConfigDict(extra="forbid")
 

@@ -21,11 +21,9 @@ import math
 import cv2
 import numpy as np
 
-from ..color import GAMMA, lab_to_rgb, rgb_to_lab, to_float
+from ..color import GAMMA, LUMA_601, lab_to_rgb, rgb_to_lab, to_float
 from ..looks.settings import GradeSettings, parse_hex
 
-#: Rec. 601 luma weights, OpenCV's RGB → grey (the mono Look's luminance mix).
-LUMA_601 = np.array([0.299, 0.587, 0.114], np.float32)
 #: Fixed point of the skin's colour offsets (:func:`skin_offsets`): 1/16 code value.
 OFFSET_SCALE = 16
 #: The contrast's pivot stays within these code values (a face lit far too dark or

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from .. import defaults
 from ..errors import OptionError
 from ..looks import Look, load_look
 from . import frame as framing
@@ -45,7 +46,7 @@ class StudioSettings:
     def resolve(
         cls,
         *,
-        look: str | Look = "corporate-grey",
+        look: str | Look = defaults.LOOK,
         frame: str | None = None,
         retouch: float | None = None,
         format: str = "jpg",  # noqa: A002 - the CLI's --format

@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import defaults
 from ..beside import submit
 from ..deliver.outdir import prepare_out_dir
 from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFaceError, NotEnoughPhotosError
@@ -71,7 +72,7 @@ WB_RETRY = 0.5
 def studio(
     paths: Sequence[str | os.PathLike] | str | os.PathLike,
     *,
-    look: str | Look = "corporate-grey",
+    look: str | Look = defaults.LOOK,
     frame: str | None = None,
     out: str | os.PathLike = "out",
     all: bool = False,  # noqa: A002 - the CLI's --all

@@ -21,7 +21,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .. import __version__
+from .. import __version__, defaults
 from ..errors import OptionError
 from .job import (
     THREAD_ENV,
@@ -85,14 +85,14 @@ def lock_team(out: Path, *, look: str | None, frame: str | None, relock: bool = 
                 hint="Leave out --frame, or pass --relock to reframe everyone.",
             )
         return lock
-    lk = load_look(look or "corporate-grey")
+    lk = load_look(look or defaults.LOOK)
     look_dict = lk.to_dict()
     blob = json.dumps(look_dict, sort_keys=True).encode()
     lock = {
         "look": look_dict,
-        "look_arg": look or "corporate-grey",
-        "frame": frame or "headshot",
-        "sha256": hashlib.sha256(blob + (frame or "headshot").encode()).hexdigest(),
+        "look_arg": look or defaults.LOOK,
+        "frame": frame or defaults.FRAME,
+        "sha256": hashlib.sha256(blob + (frame or defaults.FRAME).encode()).hexdigest(),
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "likeness": __version__,
     }
