@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 from likeness import faces
+from likeness.color import rgb_to_lab
 from likeness.errors import FaceError, OptionError
 from likeness.eval import retouch as ev
 from likeness.studio.retouch import RetouchSettings, retouch, retouch_result
@@ -59,7 +60,7 @@ def painted(astro):
 
 def _ratios(img, painted_img, out, clean_out, marks):
     """Contrast of each mark after retouch / as painted (see likeness.eval.retouch)."""
-    lab_raw, lab_p, lab_o, lab_c = (ev._lab(x) for x in (img, painted_img, out, clean_out))
+    lab_raw, lab_p, lab_o, lab_c = (rgb_to_lab(x) for x in (img, painted_img, out, clean_out))
     return {mk.kind: ev._mark_delta(lab_o, lab_c, mk) / ev._mark_delta(lab_p, lab_raw, mk) for mk in marks}
 
 
@@ -133,7 +134,7 @@ def test_texture_kept(astro):
     img, face = astro
     out = retouch(img, face)
     m = skin_masks(face.mesh, img.shape[:2])
-    L_in, L_out = ev._lab(img)[..., 0], ev._lab(out)[..., 0]
+    L_in, L_out = rgb_to_lab(img)[..., 0], rgb_to_lab(out)[..., 0]
     hf_in = L_in - cv2.GaussianBlur(L_in, (0, 0), 1.5)
     hf_out = L_out - cv2.GaussianBlur(L_out, (0, 0), 1.5)
     skin = m.skin > 0

@@ -26,14 +26,10 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..color import to_float, to_uint8
+from ..color import rgb_to_lab, to_uint8
 from ..types import Face
 
 BENIGN = ("exposure", "white_balance", "contrast", "fill", "jpeg")
-
-
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(to_float(rgb), cv2.COLOR_RGB2Lab)
 
 
 def _rgb(lab: np.ndarray) -> np.ndarray:
@@ -109,13 +105,13 @@ def _lighten(image: np.ndarray, face: Face, delta_e: float, *, sign: float = 1.0
 
     alpha, m = _skin(image, face, 0.04, region=region)
     cheeks = m.cheeks > 0
-    lab = _lab(image)
+    lab = rgb_to_lab(image)
     base = np.median(lab[cheeks], axis=0)
 
     def reach(dl: float) -> float:  # ΔE of the cheeks after 8-bit rounding, cheeks only
         moved = lab[cheeks].copy()
         moved[:, 0] = np.clip(moved[:, 0] + sign * alpha[cheeks] * dl, 0, 100)
-        return float(de2000(base, np.median(_lab(_rgb(moved[None]))[0], axis=0)))
+        return float(de2000(base, np.median(rgb_to_lab(_rgb(moved[None]))[0], axis=0)))
 
     # ΔE grows almost linearly with the shift: a few secant steps reach it.
     x0, f0, x1 = 0.0, -delta_e, 6.0
@@ -130,7 +126,7 @@ def _lighten(image: np.ndarray, face: Face, delta_e: float, *, sign: float = 1.0
     moved = lab.copy()
     moved[..., 0] = np.clip(moved[..., 0] + sign * alpha * x1, 0, 100)
     out = _rgb(moved)
-    de = float(de2000(base, np.median(_lab(out)[cheeks], axis=0)))
+    de = float(de2000(base, np.median(rgb_to_lab(out)[cheeks], axis=0)))
     return out, de
 
 
@@ -184,7 +180,7 @@ def _recolour(image: np.ndarray, face: Face) -> tuple[np.ndarray, float]:
         a = np.clip((r - d) / soft, 0, 1) * np.clip((d - 0.3 * r) / soft, 0, 1)
         ring[y0:y1, x0:x1] = np.maximum(ring[y0:y1, x0:x1], a)
     alpha = ring * (eye > 0)
-    lab = _lab(image)
+    lab = rgb_to_lab(image)
     sel = alpha > 0.5
     if not sel.any():
         return image.copy(), 0.0

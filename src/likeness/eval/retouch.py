@@ -43,7 +43,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-from ..color import to_float, to_uint8
+from ..color import rgb_to_lab, to_uint8
 from .review_data import IMAGE_EXTS
 
 MIN_EYE = 60.0
@@ -73,10 +73,6 @@ def photos(root: Path) -> list[Path]:
     return sorted(p for p in base.glob("*/*") if p.suffix.lower() in IMAGE_EXTS)
 
 
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    return cv2.cvtColor(to_float(rgb), cv2.COLOR_RGB2Lab)
-
-
 def _alpha(mark: Mark, xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     d = np.hypot(xs - mark.x, ys - mark.y)
     if mark.kind == "mole":  # sharp edge, anti-aliased over about one pixel
@@ -99,7 +95,7 @@ def place_marks(image: np.ndarray, face, rng: np.random.Generator) -> list[Mark]
     region = cv2.erode(region, np.ones((2 * margin + 1,) * 2, np.uint8)) * (m.skin > 0)
     # "Clean" = no strong existing detail (wrinkles, moles, hair, shading edges): low
     # local contrast of L* over a fifth of the eye distance around the spot.
-    L = _lab(image)[..., 0]
+    L = rgb_to_lab(image)[..., 0]
     k = max(3, int(0.2 * m.inter_eye) | 1)
     mean = cv2.blur(L, (k, k))
     sd = np.sqrt(np.maximum(cv2.blur(L * L, (k, k)) - mean * mean, 0))
@@ -128,7 +124,7 @@ def paint(image: np.ndarray, marks: list[Mark], rng: np.random.Generator) -> np.
         x1, y1 = min(image.shape[1], int(mk.x) + pad + 1), min(image.shape[0], int(mk.y) + pad + 1)
         yy, xx = np.mgrid[y0:y1, x0:x1].astype(np.float32)
         a = _alpha(mk, xx, yy)[..., None]
-        lab = _lab(out[y0:y1, x0:x1])
+        lab = rgb_to_lab(out[y0:y1, x0:x1])
         if mk.kind == "red":
             d = np.array([-rng.uniform(6, 14), rng.uniform(10, 20), rng.uniform(2, 6)], np.float32)
         elif mk.kind == "dark":
@@ -214,8 +210,8 @@ def evaluate_photo(image: np.ndarray, *, seed: int, index: int, keep_images: boo
         "jitter": _dist(face.embedding, _embedding(jitter)),
     }
 
-    lab_p, lab_o, lab_c = _lab(painted), _lab(out), _lab(clean_out)
-    lab_raw = _lab(image)
+    lab_p, lab_o, lab_c = rgb_to_lab(painted), rgb_to_lab(out), rgb_to_lab(clean_out)
+    lab_raw = rgb_to_lab(image)
     removal, kept = [], []
     for mk in marks:
         d_in = _mark_delta(lab_p, lab_raw, mk)

@@ -75,11 +75,6 @@ def to_pil(image: np.ndarray, size: tuple[int, int] | None = None) -> Any:
     return pil
 
 
-def to_uint8(image: np.ndarray) -> np.ndarray:
-    """The pipeline's float [0, 1] H×W×3 → uint8."""
-    return np.clip(np.rint(np.asarray(image, dtype=np.float32) * 255.0), 0, 255).astype(np.uint8)
-
-
 def resize_uint8(image: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """uint8 H×W×3 to (width, height) with Lanczos (PIL), unchanged if already that size."""
     if (image.shape[1], image.shape[0]) == tuple(size):

@@ -41,10 +41,6 @@ class LookMeasures:
         return cls(**{k: (tuple(v) if isinstance(v, list) else v) for k, v in data.items() if k in names})
 
 
-def _lab(rgb: np.ndarray) -> np.ndarray:
-    return color.rgb_to_lab(rgb)
-
-
 def _skin(image: np.ndarray, face: Face) -> tuple[np.ndarray, float] | None:
     """(the face's skin colour L*a*b*, read as the review and intake read it: the
     canonical view's cheeks; the L* of their lit part, the upper quartile), or None
@@ -74,9 +70,8 @@ def measure_image(image: np.ndarray, face: Face | None = None, *, enlarged: floa
         face = faces[0] if faces else None
     corner = max(4, int(0.06 * w))
     top0, top1 = int(0.02 * h), int(0.02 * h) + corner
-    corners = np.concatenate(
-        [_lab(image[top0:top1, :corner]).reshape(-1, 3), _lab(image[top0:top1, w - corner :]).reshape(-1, 3)]
-    )
+    corners = np.concatenate([color.rgb_to_lab(image[top0:top1, :corner]).reshape(-1, 3),
+                              color.rgb_to_lab(image[top0:top1, w - corner :]).reshape(-1, 3)])
     backdrop = tuple(float(v) for v in np.median(corners, axis=0))
     if face is None or face.mesh is None:
         return LookMeasures(backdrop_lab=backdrop)

@@ -18,10 +18,17 @@ from typing import Any
 
 import numpy as np
 
+from ...color import to_uint8
 from ...errors import InputError, OptionError
 from ..composite import blend_width, paste_face, repaint_mask
 from ..device import cpu_generators, sequence_tokens
-from ..loading import fit_area, latent_multiple, resize_uint8, text_encoder_layers, to_pil, to_uint8
+from ..loading import (
+    fit_area,
+    latent_multiple,
+    resize_uint8,
+    text_encoder_layers,
+    to_pil,
+)
 from ..prompts import build_prompt
 from ..registry import COMPOSITE, Backend, register
 

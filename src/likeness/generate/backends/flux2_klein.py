@@ -10,8 +10,9 @@ from typing import Any
 
 import numpy as np
 
+from ...color import to_uint8
 from ..device import cpu_generators, sequence_tokens
-from ..loading import fit_area, latent_multiple, text_encoder_layers, to_pil, to_uint8
+from ..loading import fit_area, latent_multiple, text_encoder_layers, to_pil
 from ..prompts import build_prompt
 from ..registry import TRAINED, Backend, register
 
