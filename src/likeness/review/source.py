@@ -25,7 +25,14 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from ..color import LUMA_601, lab_to_rgb, linear_to_srgb, rgb_to_lab, srgb_to_linear
+from ..color import (
+    LUMA_601,
+    LUMA_709,
+    lab_to_rgb,
+    linear_to_srgb,
+    rgb_to_lab,
+    srgb_to_linear,
+)
 
 THUMB = 144
 MATCH = 0.82
@@ -112,9 +119,8 @@ def light_gain(
     if len(s) < 40:
         return None
     # Tone curves bend dark and bright tones differently: trust anchors near skin tone.
-    y = np.array([0.2126, 0.7152, 0.0722], np.float32)
-    skin_y = float(lab_to_linear(skin_lab) @ y)
-    w = np.exp(-0.5 * (np.log(np.maximum(s @ y, 1e-4) / max(skin_y, 1e-4)) / 0.7) ** 2)
+    skin_y = float(lab_to_linear(skin_lab) @ LUMA_709)
+    w = np.exp(-0.5 * (np.log(np.maximum(s @ LUMA_709, 1e-4) / max(skin_y, 1e-4)) / 0.7) ** 2)
     return np.array([np.exp(_wmedian(np.log(c[:, k] / s[:, k]), w)) for k in range(3)], np.float32)
 
 

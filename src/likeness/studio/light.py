@@ -32,7 +32,7 @@ import cv2
 import numpy as np
 
 from ..types import Face
-from ..color import GAMMA, gamma_to_linear, rgb_to_lab
+from ..color import GAMMA, LUMA_709, gamma_to_linear, rgb_to_lab
 from . import white_balance as wb
 from .. import beside
 from .ops import blur
@@ -47,7 +47,6 @@ _EYES_BROWS_LIPS = frozenset(
     + [276, 282, 283, 285, 293, 295, 296, 300, 334, 336, 46, 52, 53, 55, 63, 65, 66, 70, 105, 107]
     + list(range(468, 478))
 )
-_Y = np.array([0.2126, 0.7152, 0.0722], np.float32)
 _SKIN_POINTS = np.array([i for i in range(468) if i not in _EYES_BROWS_LIPS])
 #: Spread (CIE a*b* units, one standard deviation) of the colours still counted as the
 #: face's skin in :func:`skin_map`: a face's own skin spreads over 3–5 units (shadow
@@ -103,7 +102,7 @@ def skin_map(image: np.ndarray, alpha: np.ndarray, face: Face, *, spread: float 
 def luminance(image: np.ndarray) -> np.ndarray:
     """Linear-light luminance (Rec. 709) of an RGB image, uint8 or float [0, 1]."""
     x = image.astype(np.float32) / (255.0 if image.dtype == np.uint8 else 1.0)
-    return _linear(x) @ np.array([0.2126, 0.7152, 0.0722], np.float32)
+    return _linear(x) @ LUMA_709
 
 
 _linear = gamma_to_linear
@@ -229,7 +228,7 @@ def relight(
     # 2. exposure, bounded, and only outside a comfortable range for the lit skin
     # (a card has set the exposure already).
     if s.exposure > 0 and fm.sum() > 50 and not s.card:
-        lum = luminance(face_crop)[fm] * float(gains @ _Y)
+        lum = luminance(face_crop)[fm] * float(gains @ LUMA_709)
         hi = float(np.percentile(lum, 90))
         target = min(max(hi, 0.16), 0.62)  # sRGB ≈ 0.44 … 0.80
         ex = float(np.clip((target / max(hi, 1e-4)) ** s.exposure, 0.8, 1.25))
@@ -242,7 +241,7 @@ def relight(
     if s.match > 0 and bd_light.max() > 0.02:
         lin = np.power(np.maximum(bd_light, 1e-3), GAMMA)
         tint = np.clip((lin / lin.mean()) ** (0.12 * s.match), 0.92, 1.08)
-        tint = (tint / (tint @ _Y)).astype(np.float32)
+        tint = (tint / (tint @ LUMA_709)).astype(np.float32)
     srgb_gain = np.power(gains, 1 / GAMMA).astype(np.float32)  # on the face: no match
     gain = np.empty((lh, lw, 3), np.float32)
     gain[:] = srgb_gain
