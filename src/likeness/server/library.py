@@ -19,10 +19,8 @@ StudioFn = Callable[..., Any]
 
 
 def check(paths: Sequence[Path], *, progress=None) -> Sitting:
-    from ..intake import check as _check
+    from ..intake.inspection import check as _check
 
-    if not callable(_check):  # the package exposes the submodule, not (yet) the verb
-        from ..intake.inspection import check as _check
     return _check(list(paths), progress=progress)
 
 

@@ -12,7 +12,6 @@ from .schemas import ErrorOut, Health, Options
 router = APIRouter(tags=["meta"], responses={500: {"model": ErrorOut}})
 
 
-
 @router.get("/options", response_model=Options, summary="Looks and framings to choose from")
 async def options(request: Request) -> Options:
     looks, frames, attire = await run_in_threadpool(lambda: (library.looks(), library.frames(), request.app.state.attire()))

@@ -125,7 +125,7 @@ class SessionOut(BaseModel):
 class StudioIn(BaseModel):
     look: str | None = Field(None, max_length=100, description="A Look name from GET /api/options "
                              f"(default: {defaults.LOOK}, or the team's Look).")
-    frame: Frame | None = Field(None, description="Framing preset (default: headshot, or the team's).")
+    frame: Frame | None = Field(None, description="Framing preset (default: the Look's, or the team's).")
     all: StrictBool = Field(False, description="One headshot per usable photo instead of the best one "
                             "(JSON true or false; \"yes\" or 1 are refused).")
     keep_rejected: StrictBool = Field(False, description="Keep the renders the review refused, with their "
