@@ -16,6 +16,8 @@ from .opencv_zoo import MODELS as ZOO
 from .opencv_zoo import file_sha256, package_dir
 
 _MP_LICENCE = "Apache-2.0 (mediapipe 0.10.14 wheel)"
+#: what runs them (:mod:`.tflite`)
+_RUNTIME_LICENCE = "Apache-2.0 (LiteRT, ai-edge-litert 2.3.0)"
 #: (name, need, file inside the mediapipe package, training data as Google states it)
 _MEDIAPIPE = (
     ("mediapipe-face-detection-full-range", "face detection (first pass)",
@@ -71,5 +73,5 @@ def list_embedded() -> list[EmbeddedStatus]:
         path = mp_root / rel if mp_root is not None else None
         ok = path is not None and path.is_file()
         out.append(EmbeddedStatus(name, need, str(path if ok else rel), file_sha256(path) if ok else "",
-                                  _MP_LICENCE, _MP_LICENCE, data, bool(ok)))
+                                  _MP_LICENCE, _RUNTIME_LICENCE, data, bool(ok)))
     return out

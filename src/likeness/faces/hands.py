@@ -1,5 +1,5 @@
 """Hands near a face: mediapipe's two-stage hand models (inside the mediapipe wheel),
-run by OpenCV's DNN module (:mod:`.tflite`), with mediapipe's own conventions
+run by LiteRT (:mod:`.tflite`), with mediapipe's own conventions
 (``palm_detection_cpu.pbtxt``, ``palm_detection_detection_to_roi.pbtxt``,
 ``hand_landmark_cpu.pbtxt``, ``HandLandmarksToRectCalculator``):
 
@@ -25,9 +25,9 @@ studio frames them (259 faces), every palm candidate at the face that is a real 
 scores 0.675–0.99 and no other one above 0.367 (``review.hand_check.hand`` has the limit
 and the face-geometry rule).
 
-Cost (cv2.dnn, measured while another job kept both cores busy): the palm detector
-82–100 ms against the full-range face detector's 19–24 ms in the same minutes; each
-landmark pass 17–27 ms, four per palm candidate at the face (a quarter of the faces).
+Cost on one core (LiteRT, stop 36): the palm detector 10 ms of CPU, each landmark pass
+4 (lite) or 8 ms (full), four passes per palm candidate at the face (a quarter of the
+faces); OpenCV's DNN module, which ran them before, took 34, 15 and 27 ms.
 """
 
 from __future__ import annotations
@@ -78,7 +78,7 @@ def palms(image: np.ndarray, *, min_score: float = MIN_PALM) -> list[tuple[np.nd
     side = max(h, w)
     view = tflite.warp(image, center=(w / 2, h / 2), side=(side, side), angle=0.0,
                        size=(PALM_SIDE, PALM_SIDE), border=cv2.BORDER_CONSTANT)
-    logits, raw = tflite.forward(tflite.net(PALM), tflite.blob(view, low=0.0, high=1.0), ("Identity_1", "Identity"))
+    logits, raw = tflite.net(PALM).run(tflite.blob(view, low=0.0, high=1.0), ("Identity_1", "Identity"))
     scores = 1.0 / (1.0 + np.exp(-np.clip(logits.reshape(-1).astype(np.float64), -100.0, 100.0)))
     keep = np.flatnonzero(scores >= min_score)
     if keep.size == 0:
@@ -122,7 +122,7 @@ def _landmarks(image: np.ndarray, rect, model: str) -> tuple[float, np.ndarray]:
     center, side, a = rect
     view = tflite.warp(image, center=center, side=(side, side), angle=a, size=(HAND_SIDE, HAND_SIDE),
                        border=cv2.BORDER_REPLICATE)
-    flag, pts = tflite.forward(tflite.net(model), tflite.blob(view, low=0.0, high=1.0), ("Identity_1", "Identity"))
+    flag, pts = tflite.net(model).run(tflite.blob(view, low=0.0, high=1.0), ("Identity_1", "Identity"))
     return float(flag.reshape(-1)[0]), mpb._project(pts.reshape(21, 3), size=HAND_SIDE, center=center, side=side, angle=a)
 
 

@@ -1,23 +1,17 @@
 """mediapipe 0.10.14's face models, run without mediapipe: face detection and the
 478-point face mesh.
 
-The models ship inside the mediapipe wheel (Apache-2.0); :mod:`.tflite` runs them
-with OpenCV's DNN module, which loads the four it needs in about 0.15 s where
-``import mediapipe`` and its graphs took about 0.75 s on one core. The pre- and post-processing follows the
-legacy solutions' graphs (ImageToTensor views, SSD anchors, weighted NMS, ROI
-projection), so the outputs are mediapipe's (checked in ``tests/test_tflite.py``):
+The models ship inside the mediapipe wheel (Apache-2.0); :mod:`.tflite` runs them in
+LiteRT's interpreter, which loads the four it needs in about 10 ms where ``import
+mediapipe`` and its graphs took about 0.75 s on one core. The pre- and post-processing
+follows the legacy solutions' graphs (ImageToTensor views, SSD anchors, weighted NMS,
+ROI projection), so the outputs are mediapipe's (checked in ``tests/test_tflite.py``):
 
-- :func:`detect`: ``FaceDetection(model_selection=1)``, the full-range detector. On
-  the 284 photos of ../shared/eval, the same 321 faces, box IoU 1.0000, same scores.
+- :func:`detect`: ``FaceDetection(model_selection=1)``, the full-range detector.
 - :func:`mesh`: ``FaceMesh(static_image_mode=True, refine_landmarks=True)``. Its
-  attention model holds three custom operators OpenCV lacks (they place 16×16 crops
+  attention model holds three custom operators LiteRT lacks (they place 16×16 crops
   of a feature map on the lips and eyes, and map the refined points back); the model
-  runs in two OpenCV pieces around them, with the three done here in numpy. On 60
-  faces of ../shared/eval every point lies within 2e-4 of the inter-pupil distance.
-
-Per call on one core the models run somewhat slower than under mediapipe's XNNPACK
-(detection ≈ 20 ms against 14, mesh ≈ 18 ms against 14 at 320 px), which the start
-saved pays for many times over in a single-photo process.
+  runs in two pieces around them, with the three done here in numpy.
 """
 
 from __future__ import annotations
@@ -41,15 +35,13 @@ class _Ssd:
     strides: tuple[int, ...]
     per_cell: tuple[int, ...]
     min_score: float  # candidates below this are dropped before NMS
-    cut_before: int | None = None
 
 
 #: FaceMesh settings the callers relied on: up to 3 faces, detection score ≥ 0.3,
 #: face presence ≥ 0.5 (min_tracking_confidence's default).
 MESH_FACES, MESH_MIN_SCORE, MESH_MIN_PRESENCE = 3, 0.3, 0.5
-#: the full-range detector (FaceDetection model_selection=1): 48×48 cells, one anchor
-#: each; it ends in depth-to-space, done here (see ``tflite.rewrite``).
-FULL_RANGE = _Ssd("face_detection/face_detection_full_range_sparse.tflite", 192, (4,), (1,), 0.6, tflite.DEPTH_TO_SPACE)
+#: the full-range detector (FaceDetection model_selection=1): 48×48 cells, one anchor each.
+FULL_RANGE = _Ssd("face_detection/face_detection_full_range_sparse.tflite", 192, (4,), (1,), 0.6)
 #: the short-range detector FaceMesh runs on its input before the mesh.
 SHORT_RANGE = _Ssd("face_detection/face_detection_short_range.tflite", 128, (8, 16), (2, 6), MESH_MIN_SCORE)
 #: boxes overlapping the best one by more than this IoU are merged into it.
@@ -119,9 +111,8 @@ def _ssd(image: np.ndarray, spec: _Ssd) -> list[tuple[np.ndarray, float, np.ndar
     side = max(h, w)  # the whole image, letterboxed into the square input
     view = tflite.warp(image, center=(w / 2, h / 2), side=(side, side), angle=0.0,
                        size=(spec.side, spec.side), border=cv2.BORDER_CONSTANT)
-    net = tflite.net(spec.file, cut_before=spec.cut_before)
-    outs = tflite.forward(net, tflite.blob(view, low=-1.0, high=1.0), tuple(net.getUnconnectedOutLayersNames()))
-    raw, logits = _heads(outs, spec)
+    net = tflite.net(spec.file)
+    raw, logits = _heads(net.run(tflite.blob(view, low=-1.0, high=1.0), net.outputs))
     anchors = _ANCHORS.get(spec.file)
     if anchors is None:
         anchors = _ANCHORS[spec.file] = _anchors(spec)
@@ -141,20 +132,10 @@ def _ssd(image: np.ndarray, spec: _Ssd) -> list[tuple[np.ndarray, float, np.ndar
     return out
 
 
-def _heads(outs: list[np.ndarray], spec: _Ssd) -> tuple[np.ndarray, np.ndarray]:
+def _heads(outs: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
     """(N×16 box regressors, N class logits) from the network's outputs."""
-    if spec.cut_before is None:
-        by_width = {o.shape[-1]: o.reshape(-1, o.shape[-1]) for o in outs}
-        return by_width[16], by_width[1][:, 0]
-    # Cut before depth-to-space: N×(4·C)×24×24 (NCHW) → 48×48×C, channel (i·2 + j)·C + c
-    # going to row 2y + i, column 2x + j.
-    flat = {}
-    for o in outs:
-        c4, n = o.shape[1], o.shape[2]
-        c = c4 // 4
-        t = o[0].reshape(2, 2, c, n, n).transpose(3, 0, 4, 1, 2).reshape(2 * n * 2 * n, c)
-        flat[c] = t
-    return flat[16], flat[1][:, 0]
+    by_width = {o.shape[-1]: o.reshape(-1, o.shape[-1]) for o in outs}
+    return by_width[16], by_width[1][:, 0]
 
 
 def _weighted_nms(boxes: np.ndarray, scores: np.ndarray, kps: np.ndarray):
@@ -226,17 +207,16 @@ def _attention(blob: np.ndarray) -> np.ndarray | None:
     below the face-presence threshold. Refined lips and eyes replace the mesh's x, y;
     an iris takes the mean depth of its eye's 16 lid points (as mediapipe does)."""
     head = tflite.net(ATTENTION, outputs=_HEAD)
-    mesh_, flag, feature, *marks = tflite.forward(head, blob, _HEAD)
+    mesh_, flag, feature, *marks = head.run(blob, _HEAD)
     if 1.0 / (1.0 + math.exp(-float(flag.ravel()[0]))) < MESH_MIN_PRESENCE:
         return None
     regions, scales = _attention_params()
-    feature = feature[0].transpose(1, 2, 0)  # NCHW → H×W×C
+    feature = feature[0]  # H×W×C
     mats = [_region_matrix(m.reshape(468, 3), r) for m, r in zip(marks, regions)]
     tail = tflite.net(ATTENTION, inputs=_CROPS, outputs=tuple(n for n, _, _ in _REFINED))
-    for name, m, r in zip(_CROPS, mats, regions):
-        crop = _sample(feature, m, (r["output_width"], r["output_height"]))
-        tail.setInput(np.ascontiguousarray(crop.transpose(2, 0, 1)[None]), name)
-    refined = tail.forward([n for n, _, _ in _REFINED])
+    crops = {name: _sample(feature, m, (r["output_width"], r["output_height"]))[None]
+             for name, m, r in zip(_CROPS, mats, regions)}
+    refined = tail.run(crops, tuple(n for n, _, _ in _REFINED))
     out = np.zeros((478, 3), np.float32)
     out[:468] = mesh_.reshape(468, 3)
     lips, left, right = (np.array(r["subset_idxs"]) for r in regions)

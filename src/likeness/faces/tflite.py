@@ -1,24 +1,35 @@
-"""The TFLite models inside the mediapipe wheel, run by OpenCV's DNN module.
+"""The TFLite models inside the mediapipe wheel, run by LiteRT's interpreter.
 
 ``import mediapipe`` alone took 0.57–0.65 s on one core (it pulls in matplotlib and
-protobuf) and each of its graphs 25–75 ms more to start; ``cv2.dnn`` loads the same
-files in 2–30 ms each. The files are located with ``importlib.util.find_spec``
-(nothing is imported). Two need help first, done by :func:`rewrite` in memory:
+protobuf) and each of its graphs 25–75 ms more to start. LiteRT (``ai-edge-litert``,
+Apache-2.0: Google's TFLite runtime on its own, with the XNNPACK kernels mediapipe
+uses) imports in 5–10 ms beside numpy and loads each file in 1–17 ms. The files are
+located with ``importlib.util.find_spec`` (nothing of mediapipe is imported).
 
-- the full-range face detector keeps most 1×1 convolution weights sparse behind
-  ``DENSIFY`` operators and ends in ``DEPTH_TO_SPACE``, neither of which OpenCV can
-  import: the weights are made dense and the graph ends before the depth-to-space
-  (which the caller does in numpy);
-- the attention face-mesh model holds mediapipe's custom operators: it is run as two
-  graphs cut around them (the caller does them in numpy).
+Before it, OpenCV's DNN module ran them. Measured one network at a time on one core
+(5 Dec, stop 36; CPU ms per pass, LiteRT against cv2.dnn): palm detector 9.8 / 34.3,
+hand landmarks full 7.9 / 27.3 and lite 3.8 / 14.6, full-range face detector 3.4 / 7.7,
+short-range 1.1 / 2.0, the face mesh's first half 1.2 / 2.5, selfie segmentation
+3.3 / 6.7; loading the hand models 9 + 3 ms against 42 + 13. LiteRT also runs the
+full-range detector as shipped (sparse weights, depth-to-space), which OpenCV could
+only import rewritten (39 ms of CPU a process).
 
-Networks are not thread-safe: each thread gets its own, loaded on first use.
+The attention face-mesh model holds mediapipe's custom operators, which LiteRT does
+not have either: it is run as two graphs cut around them by :func:`rewrite` in memory
+(the caller does the operators in numpy).
+
+Tensors are NHWC, as the models define them. Each network runs on one thread: the
+studio's second core runs the worker thread (:mod:`likeness.beside`). Networks are
+not thread-safe: each thread gets its own, loaded on first use.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
+import os
 import struct
+import sys
 import threading
 from pathlib import Path
 
@@ -28,9 +39,7 @@ import numpy as np
 _local = threading.local()
 
 #: TFLite ``BuiltinOperator`` and ``TensorType`` values used here (schema.fbs).
-_DENSIFY = 124
 _DEQUANTIZE = 6
-DEPTH_TO_SPACE = 5
 _DTYPES = {0: np.float32, 1: np.float16, 2: np.int32, 3: np.uint8, 9: np.int8}
 
 
@@ -55,28 +64,82 @@ def model_file(name: str) -> Path:
     return path
 
 
-def net(
-    name: str,
-    *,
-    cut_before: int | None = None,
-    inputs: tuple[str, ...] | None = None,
-    outputs: tuple[str, ...] | None = None,
-) -> cv2.dnn.Net:
+class Net:
+    """One graph in LiteRT's interpreter, its tensors by name."""
+
+    def __init__(self, data: bytes) -> None:
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError as e:
+            from ..errors import ModelMissingError
+
+            raise ModelMissingError(
+                "The runtime for the face and person models (ai-edge-litert) is not installed.",
+                hint="Install likeness with its dependencies (pip install likeness), which brings ai-edge-litert.",
+            ) from e
+        with _quiet_once():
+            self._it = Interpreter(model_content=data, num_threads=1)
+            self._it.allocate_tensors()
+        self._inputs = {d["name"]: d["index"] for d in self._it.get_input_details()}
+        self._outputs = {d["name"]: d["index"] for d in self._it.get_output_details()}
+
+    @property
+    def outputs(self) -> tuple[str, ...]:
+        """The graph's output tensors' names, in its order."""
+        return tuple(self._outputs)
+
+    def run(self, inputs: np.ndarray | dict[str, np.ndarray], outputs: tuple[str, ...]) -> list[np.ndarray]:
+        """The named outputs, in that order, for ``inputs``: the one input tensor
+        (1×H×W×C float32), or each input tensor by name."""
+        given = inputs if isinstance(inputs, dict) else {next(iter(self._inputs)): inputs}
+        for name, value in given.items():
+            self._it.set_tensor(self._inputs[name], np.ascontiguousarray(value, np.float32))
+        self._it.invoke()
+        return [self._it.get_tensor(self._outputs[name]) for name in outputs]
+
+
+_QUIET_LOCK = threading.Lock()
+_quieted = False
+
+
+@contextlib.contextmanager
+def _quiet_once():
+    """Standard error closed while the process's first network is made: LiteRT writes
+    "INFO: Created TensorFlow Lite XNNPACK delegate for CPU." there then (once a
+    process, from C++, with no setting to turn it off), which would land in the
+    middle of the command line's output. Its errors still arrive as exceptions."""
+    global _quieted
+    with _QUIET_LOCK if not _quieted else contextlib.nullcontext():
+        if _quieted:
+            yield
+            return
+        sys.stderr.flush()
+        saved, null = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 2)
+        try:
+            yield
+            _quieted = True
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(null)
+
+
+def net(name: str, *, inputs: tuple[str, ...] | None = None, outputs: tuple[str, ...] | None = None) -> Net:
     """The network in ``mediapipe/modules/<name>``, or the part of it :func:`rewrite`
     keeps, loaded once per thread."""
     nets = getattr(_local, "nets", None)
     if nets is None:
         nets = _local.nets = {}
-    key = (name, cut_before, inputs, outputs)
+    key = (name, inputs, outputs)
     n = nets.get(key)
     if n is None:
-        n = nets[key] = cv2.dnn.readNetFromTFLite(np.frombuffer(_model_bytes(key), np.uint8))
+        n = nets[key] = Net(_model_bytes(key))
     return n
 
 
 #: Models :func:`rewrite` changed, by :func:`net`'s key: made once a process, for every
-#: thread (densifying the full-range detector costs 39 ms of CPU; the studio loads it
-#: on two threads).
+#: thread (the studio loads the face mesh on two threads).
 _REWRITTEN: dict[tuple, bytes] = {}
 _REWRITTEN_LOCK = threading.Lock()
 
@@ -86,19 +149,13 @@ def _model_bytes(key: tuple) -> bytes:
         done = _REWRITTEN.get(key)
     if done is not None:
         return done
-    name, cut_before, inputs, outputs = key
+    name, inputs, outputs = key
     raw = model_file(name).read_bytes()
-    data = rewrite(raw, cut_before=cut_before, inputs=inputs, outputs=outputs)
+    data = rewrite(raw, inputs=inputs, outputs=outputs)
     if data is not raw:  # an unchanged file is read again rather than kept in memory
         with _REWRITTEN_LOCK:
             _REWRITTEN[key] = data
     return data
-
-
-def forward(n: cv2.dnn.Net, blob: np.ndarray, outputs: tuple[str, ...]) -> list[np.ndarray]:
-    """Run ``n`` on an N×C×H×W float32 blob; the named outputs, in that order."""
-    n.setInput(blob)
-    return list(n.forward(list(outputs)))
 
 
 def warp(
@@ -124,12 +181,11 @@ def warp(
 
 
 def blob(view: np.ndarray, *, low: float, high: float) -> np.ndarray:
-    """1×3×H×W float32 of an RGB uint8 view, values mapped from [0, 255] to [low, high]."""
-    x = view.astype(np.float32) * np.float32((high - low) / 255.0) + np.float32(low)
-    return np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+    """1×H×W×3 float32 of an RGB uint8 view, values mapped from [0, 255] to [low, high]."""
+    return (view.astype(np.float32) * np.float32((high - low) / 255.0) + np.float32(low))[None]
 
 
-# --- rewrite: sparse (DENSIFY) weights into plain constants, cut the graph ---------
+# --- rewrite: cut the graph; read operator options and constants -------------------
 #
 # A flatbuffer is read through vtables: a table at ``pos`` starts with a signed offset to
 # its vtable, which lists each field's offset inside the table (0 = absent). References
@@ -158,10 +214,6 @@ class _Table:
         p = self.pos + o
         return p + struct.unpack_from("<I", self.buf, p)[0]
 
-    def table(self, slot: int) -> _Table | None:
-        p = self._ref(slot)
-        return None if p is None else _Table(self.buf, p)
-
     def vector(self, slot: int) -> tuple[int, int]:
         """(position of the first element, length); (0, 0) when absent."""
         p = self._ref(slot)
@@ -186,65 +238,35 @@ class _Table:
         return np.frombuffer(self.buf, dtype, n, p) if n else np.zeros(0, dtype)
 
 
-def rewrite(
-    data: bytes,
-    *,
-    cut_before: int | None = None,
-    inputs: tuple[str, ...] | None = None,
-    outputs: tuple[str, ...] | None = None,
-) -> bytes:
-    """The model with every DENSIFY operator replaced by the dense constant it makes,
-    narrowed to the part that computes ``outputs`` (tensor names) from ``inputs``
-    (tensor names; the network's own when None). ``cut_before`` (a BuiltinOperator
-    code) is a shorthand for outputs: the inputs of the operators of that kind, in
-    graph order. Operators no output needs are dropped, which is how a graph around
-    operators OpenCV lacks (mediapipe's custom ones) is run piece by piece.
-
-    A model that needs none of this comes back unchanged. Only the plain CSR sparse
-    layout (identity traversal order, no blocks) is handled: the one mediapipe's
-    full-range face detector uses; anything else raises ``ValueError``.
+def rewrite(data: bytes, *, inputs: tuple[str, ...] | None = None, outputs: tuple[str, ...] | None = None) -> bytes:
+    """The model narrowed to the part that computes ``outputs`` (tensor names) from
+    ``inputs`` (tensor names; the network's own when None). Operators no output needs
+    are dropped, which is how a graph around operators LiteRT lacks (mediapipe's
+    custom ones) is run piece by piece. Without either, the model comes back unchanged.
     """
-    model = _Table(data, struct.unpack_from("<I", data, 0)[0])
-    codes = [max(c.scalar(0, "b"), c.scalar(3, "i")) for c in model.tables(1)]
-    if _DENSIFY not in codes and cut_before not in codes and inputs is None and outputs is None:
+    if inputs is None and outputs is None:
         return data
+    model = _Table(data, struct.unpack_from("<I", data, 0)[0])
     out = bytearray(data)
-    buffers_at, _ = model.vector(4)
     for sg in model.tables(2):
-        tensors = sg.tables(0)
-        index = {t.string(3): i for i, t in enumerate(tensors)} if inputs or outputs else {}
+        index = {t.string(3): i for i, t in enumerate(sg.tables(0))}
         ops_at, _ = sg.vector(3)
         ops = sg.tables(3)
-        op_code = [codes[op.scalar(0, "I")] for op in ops]
-        for op, code in zip(ops, op_code):
-            if code != _DENSIFY:
-                continue
-            src, dst = tensors[int(op.array(1, "<i4")[0])], tensors[int(op.array(2, "<i4")[0])]
-            dense = _sparse_to_dense(src, model.item(4, src.scalar(2, "I")))
-            target = dst.scalar(2, "I")
-            if target == 0:  # buffer 0 is the shared empty one; never the case in practice
-                raise ValueError("DENSIFY output shares the empty buffer; cannot patch this model.")
-            table = _append_buffer(out, dense.tobytes())
-            entry = buffers_at + 4 * target
-            struct.pack_into("<I", out, entry, table - entry)
         ins = [int(t) for t in sg.array(1, "<i4")]
         outs = [int(t) for t in sg.array(2, "<i4")]
         if inputs is not None:
             ins = [index[n] for n in inputs]
             _set_vector(out, sg, 1, np.array(ins, "<i4"))
-        if cut_before in op_code:
-            outs = [int(op.array(1, "<i4")[0]) for op, c in zip(ops, op_code) if c == cut_before]
         if outputs is not None:
             outs = [index[n] for n in outputs]
-        if cut_before in op_code or outputs is not None:
             _set_vector(out, sg, 2, np.array(outs, "<i4"))
         # Keep the operators some output needs, walking back from the outputs and
-        # stopping at the inputs; a DENSIFY's output is a constant now.
+        # stopping at the inputs.
         needed, given = set(outs), set(ins)
         kept = []
         for i in reversed(range(len(ops))):
             made = {int(t) for t in ops[i].array(2, "<i4")}
-            if op_code[i] == _DENSIFY or not (needed & made) or made <= given:
+            if not (needed & made) or made <= given:
                 continue
             needed.update(int(t) for t in ops[i].array(1, "<i4") if t >= 0)
             kept.append(i)
@@ -300,59 +322,3 @@ def _set_vector(out: bytearray, table: _Table, slot: int, values: np.ndarray) ->
     vec = len(out)
     out.extend(struct.pack("<I", len(values)) + values.tobytes())
     struct.pack_into("<I", out, field, vec - field)
-
-
-def _sparse_to_dense(tensor: _Table, buffer: _Table) -> np.ndarray:
-    shape = [int(v) for v in tensor.array(0, "<i4")]
-    dtype = np.dtype(_DTYPES[tensor.scalar(1, "b")]).newbyteorder("<")
-    values = buffer.array(0, np.uint8).view(dtype)
-    sparsity = tensor.table(6)
-    if sparsity is None:
-        raise ValueError("DENSIFY input carries no sparsity parameters.")
-    order = [int(v) for v in sparsity.array(0, "<i4")]
-    if order != list(range(len(shape))) or len(sparsity.array(1, "<i4")):
-        raise ValueError(f"Unsupported sparse layout (traversal {order}, blocks present).")
-    # Walk the dimensions: ``pos`` indexes each node in the format's own storage, ``flat``
-    # is its row-major index in the dense tensor.
-    pos = np.zeros(1, np.int64)
-    flat = np.zeros(1, np.int64)
-    for dim, meta in zip(shape, sparsity.tables(2)):
-        if meta.scalar(0, "b") == 0:  # DENSE
-            size = meta.scalar(1, "i")
-            k = np.arange(size, dtype=np.int64)
-            pos = (pos[:, None] * size + k).ravel()
-            flat = (flat[:, None] * dim + k).ravel()
-        else:  # SPARSE_CSR: children of node p are segments[p] .. segments[p + 1]
-            segments = _index_vector(meta, 2)
-            indices = _index_vector(meta, 4)
-            starts, stops = segments[pos], segments[pos + 1]
-            counts = stops - starts
-            child = np.repeat(starts - np.cumsum(counts) + counts, counts) + np.arange(counts.sum())
-            flat = np.repeat(flat, counts) * dim + indices[child]
-            pos = child
-    dense = np.zeros(int(np.prod(shape)), dtype)
-    dense[flat] = values[pos]  # values are stored in the last dimension's order
-    return dense.reshape(shape)
-
-
-def _index_vector(meta: _Table, slot: int) -> np.ndarray:
-    kind = meta.scalar(slot, "B")  # union type: Int32Vector, Uint16Vector, Uint8Vector
-    dtype = {1: "<i4", 2: "<u2", 3: "u1"}[kind]
-    inner = meta.table(slot + 1)
-    assert inner is not None
-    return inner.array(0, dtype).astype(np.int64)
-
-
-def _append_buffer(out: bytearray, payload: bytes) -> int:
-    """Append a ``Buffer {data: [ubyte]}`` table to ``out``; its position."""
-    out.extend(b"\0" * (-len(out) % 4))
-    vtable = len(out)
-    out.extend(struct.pack("<HHH2x", 6, 8, 4))  # vtable size, table size, data's offset
-    table = len(out)
-    out.extend(b"\0" * 8)
-    out.extend(b"\0" * (-(len(out) + 4) % 16))  # tensor data 16-byte aligned, as TFLite does
-    vec = len(out)
-    out.extend(struct.pack("<I", len(payload)))
-    out.extend(payload)
-    struct.pack_into("<iI", out, table, table - vtable, vec - (table + 4))
-    return table

@@ -1,5 +1,5 @@
 """mediapipe 0.10.14's selfie segmentation (Apache-2.0, ships in the wheel), run by
-OpenCV's DNN module without importing mediapipe (see ``likeness.faces.tflite``).
+LiteRT without importing mediapipe (see ``likeness.faces.tflite``).
 
 Two models: ``general`` (256×256 input) and ``landscape`` (256×144). Both stretch
 the whole input to their size (no letterbox), so the caller decides the framing. The
@@ -60,7 +60,7 @@ def _run(image: np.ndarray, model: str) -> np.ndarray:
     h, w = image.shape[:2]
     view = tflite.warp(image, center=(w / 2, h / 2), side=(w, h), angle=0.0, size=(mw, mh), border=cv2.BORDER_CONSTANT)
     net = tflite.net(name)
-    (mask,) = tflite.forward(net, tflite.blob(view, low=0.0, high=1.0), tuple(net.getUnconnectedOutLayersNames()))
+    (mask,) = net.run(tflite.blob(view, low=0.0, high=1.0), net.outputs)
     mask = mask.reshape(mh, mw)
     return cv2.resize(mask, (w, h), interpolation=cv2.INTER_LINEAR)
 
