@@ -20,7 +20,9 @@ the rectangle cut from the palm the landmark models score a chin 0.3–0.55 but 
 Lin-Manuel Miranda's fist around a microphone (0.45–0.88: that rectangle sits badly on
 a fist seen from below); on the rectangle taken from their own points a real hand holds
 0.75–1.0, and the two models rarely both hold a chin (Sharon's: full 0.79, lite 0.02).
-:attr:`Hand.score` is the mean of the two models'. On the eval set's faces framed as the
+:attr:`Hand.score` is the mean of the two models'. (These scores were read with OpenCV's
+DNN module, whose landmark points were 3 px off; :func:`likeness.review.hand_check.hand`
+has the check's figures under LiteRT.) On the eval set's faces framed as the
 studio frames them (259 faces), every palm candidate at the face that is a real hand
 scores 0.675–0.99 and no other one above 0.367 (``review.hand_check.hand`` has the limit
 and the face-geometry rule).

@@ -37,6 +37,14 @@ def hand(sc: Scene, s: ReviewSettings) -> Check:
     when looked at. On the studio's own renders (``eval defects``, 24) only Lin-Manuel
     Miranda's is refused (0.75); the highest other is Rose Leslie's neck and necklace
     (0.38).
+    Those scores came from OpenCV's DNN module, which put the landmark models' points
+    3 px off (:mod:`likeness.faces.tflite`). With LiteRT (stop 36), the same 259 photos
+    cut to the headshot preset's frame (a framing that differs a little from the one
+    above) give the rule the same limit under both runtimes, 0.43: the highest face
+    without a hand 0.276 (Sharon 07; 0.300 before), the lowest hand 0.897 (Laura Bush
+    05; 0.837), so 0.49 stands. On the studio's renders Lin-Manuel Miranda's reads
+    0.87 and Rose Leslie's 0.48 (0.42–0.56 with the eval's injected defects elsewhere
+    in the picture): the closest a render without a hand comes to the limit.
     Not caught: fingers at the temple or cheek whose palm the framing cuts off
     (portrait 00433, Jesse Jackson 08): the palm detector needs the palm; microphones
     with no hand in sight.
