@@ -12,6 +12,10 @@ ROI projection), so the outputs are mediapipe's (checked in ``tests/test_tflite.
   attention model holds three custom operators LiteRT lacks (they place 16×16 crops
   of a feature map on the lips and eyes, and map the refined points back); the model
   runs in two pieces around them, with the three done here in numpy.
+
+Against OpenCV's DNN module, which ran them before (stop 36, 38 eval photos): the same
+faces, box IoU ≥ 0.999998, scores within 7e-7, mesh points within 1.1e-4 of the
+inter-pupil distance.
 """
 
 from __future__ import annotations
