@@ -190,63 +190,86 @@ def replace_embedding(face: Face) -> Face:
     return replace(face, embedding=None, embedding_model=None)
 
 
-def test_sface_reads_a_float32_copy_with_the_same_embeddings(tmp_path, monkeypatch):
-    """The block-quantised file is folded once into a float32 copy in the cache, which
-    OpenCV reads instead: bit-identical features; the second call trusts the recorded
-    hash (no 37 MB hashing)."""
+def test_sface_runs_in_litert_with_opencvs_alignment_and_features(tmp_path, monkeypatch):
+    """The wheel's ONNX file is converted once into a TFLite copy in the cache, which
+    LiteRT runs: OpenCV's chips and features within a level / 1e-4; the second call
+    trusts the recorded hash (no 39 MB hashing)."""
     import cv2
     from skimage import data
 
     from likeness.faces import sface
 
     monkeypatch.setenv("LIKENESS_HOME", str(tmp_path))
+    monkeypatch.setattr(sface, "_local", type(sface._local)())  # this test's own network
     model = opencv_zoo.SFACE
-    path = Path(opencv_zoo.runtime_path(model))
-    assert path.parent == tmp_path / "cache" and opencv_zoo.file_sha256(path) == model.folded_sha256
-    assert path.with_name(path.name + ".sha256").is_file()
-    wheel = cv2.FaceRecognizerSF.create(opencv_zoo.model_path(model), "")
-    copy = cv2.FaceRecognizerSF.create(str(path), "")
+    path = Path(opencv_zoo.runtime_model(model))
+    assert path.parent == tmp_path / "cache" and path.read_bytes()[4:8] == b"TFL3"
+    record = path.with_name(path.name + ".sha256").read_text().split()
+    assert record[0] == opencv_zoo.file_sha256(path) and int(record[1]) == path.stat().st_size
+    opencv = cv2.FaceRecognizerSF.create(opencv_zoo.model_path(model), "")
     astro = data.astronaut()
-    face = analyze(astro, embed=False, subject_only=True)[0]
-    lm = np.asarray(face.mesh, np.float32)[[468, 473, 1, 61, 291], :2]
-    chips = [sface.align(np.ascontiguousarray(astro[:, :, ::-1]), lm)]
-    chips += [np.random.default_rng(i).integers(0, 256, (112, 112, 3), dtype=np.uint8) for i in range(3)]
-    for c in chips:
-        assert np.array_equal(wheel.feature(c), copy.feature(c))
+    face = analyze(astro, subject_only=True)[0]  # with YuNet's landmarks
+    for lm in (np.asarray(face.mesh, np.float32)[[468, 473, 1, 61, 291], :2], face.landmarks5):
+        row = np.zeros((1, 15), np.float32)
+        row[0, 4:14] = lm.reshape(-1)
+        theirs = opencv.alignCrop(np.ascontiguousarray(astro[:, :, ::-1]), row)[:, :, ::-1]
+        ours = sface.align(astro, lm)
+        diff = np.abs(ours.astype(int) - theirs)
+        assert ours.shape == (112, 112, 3) and diff.max() <= 1 and (diff > 0).mean() < 1e-3
+    chips = [ours] + [np.random.default_rng(i).integers(0, 256, (112, 112, 3), dtype=np.uint8) for i in range(3)]
+    got = sface.embed_chips(chips)
+    assert got.shape == (4, 128) and got.dtype == np.float32
+    for c, g in zip(chips, got):
+        want = opencv.feature(np.ascontiguousarray(c[:, :, ::-1])).reshape(-1)  # OpenCV takes BGR
+        assert np.abs(g - want).max() <= 1e-4 * np.abs(want).max()
 
     def no_hashing(_p):
         raise AssertionError("hashed again")
 
     monkeypatch.setattr(opencv_zoo, "file_sha256", no_hashing)
-    assert opencv_zoo.runtime_path(model) == str(path)
+    assert opencv_zoo.runtime_model(model) == str(path)
 
 
-def test_a_changed_copy_is_made_again_and_an_unwritable_home_reads_the_wheel(tmp_path, monkeypatch):
+def test_a_changed_copy_is_made_again_and_an_unwritable_home_converts_in_memory(tmp_path, monkeypatch):
     import os
 
     monkeypatch.setenv("LIKENESS_HOME", str(tmp_path / "home"))
     model = opencv_zoo.SFACE
-    path = Path(opencv_zoo.runtime_path(model))
-    size = path.stat().st_size
+    path = Path(opencv_zoo.runtime_model(model))
+    good = path.read_bytes()
     with open(path, "r+b") as f:  # same size, other bytes, a later time: the record no longer holds
-        f.seek(size // 2)
+        f.seek(len(good) // 2)
         f.write(b"\0" * 64)
     os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
-    assert opencv_zoo.runtime_path(model) == str(path)
-    assert opencv_zoo.file_sha256(path) == model.folded_sha256  # folded again
-    # A home that cannot hold a folder: the wheel's own file, verified.
+    assert opencv_zoo.runtime_model(model) == str(path)
+    assert path.read_bytes() == good  # made again, the same model
+    # A home that cannot hold a folder: the model converted in memory, the same bytes.
     blocked = tmp_path / "a-file"
     blocked.write_text("not a folder")
     monkeypatch.setenv("LIKENESS_HOME", str(blocked))
-    assert opencv_zoo.runtime_path(model) == opencv_zoo.model_path(model)
+    assert opencv_zoo.runtime_model(model) == good
     # A home that cannot be entered (a PermissionError on the way): the same.
     def no_entry(_m):
         raise PermissionError(13, "Permission denied", str(tmp_path / "home"))
 
-    monkeypatch.setattr(opencv_zoo, "_folded_copy", no_entry)
-    assert opencv_zoo.runtime_path(model) == opencv_zoo.model_path(model)
-    # YuNet has no copy: its wheel file.
-    assert opencv_zoo.runtime_path(opencv_zoo.YUNET) == opencv_zoo.model_path(opencv_zoo.YUNET)
+    monkeypatch.setattr(opencv_zoo, "_runtime_copy", no_entry)
+    assert opencv_zoo.runtime_model(model) == good
+    with pytest.raises(ValueError):  # YuNet has no runtime copy: OpenCV reads its wheel file
+        opencv_zoo.runtime_model(opencv_zoo.YUNET)
+
+
+def test_the_converter_refuses_what_it_does_not_convert():
+    from likeness.faces.sface_tflite import _layers
+
+    w = np.ones((4, 3, 3, 3), np.float32)
+    conv = ("Conv", ["x", "w"], ["y"], {"group": 1, "strides": [1, 1], "pads": [1, 1, 1, 1]})
+    assert _layers({"w": w}, [conv])[0][0] == "conv"
+    with pytest.raises(ValueError, match="Softmax"):
+        _layers({"w": w}, [conv, ("Softmax", ["y"], ["z"], {})])
+    with pytest.raises(ValueError, match="branches"):  # a node that does not read the one before
+        _layers({"w": w}, [conv, ("PRelu", ["x"], ["z"], {})])
+    with pytest.raises(ValueError, match="Conv"):  # dilated
+        _layers({"w": w}, [("Conv", ["x", "w"], ["y"], {"dilations": [2, 2], "strides": [1, 1], "pads": [0] * 4})])
 
 
 def test_dequantize_broadcasts_as_onnx_does():

@@ -228,7 +228,7 @@ def _record(path: str, tmp: str, photos: list[str]) -> None:
         setattr(mod, attr, wrapped)
 
     tflite.net = recorded
-    loader("sface", sface, "_recognizer")
+    loader("sface", sface, "_net")
     loader("yunet", yunet, "_detector")
     studio(photos, out=Path(tmp) / "recorded")
     mods = sorted(m for m in sys.modules if not m.startswith(("likeness.bench", "__main__")))
@@ -251,7 +251,7 @@ def _start(path: str, photos: list[str]) -> None:
     for name, kw in started["nets"]:
         tflite.net(name, **{k: tuple(v) if isinstance(v, list) else v for k, v in kw.items()})
     if "sface" in started["loaders"]:
-        sface._recognizer()
+        sface._net()
     if "yunet" in started["loaders"]:
         yunet._detector()
     if photos:

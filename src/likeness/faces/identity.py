@@ -1,7 +1,7 @@
 """Identity embedding: five landmarks → SFace chip → 128-D unit vector; compare and enrol.
 
-The model is OpenCV Zoo's SFace (:mod:`.sface`), aligned by OpenCV's ``alignCrop``
-from YuNet's five landmarks (:mod:`.yunet`), which are the only 5-point landmarks
+The model is OpenCV Zoo's SFace (:mod:`.sface`), aligned as OpenCV's ``alignCrop``
+aligns it, from YuNet's five landmarks (:mod:`.yunet`), which are the only 5-point landmarks
 in the project. The face is cut from the photo around its box and scaled so the
 face is about as large as SFace's chip needs (``CROP_SIDE``): one resize with area
 averaging feeds both the landmark pass and the alignment, so a large face is not
@@ -10,9 +10,10 @@ size YuNet was not trained on.
 
 Measured by ``likeness eval identity ../shared/eval`` (27 people, 177 faces, 554
 genuine / 15 022 impostor pairs), "fast" (one pass): TAR 1.000 at FAR 1e-3, 0.998 at
-1e-4 and at FAR 0, EER 0.0001, enrolled TAR 1.000 at 1e-3 and 1e-4; 49 ms CPU per
-face including the landmark pass. "best" adds the mirrored chip: the same figures
-at 1.8× the cost (it helped with a 224 px view: 0.991 → 0.996 at 1e-4). The dlib
+1e-4 and at FAR 0, EER 0.0001, enrolled TAR 1.000 at 1e-3 and 1e-4; 23 ms CPU per
+face including the landmark pass (42 ms while OpenCV ran SFace: every figure the
+same; 5 Dec, stop 37). "best" adds the mirrored chip: the same figures at 1.4× the
+cost (it helped with a 224 px view: 0.991 → 0.996 at 1e-4). The dlib
 ResNet it replaces: 0.960 / 0.876 / 0.789, EER 0.0077, 91 ms CPU.
 
 dlib was dropped after a fusion test (224 px view; z-normalised distances, weighted
@@ -116,8 +117,7 @@ def embed_face(
         lm = _landmarks_in_view(view)
         if lm is None:
             lm = (mesh_landmarks5(mesh) - (ox, oy)) * k if mesh is not None else _template(box, ox, oy, k)
-    bgr = np.ascontiguousarray(view[:, :, ::-1])
-    chip = sface.align(bgr, lm)
+    chip = sface.align(view, lm)
     views = [chip] if quality == "fast" else [chip, np.ascontiguousarray(chip[:, ::-1])]
     e = _unit(sface.embed_chips(views)).mean(0)
     return (lm / k + (ox, oy)).astype(np.float32), _unit(e).astype(np.float32)

@@ -1,17 +1,18 @@
 """Constant ``DequantizeLinear`` nodes of an ONNX model folded into float32 weights.
 
 OpenCV Zoo's SFace ships with its weights block-quantised to int8 (29
-``DequantizeLinear`` nodes, 10.7 MB). OpenCV's ONNX importer dequantises them every
-time it reads the file, and that costs 0.20–0.33 s of CPU (mostly ``memmove`` inside
-the importer) on every cold start, where the float32 file the same numbers make reads
-in 0.03–0.07 s. The float values are ``(q − zero_point) · scale`` in float32, as OpenCV's
-importer computes them, so the embeddings are bit-identical (``tests/test_sface.py``).
+``DequantizeLinear`` nodes, 10.7 MB). They are folded once into float32 weights, the
+first step of its conversion to TFLite (:mod:`.sface_tflite`). The float values are
+``(q − zero_point) · scale`` in float32, as OpenCV's importer computes them (OpenCV
+ran SFace until stop 37, reading the folded file with bit-identical embeddings).
 
 A small reader and writer of protobuf's wire format, enough for ``ModelProto`` →
 ``GraphProto`` → ``NodeProto`` / ``TensorProto`` (the ``onnx`` package is not a
 dependency): every other field is copied byte for byte. Only nodes whose inputs are
 all initializers with raw data are folded (per tensor, per axis, or in blocks that
-divide the axis); any other node is left for OpenCV.
+divide the axis); any other node is left as it is. :func:`read_graph` gives the
+folded graph's nodes and constants to :mod:`.sface_tflite`, which writes SFace for
+LiteRT.
 """
 
 from __future__ import annotations
@@ -21,15 +22,15 @@ from collections.abc import Iterator
 import numpy as np
 
 #: ONNX ``TensorProto.DataType`` values read here.
-_DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8}
+_DTYPES = {1: np.float32, 2: np.uint8, 3: np.int8, 7: np.int64}
 _FLOAT = 1
 # Field numbers (onnx.proto3).
 _MODEL_GRAPH = 7
 _GRAPH_NODE, _GRAPH_INITIALIZER, _GRAPH_INPUT = 1, 5, 11
 _VALUE_NAME = 1
 _NODE_INPUT, _NODE_OUTPUT, _NODE_OP, _NODE_ATTRIBUTE = 1, 2, 4, 5
-_ATTR_NAME, _ATTR_INT = 1, 3
-_TENSOR_DIMS, _TENSOR_TYPE, _TENSOR_NAME, _TENSOR_RAW = 1, 2, 8, 9
+_ATTR_NAME, _ATTR_FLOAT, _ATTR_INT, _ATTR_INTS = 1, 2, 3, 8
+_TENSOR_DIMS, _TENSOR_TYPE, _TENSOR_FLOATS, _TENSOR_INT64S, _TENSOR_NAME, _TENSOR_RAW = 1, 2, 4, 7, 8, 9
 
 
 def _varint(b: memoryview, i: int) -> tuple[int, int]:
@@ -86,9 +87,11 @@ def _packed(v: memoryview) -> list[int]:
 
 
 def _initializer(b: memoryview) -> tuple[str, np.ndarray | None]:
-    """(name, values) of a TensorProto; values None unless raw data of a type read here."""
+    """(name, values) of a TensorProto (raw data, or float / int64 values written
+    out); values None for a type not read here."""
     dims: list[int] = []
     dtype = name = raw = None
+    listed: list = []
     for number, wire, value, _s, _e in _fields(b):
         if number == _TENSOR_DIMS:
             dims += [value] if wire == 0 else _packed(value)
@@ -98,15 +101,24 @@ def _initializer(b: memoryview) -> tuple[str, np.ndarray | None]:
             name = bytes(value).decode()
         elif number == _TENSOR_RAW:
             raw = value
-    if raw is None or dtype not in _DTYPES:
+        elif number == _TENSOR_FLOATS:
+            listed += np.frombuffer(value, "<f4").tolist()
+        elif number == _TENSOR_INT64S:
+            listed += [value] if wire == 0 else _packed(value)
+    if dtype not in _DTYPES:
         return name or "", None
-    return name or "", np.frombuffer(raw, _DTYPES[dtype]).reshape(dims)
+    if raw is not None:
+        return name or "", np.frombuffer(raw, _DTYPES[dtype]).reshape(dims)
+    values = np.array(listed, _DTYPES[dtype])
+    return name or "", values.reshape(dims) if dims and values.size == int(np.prod(dims)) else values
 
 
-def _node(b: memoryview) -> tuple[list[str], list[str], str, dict[str, int]]:
+def _node(b: memoryview) -> tuple[list[str], list[str], str, dict[str, int | float | list[int]]]:
+    """(inputs, outputs, operator, attributes) of a NodeProto; attributes that are an
+    int, a float or a list of ints (others are not read)."""
     inputs: list[str] = []
     outputs: list[str] = []
-    op, ints = "", {}
+    op, attrs = "", {}
     for number, _w, value, _s, _e in _fields(b):
         if number == _NODE_INPUT:
             inputs.append(bytes(value).decode())
@@ -115,15 +127,35 @@ def _node(b: memoryview) -> tuple[list[str], list[str], str, dict[str, int]]:
         elif number == _NODE_OP:
             op = bytes(value).decode()
         elif number == _NODE_ATTRIBUTE:
-            name, i = None, None
-            for n2, _w2, v2, _s2, _e2 in _fields(value):
+            name, v, ints = None, None, []
+            for n2, w2, v2, _s2, _e2 in _fields(value):
                 if n2 == _ATTR_NAME:
                     name = bytes(v2).decode()
                 elif n2 == _ATTR_INT:
-                    i = v2 - (1 << 64) if v2 >= 1 << 63 else v2  # int64 as two's complement
-            if name is not None and i is not None:
-                ints[name] = i
-    return inputs, outputs, op, ints
+                    v = v2 - (1 << 64) if v2 >= 1 << 63 else v2  # int64 as two's complement
+                elif n2 == _ATTR_FLOAT:
+                    v = float(np.frombuffer(v2, "<f4")[0])
+                elif n2 == _ATTR_INTS:
+                    ints += [v2] if w2 == 0 else _packed(v2)
+            if name is not None and (v is not None or ints):
+                attrs[name] = ints if ints else v
+    return inputs, outputs, op, attrs
+
+
+def read_graph(data: bytes) -> tuple[dict[str, np.ndarray | None], list[tuple[str, list[str], list[str], dict]]]:
+    """The constants (by name) and the nodes (operator, inputs, outputs, attributes),
+    in order, of the ONNX model ``data``."""
+    top = {n: v for n, _w, v, _s, _e in _fields(memoryview(data))}
+    consts: dict[str, np.ndarray | None] = {}
+    nodes = []
+    for n, _w, v, _s, _e in _fields(top[_MODEL_GRAPH]):
+        if n == _GRAPH_INITIALIZER:
+            name, values = _initializer(v)
+            consts[name] = values
+        elif n == _GRAPH_NODE:
+            inputs, outputs, op, attrs = _node(v)
+            nodes.append((op, inputs, outputs, attrs))
+    return consts, nodes
 
 
 def dequantize(q: np.ndarray, scale: np.ndarray, zero: np.ndarray | None, *, axis: int = 1,
@@ -173,7 +205,7 @@ def fold(data: bytes) -> tuple[bytes, int]:
     drop: set[int] = set()
     added: list[bytes] = []
     folded_inputs: set[str] = set()
-    for k, (inputs, outputs, op, ints) in nodes:
+    for k, (inputs, outputs, op, attrs) in nodes:
         names = [i for i in inputs if i]
         if op != "DequantizeLinear" or len(names) < 2 or len(outputs) != 1 or not all(i in inits for i in names):
             continue
@@ -181,7 +213,7 @@ def fold(data: bytes) -> tuple[bytes, int]:
         zero = inits[inputs[2]][1] if len(inputs) > 2 and inputs[2] else None
         if q is None or scale is None or scale.dtype != np.float32 or (len(inputs) > 2 and inputs[2] and zero is None):
             continue
-        y = dequantize(q, scale, zero, axis=ints.get("axis", 1), block=ints.get("block_size", 0))
+        y = dequantize(q, scale, zero, axis=int(attrs.get("axis", 1)), block=int(attrs.get("block_size", 0)))
         if y is None:
             continue
         drop.add(k)

