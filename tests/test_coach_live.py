@@ -61,6 +61,10 @@ def test_faint_skin_coloured_eyes_read_as_closed(preview):
     assert [d.key for d in problems(glasses)] == ["eyes_hidden"]
     margin = replace(r, raw=replace(r.raw, eyes_visible=(LIVE.faint_visible + CAPTURE.faint_visible) / 2), eye_tone=0.5)
     assert problems(margin) == [] and not ready(margin)
+    # Lids as bright as the skin: closed for the capture wherever the tone is read.
+    bright = replace(r, raw=replace(r.raw, eyes_open=0.22, eyes_visible=0.55), eye_tone=LIVE.closed_tone + 0.05)
+    assert problems(bright) == [] and not ready(bright)
+    assert ready(replace(bright, eye_tone=LIVE.closed_tone - 0.05))  # skin-dark eyes: open
 
 
 def _face(img):
