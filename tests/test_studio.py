@@ -169,6 +169,39 @@ def test_a_photo_the_worker_has_not_begun_is_decoded_here(astro_jpg, tmp_path):
         busy.result()
 
 
+def test_two_photos_are_decoded_ahead_and_a_waiting_step_is_taken_back(astro_jpg, tmp_path):
+    """The next two photos' decodes are queued as intake takes up one (before the
+    review's reading of it); a step the busy worker has not begun is run by the thread
+    that needs it (the review's readings at enrolment, the chart searches), and one it
+    has done is not done again."""
+    import threading
+
+    import cv2
+
+    from likeness import beside
+    from likeness.studio.decode import AHEAD, SetDecoder
+
+    if cv2.getNumThreads() < 2:
+        pytest.skip("one thread: the worker's steps run inline")
+    files = [*_two_photos(astro_jpg, tmp_path), tmp_path / "third.jpg"]
+    files[2].write_bytes(astro_jpg.read_bytes())
+    release = threading.Event()
+    busy = beside.submit(release.wait, 30)
+    try:
+        decode = SetDecoder(files, side=4096, charts=True)
+        decode(files[0])
+        assert AHEAD == 2 and set(decode._ahead) == {str(f) for f in files[1:]}  # queued behind the busy step
+        search = decode._charts[str(files[0])]
+        assert decode.chart() is None and search.cancelled()  # searched here (no chart in the photo)
+        assert beside.here_if_waiting(beside.submit(len, "four"), len, "four") == 4
+    finally:
+        release.set()
+        busy.result()
+    done = beside.submit(len, "abc")
+    done.result()
+    assert beside.here_if_waiting(done, len, "other") == 3  # the worker's value, not run again
+
+
 def test_other_look_and_id_frame_write_dpi_and_mono(astro_jpg, tmp_path):
     from likeness.studio.pipeline import make_headshot
 

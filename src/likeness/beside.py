@@ -46,3 +46,10 @@ def submit(fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
     except Exception as exc:  # noqa: BLE001 - handed to the caller by result(), as from the thread
         done.set_exception(exc)
     return done
+
+
+def here_if_waiting(future: Future, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Any:
+    """The value of ``future`` (``fn(*args, **kwargs)`` submitted earlier): where the
+    worker has not started it, it is taken back and run on this thread, which would
+    otherwise wait behind the worker's queue."""
+    return fn(*args, **kwargs) if future.cancel() else future.result()

@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from .. import defaults
-from ..beside import submit
+from ..beside import here_if_waiting, submit
 from ..deliver.outdir import prepare_out_dir
 from ..errors import FaceError, ImageReadError, InputError, ManyFacesError, NoFaceError, NotEnoughPhotosError
 from ..imageio import is_image_path
@@ -334,7 +334,10 @@ def enroll_sitting(sitting: Sitting, photos: dict[str, Photo],
         if photo is None or not _enrollable(p) or p.other_person:
             continue
         face, future = (started or {}).get(p.source, (None, None))
-        stats.append(future.result() if face is p.face else describe(photo.image, p.face.scaled(photo.scale)))
+        here = p.face.scaled(photo.scale)
+        # A reading the worker has not begun is done here (it would wait behind the worker's queue).
+        stats.append(here_if_waiting(future, describe, photo.image, here) if face is p.face
+                     else describe(photo.image, here))
         sources.append(p.source)
     return replace(enroll_stats(stats), sources=tuple(sources)) if stats else None
 
