@@ -64,7 +64,8 @@ def test_studio_end_to_end_writes_headshot_sheet_and_report(astro_jpg, tmp_path)
 
 def test_the_review_reads_each_photo_once_while_intake_goes_on(astro_jpg, tmp_path, monkeypatch):
     """The review's reading of each photo starts as intake finishes that photo (beside
-    the next one's decode), and the enrolment uses it: one reading per photo."""
+    the next one's decode), and the enrolment uses it: one reading per photo (one the
+    worker has not begun by then is done by the enrolment itself, not twice)."""
     import importlib
     import threading
 
@@ -82,8 +83,8 @@ def test_the_review_reads_each_photo_once_while_intake_goes_on(astro_jpg, tmp_pa
     Image.open(astro_jpg).transpose(Image.Transpose.FLIP_LEFT_RIGHT).save(mirrored, quality=95)
     res = session.studio([astro_jpg, mirrored], out=tmp_path / "out")
     assert len(calls) == 2  # each photo read once, none again at enrolment
-    if cv2.getNumThreads() > 1:
-        assert all(name.startswith("likeness-beside") for name in calls)
+    if cv2.getNumThreads() > 1:  # the first photo's reading ran while intake read the second
+        assert calls[0].startswith("likeness-beside")
     assert res.headshots[0].review["passed"] and len(res.headshots[0].review["checks"]) > 5
 
 
