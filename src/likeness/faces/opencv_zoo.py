@@ -135,8 +135,9 @@ def _runtime_copy(model: EmbeddedModel) -> str | bytes:
     copy = home() / "cache" / model.runtime_file
     record = copy.with_name(copy.name + ".sha256")
     if copy.is_file():
-        recorded = (_read(record) or b"").split(b" ")[0].decode(errors="replace")
-        if _read(record) == _stamp(recorded, copy):
+        stamp = _read(record) or b""
+        recorded = stamp.split(b" ")[0].decode(errors="replace")
+        if stamp == _stamp(recorded, copy):
             return str(copy)
         if recorded and file_sha256(copy) == recorded:
             _write(record, _stamp(recorded, copy))
