@@ -25,8 +25,9 @@ Nothing here is learned from the photos; thresholds are only read off.
 
 Measured on ../shared/eval, fast config: SFace (177 faces, 554 genuine / 15 022
 impostor pairs) TAR 1.000 @ FAR 1e-3, 0.998 @ 1e-4, 0.998 @ 0, EER 0.0001, 23 ms CPU
-per face in LiteRT (42 ms in OpenCV's DNN module, the same figures; 5 Dec); the dlib ResNet it replaced (176 faces: mediapipe found no face in one)
-0.960 / 0.876 / 0.789, EER 0.0077, 91 ms. Calibration: thresholds fitted on 14 / 13
+per face in LiteRT (42 ms in OpenCV's DNN module, the same figures; 5 Dec); the dlib
+ResNet it replaced (176 faces: mediapipe found no face in one) 0.960 / 0.876 / 0.789,
+EER 0.0077, 91 ms. Calibration: thresholds fitted on 14 / 13
 people let 0.26 % / 0.02 % of the other half's impostors through at "FAR 1e-3"; the
 stored constants (faces/identity.py) sit below every half's fit: on each half they
 let through at most one impostor pair and keep TAR ≥ 0.997.
