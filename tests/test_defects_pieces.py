@@ -31,10 +31,7 @@ def _piece_scene(rendered, centre, rad, colour_from=None, colour=None):
     lab, seg, alpha = sc.lab.copy(), sc.seg.copy(), sc.alpha.copy()
     lab[disc] = colour if colour is not None else sc.lab[colour_from[1], colour_from[0]]
     seg[disc], alpha[disc] = 0.3, 1.0
-    from likeness.color import delta_e
-
-    off = np.asarray(delta_e(lab, sc.backdrop), np.float32)
-    return replace(sc, lab=lab, seg=seg, alpha=alpha, off_backdrop=off)
+    return replace(sc, lab=lab, seg=seg, alpha=alpha)
 
 
 def test_a_small_piece_worn_on_the_person_is_not_an_island(rendered):

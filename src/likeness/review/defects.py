@@ -52,6 +52,7 @@ import cv2
 import numpy as np
 
 from ..beside import submit
+from ..color import delta_e
 from ..types import Face
 from .result import Check, ReviewSettings
 from .hand_check import hand
@@ -210,9 +211,13 @@ def _stuff(sc: Scene, s: ReviewSettings) -> np.ndarray:
     backdrop were missed (0.0 each); now every injected patch of the 22 renders
     measures ≥ 0.29 % of the frame, the clean renders ≤ 0.12 % but for the three
     with a real remnant (see the module's notes)."""
-    m = (sc.alpha > 0.5) & (sc.seg < SEG_PERSON) & (sc.off_backdrop > s.island_delta)
+    m = (sc.alpha > 0.5) & (sc.seg < SEG_PERSON)
     if sc.valid is not None:
         m &= sc.valid > 0.99
+    # ΔE2000 to the local backdrop only where the two masks leave a doubt (a few % of
+    # the frame; the whole frame's cost 18 ms of the review's CPU).
+    if m.any():
+        m[m] = delta_e(sc.lab[m], sc.backdrop[m]) > s.island_delta
     m = cv2.morphologyEx(m.astype(np.uint8), cv2.MORPH_OPEN, _disk(4))
     # Wholly below the chin, at the frame's side or bottom edge, the segmentation
     # misreads the subject's own clothes cut by the frame (a plaid shirt): those pieces

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from ..color import delta_e, rgb_to_lab
+from ..color import rgb_to_lab
 from ..types import Face
 
 #: Long side (px) at which every defect is measured: enough for a 0.3 % island, and
@@ -31,7 +31,6 @@ class Scene:
     valid: np.ndarray | None  # where the frame shows the photo (studio renders)
     face: Face  # subject, scaled to h×w
     backdrop: np.ndarray  # float32 h×w×3 Lab: local backdrop colour everywhere
-    off_backdrop: np.ndarray  # float32 h×w: ΔE2000 of the image to ``backdrop``
     smooth: bool  # the backdrop is a smooth studio backdrop (not a scene)
     top_cut: bool | None  # the photo itself cuts the crown (None: unknown)
     k: float = 1.0  # scene px per candidate px
@@ -64,8 +63,7 @@ def scene(
     v = None if valid is None else _fit(valid, (w, h))
     lab = rgb_to_lab(small)
     bd, smooth = _backdrop(lab, a, v)
-    off = np.asarray(delta_e(lab, bd), np.float32)
-    return Scene(small, lab, a, seg, v, f, bd, off, smooth, top_cut, w / W, image, composite=alpha is not None)
+    return Scene(small, lab, a, seg, v, f, bd, smooth, top_cut, w / W, image, composite=alpha is not None)
 
 
 def _fit(m: np.ndarray, size: tuple[int, int]) -> np.ndarray:

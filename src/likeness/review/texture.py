@@ -32,6 +32,8 @@ from ..faces.view import CANON_IED, FaceView
 #: Canonical scales (px between the eyes), finest first.
 SCALES = (64, 48, 40, 32, 24)
 SIGMA = 1.0
+#: Pixels a blur of ``SIGMA`` reads on each side (OpenCV's float kernel spans 4 σ).
+_REACH = 4 * int(np.ceil(SIGMA)) + 1
 
 
 def energies(v: FaceView) -> dict[int, float]:
@@ -47,9 +49,14 @@ def energies(v: FaceView) -> dict[int, float]:
         m = cv2.erode(m, np.ones((3, 3), np.uint8)) > 0
         if m.sum() < 30:
             continue
-        y = np.log(luminance(srgb_to_linear(rgb)) + 0.01)
+        # Only the cheeks' box and the blur's reach around it (the same values as the
+        # whole view's: the box is cut where the photo goes on, or at its own edge).
+        ys, xs = np.nonzero(m.any(1))[0], np.nonzero(m.any(0))[0]
+        r = _REACH
+        y0, y1, x0, x1 = max(0, ys[0] - r), ys[-1] + 1 + r, max(0, xs[0] - r), xs[-1] + 1 + r
+        y = np.log(luminance(srgb_to_linear(rgb[y0:y1, x0:x1])) + 0.01)
         hf = y - cv2.GaussianBlur(y, (0, 0), SIGMA)
-        out[s] = float(np.median(np.abs(hf[m])))
+        out[s] = float(np.median(np.abs(hf[m[y0:y1, x0:x1]])))
     return out
 
 
