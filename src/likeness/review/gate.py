@@ -14,12 +14,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 
 import numpy as np
 
-from ..beside import submit
+from ..beside import here_if_waiting, submit
 from ..errors import InputError, NoFaceError
 from ..faces.subject import pick_subject
 from ..types import Face, Headshot
@@ -138,16 +138,22 @@ def review(
                          hint="Give the index of the enrolled photo the candidate was made from, or None.")
     framing.target(look, plan)  # a plan that does not fit the Look fails here, before any work
     candidate = np.ascontiguousarray(candidate)
-    face, faces = candidate_faces(candidate, faces)
+    face, seen = candidate_subject(candidate, faces)
     if face is None:
         check = Check(False, 0.0, 1.0, "No face was found in the picture.")
         return Review(False, 0.0, float("inf"), {"one_face": check}, [check.reason])
-    # The candidate's reading and the hand check (:func:`.defects.run`) run beside the
-    # other defect checks, one after the other, on the second thread.
+    # The tiled search for more faces, the candidate's reading and the hand check
+    # (:func:`.defects.run`) run on the second thread, one after the other, beside the
+    # scene and the other defect checks.
+    tiled = submit(artifacts.more_faces, candidate, seen)
     describing = submit(describe, candidate, face)
-    found = defect_checks(candidate, face, faces, settings=settings, matte=matte, valid=valid,
+
+    def every() -> list[Face]:
+        return seen + here_if_waiting(tiled, artifacts.more_faces, candidate, seen)
+
+    found = defect_checks(candidate, face, every, settings=settings, matte=matte, valid=valid,
                           top_cut=_top_cut(plan))
-    return review_stats(describing.result(), face, faces, (candidate.shape[1], candidate.shape[0]),
+    return review_stats(describing.result(), face, every(), (candidate.shape[1], candidate.shape[0]),
                         reference, settings=settings, glasses=glasses, look=look, plan=plan, defects=found,
                         source=source)
 
@@ -165,18 +171,20 @@ def _top_cut(plan) -> bool | None:
 def defect_checks(
     candidate: np.ndarray,
     face: Face,
-    faces: list[Face],
+    faces: list[Face] | Callable[[], list[Face]],
     *,
     settings: ReviewSettings = ReviewSettings(),
     matte: np.ndarray | None = None,
     valid: np.ndarray | None = None,
     top_cut: bool | None = None,
 ) -> dict[str, Check]:
-    """The defect checks (:mod:`.defects`) of one candidate; {} when all are skipped."""
+    """The defect checks (:mod:`.defects`) of one candidate; {} when all are skipped.
+    ``faces``: every face of the candidate (:func:`candidate_faces`), or a function
+    that gives them once the scene is prepared."""
     if all(name in settings.skip for name in defects.DEFECTS):
         return {}
     sc = scene(candidate, face, alpha=matte, valid=valid, top_cut=top_cut)
-    return defects.run(sc, faces, settings)
+    return defects.run(sc, faces() if callable(faces) else faces, settings)
 
 
 def review_stats(
@@ -272,14 +280,20 @@ def _with_source(c: Candidate, ref: Reference, known: int | None = None) -> Cand
 def candidate_faces(image: np.ndarray, faces: list[Face] | None = None) -> tuple[Face | None, list[Face]]:
     """(the subject with mesh and embedding, every face: the subject first, then the
     others of ``faces``, then those a second, tiled detection pass finds)."""
+    face, seen = candidate_subject(image, faces)
+    return face, seen if face is None else seen + artifacts.more_faces(image, seen)
+
+
+def candidate_subject(image: np.ndarray, faces: list[Face] | None = None) -> tuple[Face | None, list[Face]]:
+    """:func:`candidate_faces` before the tiled pass: (the subject with mesh and
+    embedding, the subject first, then the others of ``faces``)."""
     if faces is None:
         faces = _faces_or_filling(image)
     face = subject_face(image, faces)
     if face is None:
         return None, list(faces)
     subject = pick_subject(faces, (image.shape[1], image.shape[0]))
-    every = [face, *(f for f in faces if f is not subject)]
-    return face, every + artifacts.more_faces(image, every)
+    return face, [face, *(f for f in faces if f is not subject)]
 
 
 def subject_face(image: np.ndarray, faces: list[Face] | None) -> Face | None:
