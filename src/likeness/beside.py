@@ -6,8 +6,10 @@ edge colours beside the matte;
 maps; :func:`likeness.studio.studio`: the next photo's decode and its search for a
 colour chart beside intake's reading of the one before
 (:class:`likeness.studio.decode.SetDecoder`), and the review's reading of each photo;
-:func:`likeness.review.defects.run`: the hand check beside the other checks). They
-are decodes, model runs and small-image work that leave a second core idle.
+:func:`likeness.review.review`: the tiled search for more faces and the candidate's
+reading beside the scene, and (:func:`likeness.review.defects.run`) the hand check
+beside the other checks). They are decodes, model runs and small-image work that
+leave a second core idle.
 
 Where the process was asked for one thread (``cv2.getNumThreads() == 1``: the team's
 worker processes, one per core, or a process pinned to one core) the steps run
