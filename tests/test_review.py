@@ -97,6 +97,40 @@ def test_a_second_face_fails_the_artifact_check(astro):
     assert "second face" in " ".join(r.reasons)
 
 
+@pytest.mark.parametrize("threads", [2, 1])
+def test_a_face_only_the_tiled_search_finds_reaches_the_checks(astro, monkeypatch, threads):
+    """The tiled search for more faces runs beside the scene where the process allows
+    two threads (taken back if the worker has not begun it), inline where it allows
+    one: either way it runs once and its faces reach the checks."""
+    import threading
+
+    import cv2
+
+    from likeness.review import artifacts, review
+    from likeness.types import Face
+
+    img, face, ref = astro
+    ran: list[str] = []
+
+    def tiled(image, faces, **_kw):
+        ran.append(threading.current_thread().name)
+        assert faces[0] is not None and faces[0].mesh is not None  # the subject, first
+        return [Face(box=(4.0, 4.0, 4.0 + 0.8 * face.width, 4.0 + 0.8 * face.height), score=0.9)]
+
+    monkeypatch.setattr(artifacts, "more_faces", tiled)
+    before = cv2.getNumThreads()
+    cv2.setNumThreads(threads)
+    try:
+        r = review(img, ref)
+    finally:
+        cv2.setNumThreads(before)
+    assert len(ran) == 1
+    if threads == 1:
+        assert ran[0] == threading.current_thread().name
+    assert not r.checks["one_face"].passed and r.checks["one_face"].value == pytest.approx(0.8, abs=0.01)
+    assert r.checks["likeness"].passed
+
+
 def test_reasons_are_plain_sentences(astro):
     from likeness.review import ReviewSettings, review
     from likeness.eval.edits import plastic_skin
