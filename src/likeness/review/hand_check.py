@@ -45,9 +45,10 @@ def hand(sc: Scene, s: ReviewSettings) -> Check:
     highest face without a hand 0.276 (Sharon 07; 0.300 before), the lowest hand 0.897
     (Laura Bush 05; 0.837), so 0.49 stands. Half b in that framing: portrait 01148
     0.993 caught; Lin-Manuel Miranda's fist 0.475 (0.450 before) is not, in either
-    runtime, where his studio render (below) is. On the studio's renders Lin-Manuel Miranda's reads
-    0.87 and Rose Leslie's 0.48 (0.42–0.56 with the eval's injected defects elsewhere
-    in the picture): the closest a render without a hand comes to the limit.
+    runtime, where his studio render (below) is. On the studio's renders Lin-Manuel
+    Miranda's reads 0.87 and Rose Leslie's 0.48 (0.42–0.56 with the eval's injected
+    defects elsewhere in the picture): the closest a render without a hand comes to
+    the limit.
     Not caught: fingers at the temple or cheek whose palm the framing cuts off
     (portrait 00433, Jesse Jackson 08): the palm detector needs the palm; microphones
     with no hand in sight.

@@ -49,8 +49,9 @@ def energies(v: FaceView) -> dict[int, float]:
         m = cv2.erode(m, np.ones((3, 3), np.uint8)) > 0
         if m.sum() < 30:
             continue
-        # Only the cheeks' box and the blur's reach around it (the same values as the
-        # whole view's: the box is cut where the photo goes on, or at its own edge).
+        # Only the cheeks' box and the blur's reach around it: at every cheek pixel the
+        # blur reads the same pixels as over the whole view (the view's own edge, where
+        # the box meets it, is reflected as before).
         ys, xs = np.nonzero(m.any(1))[0], np.nonzero(m.any(0))[0]
         r = _REACH
         y0, y1, x0, x1 = max(0, ys[0] - r), ys[-1] + 1 + r, max(0, xs[0] - r), xs[-1] + 1 + r
